@@ -1,0 +1,123 @@
+CREATE TABLE "accounts" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"user_id" uuid NOT NULL,
+	"provider" text NOT NULL,
+	"email" text NOT NULL,
+	"status" text DEFAULT 'active' NOT NULL,
+	"refresh_token" text,
+	"access_token" text,
+	"access_token_expires_at" timestamp with time zone,
+	"needs_reauth_at" timestamp with time zone,
+	"last_error" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "calendar_events" (
+	"account_id" uuid NOT NULL,
+	"provider_id" text NOT NULL,
+	"source_key" text NOT NULL,
+	"starts_at" timestamp with time zone,
+	"ends_at" timestamp with time zone,
+	"status" text,
+	"attendee_count" integer DEFAULT 0 NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "calendar_events_account_id_provider_id_pk" PRIMARY KEY("account_id","provider_id")
+);
+--> statement-breakpoint
+CREATE TABLE "contacts" (
+	"user_id" uuid NOT NULL,
+	"email" text NOT NULL,
+	"name" text,
+	"first_contact_at" timestamp with time zone NOT NULL,
+	"last_contact_at" timestamp with time zone NOT NULL,
+	"last_outbound_at" timestamp with time zone,
+	"last_inbound_at" timestamp with time zone,
+	"last_meeting_at" timestamp with time zone,
+	"next_meeting_at" timestamp with time zone,
+	"sent_count" integer NOT NULL,
+	"received_count" integer NOT NULL,
+	"meeting_count" integer NOT NULL,
+	"cadence_days" real,
+	"strength" real NOT NULL,
+	"last_subject" text,
+	"computed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "contacts_user_id_email_pk" PRIMARY KEY("user_id","email")
+);
+--> statement-breakpoint
+CREATE TABLE "interactions" (
+	"user_id" uuid NOT NULL,
+	"source_key" text NOT NULL,
+	"contact" text NOT NULL,
+	"kind" text NOT NULL,
+	"account_id" uuid NOT NULL,
+	"occurred_at" timestamp with time zone NOT NULL,
+	"weight" real NOT NULL,
+	"contact_name" text,
+	"participants" integer NOT NULL,
+	"thread_key" text,
+	"subject" text,
+	CONSTRAINT "interactions_user_id_source_key_contact_kind_pk" PRIMARY KEY("user_id","source_key","contact","kind")
+);
+--> statement-breakpoint
+CREATE TABLE "mail_messages" (
+	"account_id" uuid NOT NULL,
+	"provider_id" text NOT NULL,
+	"thread_id" text,
+	"internet_message_id" text,
+	"sent_at" timestamp with time zone,
+	"folder" text,
+	"skip_reason" text,
+	"synced_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "mail_messages_account_id_provider_id_pk" PRIMARY KEY("account_id","provider_id")
+);
+--> statement-breakpoint
+CREATE TABLE "sync_streams" (
+	"account_id" uuid NOT NULL,
+	"stream" text NOT NULL,
+	"phase" text DEFAULT 'backfill' NOT NULL,
+	"cursor" jsonb,
+	"next_run_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"lease_owner" text,
+	"lease_until" timestamp with time zone,
+	"items_synced" bigint DEFAULT 0 NOT NULL,
+	"quota_units_spent" bigint DEFAULT 0 NOT NULL,
+	"backfill_oldest_at" timestamp with time zone,
+	"backfill_completed_at" timestamp with time zone,
+	"last_synced_at" timestamp with time zone,
+	"full_resyncs" integer DEFAULT 0 NOT NULL,
+	"consecutive_failures" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	CONSTRAINT "sync_streams_account_id_stream_pk" PRIMARY KEY("account_id","stream")
+);
+--> statement-breakpoint
+CREATE TABLE "user_addresses" (
+	"user_id" uuid NOT NULL,
+	"address" text NOT NULL,
+	"source" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "user_addresses_user_id_address_pk" PRIMARY KEY("user_id","address")
+);
+--> statement-breakpoint
+CREATE TABLE "users" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"email" text NOT NULL,
+	"name" text,
+	"timezone" text DEFAULT 'UTC' NOT NULL,
+	"digest_day" smallint DEFAULT 1 NOT NULL,
+	"digest_hour" smallint DEFAULT 8 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "users_email_unique" UNIQUE("email")
+);
+--> statement-breakpoint
+ALTER TABLE "accounts" ADD CONSTRAINT "accounts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "calendar_events" ADD CONSTRAINT "calendar_events_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "contacts" ADD CONSTRAINT "contacts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "interactions" ADD CONSTRAINT "interactions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "interactions" ADD CONSTRAINT "interactions_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "mail_messages" ADD CONSTRAINT "mail_messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "sync_streams" ADD CONSTRAINT "sync_streams_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "user_addresses" ADD CONSTRAINT "user_addresses_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "accounts_provider_email" ON "accounts" USING btree ("provider","email");--> statement-breakpoint
+CREATE INDEX "accounts_user" ON "accounts" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "interactions_user_contact" ON "interactions" USING btree ("user_id","contact","occurred_at");--> statement-breakpoint
+CREATE INDEX "sync_streams_due" ON "sync_streams" USING btree ("next_run_at");

@@ -1,0 +1,98 @@
+/**
+ * The whole environment of rekindle, in one zod schema. It is parsed once per process
+ * (`getConfig`) and a bad or missing variable stops the process with a message naming it.
+ * Tests and the demo build their own config with `loadConfig({...})`.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = (protocols: string[]) =>
+  z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`) });
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: url(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/rekindle'),
+  REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  /** Key prefix of every BullMQ queue, so several deployments (or test files) share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/).default('rekindle'),
+
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: url(['http', 'https']).default('http://localhost:3000'),
+
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Where the Gmail and Calendar APIs live; the emulator's address in tests and the demo. */
+  GOOGLE_API_URL: url(['http', 'https']).optional(),
+  GOOGLE_TOKEN_URL: url(['http', 'https']).default('https://oauth2.googleapis.com/token'),
+  /** Gmail's per-user quota; rekindle paces itself just under it. */
+  GMAIL_QUOTA_UNITS_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+
+  /** Minutes between incremental syncs of one account. */
+  SYNC_INTERVAL_MINUTES: z.coerce.number().positive().default(15),
+  /** Provider requests in flight at once for one account. */
+  SYNC_REQUEST_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  /** Pages one job handles before it yields the worker to other accounts. */
+  SYNC_PAGES_PER_JOB: z.coerce.number().int().min(1).default(10),
+  /** How long a claimed sync stays claimed without a heartbeat (a dead worker's claim expires). */
+  SYNC_LEASE_SECONDS: z.coerce.number().int().min(1).default(120),
+  /** Jobs one worker process runs at once. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Keep message subjects for the digest's context line. Switch off to store no subject at all. */
+  STORE_SUBJECTS: bool.default(true),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  readonly variables: string[];
+  constructor(issues: { variable: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n') +
+        '\nSet these in the environment or in .env (see .env.example).',
+    );
+    this.name = 'ConfigError';
+    this.variables = issues.map((i) => i.variable);
+  }
+}
+
+/** Parses an environment; unset and empty variables take their defaults. Throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: issue.message,
+      })),
+    );
+  }
+  return parsed.data;
+}
+
+let cached: Config | undefined;
+
+/** The process's config, parsed on first use. */
+export function getConfig(): Config {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
+
+/** Names the variables a provider needs but the environment lacks. */
+export function requireGoogleCredentials(config: Config): { clientId: string; clientSecret: string } {
+  const missing = [
+    config.GOOGLE_CLIENT_ID ? null : 'GOOGLE_CLIENT_ID',
+    config.GOOGLE_CLIENT_SECRET ? null : 'GOOGLE_CLIENT_SECRET',
+  ].filter((v): v is string => v !== null);
+  if (missing.length > 0) {
+    throw new ConfigError(missing.map((variable) => ({ variable, message: 'required to sync Google accounts' })));
+  }
+  return { clientId: config.GOOGLE_CLIENT_ID!, clientSecret: config.GOOGLE_CLIENT_SECRET! };
+}

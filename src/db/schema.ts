@@ -1,0 +1,210 @@
+/**
+ * Postgres is the source of truth: accounts, sync cursors and progress, schedules, the
+ * metadata rekindle keeps, and the contacts inferred from it. Redis holds nothing that a
+ * restart cannot rebuild from these tables.
+ */
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => at('created_at').notNull().defaultNow();
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** The address digests go to; lower-cased. */
+  email: text('email').notNull().unique(),
+  name: text('name'),
+  timezone: text('timezone').notNull().default('UTC'),
+  /** 0 = Sunday … 6 = Saturday, in the user's timezone. */
+  digestDay: smallint('digest_day').notNull().default(1),
+  digestHour: smallint('digest_hour').notNull().default(8),
+  createdAt: createdAt(),
+});
+
+export type AccountStatus = 'active' | 'needs_reauth' | 'paused';
+export type ProviderName = 'google' | 'microsoft';
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: text('provider').$type<ProviderName>().notNull(),
+    /** The mailbox's primary address, lower-cased. */
+    email: text('email').notNull(),
+    status: text('status').$type<AccountStatus>().notNull().default('active'),
+    refreshToken: text('refresh_token'),
+    accessToken: text('access_token'),
+    accessTokenExpiresAt: at('access_token_expires_at'),
+    /** Set when the provider revoked the grant; cleared on reconnect. */
+    needsReauthAt: at('needs_reauth_at'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('accounts_provider_email').on(t.provider, t.email), index('accounts_user').on(t.userId)],
+);
+
+/** Every address that is the user: account addresses, provider aliases, configured aliases. */
+export const userAddresses = pgTable(
+  'user_addresses',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Normalized identity key (see src/contacts/normalize-address.ts). */
+    address: text('address').notNull(),
+    source: text('source').$type<'account' | 'alias' | 'provider'>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.address] })],
+);
+
+export type SyncStreamName = 'mail' | 'calendar';
+export type SyncPhase = 'backfill' | 'incremental';
+
+/**
+ * One row per account and stream (mail, calendar): the provider-owned cursor, the schedule
+ * and the claim that keeps a second worker off the same account.
+ */
+export const syncStreams = pgTable(
+  'sync_streams',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    stream: text('stream').$type<SyncStreamName>().notNull(),
+    phase: text('phase').$type<SyncPhase>().notNull().default('backfill'),
+    /** Provider-owned, opaque to the engine; null means "start from scratch". Moves only forward. */
+    cursor: jsonb('cursor'),
+    nextRunAt: at('next_run_at').notNull().defaultNow(),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: at('lease_until'),
+    itemsSynced: bigint('items_synced', { mode: 'number' }).notNull().default(0),
+    quotaUnitsSpent: bigint('quota_units_spent', { mode: 'number' }).notNull().default(0),
+    /** Oldest item date the backfill has committed: how far back history reaches so far. */
+    backfillOldestAt: at('backfill_oldest_at'),
+    backfillCompletedAt: at('backfill_completed_at'),
+    lastSyncedAt: at('last_synced_at'),
+    fullResyncs: integer('full_resyncs').notNull().default(0),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.stream] }), index('sync_streams_due').on(t.nextRunAt)],
+);
+
+/**
+ * Every message the sync has looked at, so a message is fetched once (quota) and counted once.
+ * Metadata only; `skipReason` records why a message produced no interaction.
+ */
+export const mailMessages = pgTable(
+  'mail_messages',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    providerId: text('provider_id').notNull(),
+    threadId: text('thread_id'),
+    internetMessageId: text('internet_message_id'),
+    sentAt: at('sent_at'),
+    folder: text('folder').$type<'sent' | 'inbox' | 'other'>(),
+    skipReason: text('skip_reason'),
+    syncedAt: at('synced_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.providerId] })],
+);
+
+export const calendarEvents = pgTable(
+  'calendar_events',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    providerId: text('provider_id').notNull(),
+    /** Shared by the copies of one meeting in several calendars; names its interactions. */
+    sourceKey: text('source_key').notNull(),
+    startsAt: at('starts_at'),
+    endsAt: at('ends_at'),
+    status: text('status'),
+    attendeeCount: integer('attendee_count').notNull().default(0),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.providerId] })],
+);
+
+export type InteractionKind = 'sent' | 'received' | 'meeting';
+
+/**
+ * One row per (message or meeting, contact, kind). `sourceKey` is the Message-ID (or the
+ * event's iCalUID and start), so one message seen twice — re-synced, or in two mailboxes of
+ * the same user — is counted once.
+ */
+export const interactions = pgTable(
+  'interactions',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    sourceKey: text('source_key').notNull(),
+    contact: text('contact').notNull(),
+    kind: text('kind').$type<InteractionKind>().notNull(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    occurredAt: at('occurred_at').notNull(),
+    /** How much this interaction says about closeness (1 = a direct 1:1 message). */
+    weight: real('weight').notNull(),
+    /** Display name as written in this message's headers. */
+    contactName: text('contact_name'),
+    /** People on the message or meeting besides the user. */
+    participants: integer('participants').notNull(),
+    threadKey: text('thread_key'),
+    subject: text('subject'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.sourceKey, t.contact, t.kind] }),
+    index('interactions_user_contact').on(t.userId, t.contact, t.occurredAt),
+  ],
+);
+
+export type ContactStatus = 'active' | 'done' | 'snoozed' | 'never';
+
+/** Contacts as of the last recompute; derived entirely from `interactions`. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    name: text('name'),
+    firstContactAt: at('first_contact_at').notNull(),
+    lastContactAt: at('last_contact_at').notNull(),
+    lastOutboundAt: at('last_outbound_at'),
+    lastInboundAt: at('last_inbound_at'),
+    lastMeetingAt: at('last_meeting_at'),
+    nextMeetingAt: at('next_meeting_at'),
+    sentCount: integer('sent_count').notNull(),
+    receivedCount: integer('received_count').notNull(),
+    meetingCount: integer('meeting_count').notNull(),
+    cadenceDays: real('cadence_days'),
+    strength: real('strength').notNull(),
+    lastSubject: text('last_subject'),
+    computedAt: at('computed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.email] })],
+);
+

@@ -1,0 +1,99 @@
+import type { Folder, MessageFlags, MessageMeta, SkippedMessage } from '../providers/types.ts';
+import { decodeWords } from './decode-words.ts';
+import { HeaderMap, type RawHeader } from './header-block.ts';
+import { parseAddress, parseAddressList } from './parse-addresses.ts';
+import { parseMailDate } from './parse-date.ts';
+
+/** The headers rekindle reads; providers request exactly these and nothing else. */
+export const METADATA_HEADERS = [
+  'From',
+  'Sender',
+  'Reply-To',
+  'To',
+  'Cc',
+  'Bcc',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'In-Reply-To',
+  'List-Id',
+  'List-Unsubscribe',
+  'Precedence',
+  'Auto-Submitted',
+  'Return-Path',
+  'X-Autoreply',
+  'X-Autorespond',
+  'Content-Type',
+] as const;
+
+export interface MessageContext {
+  providerId: string;
+  threadId: string | null;
+  folder: Folder;
+  category?: MessageFlags['category'];
+  /** The provider's own timestamp (Gmail internalDate); preferred over the Date header. */
+  receivedAt?: Date | null;
+}
+
+/**
+ * Turns a message's headers into the normalized metadata shape. Malformed headers degrade
+ * gracefully (a bad Cc drops only the bad entries); a message is skipped only when it cannot
+ * be placed in time at all.
+ */
+export function messageMetaFromHeaders(
+  headers: Iterable<RawHeader>,
+  context: MessageContext,
+): { message: MessageMeta } | { skipped: SkippedMessage } {
+  const h = new HeaderMap(headers);
+  const date = validDate(context.receivedAt) ?? parseMailDate(h.get('Date'));
+  if (!date) return { skipped: { providerId: context.providerId, reason: 'malformed:date' } };
+
+  const from = parseAddress(h.get('From'));
+  const sender = parseAddress(h.get('Sender'));
+  const subject = h.get('Subject');
+
+  return {
+    message: {
+      providerId: context.providerId,
+      threadId: context.threadId,
+      internetMessageId: messageId(h.get('Message-ID')),
+      inReplyTo: messageId(h.get('In-Reply-To')),
+      date,
+      from,
+      sender: sender && from && sender.email.toLowerCase() !== from.email.toLowerCase() ? sender : null,
+      replyTo: parseAddressList(...h.all('Reply-To')),
+      to: parseAddressList(...h.all('To')),
+      cc: parseAddressList(...h.all('Cc')),
+      bcc: context.folder === 'sent' ? parseAddressList(...h.all('Bcc')) : [],
+      subject: subject === null ? null : decodeWords(subject).replace(/\s+/g, ' ').trim(),
+      folder: context.folder,
+      flags: flagsOf(h, context.category ?? null),
+    },
+  };
+}
+
+function flagsOf(h: HeaderMap, category: MessageFlags['category']): MessageFlags {
+  const returnPath = h.get('Return-Path');
+  return {
+    listId: h.get('List-Id')?.trim() || null,
+    listUnsubscribe: h.has('List-Unsubscribe'),
+    precedence: h.get('Precedence')?.trim().toLowerCase() || null,
+    autoSubmitted: h.get('Auto-Submitted')?.split(';')[0]?.trim().toLowerCase() || null,
+    nullReturnPath: returnPath !== null && /^<\s*>$/.test(returnPath.trim()),
+    autoReply: h.has('X-Autoreply') || h.has('X-Autorespond'),
+    category,
+    deliveryReport: /^\s*multipart\/report\b/i.test(h.get('Content-Type') ?? ''),
+  };
+}
+
+/** `<abc@host>` → `abc@host`; the first id when several are given; null when empty. */
+function messageId(value: string | null): string | null {
+  if (!value) return null;
+  const bracketed = /<([^<>\s]+)>/.exec(value);
+  const id = bracketed ? bracketed[1] : value.trim().split(/\s+/)[0];
+  return id && id.length <= 998 ? id : null;
+}
+
+function validDate(date: Date | null | undefined): Date | null {
+  return date && !Number.isNaN(date.getTime()) ? date : null;
+}

@@ -1,0 +1,168 @@
+/**
+ * The provider boundary. Everything after it (sync engine, inference, digest) sees these
+ * shapes only and never knows which provider produced them.
+ *
+ * A provider owns its cursor: an opaque JSON value the engine stores in Postgres after the
+ * data a page covers is committed, and hands back unchanged to get the next page. A provider
+ * never keeps state between calls other than caches it can lose.
+ *
+ * Deliberately left out: message bodies (never requested), attachments, labels other than
+ * what decides `folder`, and write access of any kind.
+ */
+
+export interface Address {
+  /** As written in the header (trimmed); normalization happens after the boundary. */
+  email: string;
+  /** Display name, RFC 2047 decoded; null when absent. */
+  name: string | null;
+}
+
+export type Folder = 'sent' | 'inbox' | 'other';
+
+/** Signals of automated or bulk mail, straight from headers and provider labels. */
+export interface MessageFlags {
+  listId: string | null;
+  listUnsubscribe: boolean;
+  /** Lower-cased `Precedence` value (bulk, list, junk, …). */
+  precedence: string | null;
+  /** Lower-cased `Auto-Submitted` value; `no` means a person sent it. */
+  autoSubmitted: string | null;
+  /** `Return-Path: <>`: a bounce or other delivery report. */
+  nullReturnPath: boolean;
+  /** Microsoft's `X-Auto-Response-Suppress` / `X-Autoreply` / `X-Autorespond` seen. */
+  autoReply: boolean;
+  /** The provider's own classification, e.g. Gmail's CATEGORY_PROMOTIONS → 'promotions'. */
+  category: 'promotions' | 'social' | 'updates' | 'forums' | null;
+  /** Multipart/report or similar delivery-status content type. */
+  deliveryReport: boolean;
+}
+
+export interface MessageMeta {
+  providerId: string;
+  threadId: string | null;
+  /** Without angle brackets; null when the message has none (it is then keyed by providerId). */
+  internetMessageId: string | null;
+  inReplyTo: string | null;
+  date: Date;
+  from: Address | null;
+  /** `Sender` when it differs from From (mail sent on someone's behalf). */
+  sender: Address | null;
+  replyTo: Address[];
+  to: Address[];
+  cc: Address[];
+  /** Only ever present on the owner's sent mail. */
+  bcc: Address[];
+  subject: string | null;
+  folder: Folder;
+  flags: MessageFlags;
+}
+
+/** A message the provider listed; `meta` is filled when the listing already carries it. */
+export interface MessageRef {
+  providerId: string;
+  meta?: MessageMeta;
+}
+
+export interface SkippedMessage {
+  providerId: string;
+  /** Short machine-readable reason, e.g. `malformed:date`, `gone`, `draft`. */
+  reason: string;
+}
+
+export interface MailPage<C = unknown> {
+  refs: MessageRef[];
+  /** Store this after the page's messages are committed; pass it to the next call. */
+  cursor: C;
+  /** The phase the *next* call will be in. */
+  phase: 'backfill' | 'incremental';
+  /** True when there is nothing more to read right now (incremental caught up). */
+  caughtUp: boolean;
+}
+
+export interface MailSource<C = unknown> {
+  /**
+   * Reads one page. `cursor` null means start from scratch: backfill the Sent folder first,
+   * then all mail newest first, then follow changes. Throws ProviderError.
+   */
+  nextPage(cursor: C | null): Promise<MailPage<C>>;
+  /**
+   * Fills in metadata for refs the engine has not seen before. Messages that vanished or
+   * cannot be read are returned as skipped, not thrown.
+   */
+  hydrate(refs: MessageRef[]): Promise<{ messages: MessageMeta[]; skipped: SkippedMessage[] }>;
+}
+
+export type ResponseStatus = 'accepted' | 'declined' | 'tentative' | 'needsAction' | 'none';
+
+export interface Attendee {
+  email: string;
+  name: string | null;
+  responseStatus: ResponseStatus;
+  /** This attendee is the calendar's owner. */
+  self: boolean;
+  organizer: boolean;
+  /** A room or other resource, not a person. */
+  resource: boolean;
+}
+
+export interface CalendarEvent {
+  providerId: string;
+  /** Shared by every copy of a meeting across calendars (iCalUID; plus start for instances). */
+  iCalUid: string | null;
+  status: 'confirmed' | 'tentative' | 'cancelled';
+  start: Date | null;
+  end: Date | null;
+  allDay: boolean;
+  organizer: Address | null;
+  attendees: Attendee[];
+  subject: string | null;
+}
+
+export interface CalendarPage<C = unknown> {
+  /** Changed events; `status: 'cancelled'` ones are removals. */
+  events: CalendarEvent[];
+  cursor: C;
+  phase: 'backfill' | 'incremental';
+  caughtUp: boolean;
+}
+
+export interface CalendarSource<C = unknown> {
+  nextPage(cursor: C | null): Promise<CalendarPage<C>>;
+}
+
+export interface AccountProfile {
+  email: string;
+  /** Other addresses the provider knows are this mailbox (aliases, proxy addresses). */
+  aliases: string[];
+}
+
+/** Everything one connected account offers. */
+export interface ProviderAccount {
+  profile(): Promise<AccountProfile>;
+  mail: MailSource;
+  calendar: CalendarSource;
+}
+
+/** Persistence of OAuth tokens; the provider saves every refresh (Microsoft rotates them). */
+export interface TokenStore {
+  load(): Promise<StoredTokens>;
+  save(tokens: StoredTokens): Promise<void>;
+}
+
+export interface StoredTokens {
+  refreshToken: string;
+  accessToken: string | null;
+  accessTokenExpiresAt: Date | null;
+}
+
+/**
+ * Paces requests of one account under the provider's quota. `cost` is in the provider's
+ * units (Gmail: 5 for messages.get); the gate also bounds requests in flight.
+ */
+export interface RequestGate {
+  run<T>(cost: number, request: () => Promise<T>): Promise<T>;
+  /** The provider said to back off; hold every request of the account until then. */
+  pauseFor(ms: number): void;
+  /** Units spent through this gate so far. */
+  readonly spent: number;
+}

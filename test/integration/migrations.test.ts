@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+
+describe('migrations', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('create every table and can run again without change', async () => {
+    await runMigrations(database.url);
+    const tables = await database.sql<{ tablename: string }[]>`
+      select tablename from pg_tables where schemaname = 'public' order by tablename`;
+    expect(tables.map((t) => t.tablename)).toEqual([
+      'accounts',
+      'calendar_events',
+      'contacts',
+      'interactions',
+      'mail_messages',
+      'sync_streams',
+      'user_addresses',
+      'users',
+    ]);
+  });
+});
