@@ -1,0 +1,50 @@
+/**
+ * Shapes of inference. Everything in src/contacts is pure: plain data in, plain data out,
+ * no I/O and no clock (the caller passes `asOf`).
+ */
+import type { InteractionKind } from '../db/schema.ts';
+
+export type { InteractionKind };
+
+/** Who the user is: every normalized address of theirs (accounts, aliases). */
+export interface Owner {
+  addresses: ReadonlySet<string>;
+}
+
+/** One row of the `interactions` table, without the user and account ids. */
+export interface InteractionRecord {
+  /** `mid:<Message-ID>`, or `acct:<accountId>:<providerId>` for a message without one; events `evt:…`. */
+  sourceKey: string;
+  /** Normalized address of the other person (see normalize-address.ts). */
+  contact: string;
+  kind: InteractionKind;
+  occurredAt: Date;
+  /** 1 = a direct 1:1 message written by the user; smaller for crowds, CCs and big meetings. */
+  weight: number;
+  contactName: string | null;
+  /** People on the message or meeting other than the user. */
+  participants: number;
+  threadKey: string | null;
+  /** Null when subjects are switched off. */
+  subject: string | null;
+}
+
+/** What rekindle knows about one person, as of a date. */
+export interface ContactSummary {
+  email: string;
+  name: string | null;
+  firstContactAt: Date;
+  lastContactAt: Date;
+  lastOutboundAt: Date | null;
+  lastInboundAt: Date | null;
+  lastMeetingAt: Date | null;
+  nextMeetingAt: Date | null;
+  sentCount: number;
+  receivedCount: number;
+  meetingCount: number;
+  /** Typical days between conversations; null until there is enough history to say. */
+  cadenceDays: number | null;
+  /** 0..1, how close the relationship is (decays with time, remembers history). */
+  strength: number;
+  lastSubject: string | null;
+}
