@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * A token bucket sized so that no rolling 60-second window ever holds more than the
+ * provider's per-minute limit: `burst + 60 s × rate ≤ limit`. Callers reserve units and are
+ * told how long to wait; reservations queue up (the bucket may go negative), so waiting
+ * callers are served in order without polling.
+ */
+export interface QuotaBucket {
+  /** Reserves `cost` units; resolves to the milliseconds to wait before sending. */
+  reserve(cost: number): Promise<number>;
+  /** Provider said "back off": nothing is sent through this bucket for `ms`. */
+  pause(ms: number): Promise<void>;
+}
+
+export interface BucketShape {
+  /** Units per millisecond. */
+  rate: number;
+  burst: number;
+}
+
+/**
+ * `target` keeps a margin under the limit for clock skew between us and the provider; with
+ * the defaults a 6,000-unit limit paces at about 5,760 units per minute.
+ */
+export function bucketShape(unitsPerMinute: number, target = 0.97): BucketShape {
+  const burst = Math.max(10, Math.floor(unitsPerMinute / 100));
+  return { burst, rate: (target * (unitsPerMinute - burst)) / 60_000 };
+}
+
+/** In-process bucket: enough when one process owns the account (imports, tests). */
+export function createLocalBucket(shape: BucketShape, now: () => number = Date.now): QuotaBucket {
+  let tokens = shape.burst;
+  let updatedAt = now();
+  let pausedUntil = 0;
+  return {
+    async reserve(cost) {
+      const t = now();
+      tokens = Math.min(shape.burst, tokens + (t - updatedAt) * shape.rate) - cost;
+      updatedAt = t;
+      const wait = tokens >= 0 ? 0 : Math.ceil(-tokens / shape.rate);
+      return Math.max(wait, pausedUntil - t);
+    },
+    async pause(ms) {
+      pausedUntil = Math.max(pausedUntil, now() + ms);
+    },
+  };
+}
+
+// Redis time keeps every worker process on one clock. Returns max(wait for tokens, pause left).
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or burst
+local ts = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + (now - ts) * rate) - cost
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 120000)
+local wait = 0
+if tokens < 0 then wait = math.ceil(-tokens / rate) end
+local paused = redis.call('PTTL', KEYS[2])
+if paused > wait then wait = paused end
+return wait
+`;
+
+/**
+ * Bucket shared by every worker process through Redis, so an account's pace holds across
+ * jobs and processes. Losing the keys (a Redis flush) only forgets a minute of history.
+ */
+export function createRedisBucket(redis: Redis, key: string, shape: BucketShape): QuotaBucket {
+  const pauseKey = `${key}:pause`;
+  return {
+    async reserve(cost) {
+      const wait = await redis.eval(RESERVE, 2, key, pauseKey, shape.rate, shape.burst, cost);
+      return Number(wait);
+    },
+    async pause(ms) {
+      const current = await redis.pttl(pauseKey);
+      if (current < ms) await redis.set(pauseKey, '1', 'PX', Math.max(1, Math.ceil(ms)));
+    },
+  };
+}
