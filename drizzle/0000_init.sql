@@ -20,7 +20,7 @@ CREATE TABLE "calendar_events" (
 	"ends_at" timestamp with time zone,
 	"status" text,
 	"attendee_count" integer DEFAULT 0 NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"seen_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "calendar_events_account_id_provider_id_pk" PRIMARY KEY("account_id","provider_id")
 );
 --> statement-breakpoint
@@ -77,10 +77,12 @@ CREATE TABLE "sync_streams" (
 	"phase" text DEFAULT 'backfill' NOT NULL,
 	"cursor" jsonb,
 	"next_run_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"enqueued_at" timestamp with time zone,
 	"lease_owner" text,
 	"lease_until" timestamp with time zone,
 	"items_synced" bigint DEFAULT 0 NOT NULL,
 	"quota_units_spent" bigint DEFAULT 0 NOT NULL,
+	"backfill_started_at" timestamp with time zone,
 	"backfill_oldest_at" timestamp with time zone,
 	"backfill_completed_at" timestamp with time zone,
 	"last_synced_at" timestamp with time zone,
@@ -105,6 +107,8 @@ CREATE TABLE "users" (
 	"timezone" text DEFAULT 'UTC' NOT NULL,
 	"digest_day" smallint DEFAULT 1 NOT NULL,
 	"digest_hour" smallint DEFAULT 8 NOT NULL,
+	"contacts_dirty_at" timestamp with time zone,
+	"contacts_computed_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "users_email_unique" UNIQUE("email")
 );

@@ -32,6 +32,8 @@ const schema = z.object({
   GOOGLE_TOKEN_URL: url(['http', 'https']).default('https://oauth2.googleapis.com/token'),
   /** Gmail's per-user quota; rekindle paces itself just under it. */
   GMAIL_QUOTA_UNITS_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+  /** Calendar API requests per user per minute. */
+  CALENDAR_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(600),
 
   /** Minutes between incremental syncs of one account. */
   SYNC_INTERVAL_MINUTES: z.coerce.number().positive().default(15),
@@ -41,6 +43,8 @@ const schema = z.object({
   SYNC_PAGES_PER_JOB: z.coerce.number().int().min(1).default(10),
   /** How long a claimed sync stays claimed without a heartbeat (a dead worker's claim expires). */
   SYNC_LEASE_SECONDS: z.coerce.number().int().min(1).default(120),
+  /** How often a worker looks for due syncs and stale contacts (one worker at a time does). */
+  SCHEDULER_TICK_SECONDS: z.coerce.number().positive().default(5),
   /** Jobs one worker process runs at once. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Keep message subjects for the digest's context line. Switch off to store no subject at all. */

@@ -30,6 +30,9 @@ export const users = pgTable('users', {
   /** 0 = Sunday … 6 = Saturday, in the user's timezone. */
   digestDay: smallint('digest_day').notNull().default(1),
   digestHour: smallint('digest_hour').notNull().default(8),
+  /** Set when new interactions arrive; contacts are recomputed while it is newer than computed. */
+  contactsDirtyAt: at('contacts_dirty_at'),
+  contactsComputedAt: at('contacts_computed_at'),
   createdAt: createdAt(),
 });
 
@@ -91,10 +94,14 @@ export const syncStreams = pgTable(
     /** Provider-owned, opaque to the engine; null means "start from scratch". Moves only forward. */
     cursor: jsonb('cursor'),
     nextRunAt: at('next_run_at').notNull().defaultNow(),
+    /** When a job for this stream was last put on the queue; the scheduler does not queue it twice. */
+    enqueuedAt: at('enqueued_at'),
     leaseOwner: text('lease_owner'),
     leaseUntil: at('lease_until'),
     itemsSynced: bigint('items_synced', { mode: 'number' }).notNull().default(0),
     quotaUnitsSpent: bigint('quota_units_spent', { mode: 'number' }).notNull().default(0),
+    /** When the current full sync started from an empty cursor. */
+    backfillStartedAt: at('backfill_started_at'),
     /** Oldest item date the backfill has committed: how far back history reaches so far. */
     backfillOldestAt: at('backfill_oldest_at'),
     backfillCompletedAt: at('backfill_completed_at'),
@@ -140,7 +147,8 @@ export const calendarEvents = pgTable(
     endsAt: at('ends_at'),
     status: text('status'),
     attendeeCount: integer('attendee_count').notNull().default(0),
-    updatedAt: at('updated_at').notNull().defaultNow(),
+    /** Last time a sync listed this event; a full resync removes events it no longer lists. */
+    seenAt: at('seen_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.providerId] })],
 );
