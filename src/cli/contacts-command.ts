@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { findUserByEmail } from '../accounts/connect-account.ts';
+import { getConfig } from '../config/env.ts';
+import { loadInteractions } from '../contact-store/load-interactions.ts';
+import { computeContacts } from '../contacts/compute-contacts.ts';
+import type { ContactSummary } from '../contacts/types.ts';
+import { createDatabase } from '../db/client.ts';
+import { parseAsOf, requireOption, UsageError } from './usage-error.ts';
+
+export const contactsUsage = 'rekindle contacts --user <email> [--as-of YYYY-MM-DD] [--json]';
+
+/** The user's contacts as of a date, computed from stored interactions with the same inference the workers use. */
+export async function contactsCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { user: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const email = requireOption(values.user, '--user');
+  const asOf = parseAsOf(values['as-of']);
+  const { sql, db } = createDatabase(getConfig().DATABASE_URL, { max: 2 });
+  try {
+    const user = await findUserByEmail(db, email);
+    if (!user) throw new UsageError(`No user ${email}. Connect a mailbox or import mail for them first.`);
+    const contacts = computeContacts(await loadInteractions(sql, user.id), { asOf }).sort(
+      (a, b) => b.lastContactAt.getTime() - a.lastContactAt.getTime() || a.email.localeCompare(b.email),
+    );
+    process.stdout.write(values.json ? JSON.stringify(contacts.map(toJson), null, 2) + '\n' : table(contacts, asOf));
+  } finally {
+    await sql.end();
+  }
+}
+
+function toJson(c: ContactSummary) {
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  return {
+    email: c.email,
+    name: c.name,
+    lastContactAt: iso(c.lastContactAt),
+    lastOutboundAt: iso(c.lastOutboundAt),
+    lastInboundAt: iso(c.lastInboundAt),
+    sentCount: c.sentCount,
+    receivedCount: c.receivedCount,
+    meetingCount: c.meetingCount,
+    cadenceDays: c.cadenceDays === null ? null : Math.round(c.cadenceDays * 10) / 10,
+    strength: Math.round(c.strength * 1000) / 1000,
+    // Marks (done, snoozed, never) arrive with replies to the digest.
+    status: 'active',
+    firstContactAt: iso(c.firstContactAt),
+    lastMeetingAt: iso(c.lastMeetingAt),
+    nextMeetingAt: iso(c.nextMeetingAt),
+  };
+}
+
+function table(contacts: ContactSummary[], asOf: Date): string {
+  if (contacts.length === 0) return 'No contacts yet. Has the mailbox finished its first sync?\n';
+  const day = 86_400_000;
+  const rows = contacts.map((c) => [
+    c.name ? `${c.name} <${c.email}>` : c.email,
+    `${c.lastContactAt.toISOString().slice(0, 10)} (${Math.floor((asOf.getTime() - c.lastContactAt.getTime()) / day)}d ago)`,
+    `${c.sentCount}/${c.receivedCount}/${c.meetingCount}`,
+    c.cadenceDays === null ? '-' : `~${Math.round(c.cadenceDays)}d`,
+    c.strength.toFixed(2),
+  ]);
+  const header = ['contact', 'last contact', 'sent/recv/meet', 'cadence', 'strength'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line), `${contacts.length} contacts as of ${asOf.toISOString().slice(0, 10)}`].join('\n') + '\n';
+}

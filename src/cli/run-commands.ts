@@ -1,0 +1,55 @@
+import { getConfig } from '../config/env.ts';
+import { runMigrations } from '../db/migrate.ts';
+import { createDatabase } from '../db/client.ts';
+import { createLogger } from '../log.ts';
+import { createRedis } from '../queue/connection.ts';
+import { buildServer } from '../web/server.ts';
+import { startWorker } from '../worker/start-worker.ts';
+
+export async function migrateCommand(): Promise<void> {
+  const config = getConfig();
+  await runMigrations(config.DATABASE_URL);
+  process.stdout.write('Database is up to date.\n');
+}
+
+/** Runs every worker until SIGINT/SIGTERM, then finishes running jobs and exits. */
+export async function workCommand(): Promise<void> {
+  const config = getConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  await runMigrations(config.DATABASE_URL);
+  const worker = await startWorker({ config, logger });
+  await untilSignal(logger, () => worker.close());
+}
+
+export async function serveCommand(): Promise<void> {
+  const config = getConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  await runMigrations(config.DATABASE_URL);
+  const { sql } = createDatabase(config.DATABASE_URL, { max: 5 });
+  const redis = createRedis(config.REDIS_URL);
+  const app = buildServer({ sql, redis });
+  await app.listen({ host: config.HOST, port: config.PORT });
+  logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'web server listening');
+  await untilSignal(logger, async () => {
+    await app.close();
+    redis.disconnect();
+    await sql.end({ timeout: 5 });
+  });
+}
+
+function untilSignal(logger: ReturnType<typeof createLogger>, stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal; exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down gracefully');
+      stop().then(resolve, reject);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}

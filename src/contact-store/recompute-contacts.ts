@@ -1,0 +1,39 @@
+import type { Sql } from 'postgres';
+import { computeContacts } from '../contacts/compute-contacts.ts';
+import { loadInteractions } from './load-interactions.ts';
+
+/**
+ * Rebuilds a user's contacts from their interactions. Interactions that arrive while this
+ * runs leave the user dirty (their mark is newer than `startedAt`), so another run follows.
+ */
+export async function recomputeContacts(sql: Sql, userId: string, now: Date = new Date()): Promise<number> {
+  const [clock] = await sql<{ startedAt: Date }[]>`select clock_timestamp() as "startedAt"`;
+  const startedAt = clock!.startedAt;
+  const contacts = computeContacts(await loadInteractions(sql, userId), { asOf: now });
+  await sql.begin(async (tx) => {
+    await tx`delete from contacts where user_id = ${userId}`;
+    if (contacts.length > 0) {
+      await tx`
+        insert into contacts (user_id, email, name, first_contact_at, last_contact_at, last_outbound_at,
+                              last_inbound_at, last_meeting_at, next_meeting_at, sent_count, received_count,
+                              meeting_count, cadence_days, strength, last_subject)
+        select ${userId}, * from unnest(
+          ${contacts.map((c) => c.email)}::text[],
+          ${contacts.map((c) => c.name)}::text[],
+          ${contacts.map((c) => c.firstContactAt.toISOString())}::timestamptz[],
+          ${contacts.map((c) => c.lastContactAt.toISOString())}::timestamptz[],
+          ${contacts.map((c) => c.lastOutboundAt?.toISOString() ?? null)}::timestamptz[],
+          ${contacts.map((c) => c.lastInboundAt?.toISOString() ?? null)}::timestamptz[],
+          ${contacts.map((c) => c.lastMeetingAt?.toISOString() ?? null)}::timestamptz[],
+          ${contacts.map((c) => c.nextMeetingAt?.toISOString() ?? null)}::timestamptz[],
+          ${contacts.map((c) => c.sentCount)}::int[],
+          ${contacts.map((c) => c.receivedCount)}::int[],
+          ${contacts.map((c) => c.meetingCount)}::int[],
+          ${contacts.map((c) => c.cadenceDays)}::real[],
+          ${contacts.map((c) => c.strength)}::real[],
+          ${contacts.map((c) => c.lastSubject)}::text[])`;
+    }
+    await tx`update users set contacts_computed_at = ${startedAt} where id = ${userId}`;
+  });
+  return contacts.length;
+}

@@ -1,0 +1,75 @@
+import type { Sql } from 'postgres';
+import { interactionsFromMessage } from '../contacts/extract-interactions.ts';
+import type { InteractionRecord, Owner } from '../contacts/types.ts';
+import type { MessageMeta, MessageRef, SkippedMessage } from '../providers/types.ts';
+import { insertInteractions } from './insert-interactions.ts';
+
+export interface MailIngestTarget {
+  userId: string;
+  accountId: string;
+  owner: Owner;
+  storeSubjects: boolean;
+}
+
+/** Of the listed refs, those this account has never stored: only they cost quota to fetch. */
+export async function unseenRefs(sql: Sql, accountId: string, refs: MessageRef[]): Promise<MessageRef[]> {
+  if (refs.length === 0) return [];
+  const ids = refs.map((r) => r.providerId);
+  const known = await sql<{ id: string }[]>`
+    select provider_id as id from mail_messages
+     where account_id = ${accountId} and provider_id = any(${ids}::text[])`;
+  const seen = new Set(known.map((k) => k.id));
+  const unique = new Map<string, MessageRef>();
+  for (const ref of refs) if (!seen.has(ref.providerId) && !unique.has(ref.providerId)) unique.set(ref.providerId, ref);
+  return [...unique.values()];
+}
+
+/**
+ * Stores a batch of messages and the interactions they imply, in one transaction. Safe to
+ * run twice on the same messages: both inserts ignore rows that already exist, so a retried
+ * page or the same message in two mailboxes changes nothing.
+ */
+export async function ingestMail(
+  sql: Sql,
+  target: MailIngestTarget,
+  messages: MessageMeta[],
+  skipped: SkippedMessage[],
+): Promise<{ interactions: number }> {
+  const rows: { providerId: string; threadId: string | null; messageId: string | null; sentAt: Date | null; folder: string | null; skipReason: string | null }[] = [];
+  const interactions: InteractionRecord[] = [];
+  for (const message of messages) {
+    const result = interactionsFromMessage(message, target.owner, {
+      accountId: target.accountId,
+      storeSubjects: target.storeSubjects,
+    });
+    interactions.push(...result.interactions);
+    rows.push({
+      providerId: message.providerId,
+      threadId: message.threadId,
+      messageId: message.internetMessageId,
+      sentAt: message.date,
+      folder: message.folder,
+      skipReason: result.skipReason,
+    });
+  }
+  for (const skip of skipped) {
+    rows.push({ providerId: skip.providerId, threadId: null, messageId: null, sentAt: null, folder: null, skipReason: skip.reason });
+  }
+  if (rows.length === 0) return { interactions: 0 };
+
+  let inserted = 0;
+  await sql.begin(async (tx) => {
+    await tx`
+      insert into mail_messages (account_id, provider_id, thread_id, internet_message_id, sent_at, folder, skip_reason)
+      select ${target.accountId}, * from unnest(
+        ${rows.map((r) => r.providerId)}::text[],
+        ${rows.map((r) => r.threadId)}::text[],
+        ${rows.map((r) => r.messageId)}::text[],
+        ${rows.map((r) => r.sentAt?.toISOString() ?? null)}::timestamptz[],
+        ${rows.map((r) => r.folder)}::text[],
+        ${rows.map((r) => r.skipReason)}::text[])
+      on conflict do nothing`;
+    inserted = await insertInteractions(tx, target.userId, target.accountId, interactions);
+  });
+  return { interactions: inserted };
+}

@@ -1,0 +1,220 @@
+import type { Logger } from 'pino';
+import type { Sql } from 'postgres';
+import { normalizeAddress } from '../contacts/normalize-address.ts';
+import { createOwner } from '../contacts/owner.ts';
+import type { SyncStreamName } from '../db/schema.ts';
+import { isProviderError, ProviderError } from '../providers/provider-error.ts';
+import type { AccountProfile, MessageMeta, ProviderAccount, SkippedMessage } from '../providers/types.ts';
+import { ingestCalendar, removeEventsNotSeenSince } from './ingest-calendar.ts';
+import { ingestMail, unseenRefs } from './ingest-mail.ts';
+import {
+  advanceCursor,
+  claimStream,
+  markBackfillStarted,
+  releaseStream,
+  resetCursor,
+  type ClaimedStream,
+} from './stream-lease.ts';
+
+export interface SyncSettings {
+  leaseSeconds: number;
+  pagesPerJob: number;
+  intervalMinutes: number;
+  storeSubjects: boolean;
+  /** Messages hydrated and committed together; a crash loses at most this much fetched work. */
+  hydrateChunk?: number;
+}
+
+export interface SyncDeps {
+  sql: Sql;
+  logger: Logger;
+  settings: SyncSettings;
+  /** Builds the provider for a claimed account (with its token store and request gates). */
+  providerFor(claim: ClaimedStream): ProviderAccount & { spent(): number };
+  /** A unique name of this worker (for leases). */
+  owner: string;
+}
+
+export type SyncOutcome =
+  | { status: 'busy' }
+  | { status: 'more'; pages: number; items: number; phase: 'backfill' | 'incremental' }
+  | { status: 'caught_up'; pages: number; items: number }
+  | { status: 'throttled'; retryAfterMs: number }
+  | { status: 'needs_reauth' }
+  | { status: 'failed'; error: ProviderError | Error; retryable: boolean };
+
+const MINUTE = 60_000;
+
+/**
+ * One slice of one account's stream: claim it, read up to `pagesPerJob` pages, commit each
+ * page's data and only then its cursor, and give the stream back with its next run time.
+ * Dying anywhere in here is safe: uncommitted pages are read again, committed messages are
+ * not fetched again, and the lease expires on its own.
+ */
+export async function syncStream(deps: SyncDeps, accountId: string, stream: SyncStreamName): Promise<SyncOutcome> {
+  const { sql, settings, owner } = deps;
+  const claim = await claimStream(sql, accountId, stream, owner, settings.leaseSeconds);
+  if (!claim) return { status: 'busy' };
+  const logger = deps.logger.child({ accountId, stream });
+
+  let pages = 0;
+  let items = 0;
+  try {
+    const provider = deps.providerFor(claim);
+    if (stream === 'mail' && claim.cursor === null) await learnOwnAddresses(sql, claim.userId, await provider.profile());
+    const owners = await sql<{ address: string }[]>`select address from user_addresses where user_id = ${claim.userId}`;
+    const target = {
+      userId: claim.userId,
+      accountId,
+      owner: createOwner(owners.map((o) => o.address)),
+      storeSubjects: settings.storeSubjects,
+    };
+    let spentBefore = provider.spent();
+
+    while (pages < settings.pagesPerJob) {
+      const startingOver = claim.cursor === null;
+      if (startingOver) claim.backfillStartedAt = await markBackfillStarted(sql, claim);
+      const wasBackfill = claim.phase === 'backfill';
+      let result: PageResult;
+      try {
+        result =
+          stream === 'mail'
+            ? await readMailPage(sql, provider, claim, target, settings.hydrateChunk ?? 100)
+            : await readCalendarPage(sql, provider, claim, target);
+      } catch (error) {
+        if (isProviderError(error, 'cursor_expired') && !startingOver) {
+          logger.warn({ phase: claim.phase }, 'cursor expired; starting a full resync (stored data is kept)');
+          if (!(await resetCursor(sql, claim, owner))) return { status: 'busy' };
+          continue;
+        }
+        throw error;
+      }
+      pages++;
+      items += result.items;
+      const spent = provider.spent();
+      const advanced = await advanceCursor(sql, claim, owner, settings.leaseSeconds, {
+        cursor: result.cursor,
+        phase: result.phase,
+        items: result.items,
+        quotaUnits: spent - spentBefore,
+        oldestItemAt: result.oldest,
+        caughtUp: result.caughtUp,
+      });
+      spentBefore = spent;
+      if (!advanced) {
+        logger.warn('lease lost to another worker; stopping');
+        return { status: 'busy' };
+      }
+      if (stream === 'calendar' && wasBackfill && result.phase === 'incremental' && claim.backfillStartedAt) {
+        const removed = await removeEventsNotSeenSince(sql, target, claim.backfillStartedAt);
+        if (removed > 0) logger.info({ removed }, 'removed events the full resync no longer lists');
+      }
+      if (result.caughtUp) {
+        await releaseStream(sql, claim, owner, { nextRunAt: new Date(Date.now() + settings.intervalMinutes * MINUTE) });
+        logger.info({ pages, items }, 'caught up');
+        return { status: 'caught_up', pages, items };
+      }
+    }
+    // More pages wait: the caller queues the next slice at the back of the queue, so other
+    // accounts get their turn between slices of a long backfill.
+    await releaseStream(sql, claim, owner, { nextRunAt: new Date(), requeued: true });
+    logger.info({ pages, items, phase: claim.phase }, 'slice done; more to sync');
+    return { status: 'more', pages, items, phase: claim.phase };
+  } catch (error) {
+    return await handleFailure(deps, claim, logger, error);
+  }
+}
+
+interface PageResult {
+  items: number;
+  oldest: Date | null;
+  caughtUp: boolean;
+  phase: 'backfill' | 'incremental';
+  cursor: unknown;
+}
+
+async function readMailPage(
+  sql: Sql,
+  provider: ProviderAccount,
+  claim: ClaimedStream,
+  target: Parameters<typeof ingestMail>[1],
+  chunkSize: number,
+): Promise<PageResult> {
+  const page = await provider.mail.nextPage(claim.cursor);
+  const fresh = await unseenRefs(sql, claim.accountId, page.refs);
+  let oldest: Date | null = null;
+  let count = 0;
+  for (let i = 0; i < fresh.length; i += chunkSize) {
+    const chunk = fresh.slice(i, i + chunkSize);
+    const ready: MessageMeta[] = chunk.flatMap((r) => (r.meta ? [r.meta] : []));
+    const missing = chunk.filter((r) => !r.meta);
+    let skipped: SkippedMessage[] = [];
+    if (missing.length > 0) {
+      const hydrated = await provider.mail.hydrate(missing);
+      ready.push(...hydrated.messages);
+      skipped = hydrated.skipped;
+    }
+    await ingestMail(sql, target, ready, skipped);
+    count += ready.length;
+    for (const m of ready) if (!oldest || m.date < oldest) oldest = m.date;
+  }
+  return { items: count, oldest, caughtUp: page.caughtUp, phase: page.phase, cursor: page.cursor };
+}
+
+async function readCalendarPage(
+  sql: Sql,
+  provider: ProviderAccount,
+  claim: ClaimedStream,
+  target: Parameters<typeof ingestCalendar>[1],
+): Promise<PageResult> {
+  const page = await provider.calendar.nextPage(claim.cursor);
+  await ingestCalendar(sql, target, page.events);
+  let oldest: Date | null = null;
+  for (const e of page.events) if (e.start && (!oldest || e.start < oldest)) oldest = e.start;
+  return { items: page.events.length, oldest, caughtUp: page.caughtUp, phase: page.phase, cursor: page.cursor };
+}
+
+/** The mailbox's own addresses as the provider reports them are the user, never contacts. */
+async function learnOwnAddresses(sql: Sql, userId: string, profile: AccountProfile): Promise<void> {
+  const addresses = [profile.email, ...profile.aliases]
+    .map((a) => normalizeAddress(a))
+    .filter((a): a is string => a !== null);
+  if (addresses.length === 0) return;
+  await sql`
+    insert into user_addresses (user_id, address, source)
+    select ${userId}, unnest(${addresses}::text[]), 'provider'
+    on conflict do nothing`;
+}
+
+/** Maps a failure to the account's next state; Postgres holds the retry schedule. */
+async function handleFailure(deps: SyncDeps, claim: ClaimedStream, logger: Logger, error: unknown): Promise<SyncOutcome> {
+  const { sql, owner } = deps;
+  const message = error instanceof Error ? error.message : String(error);
+  if (isProviderError(error, 'auth_revoked')) {
+    await sql.begin(async (tx) => {
+      await tx`update accounts set status = 'needs_reauth', needs_reauth_at = now(), last_error = ${message}
+                where id = ${claim.accountId}`;
+    });
+    await releaseStream(sql, claim, owner, { nextRunAt: new Date(), error: message, failed: true });
+    logger.warn('grant revoked; account needs re-authorisation, syncing stopped');
+    return { status: 'needs_reauth' };
+  }
+  if (isProviderError(error, 'throttled')) {
+    const retryAfterMs = error.retryAfterMs ?? MINUTE;
+    await releaseStream(sql, claim, owner, { nextRunAt: new Date(Date.now() + retryAfterMs), error: message });
+    logger.info({ retryAfterMs }, 'throttled; rescheduled after the provider’s Retry-After');
+    return { status: 'throttled', retryAfterMs };
+  }
+  const retryable = !isProviderError(error, 'permanent');
+  const delay = retryable ? failureBackoff(claim.consecutiveFailures + 1) : 6 * 60 * MINUTE;
+  await releaseStream(sql, claim, owner, { nextRunAt: new Date(Date.now() + delay), error: message, failed: true }).catch(
+    (releaseError: unknown) => logger.error({ err: releaseError }, 'could not release the stream; its lease will expire'),
+  );
+  logger.error({ err: error, retryInMs: delay }, 'sync failed');
+  return { status: 'failed', error: error instanceof Error ? error : new Error(message), retryable };
+}
+
+/** 1, 2, 4 … minutes, capped at 6 hours, for failures that may heal on their own. */
+function failureBackoff(failures: number): number {
+  return Math.min(6 * 60, 2 ** (failures - 1)) * MINUTE;
+}

@@ -1,0 +1,125 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config/env.ts';
+import { recomputeContacts } from '../contact-store/recompute-contacts.ts';
+import { createDatabase } from '../db/client.ts';
+import { createRedis } from '../queue/connection.ts';
+import { claimDueStreams, dirtyUsers, enqueueRecomputes, enqueueSyncs, type Queues } from '../queue/enqueue.ts';
+import {
+  CONTACTS_QUEUE,
+  recomputeContactsJob,
+  SYNC_QUEUE,
+  syncStreamJob,
+  type RecomputeContactsJob,
+  type SyncStreamJob,
+} from '../queue/queues.ts';
+import { providerRegistry, type ProviderFor } from '../sync/provider-registry.ts';
+import { syncStream, type SyncOutcome } from '../sync/sync-stream.ts';
+
+export interface WorkerHandle {
+  /** Runs one scheduler pass now (the interval runs it too). */
+  tick(): Promise<void>;
+  /** Stops taking jobs, lets running ones finish, closes every connection. */
+  close(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  config: Config;
+  logger: Logger;
+  /** Tests may build providers differently; production uses the registry. */
+  providerFor?: ProviderFor;
+}
+
+/**
+ * One worker process: the sync and contacts workers plus the scheduler that turns due rows
+ * in Postgres into jobs. Any number of these can run against the same Postgres and Redis.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
+  const { config, logger } = options;
+  const database = createDatabase(config.DATABASE_URL, { max: config.WORKER_CONCURRENCY * 2 + 2 });
+  // One connection for commands; BullMQ opens the blocking ones workers need by itself.
+  const redis = createRedis(config.REDIS_URL);
+  const connection = redis;
+  const prefix = config.QUEUE_PREFIX;
+  const queues: Queues = {
+    sync: new Queue<SyncStreamJob>(SYNC_QUEUE, { connection, prefix }),
+    contacts: new Queue<RecomputeContactsJob>(CONTACTS_QUEUE, { connection, prefix }),
+  };
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const providerFor = options.providerFor ?? providerRegistry({ config, db: database.db, redis, logger });
+  const syncDeps = {
+    sql: database.sql,
+    logger,
+    owner,
+    providerFor,
+    settings: {
+      leaseSeconds: config.SYNC_LEASE_SECONDS,
+      pagesPerJob: config.SYNC_PAGES_PER_JOB,
+      intervalMinutes: config.SYNC_INTERVAL_MINUTES,
+      storeSubjects: config.STORE_SUBJECTS,
+    },
+  };
+
+  const syncWorker = new Worker<SyncStreamJob, SyncOutcome['status']>(
+    SYNC_QUEUE,
+    async (job: Job<SyncStreamJob>) => {
+      const { accountId, stream } = syncStreamJob.parse(job.data);
+      const outcome = await syncStream({ ...syncDeps, logger: logger.child({ jobId: job.id }) }, accountId, stream);
+      if (outcome.status === 'more') await enqueueSyncs(queues, [{ accountId, stream, phase: outcome.phase }]);
+      if ((outcome.status === 'more' || outcome.status === 'caught_up') && outcome.items > 0) {
+        const [account] = await database.sql<{ userId: string }[]>`select user_id as "userId" from accounts where id = ${accountId}`;
+        if (account) await enqueueRecomputes(queues, [account.userId]);
+      }
+      // Postgres already holds the retry schedule; BullMQ must not retry on its own.
+      if (outcome.status === 'failed') throw new UnrecoverableError(outcome.error.message);
+      if (outcome.status === 'needs_reauth') throw new UnrecoverableError('account needs re-authorisation');
+      return outcome.status;
+    },
+    { connection, prefix, concurrency: config.WORKER_CONCURRENCY },
+  );
+
+  const contactsWorker = new Worker<RecomputeContactsJob, number>(
+    CONTACTS_QUEUE,
+    async (job) => recomputeContacts(database.sql, recomputeContactsJob.parse(job.data).userId),
+    { connection, prefix, concurrency: 1 },
+  );
+
+  for (const worker of [syncWorker, contactsWorker]) {
+    worker.on('error', (err) => logger.error({ err }, 'worker error'));
+    worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, queue: worker.name, err: err.message }, 'job failed'));
+  }
+
+  let ticking: Promise<void> | null = null;
+  const tick = async () => {
+    // One pass at a time in this process; other processes are kept apart by SKIP LOCKED.
+    ticking ??= (async () => {
+      try {
+        await enqueueSyncs(queues, await claimDueStreams(database.sql, 500));
+        await enqueueRecomputes(queues, await dirtyUsers(database.sql, 500));
+      } catch (err) {
+        logger.error({ err }, 'scheduler pass failed; will try again');
+      } finally {
+        ticking = null;
+      }
+    })();
+    return ticking;
+  };
+  const interval = setInterval(() => void tick(), config.SCHEDULER_TICK_SECONDS * 1000);
+  void tick();
+  logger.info({ owner, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+
+  return {
+    tick,
+    async close() {
+      clearInterval(interval);
+      await ticking;
+      await Promise.all([syncWorker.close(), contactsWorker.close()]);
+      await Promise.all([queues.sync.close(), queues.contacts.close()]);
+      redis.disconnect();
+      await database.sql.end({ timeout: 5 });
+      logger.info('worker stopped');
+    },
+  };
+}
