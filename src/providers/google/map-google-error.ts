@@ -67,7 +67,7 @@ export function mapGoogleError(error: unknown, context: GoogleErrorContext = {})
   const status = response?.status ?? null;
   const data = response?.data;
   const make = (kind: ProviderError['kind'], message: string, retryAfterMs: number | null = null) =>
-    new ProviderError(kind, message, { provider: PROVIDER, status, retryAfterMs, cause: error });
+    new ProviderError(kind, message, { provider: PROVIDER, status, retryAfterMs, cause: summaryOf(error, status, context.call) });
 
   // The token endpoint answers in OAuth's form: {"error": "invalid_grant", "error_description": …}.
   const oauthError = oauthErrorCode(data);
@@ -102,6 +102,22 @@ export function mapGoogleError(error: unknown, context: GoogleErrorContext = {})
   }
   if (TRANSIENT_STATUSES.has(status)) return make('transient', `Google answered ${status}`);
   return make('permanent', `Google answered ${status}${reasons.length ? ` (${reasons.join(',')})` : ''}`);
+}
+
+/**
+ * The cause kept on the ProviderError. Not the GaxiosError itself: its `config` holds the
+ * request, and gaxios' default redactor leaves the refresh token in a token request's body, so a
+ * logged cause chain would leak it.
+ */
+function summaryOf(error: unknown, status: number | null, call: GoogleCall | undefined): Error {
+  const reasons = reasonsOf(responseOf(error)?.data);
+  return Object.assign(new Error(messageOf(error)), {
+    name: 'GoogleApiError',
+    status,
+    code: codeOf(error),
+    call: call ?? null,
+    reasons,
+  });
 }
 
 interface ResponseLike {
