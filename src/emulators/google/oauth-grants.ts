@@ -1,0 +1,129 @@
+/**
+ * The emulator's OAuth state: refresh tokens (one per consent), the access tokens minted
+ * from them, and one-time authorization codes. Revoking a user's grants kills all three.
+ */
+import { randomBytes } from 'node:crypto';
+
+export const SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
+
+export const GMAIL_METADATA = `${SCOPE_PREFIX}gmail.metadata`;
+export const CALENDAR_READONLY = `${SCOPE_PREFIX}calendar.readonly`;
+export const DEFAULT_SCOPES = [GMAIL_METADATA, CALENDAR_READONLY];
+
+/** Gmail scopes that can read messages; gmail.metadata is the narrowest. */
+export const GMAIL_READ_SCOPES = [
+  'https://mail.google.com/',
+  `${SCOPE_PREFIX}gmail.modify`,
+  `${SCOPE_PREFIX}gmail.readonly`,
+  GMAIL_METADATA,
+];
+const GMAIL_BROAD_SCOPES = GMAIL_READ_SCOPES.filter((s) => s !== GMAIL_METADATA);
+
+export const CALENDAR_READ_SCOPES = [
+  `${SCOPE_PREFIX}calendar`,
+  CALENDAR_READONLY,
+  `${SCOPE_PREFIX}calendar.events`,
+  `${SCOPE_PREFIX}calendar.events.readonly`,
+];
+
+/** 'gmail.readonly' → its URL; URLs and OpenID names ('openid', 'email') pass unchanged. */
+export function normalizeScope(scope: string): string {
+  if (/^https?:\/\//.test(scope) || ['openid', 'email', 'profile'].includes(scope)) return scope;
+  return SCOPE_PREFIX + scope;
+}
+
+export interface Grant {
+  email: string;
+  scopes: string[];
+  revoked: boolean;
+}
+
+/** True when the grant reads Gmail only through gmail.metadata (no body-reading scope). */
+export function metadataOnly(grant: Grant): boolean {
+  return grant.scopes.includes(GMAIL_METADATA) && !grant.scopes.some((s) => GMAIL_BROAD_SCOPES.includes(s));
+}
+
+interface AccessToken {
+  grant: Grant;
+  expiresAt: number;
+}
+
+interface AuthorizationCode {
+  email: string;
+  scopes: string[];
+  redirectUri: string | null;
+}
+
+export class OAuthGrants {
+  readonly #refreshTokens = new Map<string, Grant>();
+  readonly #accessTokens = new Map<string, AccessToken>();
+  readonly #codes = new Map<string, AuthorizationCode>();
+  readonly #ttlSeconds: number;
+
+  constructor(accessTokenTtlSeconds: number) {
+    this.#ttlSeconds = accessTokenTtlSeconds;
+  }
+
+  get ttlSeconds(): number {
+    return this.#ttlSeconds;
+  }
+
+  issueRefreshToken(email: string, scopes: string[]): string {
+    const token = `1//${randomToken(32)}`;
+    this.#refreshTokens.set(token, { email, scopes: scopes.map(normalizeScope), revoked: false });
+    return token;
+  }
+
+  issueCode(email: string, scopes: string[], redirectUri: string | null): string {
+    const code = `4/${randomToken(24)}`;
+    this.#codes.set(code, { email, scopes: scopes.map(normalizeScope), redirectUri });
+    return code;
+  }
+
+  /** The live grant behind a refresh token, or null (unknown or revoked). */
+  grantOf(refreshToken: string): Grant | null {
+    const grant = this.#refreshTokens.get(refreshToken);
+    return grant && !grant.revoked ? grant : null;
+  }
+
+  /** Uses a code up; null when unknown, used, or issued for another redirect URI. */
+  redeemCode(code: string, redirectUri: string | null): { refreshToken: string; grant: Grant } | 'redirect_mismatch' | null {
+    const issued = this.#codes.get(code);
+    if (!issued) return null;
+    if (issued.redirectUri !== null && issued.redirectUri !== redirectUri) return 'redirect_mismatch';
+    this.#codes.delete(code);
+    const refreshToken = this.issueRefreshToken(issued.email, issued.scopes);
+    return { refreshToken, grant: this.#refreshTokens.get(refreshToken)! };
+  }
+
+  mintAccessToken(grant: Grant): { token: string; expiresIn: number } {
+    const token = `ya29.${randomToken(48)}`;
+    this.#accessTokens.set(token, { grant, expiresAt: Date.now() + this.#ttlSeconds * 1000 });
+    return { token, expiresIn: this.#ttlSeconds };
+  }
+
+  /** The grant a bearer token acts for, or null when it is unknown, expired or revoked. */
+  authenticate(accessToken: string): Grant | null {
+    const entry = this.#accessTokens.get(accessToken);
+    if (!entry || entry.grant.revoked || Date.now() >= entry.expiresAt) return null;
+    return entry.grant;
+  }
+
+  /** The owner of a refresh token even when revoked (for logging the request's user). */
+  ownerOf(refreshToken: string): string | null {
+    return this.#refreshTokens.get(refreshToken)?.email ?? null;
+  }
+
+  revoke(email: string): void {
+    for (const grant of this.#refreshTokens.values()) if (grant.email === email) grant.revoked = true;
+    for (const [token, entry] of this.#accessTokens) if (entry.grant.email === email) this.#accessTokens.delete(token);
+  }
+
+  expireAccessTokens(email: string): void {
+    for (const entry of this.#accessTokens.values()) if (entry.grant.email === email) entry.expiresAt = 0;
+  }
+}
+
+function randomToken(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}

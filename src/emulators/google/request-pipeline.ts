@@ -1,0 +1,215 @@
+/**
+ * How one HTTP request travels through the emulator, in the order Google applies the same
+ * checks: route → credentials (401) → scope (403) → injected fault → per-user quota (429/403)
+ * → handler. Every request is logged, and every answer waits the configured latency.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiResponse, ApiRoute, UserAccount } from './api-route.ts';
+import { calendarRoutes } from './calendar-routes.ts';
+import type { ApiMethod, RequestRecord } from './emulator-types.ts';
+import type { FaultList } from './faults.ts';
+import { gmailRoutes } from './gmail-routes.ts';
+import { faultBody, insufficientScopes, invalidCredentials, notFound, rateLimited, type ApiStyle } from './google-errors.ts';
+import type { OAuthGrants } from './oauth-grants.ts';
+import { handleAuthorize, handleToken, parseTokenRequest, type OAuthClient } from './oauth-routes.ts';
+
+export const TOKEN_PATH = '/token';
+export const AUTHORIZE_PATH = '/o/oauth2/v2/auth';
+
+const ROUTES: ApiRoute[] = [...gmailRoutes, ...calendarRoutes];
+const MAX_FORM_BYTES = 64 * 1024;
+
+export interface PipelineDeps {
+  client: OAuthClient;
+  grants: OAuthGrants;
+  faults: FaultList;
+  accounts: Map<string, UserAccount>;
+  log: RequestRecord[];
+  quotaErrorStatus: 429 | 403;
+  latencyMs: { min: number; max: number } | null;
+  historyPageSize: number;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export async function serveRequest(req: IncomingMessage, res: ServerResponse, deps: PipelineDeps): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const record: RequestRecord = {
+    method: 'unknown',
+    path: url.pathname,
+    query: queryRecord(url.searchParams),
+    user: null,
+    status: 0,
+    startedAt: Date.now(),
+    finishedAt: 0,
+  };
+  deps.log.push(record);
+  let answer: Answer;
+  try {
+    if (url.pathname === TOKEN_PATH) answer = await serveToken(req, record, deps);
+    else if (url.pathname === AUTHORIZE_PATH && req.method === 'GET') answer = await serveAuthorize(url, record, deps);
+    else answer = await serveApi(req, url, record, deps);
+  } catch (error) {
+    answer = { status: 500, body: faultBody('gmail', 500) };
+    console.error('Google emulator: request failed', error);
+  }
+  record.status = answer.status;
+  send(res, answer);
+  record.finishedAt = Date.now();
+}
+
+async function serveApi(req: IncomingMessage, url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
+  const found = req.method === 'GET' ? matchRoute(url.pathname) : null;
+  if (!found) {
+    await latency(deps);
+    return { status: 404, body: notFound('gmail') };
+  }
+  const { route, params } = found;
+  record.method = route.method;
+  if (route.method === 'gmail.users.messages.get') record.messageId = params[1];
+
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const grant = bearer ? deps.grants.authenticate(bearer) : null;
+  const account = grant ? deps.accounts.get(grant.email) : undefined;
+  if (!grant || !account) {
+    await latency(deps);
+    return {
+      status: 401,
+      body: invalidCredentials(route.style),
+      headers: { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' },
+    };
+  }
+  record.user = account.email;
+  account.inFlight++;
+  account.maxInFlight = Math.max(account.maxInFlight, account.inFlight);
+  try {
+    await latency(deps);
+    if (!route.scopes.some((s) => grant.scopes.includes(s))) return { status: 403, body: insufficientScopes(route.style) };
+
+    const faulted = await applyFault(route.method, route.style, account.email, deps);
+    if (faulted) return faulted;
+
+    const admitted = account.quota.admit(route.method);
+    if (!admitted.ok) {
+      const retryAfter = Math.ceil(admitted.retryAfterMs / 1000);
+      return {
+        status: deps.quotaErrorStatus,
+        body: rateLimited(route.style, deps.quotaErrorStatus, new Date(Date.now() + admitted.retryAfterMs)),
+        headers: { 'retry-after': String(retryAfter) },
+      };
+    }
+    const response: ApiResponse = route.handle({
+      account,
+      grant,
+      query: url.searchParams,
+      params,
+      historyPageSize: deps.historyPageSize,
+    });
+    return response;
+  } finally {
+    account.inFlight--;
+  }
+}
+
+async function serveToken(req: IncomingMessage, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
+  record.method = 'oauth.token';
+  if (req.method !== 'POST') {
+    await latency(deps);
+    return { status: 405, body: { error: 'invalid_request', error_description: 'Use POST.' } };
+  }
+  const raw = await readBody(req);
+  const form = parseTokenRequest(req.headers['content-type'], raw);
+  const refreshToken = form.get('refresh_token');
+  record.user = refreshToken ? deps.grants.ownerOf(refreshToken) : null;
+  await latency(deps);
+  const faulted = await applyFault('oauth.token', 'gmail', record.user, deps);
+  if (faulted) return faulted;
+  const answer = handleToken(form, req.headers.authorization, deps.client, deps.grants);
+  record.user = answer.user;
+  if (answer.status === 200 && answer.user) deps.accounts.get(answer.user)?.quota.admit('oauth.token');
+  return answer;
+}
+
+async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
+  await latency(deps);
+  const answer = handleAuthorize(url.searchParams, deps.client, deps.grants, [...deps.accounts.keys()]);
+  record.user = answer.user;
+  return answer;
+}
+
+/** Holds and/or fails the request when an injected fault matches it. */
+async function applyFault(method: ApiMethod, style: ApiStyle, user: string | null, deps: PipelineDeps): Promise<Answer | null> {
+  const fault = deps.faults.take(method, user);
+  if (!fault) return null;
+  if (fault.delayMs) await sleep(fault.delayMs);
+  if (fault.status === undefined) return null;
+  const body =
+    fault.body ??
+    (method === 'oauth.token'
+      ? { error: fault.status >= 500 ? 'internal_failure' : 'invalid_request', error_description: 'Injected fault' }
+      : faultBody(style, fault.status));
+  return {
+    status: fault.status,
+    body,
+    ...(fault.retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(fault.retryAfterSeconds) } } : {}),
+  };
+}
+
+function matchRoute(path: string): { route: ApiRoute; params: string[] } | null {
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    try {
+      return { route, params: match.slice(1).map((p) => decodeURIComponent(p)) };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+async function latency(deps: PipelineDeps): Promise<void> {
+  if (!deps.latencyMs) return;
+  const { min, max } = deps.latencyMs;
+  const ms = min + Math.random() * Math.max(0, max - min);
+  if (ms > 0) await sleep(ms);
+}
+
+function queryRecord(params: URLSearchParams): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    result[key] = values.length === 1 ? values[0]! : values;
+  }
+  return result;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FORM_BYTES) break;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  const headers: Record<string, string> = { ...answer.headers };
+  let payload: string;
+  if (typeof answer.body === 'string') {
+    payload = answer.body;
+  } else {
+    payload = JSON.stringify(answer.body);
+    headers['content-type'] ??= 'application/json; charset=UTF-8';
+  }
+  headers['content-length'] = String(Buffer.byteLength(payload));
+  res.writeHead(answer.status, headers);
+  res.end(payload);
+}
