@@ -5,6 +5,7 @@
  */
 import { ConfigError } from './config/env.ts';
 import { contactsCommand, contactsUsage } from './cli/contacts-command.ts';
+import { demoCommand, demoUsage } from './cli/demo-command.ts';
 import { migrateCommand, serveCommand, workCommand } from './cli/run-commands.ts';
 import { UsageError } from './cli/usage-error.ts';
 
@@ -13,6 +14,7 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
   work: { usage: 'rekindle work', summary: 'run the sync and contacts workers and the scheduler', run: workCommand },
   serve: { usage: 'rekindle serve', summary: 'run the web server (/healthz, /readyz)', run: serveCommand },
   contacts: { usage: contactsUsage, summary: "list a user's contacts", run: contactsCommand },
+  demo: { usage: demoUsage, summary: 'see rekindle work end to end on a sample mailbox (local emulator)', run: demoCommand },
 };
 
 function help(): string {

@@ -39,6 +39,8 @@ const schema = z.object({
   SYNC_INTERVAL_MINUTES: z.coerce.number().positive().default(15),
   /** Provider requests in flight at once for one account. */
   SYNC_REQUEST_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  /** Messages per listing page (capped by the provider's own maximum). */
+  SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   /** Pages one job handles before it yields the worker to other accounts. */
   SYNC_PAGES_PER_JOB: z.coerce.number().int().min(1).default(10),
   /** How long a claimed sync stays claimed without a heartbeat (a dead worker's claim expires). */

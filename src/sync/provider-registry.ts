@@ -40,6 +40,7 @@ export function providerRegistry(deps: { config: Config; db: Db; redis: Redis; l
           mailGate,
           calendarGate,
           logger: log,
+          pageSize: config.SYNC_PAGE_SIZE,
         });
         return {
           profile: () => account.profile(),

@@ -1,0 +1,259 @@
+/**
+ * The whole sync path for real: googleapis → Google emulator over HTTP → BullMQ on Redis →
+ * Postgres, with the sample mailbox whose ground truth we know.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSampleMailbox, type PersonTruth } from '../../src/demo/sample-mailbox.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
+import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import {
+  connectEmulatedGoogle,
+  makeDue,
+  streamsOf,
+  testConfig,
+  testLogger,
+  waitFor,
+  waitUntilSynced,
+} from '../support/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { createTestPrefix } from '../support/test-redis.ts';
+
+interface ContactRow {
+  email: string;
+  name: string | null;
+  sentCount: number;
+  receivedCount: number;
+  meetingCount: number;
+  lastContactAt: Date;
+  lastOutboundAt: Date | null;
+  lastInboundAt: Date | null;
+  lastMeetingAt: Date | null;
+  nextMeetingAt: Date | null;
+}
+
+async function contactsOf(database: TestDatabase, userEmail: string): Promise<Map<string, ContactRow>> {
+  const rows = await database.sql<ContactRow[]>`
+    select c.email, c.name, c.sent_count as "sentCount", c.received_count as "receivedCount",
+           c.meeting_count as "meetingCount", c.last_contact_at as "lastContactAt",
+           c.last_outbound_at as "lastOutboundAt", c.last_inbound_at as "lastInboundAt",
+           c.last_meeting_at as "lastMeetingAt", c.next_meeting_at as "nextMeetingAt"
+      from contacts c join users u on u.id = c.user_id where u.email = ${userEmail}`;
+  return new Map(rows.map((r) => [r.email, r]));
+}
+
+function expectMatchesTruth(row: ContactRow | undefined, truth: PersonTruth) {
+  expect(row, truth.email).toBeDefined();
+  const lastContact = [truth.lastOutboundAt, truth.lastInboundAt, truth.lastMeetingAt]
+    .filter((d): d is Date => d !== null)
+    .reduce((a, b) => (a > b ? a : b));
+  expect({
+    email: row!.email,
+    name: row!.name,
+    sent: row!.sentCount,
+    received: row!.receivedCount,
+    meetings: row!.meetingCount,
+    lastContactAt: row!.lastContactAt,
+    lastOutboundAt: row!.lastOutboundAt,
+    lastInboundAt: row!.lastInboundAt,
+    lastMeetingAt: row!.lastMeetingAt,
+    nextMeetingAt: row!.nextMeetingAt,
+  }).toEqual({
+    email: truth.email,
+    name: truth.name,
+    sent: truth.sent,
+    received: truth.received,
+    meetings: truth.meetings,
+    lastContactAt: lastContact,
+    lastOutboundAt: truth.lastOutboundAt,
+    lastInboundAt: truth.lastInboundAt,
+    lastMeetingAt: truth.lastMeetingAt,
+    nextMeetingAt: truth.nextMeetingAt,
+  });
+}
+
+describe('gmail sync, end to end', () => {
+  let database: TestDatabase;
+  let emulator: GoogleEmulator;
+  let worker: WorkerHandle;
+  const queue = createTestPrefix('gmail-sync');
+  const sample = buildSampleMailbox({ now: new Date() });
+  const userEmail = sample.owner.email;
+  let accountId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    emulator = await startGoogleEmulator({ historyPageSize: 20 });
+    emulator.addMailbox(sample.seed);
+    // Small pages and slices so paging, slicing and requeueing are all exercised.
+    const config = testConfig(database, queue.prefix, emulator, { SYNC_PAGE_SIZE: '100', SYNC_PAGES_PER_JOB: '2' });
+    worker = await startWorker({ config, logger: testLogger() });
+    ({ accountId } = await connectEmulatedGoogle(database, emulator, userEmail));
+    await waitUntilSynced(database, accountId);
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await emulator?.close();
+    await database?.drop();
+    await queue.cleanup();
+  });
+
+  it('finds exactly the people the owner really exchanged mail and meetings with', async () => {
+    const contacts = await contactsOf(database, userEmail);
+    expect([...contacts.keys()].sort()).toEqual([...sample.contacts.keys()].sort());
+    for (const truth of sample.contacts.values()) expectMatchesTruth(contacts.get(truth.email), truth);
+    for (const noise of sample.notContacts) expect(contacts.has(noise), noise).toBe(false);
+  });
+
+  it('fetches every message exactly once, without a single quota error', async () => {
+    const gets = emulator.requests(userEmail).filter((r) => r.method === 'gmail.users.messages.get');
+    const perMessage = new Map<string, number>();
+    for (const g of gets) perMessage.set(g.messageId!, (perMessage.get(g.messageId!) ?? 0) + 1);
+    expect(perMessage.size).toBe(sample.seed.messages.length);
+    expect(Math.max(...perMessage.values())).toBe(1);
+    expect(emulator.usage(userEmail).rejected).toBe(0);
+
+    const [mail] = (await streamsOf(database, accountId)).filter((s) => s.stream === 'mail');
+    expect(mail!.itemsSynced).toBe(sample.seed.messages.length);
+    // What we count as spent is what Google charged.
+    expect(mail!.quotaUnitsSpent).toBe(emulator.usage(userEmail).units);
+  });
+
+  it('stores one row per message and skips malformed mail with a reason', async () => {
+    const rows = await database.sql<{ total: number; noSender: number }[]>`
+      select count(*)::int as total, count(*) filter (where skip_reason like '%sender%')::int as "noSender"
+        from mail_messages where account_id = ${accountId}`;
+    expect(rows[0]).toEqual({ total: sample.seed.messages.length, noSender: 1 });
+  });
+
+  it('changes nothing when the same mail is synced again', async () => {
+    const before = await database.sql`select count(*)::int as n from interactions`;
+    const getsBefore = emulator.usage(userEmail).byMethod['gmail.users.messages.get']!.calls;
+    // Forget the cursor: the whole mailbox is listed again, as after a lost history.
+    await database.sql`update sync_streams set cursor = null, phase = 'backfill' where account_id = ${accountId} and stream = 'mail'`;
+    await makeDue(database, accountId);
+    await waitUntilSynced(database, accountId);
+    const after = await database.sql`select count(*)::int as n from interactions`;
+    expect(after[0]!.n).toBe(before[0]!.n);
+    expect(emulator.usage(userEmail).byMethod['gmail.users.messages.get']!.calls).toBe(getsBefore);
+  });
+
+  it('picks up new mail incrementally through history', async () => {
+    const maya = sample.contacts.get('maya@chenlabs.io')!;
+    const at = new Date(Date.now() - 60_000);
+    emulator.addMessage(userEmail, {
+      labelIds: ['INBOX'],
+      internalDate: at.toISOString(),
+      headers: [
+        { name: 'Message-ID', value: '<fresh-1@mail.example.com>' },
+        { name: 'From', value: 'Maya Chen <maya@chenlabs.io>' },
+        { name: 'To', value: userEmail },
+        { name: 'Subject', value: 'Long time!' },
+        { name: 'Date', value: at.toUTCString() },
+      ],
+    });
+    await makeDue(database, accountId);
+    await waitUntilSynced(database, accountId);
+    const contact = (await contactsOf(database, userEmail)).get('maya@chenlabs.io')!;
+    expect(contact.receivedCount).toBe(maya.received + 1);
+    expect(contact.lastInboundAt).toEqual(at);
+    const history = emulator.requests(userEmail).filter((r) => r.method === 'gmail.users.history.list');
+    expect(history.length).toBeGreaterThan(0);
+  });
+
+  it('survives an expired history id with a full resync that loses nothing and refetches nothing', async () => {
+    const at = new Date(Date.now() - 30_000);
+    const id = emulator.addMessage(userEmail, {
+      labelIds: ['INBOX'],
+      internalDate: at.toISOString(),
+      headers: [
+        { name: 'Message-ID', value: '<fresh-2@mail.example.com>' },
+        { name: 'From', value: 'Leo Martins <leo@startup.example>' },
+        { name: 'To', value: userEmail },
+        { name: 'Subject', value: 'While you were away' },
+      ],
+    });
+    emulator.expireHistory(userEmail);
+    const resyncsBefore = (await streamsOf(database, accountId)).find((s) => s.stream === 'mail')!.fullResyncs;
+    await makeDue(database, accountId);
+    await waitUntilSynced(database, accountId);
+
+    const mail = (await streamsOf(database, accountId)).find((s) => s.stream === 'mail')!;
+    expect(mail.fullResyncs).toBe(resyncsBefore + 1);
+    const stored = await database.sql`select 1 from mail_messages where account_id = ${accountId} and provider_id = ${id}`;
+    expect(stored).toHaveLength(1);
+    const leo = (await contactsOf(database, userEmail)).get('leo@startup.example')!;
+    expect(leo.lastInboundAt).toEqual(at);
+
+    const gets = emulator.requests(userEmail).filter((r) => r.method === 'gmail.users.messages.get');
+    const perMessage = new Map<string, number>();
+    for (const g of gets) perMessage.set(g.messageId!, (perMessage.get(g.messageId!) ?? 0) + 1);
+    expect(Math.max(...perMessage.values())).toBe(1);
+  });
+
+  it('resyncs the calendar after a 410 and drops meetings cancelled meanwhile', async () => {
+    const priya = sample.contacts.get('priya@northwind.example')!;
+    // Find Priya's most recent past meeting in the emulator and cancel it while the sync token expires.
+    const list = emulator.requests(userEmail).filter((r) => r.method === 'calendar.events.list');
+    expect(list.length).toBeGreaterThan(0);
+    const events = await database.sql<{ providerId: string }[]>`
+      select provider_id as "providerId" from calendar_events
+       where account_id = ${accountId} and starts_at = ${priya.lastMeetingAt}`;
+    expect(events).toHaveLength(1);
+    emulator.cancelEvent(userEmail, events[0]!.providerId);
+    emulator.expireSyncTokens(userEmail);
+    await makeDue(database, accountId);
+    await waitUntilSynced(database, accountId);
+
+    const calendar = (await streamsOf(database, accountId)).find((s) => s.stream === 'calendar')!;
+    expect(calendar.fullResyncs).toBe(1);
+    const contact = (await contactsOf(database, userEmail)).get('priya@northwind.example')!;
+    expect(contact.meetingCount).toBe(priya.meetings - 1);
+    expect(contact.lastMeetingAt!.getTime()).toBeLessThan(priya.lastMeetingAt!.getTime());
+  });
+
+  it('honours Retry-After: no request of the account reaches Google before it has passed', async () => {
+    emulator.injectFault({ match: { method: 'gmail.users.history.list', user: userEmail }, status: 429, retryAfterSeconds: 2 });
+    emulator.addMessage(userEmail, {
+      labelIds: ['INBOX'],
+      headers: [
+        { name: 'Message-ID', value: '<fresh-3@mail.example.com>' },
+        { name: 'From', value: 'Grace Okafor <grace.okafor@gmail.com>' },
+        { name: 'To', value: userEmail },
+        { name: 'Subject', value: 'Quick question' },
+      ],
+    });
+    await makeDue(database, accountId);
+    const throttled = await waitFor('the 429 to be served', async () =>
+      emulator.requests(userEmail).find((r) => r.status === 429),
+    );
+    await waitUntilSynced(database, accountId);
+    const gmailAfter = emulator
+      .requests(userEmail)
+      .filter((r) => r.method.startsWith('gmail.') && r.startedAt > throttled.finishedAt);
+    expect(gmailAfter.length).toBeGreaterThan(0);
+    for (const r of gmailAfter) expect(r.startedAt - throttled.finishedAt).toBeGreaterThanOrEqual(2_000 - 5);
+    expect((await contactsOf(database, userEmail)).get('grace.okafor@gmail.com')!.receivedCount).toBe(
+      sample.contacts.get('grace.okafor@gmail.com')!.received + 1,
+    );
+  });
+
+  it('stops syncing a revoked account without a crash loop', async () => {
+    emulator.revokeGrants(userEmail);
+    await makeDue(database, accountId);
+    await waitFor('the account to need re-authorisation', async () => {
+      const [row] = await database.sql`select status from accounts where id = ${accountId}`;
+      return row?.status === 'needs_reauth';
+    });
+    const tokenCalls = emulator.requests(userEmail).filter((r) => r.method === 'oauth.token').length;
+    // Several scheduler passes later nothing has been tried again.
+    for (let i = 0; i < 5; i++) await worker.tick();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(emulator.requests(userEmail).filter((r) => r.method === 'oauth.token').length).toBe(tokenCalls);
+    const streams = await streamsOf(database, accountId);
+    expect(streams.every((s) => s.leaseOwner === null)).toBe(true);
+    // The contacts learned so far stay.
+    expect((await contactsOf(database, userEmail)).size).toBe(sample.contacts.size);
+  });
+});
+
