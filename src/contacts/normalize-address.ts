@@ -1,0 +1,62 @@
+import { domainToUnicode } from 'node:url';
+
+/**
+ * Domains known to ignore dots and `+tag`s in the local part. Folding anywhere else would
+ * merge different people: `j.smith@` and `jsmith@` are two mailboxes at most companies, and
+ * many servers use `-` or nothing at all as their sub-address separator.
+ */
+const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
+/** RFC 5321 allows 254 characters in a path; real VERP addresses go a little beyond. */
+const MAX_LENGTH = 320;
+
+/** Characters that cannot appear unquoted in a local part; quoted local parts are not supported. */
+const LOCAL_FORBIDDEN = /[\s\p{Cc}<>()[\]\\,;:"@]/u;
+/** One domain label after IDNA mapping: letters of any script, digits, marks, `-`, and `_` (seen in real hostnames). */
+const LABEL = /^[\p{L}\p{N}\p{M}_-]{1,63}$/u;
+const IP_LITERAL = /^\[(?:ipv6:)?[0-9a-f.:]+\]$/;
+
+/**
+ * The identity key of an address: the same mailbox always gives the same string, however it
+ * was written. Lower-cased (nobody relies on case-sensitive local parts), domains in their
+ * Unicode form (`xn--bcher-kva.de` and `BÜCHER.de` are both `bücher.de`) without a trailing
+ * dot, and Gmail's dot and `+tag` folding applied at gmail.com and googlemail.com only.
+ * Returns null for anything that is not a usable address.
+ */
+export function normalizeAddress(email: string): string | null {
+  if (typeof email !== 'string') return null;
+  let value = email.trim();
+  if (/^mailto:/i.test(value)) value = value.slice(7);
+  if (value.startsWith('<') && value.endsWith('>')) value = value.slice(1, -1).trim();
+  if (value.length === 0 || value.length > MAX_LENGTH) return null;
+
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at === value.length - 1) return null;
+  let local = value.slice(0, at).normalize('NFC').toLowerCase();
+  if (LOCAL_FORBIDDEN.test(local)) return null;
+
+  const domain = normalizeDomain(value.slice(at + 1));
+  if (domain === null) return null;
+
+  if (GMAIL_DOMAINS.has(domain)) {
+    local = local.replace(/\+.*$/, '').replaceAll('.', '');
+    if (local.length === 0) return null;
+    return `${local}@gmail.com`;
+  }
+  return `${local}@${domain}`;
+}
+
+function normalizeDomain(raw: string): string | null {
+  const lower = raw.toLowerCase();
+  if (IP_LITERAL.test(lower)) return lower;
+  const trimmed = lower.replace(/\.$/, '');
+  // domainToUnicode applies the IDNA mapping (case, width, NFC) and decodes punycode; it
+  // returns '' for input that is not a domain at all.
+  const unicode = domainToUnicode(trimmed);
+  if (!unicode) return null;
+  const labels = unicode.split('.');
+  // A bare host (`root@localhost`) or a dotted quad without brackets is not a mail domain.
+  if (labels.length < 2 || !labels.every((label) => LABEL.test(label))) return null;
+  if (/^\d+$/.test(labels.at(-1)!)) return null;
+  return unicode;
+}
