@@ -43,7 +43,8 @@ export interface GoogleEmulatorOptions {
 }
 
 export interface Fault {
-  /** Which requests it hits; an absent field matches everything. */
+  /** Which requests it hits; an absent field matches everything (the token endpoint, as
+   *  `oauth.token`, included: a user-only fault also hits that user's token refreshes). */
   match: { method?: ApiMethod | string; user?: string };
   /** Answer with this status and a Google-shaped error body (or `body`). */
   status?: number;
