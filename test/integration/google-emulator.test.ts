@@ -181,10 +181,16 @@ describe('Google emulator: Gmail scopes', () => {
     }
   });
 
-  it('allows format=full under a broader scope even when gmail.metadata is also granted', async () => {
-    const { gmail } = gmailFor(ADA, ['gmail.readonly', 'gmail.metadata']);
+  it('allows format=full under gmail.readonly, but not when gmail.metadata is granted beside it (as Gmail does)', async () => {
+    const { gmail } = gmailFor(ADA, ['gmail.readonly']);
     const full = await gmail.users.messages.get({ userId: 'me', id, format: 'full' });
     expect(full.data.payload?.headers?.map((h) => h.name)).toEqual(['From', 'To', 'Subject', 'Date']);
+    const raw = await gmail.users.messages.get({ userId: 'me', id, format: 'raw' });
+    expect(Buffer.from(raw.data.raw!, 'base64url').toString()).toMatch(/^From: Bob <bob@example.org>\r\n[\s\S]*\r\n\r\n$/);
+
+    const both = gmailFor(ADA, ['gmail.readonly', 'gmail.metadata']).gmail;
+    expect((await failure(both.users.messages.get({ userId: 'me', id, format: 'full' }))).status).toBe(403);
+    expect((await failure(both.users.messages.list({ userId: 'me', q: 'is:unread' }))).status).toBe(403);
   });
 
   it('refuses Gmail calls from a token without a Gmail scope with insufficientPermissions', async () => {

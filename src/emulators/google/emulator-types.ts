@@ -84,8 +84,9 @@ export interface RequestRecord {
   user: string | null;
   /** For messages.get. */
   messageId?: string;
+  /** 0 while the request is still in flight. */
   status: number;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds; finishedAt is 0 while in flight. */
   startedAt: number;
   finishedAt: number;
 }

@@ -79,7 +79,9 @@ export class GmailStore {
 
   /** Adds seed messages without history records; see the file comment. */
   seed(messages: SeedMessage[]): void {
-    for (const message of messages) this.#insert(message);
+    for (const message of messages) this.#insert(message, true);
+    // One sort instead of an insertion per message: corpora seed tens of thousands at once.
+    this.#ordered.sort((a, b) => b.internalDate - a.internalDate || b.seq - a.seq);
     this.#oldestValidStart = this.#historyId;
   }
 
@@ -159,7 +161,7 @@ export class GmailStore {
     return this.#history.slice(lo);
   }
 
-  #insert(seed: SeedMessage): StoredMessage {
+  #insert(seed: SeedMessage, unsorted = false): StoredMessage {
     const { headers, block } = headersOf(seed);
     const internalDate = internalDateOf(seed, headers);
     const id = seed.id ?? this.#newId(internalDate);
@@ -178,7 +180,8 @@ export class GmailStore {
       seq: this.#seq++,
     };
     this.#messages.set(id, stored);
-    this.#ordered.splice(this.#firstAfter([stored.internalDate, stored.seq]), 0, stored);
+    if (unsorted) this.#ordered.push(stored);
+    else this.#ordered.splice(this.#firstAfter([stored.internalDate, stored.seq]), 0, stored);
     return stored;
   }
 

@@ -17,7 +17,6 @@ export const GMAIL_READ_SCOPES = [
   `${SCOPE_PREFIX}gmail.readonly`,
   GMAIL_METADATA,
 ];
-const GMAIL_BROAD_SCOPES = GMAIL_READ_SCOPES.filter((s) => s !== GMAIL_METADATA);
 
 export const CALENDAR_READ_SCOPES = [
   `${SCOPE_PREFIX}calendar`,
@@ -38,9 +37,14 @@ export interface Grant {
   revoked: boolean;
 }
 
-/** True when the grant reads Gmail only through gmail.metadata (no body-reading scope). */
+/**
+ * True when Gmail applies the metadata scope's limits (no `q`, no format full/raw). Gmail
+ * applies them whenever gmail.metadata is granted, even beside a broader scope such as
+ * gmail.readonly: a long-standing behaviour Google acknowledged (issuetracker 115621456) and
+ * client libraries still report, so a token is only as capable as its narrowest Gmail scope.
+ */
 export function metadataOnly(grant: Grant): boolean {
-  return grant.scopes.includes(GMAIL_METADATA) && !grant.scopes.some((s) => GMAIL_BROAD_SCOPES.includes(s));
+  return grant.scopes.includes(GMAIL_METADATA);
 }
 
 interface AccessToken {
