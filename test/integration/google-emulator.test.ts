@@ -244,6 +244,10 @@ describe('Google emulator: Gmail messages', () => {
     expect(await listAll({ includeSpamTrash: true })).toEqual(['a7', 'a6', 'a4', 'a5', 'a2', 'a3', 'a1']);
     expect(await listAll({ labelIds: ['TRASH'] })).toEqual(['a6']);
 
+    const capped = await gmail.users.messages.list({ userId: 'me', maxResults: 5000 });
+    expect(capped.data.messages).toHaveLength(5);
+    expect((await failure(gmail.users.messages.list({ userId: 'me', maxResults: -1 }))).status).toBe(400);
+
     const empty = await gmail.users.messages.list({ userId: 'me', labelIds: ['Label_9'] });
     expect(empty.data).toEqual({ resultSizeEstimate: 0 });
   });
@@ -391,6 +395,20 @@ describe('Google emulator: Gmail history', () => {
     expect(latest.data.historyId).toBe(emulator.historyId(ADA));
     const caughtUp = await gmail.users.history.list({ userId: 'me', startHistoryId: emulator.historyId(ADA) });
     expect(caughtUp.data).toEqual({ historyId: emulator.historyId(ADA) });
+  });
+
+  it('pages history without skipping or repeating a record while changes keep arriving', async () => {
+    const start = emulator.historyId(ADA);
+    const added = Array.from({ length: 7 }, (_, i) => emulator.addMessage(ADA, message(`h${i}`, '2024-02-01T00:00:00Z')));
+    const seen: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await gmail.users.history.list({ userId: 'me', startHistoryId: start, ...(pageToken ? { pageToken } : {}) });
+      seen.push(...(page.data.history ?? []).map((r) => r.messagesAdded![0]!.message!.id!));
+      pageToken = page.data.nextPageToken ?? undefined;
+      if (pageToken) added.push(emulator.addMessage(ADA, message('meanwhile', '2024-02-02T00:00:00Z')));
+    } while (pageToken);
+    expect(seen).toEqual(added);
   });
 
   it('filters by historyTypes and labelId', async () => {
