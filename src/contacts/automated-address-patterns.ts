@@ -86,5 +86,5 @@ export const ESP_DOMAINS = [
 export const BULK_HOST_LABELS = new Set([
   'bounce', 'bounces', 'bnc', 'mailer', 'mkt', 'mktg', 'marketing', 'newsletter',
   'newsletters', 'notifications', 'notification', 'notify', 'alerts', 'campaigns', 'em', 'e',
-  'mailing', 'promo', 'news', 'txn', 'transactional',
+  'mailing', 'promo', 'news', 'txn', 'transactional', 'reply',
 ]);

@@ -1,40 +1,51 @@
 /**
- * A gap of at most this many days continues the same conversation (a thread answered the
- * next day, over a weekend) rather than separating two of them.
+ * Days within this many days of a conversation's first day belong to that conversation: the
+ * answer the next day, the follow-up over the weekend. Bounded from the first day rather
+ * than chained from day to day, so daily contact still splits into conversations instead of
+ * merging into one endless one.
  */
-export const BURST_GAP_DAYS = 2;
-/** Fewer separate silences than this say nothing about a rhythm: null. */
-export const MIN_SILENCES = 2;
-/** Contact with no silence at all needs this many days before "every day or two" is a rhythm. */
-export const MIN_STEADY_DAYS = 4;
+export const CONVERSATION_WINDOW_DAYS = 2;
+/** At least this many gaps (three separate conversations) before a rhythm is claimed. */
+export const MIN_GAPS = 2;
+/** Gaps longer than this quantile of all gaps weigh no more than it (see cadenceDays). */
+export const LONG_GAP_QUANTILE = 0.75;
 
 /**
- * The typical gap, in days, between conversations with one person, from the sorted
- * distinct (UTC) day numbers on which they were in touch.
+ * The typical gap, in days, between conversations with one person, from the sorted distinct
+ * (UTC) day numbers on which they were in touch; null below MIN_GAPS gaps.
  *
- * Robust to bursts: a ten-message exchange over three days followed by three months of
- * silence is one conversation, not three, so gaps of up to BURST_GAP_DAYS are set aside and
- * the cadence is the median of the longer gaps (the silences between conversations). The
- * median, not the mean, so one long break does not swamp years of a steady rhythm. When
- * there are no silences at all (people in touch every day or two) the cadence is the median
- * of the short gaps instead. Below MIN_SILENCES silences (or MIN_STEADY_DAYS steady days)
- * there is not enough evidence and the answer is null.
+ * 1. Days are grouped into conversations (CONVERSATION_WINDOW_DAYS), so ten messages over
+ *    three days followed by three months of silence are one conversation, not ten.
+ * 2. The cadence is the length-weighted median of the gaps between conversation starts: the
+ *    gap that half of the relationship's time is spent in. Weighting by length keeps quick
+ *    follow-ups from posing as the rhythm (a quarterly mentor with a scheduling mail a week
+ *    before each meeting is "every ~3 months", not "every week"), where a plain median of
+ *    alternating 7- and 84-day gaps would say 7.
+ * 3. Each gap's weight is capped at the LONG_GAP_QUANTILE gap, so one long break cannot own
+ *    the answer: a friend written to weekly, then not for a year, then weekly again, stays
+ *    "weekly".
+ *
+ * The resolution is a few days: people in touch every day read as every three or four days,
+ * which is all a reconnect reminder needs to know about them.
  */
 export function cadenceDays(sortedDays: readonly number[]): number | null {
   const gaps: number[] = [];
-  const silences: number[] = [];
-  for (let i = 1; i < sortedDays.length; i++) {
-    const gap = sortedDays[i]! - sortedDays[i - 1]!;
-    gaps.push(gap);
-    if (gap > BURST_GAP_DAYS) silences.push(gap);
+  let start = -Infinity;
+  for (const day of sortedDays) {
+    if (day - start <= CONVERSATION_WINDOW_DAYS) continue;
+    if (Number.isFinite(start)) gaps.push(day - start);
+    start = day;
   }
-  if (silences.length >= MIN_SILENCES) return median(silences);
-  if (silences.length === 0 && sortedDays.length >= MIN_STEADY_DAYS) return median(gaps);
-  return null;
-}
+  if (gaps.length < MIN_GAPS) return null;
 
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const middle = values.length >> 1;
-  return values.length % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
+  gaps.sort((a, b) => a - b);
+  const cap = gaps[Math.ceil(LONG_GAP_QUANTILE * gaps.length) - 1]!;
+  let total = 0;
+  for (const gap of gaps) total += Math.min(gap, cap);
+  let running = 0;
+  for (const gap of gaps) {
+    running += Math.min(gap, cap);
+    if (running * 2 >= total) return gap;
+  }
+  return gaps.at(-1)!;
 }

@@ -84,11 +84,9 @@ function localPartReason(local: string, domain: string): string | null {
   if (/=[^=]*\.[a-z]/.test(local)) return 'verp';
   if (LIST_LOCAL_PARTS.has(local) || /^owner-|-(owner|request)$/.test(local)) return 'list';
 
-  const tokens = local
-    .split(/[._+=-]+/)
-    .map((token) => token.replace(/\d+$/, ''))
-    .filter((token) => token.length > 0);
-  if (tokens.some(isMachineToken)) return 'verp';
+  const rawTokens = local.split(/[._+=-]+/).filter((token) => token.length > 0);
+  if (rawTokens.some(isMachineToken)) return 'verp';
+  const tokens = rawTokens.map((token) => token.replace(/\d+$/, '')).filter((token) => token.length > 0);
 
   const bulk = tokens.find((token) => BULK_WORDS.has(token));
   if (bulk) return `bulk:${bulk}`;
@@ -100,10 +98,24 @@ function localPartReason(local: string, domain: string): string | null {
   if (role && tokens.every((token) => ROLE_WORDS.has(token) || token.length <= 2 || orgLabels.has(token))) {
     return `role:${role}`;
   }
-  if (tokens.length === 1 && local.length > 4) {
-    // Concatenated roles without separators: `customerservice`, `salesteam`, `infodesk`.
-    const joined = /^(info|support|sales|billing|help|jobs|careers|customer|team|office|admin)(team|desk|service|services|care|support|info|center|centre)$/;
-    if (joined.test(local)) return 'role:' + local;
+  if (tokens.length === 1) return compoundReason(tokens[0]!);
+  return null;
+}
+
+/**
+ * Two list words written as one (`customerservice`, `salesteam`, `rssfeeds`). Both halves
+ * must have three letters or more, so names that merely start with a short role word
+ * (`hiram`, `irene`, `prince`) are not split.
+ */
+function compoundReason(token: string): string | null {
+  for (let cut = 3; cut <= token.length - 3; cut++) {
+    const head = token.slice(0, cut);
+    const tail = token.slice(cut);
+    const headBulk = BULK_WORDS.has(head);
+    const tailBulk = BULK_WORDS.has(tail);
+    if ((headBulk || ROLE_WORDS.has(head)) && (tailBulk || ROLE_WORDS.has(tail))) {
+      return `${headBulk || tailBulk ? 'bulk' : 'role'}:${token}`;
+    }
   }
   return null;
 }
