@@ -449,5 +449,11 @@ describe('tokens', () => {
     emulator.revokeGrants(g.email);
     const error = await failure(g.mail.hydrate(refs));
     expect(isProviderError(error, 'auth_revoked')).toBe(true);
+
+    // Once the grant is known to be gone, nothing more is sent for this account.
+    const sent = emulator.requests().length;
+    await expect(g.mail.nextPage(null)).rejects.toMatchObject({ kind: 'auth_revoked' });
+    await expect(g.calendar.nextPage(null)).rejects.toMatchObject({ kind: 'auth_revoked' });
+    expect(emulator.requests().length).toBe(sent);
   });
 });

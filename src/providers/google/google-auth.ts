@@ -44,6 +44,11 @@ export interface GoogleAuth {
   renew(rejected: string): Promise<void>;
   /** Waits until every refreshed token seen so far is saved; throws if a save failed. */
   flush(): Promise<void>;
+  /**
+   * Set once Google said the grant is gone. An account object lives for one job, so every
+   * later request of it fails at once instead of asking the token endpoint again.
+   */
+  revoked: ProviderError | null;
 }
 
 export function createGoogleAuth(options: GoogleAuthOptions): GoogleAuth {
@@ -103,6 +108,7 @@ export function createGoogleAuth(options: GoogleAuthOptions): GoogleAuth {
 
   return {
     client,
+    revoked: null,
     async accessToken() {
       await ready();
       const { token } = await client.getAccessToken();

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isProviderError } from '../provider-error.ts';
 import type { RequestGate } from '../types.ts';
 import type { GoogleAuth } from './google-auth.ts';
 import { mapGoogleError, type GoogleCall } from './map-google-error.ts';
@@ -14,12 +15,16 @@ export type GoogleCaller = <T>(call: GoogleCall, cost: number, request: () => Pr
  * fires on 403 rate limits.) Refreshed tokens are saved before the result is handed back.
  */
 export function createGoogleCaller(auth: GoogleAuth, gate: RequestGate, logger?: Logger): GoogleCaller {
-  return (call, cost, request) =>
-    gate.run(cost, async () => {
+  return async (call, cost, request) => {
+    // Checked before the gate too, so a dead grant spends no quota units.
+    if (auth.revoked) throw auth.revoked;
+    return gate.run(cost, async () => {
+      if (auth.revoked) throw auth.revoked;
       let result;
       try {
         result = await attempt(call, request);
       } catch (error) {
+        if (isProviderError(error, 'auth_revoked')) auth.revoked ??= error;
         // The request's own error matters more; a failed save was logged where it happened.
         await auth.flush().catch(() => undefined);
         throw error;
@@ -27,6 +32,7 @@ export function createGoogleCaller(auth: GoogleAuth, gate: RequestGate, logger?:
       await auth.flush();
       return result;
     });
+  };
 
   async function attempt<T>(call: GoogleCall, request: () => Promise<{ data: T }>): Promise<T> {
     let token: string;
