@@ -435,6 +435,40 @@ describe('tokens', () => {
     expect(g.tokens.current().accessToken).not.toBe(firstToken);
   });
 
+  it('lets token store failures through as they are, never as a Google error', async () => {
+    const email = `user${++mailboxes}@example.com`;
+    emulator.addMailbox({ email, messages: [] });
+    const refreshToken = emulator.issueRefreshToken(email);
+    let loads = 0;
+    let saves = 0;
+    const account = createGoogleAccount({
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+      apiUrl: emulator.url,
+      tokenUrl: emulator.tokenUrl,
+      tokens: {
+        async load() {
+          if (++loads === 1) throw new Error('database is down');
+          return { refreshToken, accessToken: null, accessTokenExpiresAt: null };
+        },
+        async save() {
+          if (++saves === 1) throw new Error('database is still down');
+        },
+      },
+      mailGate: createRequestGate({ concurrency: 1 }),
+      calendarGate: createRequestGate({ concurrency: 1 }),
+    });
+    const loadError = await failure(account.profile());
+    expect(isProviderError(loadError)).toBe(false);
+    expect((loadError as Error).message).toBe('database is down');
+    // Loading is tried again; the refreshed token could not be saved, so the call fails.
+    const saveError = await failure(account.profile());
+    expect(isProviderError(saveError)).toBe(false);
+    expect((saveError as Error).message).toBe('database is still down');
+    await expect(account.profile()).resolves.toMatchObject({ email });
+    expect(loads).toBe(2);
+  });
+
   it('reports invalid_grant at the token endpoint as auth_revoked', async () => {
     const g = connect();
     emulator.revokeGrants(g.email);

@@ -35,7 +35,12 @@ export interface GoogleAuthOptions {
 export interface GoogleAuth {
   /** The client the API objects are built with (it signs every request). */
   readonly client: Auth.OAuth2Client;
-  /** Loads the stored tokens on first use, refreshes when expiring, returns the access token. */
+  /**
+   * Loads the stored tokens, once. Its failures are the token store's (a database error) and
+   * propagate as they are; only a missing refresh token is `auth_revoked`.
+   */
+  ready(): Promise<void>;
+  /** The access token, refreshed first when missing or expiring. Call `ready()` first. */
   accessToken(): Promise<string>;
   /**
    * Google refused `rejected` with 401: get a new access token, unless another request already
@@ -109,6 +114,7 @@ export function createGoogleAuth(options: GoogleAuthOptions): GoogleAuth {
   return {
     client,
     revoked: null,
+    ready,
     async accessToken() {
       await ready();
       const { token } = await client.getAccessToken();

@@ -11,8 +11,8 @@ export type GoogleCaller = <T>(call: GoogleCall, cost: number, request: () => Pr
  * Every Google request goes through here: the gate paces it and retries what the mapped error
  * says is retryable; this wrapper gets a valid access token first, maps every failure to a
  * ProviderError, and handles a 401 itself: one refresh, one resend, and a second 401 means the
- * grant is gone. (The library's own 401 handling is off, see `google-auth.ts`, because it also
- * fires on 403 rate limits.) Refreshed tokens are saved before the result is handed back.
+ * grant is gone. (The library's own refresh-and-resend never fires, see `google-auth.ts`: it
+ * would also fire on 403 rate limits.) Refreshed tokens are saved before the result is handed back.
  */
 export function createGoogleCaller(auth: GoogleAuth, gate: RequestGate, logger?: Logger): GoogleCaller {
   return async (call, cost, request) => {
@@ -35,6 +35,8 @@ export function createGoogleCaller(auth: GoogleAuth, gate: RequestGate, logger?:
   };
 
   async function attempt<T>(call: GoogleCall, request: () => Promise<{ data: T }>): Promise<T> {
+    // Not mapped: a token store failure is ours, not Google's, and must not look permanent.
+    await auth.ready();
     let token: string;
     try {
       token = await auth.accessToken();
