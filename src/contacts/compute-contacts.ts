@@ -36,28 +36,32 @@ export function computeContacts(interactions: Iterable<InteractionRecord>, optio
   const asOf = options.asOf.getTime();
   if (Number.isNaN(asOf)) throw new RangeError('computeContacts: asOf is not a valid date');
 
-  const unique = new Map<string, InteractionRecord>();
+  // Grouped by person first, each person's records keyed by source: a duplicate is spotted
+  // without building a composite key for every record (this loop is most of the cost).
+  const people = new Map<string, Map<string, InteractionRecord>>();
   for (const record of interactions) {
     const at = record.occurredAt?.getTime();
     if (!record.contact || at === undefined || Number.isNaN(at)) continue;
     if (!(record.weight >= NOISE_WEIGHT) || !Number.isFinite(record.weight)) continue;
-    const key = `${record.sourceKey}\u0000${record.contact}\u0000${record.kind}`;
-    const seen = unique.get(key);
-    if (!seen || record.weight > seen.weight) unique.set(key, record);
-  }
-
-  const people = new Map<string, Accumulator>();
-  for (const record of unique.values()) {
-    let acc = people.get(record.contact);
-    if (!acc) {
-      acc = newAccumulator();
-      people.set(record.contact, acc);
+    let sources = people.get(record.contact);
+    if (!sources) {
+      sources = new Map();
+      people.set(record.contact, sources);
     }
-    add(acc, record, asOf);
+    let key = record.sourceKey;
+    let seen = sources.get(key);
+    // One source gives one kind per person in practice; a second kind gets its own slot.
+    if (seen && seen.kind !== record.kind) {
+      key = `${record.kind}\u0000${record.sourceKey}`;
+      seen = sources.get(key);
+    }
+    if (!seen || record.weight > seen.weight) sources.set(key, record);
   }
 
   const contacts: ContactSummary[] = [];
-  for (const [email, acc] of people) {
+  for (const [email, sources] of people) {
+    const acc = newAccumulator();
+    for (const record of sources.values()) add(acc, record, asOf);
     const summary = summarize(email, acc, asOf);
     if (summary) contacts.push(summary);
   }
@@ -147,12 +151,9 @@ function add(acc: Accumulator, record: InteractionRecord, asOf: number): void {
       acc.names.set(name, { count: 1, last: at });
     }
   }
-  if (record.subject && at >= acc.subjectAt) {
-    const subject = withoutReplyPrefixes(record.subject);
-    if (subject) {
-      acc.subject = subject;
-      acc.subjectAt = at;
-    }
+  if (record.subject && at >= acc.subjectAt && withoutReplyPrefixes(record.subject)) {
+    acc.subject = record.subject;
+    acc.subjectAt = at;
   }
 }
 
@@ -183,7 +184,7 @@ function summarize(email: string, acc: Accumulator, asOf: number): ContactSummar
       }),
       4,
     ),
-    lastSubject: acc.subject,
+    lastSubject: acc.subject === null ? null : withoutReplyPrefixes(acc.subject),
   };
 }
 
