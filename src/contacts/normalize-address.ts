@@ -28,6 +28,8 @@ export function normalizeAddress(email: string): string | null {
   let value = email.trim();
   if (/^mailto:/i.test(value)) value = value.slice(7);
   if (value.startsWith('<') && value.endsWith('>')) value = value.slice(1, -1).trim();
+  // Outlook and Notes export addresses in single quotes (`'kim.watson@enron.com'`).
+  if (value.length > 2 && value.startsWith("'") && value.endsWith("'")) value = value.slice(1, -1).trim();
   if (value.length === 0 || value.length > MAX_LENGTH) return null;
 
   const at = value.lastIndexOf('@');

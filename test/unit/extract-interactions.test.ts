@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { interactionsFromEvent, interactionsFromMessage } from '../../src/contacts/extract-interactions.ts';
 import { createOwner } from '../../src/contacts/owner.ts';
+import { headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
+import { messageMetaFromHeaders } from '../../src/mail/message-meta.ts';
 import { addr, attendee, event, message } from '../support/inference-fixtures.ts';
 
 const owner = createOwner(['me@example.com', 'Me.Too@gmail.com']);
@@ -277,5 +279,52 @@ describe('interactionsFromEvent', () => {
 
   it('keeps subjects only when subjects are on', () => {
     expect(interactionsFromEvent(event({ subject: 'Offsite' }), owner, { ...options, storeSubjects: false })[0]!.subject).toBeNull();
+  });
+});
+
+describe('interactions from real header blocks (src/mail → src/contacts)', () => {
+  const fromRaw = (raw: string, folder: 'inbox' | 'sent' = 'inbox') => {
+    const parsed = messageMetaFromHeaders(parseHeaderBlock(headerBlockOf(raw)), { providerId: 'raw-1', threadId: 'thr-1', folder });
+    if (!('message' in parsed)) throw new Error(`unreadable: ${parsed.skipped.reason}`);
+    return interactionsFromMessage(parsed.message, owner, options);
+  };
+
+  it('uses the RFC 2047 name as decoded by the header parser', () => {
+    const { interactions } = fromRaw(
+      'From: =?UTF-8?Q?Jonas_W=C3=A9ber?= <Jonas.Weber@example.de>\r\nTo: me@example.com\r\nDate: Tue, 5 Mar 2024 10:00:00 +0100\r\n' +
+        'Message-ID: <x1@example.de>\r\nSubject: =?UTF-8?B?UmU6IELDvGNoZXI=?=\r\n\r\nbody is never read',
+    );
+    expect(interactions).toMatchObject([
+      { contact: 'jonas.weber@example.de', contactName: 'Jonas Wéber', subject: 'Re: Bücher', sourceKey: 'mid:x1@example.de', threadKey: 'thr-1' },
+    ]);
+  });
+
+  it('skips a message without From, and one whose From is garbage', () => {
+    expect(fromRaw('To: me@example.com\r\nDate: Tue, 5 Mar 2024 10:00:00 +0100\r\nSubject: hi\r\n\r\n').skipReason).toBe('no-sender');
+    expect(fromRaw('From: "" <>\r\nTo: me@example.com\r\nDate: Tue, 5 Mar 2024 10:00:00 +0100\r\n\r\n').skipReason).toBe('no-sender');
+  });
+
+  it('reads an Outlook bounce and an Exchange out-of-office as automated', () => {
+    expect(
+      fromRaw(
+        'Return-Path: <>\r\nFrom: postmaster@example.org\r\nTo: me@example.com\r\nDate: Tue, 5 Mar 2024 10:00:00 +0100\r\n' +
+          'Subject: Undeliverable: Q3\r\nContent-Type: multipart/report; report-type=delivery-status;\r\n\tboundary="b"\r\n\r\n',
+      ).skipReason,
+    ).toBe('automated:bounce');
+    expect(
+      fromRaw(
+        'From: Ann <ann@example.org>\r\nTo: me@example.com\r\nDate: Tue, 5 Mar 2024 10:00:00 +0100\r\n' +
+          'Subject: Out of Office AutoReply: Q3\r\nX-Auto-Response-Suppress: All\r\n\r\n',
+      ).skipReason,
+    ).toBe('automated:auto-reply');
+  });
+
+  it('drops unusable recipients of sent mail and keeps the rest', () => {
+    const { interactions } = fromRaw(
+      'From: me@example.com\r\nTo: undisclosed-recipients:;, bad@@example, Bob <bob@example.org>\r\n' +
+        "Cc: 'kim.watson@enron.com'\r\nDate: Tue, 5 Mar 2024 10:00:00 +0100\r\n\r\n",
+      'sent',
+    );
+    expect(interactions.map((i) => i.contact).sort()).toEqual(['bob@example.org', 'kim.watson@enron.com']);
   });
 });

@@ -7,6 +7,8 @@ describe('normalizeAddress', () => {
     ['case and whitespace', '  Ann.Lee@Example.ORG ', 'ann.lee@example.org'],
     ['angle brackets', '<ann@example.org>', 'ann@example.org'],
     ['mailto: prefix', 'mailto:Ann@Example.org', 'ann@example.org'],
+    ['single quotes around the whole address', "'Kim.Watson@enron.com'", 'kim.watson@enron.com'],
+    ['an apostrophe inside the local part', "paul.y'barbo@enron.com", "paul.y'barbo@enron.com"],
     ['trailing dot of a fully qualified domain', 'ann@example.org.', 'ann@example.org'],
     ['punycode domain to Unicode', 'hans@xn--bcher-kva.de', 'hans@bücher.de'],
     ['upper-case Unicode domain', 'hans@BÜCHER.DE', 'hans@bücher.de'],
