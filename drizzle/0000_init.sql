@@ -26,6 +26,7 @@ CREATE TABLE "calendar_events" (
 --> statement-breakpoint
 CREATE TABLE "contacts" (
 	"user_id" uuid NOT NULL,
+	"contact" text NOT NULL,
 	"email" text NOT NULL,
 	"name" text,
 	"first_contact_at" timestamp with time zone NOT NULL,
@@ -41,13 +42,14 @@ CREATE TABLE "contacts" (
 	"strength" real NOT NULL,
 	"last_subject" text,
 	"computed_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "contacts_user_id_email_pk" PRIMARY KEY("user_id","email")
+	CONSTRAINT "contacts_user_id_contact_pk" PRIMARY KEY("user_id","contact")
 );
 --> statement-breakpoint
 CREATE TABLE "interactions" (
 	"user_id" uuid NOT NULL,
 	"source_key" text NOT NULL,
 	"contact" text NOT NULL,
+	"address" text NOT NULL,
 	"kind" text NOT NULL,
 	"account_id" uuid NOT NULL,
 	"occurred_at" timestamp with time zone NOT NULL,

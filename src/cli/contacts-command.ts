@@ -18,7 +18,8 @@ export async function contactsCommand(argv: string[]): Promise<void> {
   });
   const email = requireOption(values.user, '--user');
   const asOf = parseAsOf(values['as-of']);
-  const { sql, db } = createDatabase(getConfig().DATABASE_URL, { max: 2 });
+  const database = createDatabase(getConfig().DATABASE_URL, { max: 2 });
+  const { sql, db } = database;
   try {
     const user = await findUserByEmail(db, email);
     if (!user) throw new UsageError(`No user ${email}. Connect a mailbox or import mail for them first.`);
@@ -27,7 +28,7 @@ export async function contactsCommand(argv: string[]): Promise<void> {
     );
     process.stdout.write(values.json ? JSON.stringify(contacts.map(toJson), null, 2) + '\n' : table(contacts, asOf));
   } finally {
-    await sql.end();
+    await database.close();
   }
 }
 

@@ -44,7 +44,8 @@ export async function demoCommand(argv: string[]): Promise<void> {
   say(`Google emulator: ${emulator.url} serving ${sample.seed.messages.length} messages and ${sample.seed.events?.length ?? 0} events for ${sample.owner.email}`);
 
   const worker = await startWorker({ config, logger: createLogger(config.LOG_LEVEL) });
-  const { sql, db } = createDatabase(databaseUrl, { max: 2 });
+  const database = createDatabase(databaseUrl, { max: 2 });
+  const { sql, db } = database;
   try {
     const { accountId } = await connectAccount(db, {
       userEmail: sample.owner.email,
@@ -64,7 +65,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   } finally {
     await worker.close();
     await emulator.close();
-    await sql.end();
+    await database.close();
   }
 }
 

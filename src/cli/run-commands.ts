@@ -25,15 +25,15 @@ export async function serveCommand(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config.LOG_LEVEL);
   await runMigrations(config.DATABASE_URL);
-  const { sql } = createDatabase(config.DATABASE_URL, { max: 5 });
+  const database = createDatabase(config.DATABASE_URL, { max: 5 });
   const redis = createRedis(config.REDIS_URL);
-  const app = buildServer({ sql, redis });
+  const app = buildServer({ sql: database.sql, redis });
   await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'web server listening');
   await untilSignal(logger, async () => {
     await app.close();
     redis.disconnect();
-    await sql.end({ timeout: 5 });
+    await database.close();
   });
 }
 

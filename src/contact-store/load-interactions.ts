@@ -7,7 +7,7 @@ import type { InteractionRecord } from '../contacts/types.ts';
  */
 export async function loadInteractions(sql: Sql, userId: string): Promise<InteractionRecord[]> {
   return sql<InteractionRecord[]>`
-    select source_key as "sourceKey", contact, kind, occurred_at as "occurredAt", weight,
+    select source_key as "sourceKey", contact, address, kind, occurred_at as "occurredAt", weight,
            contact_name as "contactName", participants, thread_key as "threadKey", subject
       from interactions i
      where i.user_id = ${userId}

@@ -14,10 +14,11 @@ export async function recomputeContacts(sql: Sql, userId: string, now: Date = ne
     await tx`delete from contacts where user_id = ${userId}`;
     if (contacts.length > 0) {
       await tx`
-        insert into contacts (user_id, email, name, first_contact_at, last_contact_at, last_outbound_at,
+        insert into contacts (user_id, contact, email, name, first_contact_at, last_contact_at, last_outbound_at,
                               last_inbound_at, last_meeting_at, next_meeting_at, sent_count, received_count,
                               meeting_count, cadence_days, strength, last_subject)
         select ${userId}, * from unnest(
+          ${contacts.map((c) => c.key)}::text[],
           ${contacts.map((c) => c.email)}::text[],
           ${contacts.map((c) => c.name)}::text[],
           ${contacts.map((c) => c.firstContactAt.toISOString())}::timestamptz[],

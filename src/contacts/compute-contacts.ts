@@ -59,10 +59,10 @@ export function computeContacts(interactions: Iterable<InteractionRecord>, optio
   }
 
   const contacts: ContactSummary[] = [];
-  for (const [email, sources] of people) {
+  for (const [key, sources] of people) {
     const acc = newAccumulator();
     for (const record of sources.values()) add(acc, record, asOf);
-    const summary = summarize(email, acc, asOf);
+    const summary = summarize(key, acc, asOf);
     if (summary) contacts.push(summary);
   }
   return contacts.sort((a, b) => b.strength - a.strength || (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
@@ -85,6 +85,7 @@ interface Accumulator {
   heaviestMeeting: number;
   days: Set<number>;
   names: Map<string, { count: number; last: number }>;
+  addresses: Map<string, { count: number; last: number }>;
   subject: string | null;
   subjectAt: number;
 }
@@ -106,6 +107,7 @@ function newAccumulator(): Accumulator {
     heaviestMeeting: 0,
     days: new Set(),
     names: new Map(),
+    addresses: new Map(),
     subject: null,
     subjectAt: -Infinity,
   };
@@ -142,29 +144,33 @@ function add(acc: Accumulator, record: InteractionRecord, asOf: number): void {
   acc.days.add(Math.floor(at / DAY_MS));
 
   const name = record.contactName?.trim();
-  if (name) {
-    const seen = acc.names.get(name);
-    if (seen) {
-      seen.count++;
-      if (at > seen.last) seen.last = at;
-    } else {
-      acc.names.set(name, { count: 1, last: at });
-    }
-  }
+  if (name) tally(acc.names, name, at);
+  if (record.address) tally(acc.addresses, record.address, at);
   if (record.subject && at >= acc.subjectAt && withoutReplyPrefixes(record.subject)) {
     acc.subject = record.subject;
     acc.subjectAt = at;
   }
 }
 
-function summarize(email: string, acc: Accumulator, asOf: number): ContactSummary | null {
+function tally(counts: Map<string, { count: number; last: number }>, value: string, at: number): void {
+  const seen = counts.get(value);
+  if (seen) {
+    seen.count++;
+    if (at > seen.last) seen.last = at;
+  } else {
+    counts.set(value, { count: 1, last: at });
+  }
+}
+
+function summarize(key: string, acc: Accumulator, asOf: number): ContactSummary | null {
   const exchanged = acc.sentCount > 0 && acc.receivedCount > 0;
   if (!exchanged && acc.heaviestMeeting < MEETING_CONTACT_WEIGHT) return null;
 
   const days = [...acc.days].sort((a, b) => a - b);
   return {
-    email,
-    name: bestName(acc.names),
+    key,
+    email: mostSeen(acc.addresses) ?? key,
+    name: mostSeen(acc.names),
     firstContactAt: new Date(acc.first),
     lastContactAt: new Date(acc.last),
     lastOutboundAt: dateOrNull(acc.lastSent),
@@ -188,14 +194,14 @@ function summarize(email: string, acc: Accumulator, asOf: number): ContactSummar
   };
 }
 
-/** The name seen most often; among equals the one seen last (people change how they sign). */
-function bestName(names: Map<string, { count: number; last: number }>): string | null {
+/** The value seen most often; among equals the one seen last (people change how they sign). */
+function mostSeen(values: Map<string, { count: number; last: number }>): string | null {
   let best: string | null = null;
   let bestCount = 0;
   let bestLast = -Infinity;
-  for (const [name, { count, last }] of names) {
+  for (const [value, { count, last }] of values) {
     if (count > bestCount || (count === bestCount && last > bestLast)) {
-      best = name;
+      best = value;
       bestCount = count;
       bestLast = last;
     }

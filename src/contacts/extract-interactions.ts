@@ -44,7 +44,7 @@ export function interactionsFromMessage(message: MessageMeta, owner: Owner, opti
 }
 
 function fromOutbound(message: MessageMeta, owner: Owner, options: ExtractOptions): MessageInteractions {
-  const recipients = new Map<string, { position: keyof typeof SENT_POSITION_FACTOR; name: string | null }>();
+  const recipients = new Map<string, { position: keyof typeof SENT_POSITION_FACTOR; name: string | null; address: string }>();
   let sawOwner = false;
   const add = (list: Address[], position: keyof typeof SENT_POSITION_FACTOR) => {
     for (const address of list) {
@@ -57,7 +57,7 @@ function fromOutbound(message: MessageMeta, owner: Owner, options: ExtractOption
       const seen = recipients.get(key);
       // To, then Cc, then Bcc: the first (strongest) position wins, the first name is kept.
       if (seen) seen.name ??= displayName(address);
-      else recipients.set(key, { position, name: displayName(address) });
+      else recipients.set(key, { position, name: displayName(address), address: writtenForm(address.email) });
     }
   };
   add(message.to, 'to');
@@ -70,11 +70,12 @@ function fromOutbound(message: MessageMeta, owner: Owner, options: ExtractOption
   const crowd = crowdFactor(recipients.size, MESSAGE_CROWD_KNEE);
   const base = messageBase(message, options);
   const interactions: InteractionRecord[] = [];
-  for (const [contact, { position, name }] of recipients) {
+  for (const [contact, { position, name, address }] of recipients) {
     if (automatedAddressReason(contact) !== null) continue;
     interactions.push({
       ...base,
       contact,
+      address,
       kind: 'sent',
       weight: SENT_POSITION_FACTOR[position] * crowd,
       contactName: name,
@@ -121,6 +122,7 @@ function fromInbound(
       {
         ...messageBase(message, options),
         contact: fromKey,
+        address: writtenForm(message.from.email),
         kind: 'received',
         weight,
         contactName: displayName(message.from),
@@ -154,10 +156,10 @@ export function interactionsFromEvent(event: CalendarEvent, owner: Owner, option
   const organizerIsOwner = organizerKey !== null && owner.addresses.has(organizerKey);
   let ownerResponse: ResponseStatus | null = organizerIsOwner ? 'accepted' : null;
 
-  const people = new Map<string, { response: ResponseStatus; name: string | null }>();
-  const consider = (key: string, response: ResponseStatus, name: string | null) => {
+  const people = new Map<string, { response: ResponseStatus; name: string | null; address: string }>();
+  const consider = (key: string, response: ResponseStatus, name: string | null, address: string) => {
     const seen = people.get(key);
-    if (!seen) people.set(key, { response, name });
+    if (!seen) people.set(key, { response, name, address: writtenForm(address) });
     else {
       if (RESPONSE_RANK[response] > RESPONSE_RANK[seen.response]) seen.response = response;
       seen.name ??= name;
@@ -171,11 +173,16 @@ export function interactionsFromEvent(event: CalendarEvent, owner: Owner, option
     }
     if (key === null || attendee.resource) continue;
     // An organizer who did not answer still runs the meeting.
-    consider(key, attendee.organizer && attendee.responseStatus === 'needsAction' ? 'accepted' : attendee.responseStatus, cleanName(attendee.name, key));
+    consider(
+      key,
+      attendee.organizer && attendee.responseStatus === 'needsAction' ? 'accepted' : attendee.responseStatus,
+      cleanName(attendee.name, key),
+      attendee.email,
+    );
   }
   // Graph lists the organizer apart from the attendees; the organizer is at their own meeting.
   if (organizerKey !== null && !organizerIsOwner && !people.has(organizerKey)) {
-    consider(organizerKey, 'accepted', event.organizer ? displayName(event.organizer) : null);
+    consider(organizerKey, 'accepted', event.organizer ? displayName(event.organizer) : null, event.organizer!.email);
   }
 
   if (ownerResponse === 'declined') return [];
@@ -192,12 +199,11 @@ export function interactionsFromEvent(event: CalendarEvent, owner: Owner, option
   const base =
     MEETING_BASE * ownerFactor * crowdFactor(humans.length, MEETING_CROWD_KNEE) * (event.allDay ? ALL_DAY_FACTOR : 1);
   const start = event.start;
-  const sourceKey = event.iCalUid
-    ? `evt:${event.iCalUid}:${start.toISOString()}`
-    : `acct:${options.accountId}:evt:${event.providerId}`;
-  return humans.map(([contact, { response, name }]) => ({
+  const sourceKey = eventSourceKey(event, options.accountId);
+  return humans.map(([contact, { response, name, address }]) => ({
     sourceKey,
     contact,
+    address,
     kind: 'meeting' as const,
     occurredAt: start,
     weight: base * ATTENDEE_RESPONSE_FACTOR[response as Exclude<ResponseStatus, 'declined'>],
@@ -206,6 +212,16 @@ export function interactionsFromEvent(event: CalendarEvent, owner: Owner, option
     threadKey: event.iCalUid ? `evt:${event.iCalUid}` : null,
     subject: options.storeSubjects ? cleanSubject(event.subject) : null,
   }));
+}
+
+/**
+ * Names a meeting across calendars: the same meeting in two of the user's calendars (or
+ * after an update) keeps its key, so its interactions are counted once and replaced, not added.
+ */
+export function eventSourceKey(event: CalendarEvent, accountId: string): string {
+  return event.iCalUid && event.start
+    ? `evt:${event.iCalUid}:${event.start.toISOString()}`
+    : `acct:${accountId}:evt:${event.providerId}`;
 }
 
 const RESPONSE_RANK: Record<ResponseStatus, number> = { declined: 0, none: 1, needsAction: 2, tentative: 3, accepted: 4 };
@@ -240,4 +256,9 @@ function cleanSubject(subject: string | null): string | null {
 
 function skip(reason: string): MessageInteractions {
   return { interactions: [], skipReason: reason };
+}
+
+/** How the address was written, minus case (which mail ignores) and stray spaces. */
+function writtenForm(email: string): string {
+  return email.trim().toLowerCase();
 }

@@ -15,8 +15,10 @@ export interface Owner {
 export interface InteractionRecord {
   /** `mid:<Message-ID>`, or `acct:<accountId>:<providerId>` for a message without one; events `evt:…`. */
   sourceKey: string;
-  /** Normalized address of the other person (see normalize-address.ts). */
+  /** Normalized address of the other person: their identity (see normalize-address.ts). */
   contact: string;
+  /** The address as written in this message (lower-cased), for showing the person. */
+  address: string;
   kind: InteractionKind;
   occurredAt: Date;
   /** 1 = a direct 1:1 message written by the user; smaller for crowds, CCs and big meetings. */
@@ -31,6 +33,9 @@ export interface InteractionRecord {
 
 /** What rekindle knows about one person, as of a date. */
 export interface ContactSummary {
+  /** Identity: the normalized address all interactions are keyed by. */
+  key: string;
+  /** The address to show and write to: the form the user sees most (e.g. with Gmail's dots). */
   email: string;
   name: string | null;
   firstContactAt: Date;

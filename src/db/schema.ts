@@ -167,7 +167,10 @@ export const interactions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     sourceKey: text('source_key').notNull(),
+    /** The person's identity: their normalized address. */
     contact: text('contact').notNull(),
+    /** The address as this message wrote it (lower-cased), to show the person as they write. */
+    address: text('address').notNull(),
     kind: text('kind').$type<InteractionKind>().notNull(),
     accountId: uuid('account_id')
       .notNull()
@@ -197,6 +200,9 @@ export const contacts = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** Identity: the normalized address (interactions.contact). */
+    contact: text('contact').notNull(),
+    /** The address to show and write to. */
     email: text('email').notNull(),
     name: text('name'),
     firstContactAt: at('first_contact_at').notNull(),
@@ -213,6 +219,6 @@ export const contacts = pgTable(
     lastSubject: text('last_subject'),
     computedAt: at('computed_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.email] })],
+  (t) => [primaryKey({ columns: [t.userId, t.contact] })],
 );
 

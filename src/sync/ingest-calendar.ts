@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { interactionsFromEvent } from '../contacts/extract-interactions.ts';
+import { eventSourceKey, interactionsFromEvent } from '../contacts/extract-interactions.ts';
 import type { Owner } from '../contacts/types.ts';
 import type { CalendarEvent } from '../providers/types.ts';
 import { insertInteractions, markContactsDirty } from './insert-interactions.ts';
@@ -9,13 +9,6 @@ export interface CalendarIngestTarget {
   accountId: string;
   owner: Owner;
   storeSubjects: boolean;
-}
-
-/** Names the meeting across calendars: a copy in another of the user's mailboxes counts once. */
-function sourceKeyOf(accountId: string, event: CalendarEvent): string {
-  return event.iCalUid && event.start
-    ? `evt:${event.iCalUid}:${event.start.toISOString()}`
-    : `acct:${accountId}:evt:${event.providerId}`;
 }
 
 /**
@@ -30,7 +23,7 @@ export async function ingestCalendar(sql: Sql, target: CalendarIngestTarget, eve
     const previous = await tx<{ sourceKey: string }[]>`
       delete from calendar_events where account_id = ${target.accountId} and provider_id = any(${ids}::text[])
       returning source_key as "sourceKey"`;
-    const staleKeys = [...new Set([...previous.map((p) => p.sourceKey), ...events.map((e) => sourceKeyOf(target.accountId, e))])];
+    const staleKeys = [...new Set([...previous.map((p) => p.sourceKey), ...events.map((e) => eventSourceKey(e, target.accountId))])];
     const removed = await tx`
       delete from interactions where user_id = ${target.userId} and kind = 'meeting' and source_key = any(${staleKeys}::text[])`;
     if (removed.count > 0) await markContactsDirty(tx, target.userId);
@@ -41,16 +34,14 @@ export async function ingestCalendar(sql: Sql, target: CalendarIngestTarget, eve
         insert into calendar_events (account_id, provider_id, source_key, starts_at, ends_at, status, attendee_count, seen_at)
         select ${target.accountId}, *, now() from unnest(
           ${live.map((e) => e.providerId)}::text[],
-          ${live.map((e) => sourceKeyOf(target.accountId, e))}::text[],
+          ${live.map((e) => eventSourceKey(e, target.accountId))}::text[],
           ${live.map((e) => e.start?.toISOString() ?? null)}::timestamptz[],
           ${live.map((e) => e.end?.toISOString() ?? null)}::timestamptz[],
           ${live.map((e) => e.status)}::text[],
           ${live.map((e) => e.attendees.length)}::int[])`;
     }
     const records = live.flatMap((event) =>
-      interactionsFromEvent(event, target.owner, { accountId: target.accountId, storeSubjects: target.storeSubjects }).map(
-        (record) => ({ ...record, sourceKey: sourceKeyOf(target.accountId, event) }),
-      ),
+      interactionsFromEvent(event, target.owner, { accountId: target.accountId, storeSubjects: target.storeSubjects }),
     );
     await insertInteractions(tx, target.userId, target.accountId, records);
   });

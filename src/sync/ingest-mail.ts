@@ -34,7 +34,7 @@ export async function ingestMail(
   target: MailIngestTarget,
   messages: MessageMeta[],
   skipped: SkippedMessage[],
-): Promise<{ interactions: number }> {
+): Promise<{ interactions: number; malformed: SkippedMessage[] }> {
   const rows: { providerId: string; threadId: string | null; messageId: string | null; sentAt: Date | null; folder: string | null; skipReason: string | null }[] = [];
   const interactions: InteractionRecord[] = [];
   for (const message of messages) {
@@ -55,7 +55,10 @@ export async function ingestMail(
   for (const skip of skipped) {
     rows.push({ providerId: skip.providerId, threadId: null, messageId: null, sentAt: null, folder: null, skipReason: skip.reason });
   }
-  if (rows.length === 0) return { interactions: 0 };
+  const malformed = rows
+    .filter((r) => r.skipReason !== null && MALFORMED.test(r.skipReason))
+    .map((r) => ({ providerId: r.providerId, reason: r.skipReason! }));
+  if (rows.length === 0) return { interactions: 0, malformed };
 
   let inserted = 0;
   await sql.begin(async (tx) => {
@@ -71,5 +74,8 @@ export async function ingestMail(
       on conflict do nothing`;
     inserted = await insertInteractions(tx, target.userId, target.accountId, interactions);
   });
-  return { interactions: inserted };
+  return { interactions: inserted, malformed };
 }
+
+/** Skip reasons that mean broken mail (worth a log line), as opposed to mail that is just not personal. */
+const MALFORMED = /^(malformed:|no-sender$|invalid-sender$)/;

@@ -18,11 +18,12 @@ export async function insertInteractions(
   for (let i = 0; i < records.length; i += BATCH) {
     const batch = records.slice(i, i + BATCH);
     const result = await sql`
-      insert into interactions (user_id, account_id, source_key, contact, kind, occurred_at, weight,
+      insert into interactions (user_id, account_id, source_key, contact, address, kind, occurred_at, weight,
                                 contact_name, participants, thread_key, subject)
       select ${userId}, ${accountId}, * from unnest(
         ${batch.map((r) => r.sourceKey)}::text[],
         ${batch.map((r) => r.contact)}::text[],
+        ${batch.map((r) => r.address)}::text[],
         ${batch.map((r) => r.kind)}::text[],
         ${batch.map((r) => r.occurredAt.toISOString())}::timestamptz[],
         ${batch.map((r) => r.weight)}::real[],

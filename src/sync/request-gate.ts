@@ -59,22 +59,27 @@ export function createRequestGate(options: GateOptions): RequestGate {
       for (let attempt = 1; ; attempt++) {
         await acquireSlot();
         let error: unknown;
+        let wait = 0;
         try {
           await pace(cost);
           spent += cost;
           return await request();
         } catch (e) {
           error = e;
+          if (isProviderError(error, 'throttled')) {
+            wait = error.retryAfterMs ?? backoff(attempt);
+            // Record the pause before giving the slot up, so no queued request slips past it.
+            if (options.bucket && wait <= maxWaitMs) await options.bucket.pause(wait);
+          }
         } finally {
           releaseSlot();
         }
         if (!isProviderError(error) || attempt >= attempts) throw error;
         if (error.kind === 'throttled') {
-          const wait = error.retryAfterMs ?? backoff(attempt);
           if (wait > maxWaitMs) throw error;
           options.logger?.debug({ wait, attempt }, 'provider throttled; pausing the account');
-          if (options.bucket) await options.bucket.pause(wait);
-          else await sleep(wait);
+          // With a bucket the next pace() waits the pause out; without one, wait here.
+          if (!options.bucket) await sleep(wait);
         } else if (error.kind === 'transient') {
           await sleep(backoff(attempt));
         } else {

@@ -86,6 +86,15 @@ export async function advanceCursor(
   return true;
 }
 
+/** Extends the lease while a long page is worked on; false when another worker holds it now. */
+export async function renewLease(sql: Sql, claim: ClaimedStream, owner: string, leaseSeconds: number): Promise<boolean> {
+  const rows = await sql`
+    update sync_streams set lease_until = now() + make_interval(secs => ${leaseSeconds})
+     where account_id = ${claim.accountId} and stream = ${claim.stream} and lease_owner = ${owner}
+    returning 1`;
+  return rows.length > 0;
+}
+
 /** Forgets the cursor so the next page starts a full resync; stored data is kept. */
 export async function resetCursor(sql: Sql, claim: ClaimedStream, owner: string): Promise<boolean> {
   const rows = await sql`

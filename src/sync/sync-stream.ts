@@ -12,6 +12,7 @@ import {
   claimStream,
   markBackfillStarted,
   releaseStream,
+  renewLease,
   resetCursor,
   type ClaimedStream,
 } from './stream-lease.ts';
@@ -59,8 +60,16 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
 
   let pages = 0;
   let items = 0;
+  // A page can take longer than the lease (quota pacing): keep renewing it while we work.
+  const heartbeat = setInterval(() => {
+    renewLease(sql, claim, owner, settings.leaseSeconds).then(
+      (held) => held || logger.warn('lease lost to another worker'),
+      (err: unknown) => logger.warn({ err }, 'could not renew the lease'),
+    );
+  }, (settings.leaseSeconds * 1000) / 3);
   try {
     const provider = deps.providerFor(claim);
+    let spentBefore = provider.spent();
     if (stream === 'mail' && claim.cursor === null) await learnOwnAddresses(sql, claim.userId, await provider.profile());
     const owners = await sql<{ address: string }[]>`select address from user_addresses where user_id = ${claim.userId}`;
     const target = {
@@ -69,7 +78,6 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
       owner: createOwner(owners.map((o) => o.address)),
       storeSubjects: settings.storeSubjects,
     };
-    let spentBefore = provider.spent();
 
     while (pages < settings.pagesPerJob) {
       const startingOver = claim.cursor === null;
@@ -79,7 +87,7 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
       try {
         result =
           stream === 'mail'
-            ? await readMailPage(sql, provider, claim, target, settings.hydrateChunk ?? 100)
+            ? await readMailPage(sql, provider, claim, target, settings.hydrateChunk ?? 100, logger)
             : await readCalendarPage(sql, provider, claim, target);
       } catch (error) {
         if (isProviderError(error, 'cursor_expired') && !startingOver) {
@@ -122,6 +130,8 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
     return { status: 'more', pages, items, phase: claim.phase };
   } catch (error) {
     return await handleFailure(deps, claim, logger, error);
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 
@@ -139,6 +149,7 @@ async function readMailPage(
   claim: ClaimedStream,
   target: Parameters<typeof ingestMail>[1],
   chunkSize: number,
+  logger: Logger,
 ): Promise<PageResult> {
   const page = await provider.mail.nextPage(claim.cursor);
   const fresh = await unseenRefs(sql, claim.accountId, page.refs);
@@ -154,7 +165,8 @@ async function readMailPage(
       ready.push(...hydrated.messages);
       skipped = hydrated.skipped;
     }
-    await ingestMail(sql, target, ready, skipped);
+    const { malformed } = await ingestMail(sql, target, ready, skipped);
+    for (const m of malformed) logger.warn({ providerId: m.providerId, reason: m.reason }, 'skipped a malformed message');
     count += ready.length;
     for (const m of ready) if (!oldest || m.date < oldest) oldest = m.date;
   }

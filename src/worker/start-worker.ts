@@ -118,7 +118,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       await Promise.all([syncWorker.close(), contactsWorker.close()]);
       await Promise.all([queues.sync.close(), queues.contacts.close()]);
       redis.disconnect();
-      await database.sql.end({ timeout: 5 });
+      await database.close();
       logger.info('worker stopped');
     },
   };

@@ -74,6 +74,7 @@ export function interaction(
   return {
     sourceKey: `mid:${++counter}@x`,
     contact,
+    address: contact,
     kind,
     occurredAt,
     weight: 1,

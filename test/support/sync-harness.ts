@@ -52,7 +52,7 @@ export interface StreamRow {
 
 export async function streamsOf(database: TestDatabase, accountId: string): Promise<StreamRow[]> {
   return database.sql<StreamRow[]>`
-    select stream, phase, items_synced as "itemsSynced", quota_units_spent as "quotaUnitsSpent",
+    select stream, phase, items_synced::int as "itemsSynced", quota_units_spent::int as "quotaUnitsSpent",
            backfill_completed_at as "backfillCompletedAt", full_resyncs as "fullResyncs",
            last_error as "lastError", lease_owner as "leaseOwner", next_run_at as "nextRunAt"
       from sync_streams where account_id = ${accountId} order by stream`;

@@ -36,7 +36,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     ...database,
     url,
     async drop() {
-      await database.sql.end({ timeout: 5 });
+      await database.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
     },

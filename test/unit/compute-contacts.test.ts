@@ -244,6 +244,7 @@ describe('computeContacts: scale', () => {
       records.push({
         sourceKey: `mid:${i}@x`,
         contact: `person${person}@example.org`,
+        address: `person${person}@example.org`,
         kind: i % 3 === 0 ? 'sent' : i % 3 === 1 ? 'received' : 'meeting',
         occurredAt: new Date(start + ((i * 7919) % (3650 * 24)) * 3_600_000),
         weight: 0.2 + (i % 5) / 5,

@@ -25,6 +25,7 @@ describe('interactionsFromMessage: outbound', () => {
       {
         sourceKey: 'mid:abc@mail.example',
         contact: 'bob@example.org',
+        address: 'bob@example.org',
         kind: 'sent',
         occurredAt: new Date('2024-03-01T10:00:00Z'),
         weight: 1,
@@ -198,6 +199,7 @@ describe('interactionsFromEvent', () => {
       {
         sourceKey: 'evt:u1@cal:2024-03-05T15:00:00.000Z',
         contact: 'bob@example.org',
+        address: 'bob@example.org',
         kind: 'meeting',
         occurredAt: new Date('2024-03-05T15:00:00Z'),
         weight: 1.5,
