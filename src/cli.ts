@@ -4,17 +4,36 @@
  * scripts depend on them (see README).
  */
 import { ConfigError } from './config/env.ts';
-import { contactsCommand, contactsUsage } from './cli/contacts-command.ts';
-import { demoCommand, demoUsage } from './cli/demo-command.ts';
-import { migrateCommand, serveCommand, workCommand } from './cli/run-commands.ts';
+import { explainError } from './cli/explain-error.ts';
 import { UsageError } from './cli/usage-error.ts';
 
+// Each command loads its own code: `rekindle contacts` need not load the Google client.
 const commands: Record<string, { usage: string; summary: string; run: (argv: string[]) => Promise<void> }> = {
-  migrate: { usage: 'rekindle migrate', summary: 'apply database migrations', run: migrateCommand },
-  work: { usage: 'rekindle work', summary: 'run the sync and contacts workers and the scheduler', run: workCommand },
-  serve: { usage: 'rekindle serve', summary: 'run the web server (/healthz, /readyz)', run: serveCommand },
-  contacts: { usage: contactsUsage, summary: "list a user's contacts", run: contactsCommand },
-  demo: { usage: demoUsage, summary: 'see rekindle work end to end on a sample mailbox (local emulator)', run: demoCommand },
+  migrate: {
+    usage: 'rekindle migrate',
+    summary: 'create or upgrade the database',
+    run: async () => (await import('./cli/run-commands.ts')).migrateCommand(),
+  },
+  work: {
+    usage: 'rekindle work',
+    summary: 'run the sync and contacts workers and the scheduler',
+    run: async () => (await import('./cli/run-commands.ts')).workCommand(),
+  },
+  serve: {
+    usage: 'rekindle serve',
+    summary: 'run the web server (/healthz, /readyz)',
+    run: async () => (await import('./cli/run-commands.ts')).serveCommand(),
+  },
+  contacts: {
+    usage: 'rekindle contacts --user <email> [--as-of YYYY-MM-DD] [--json]',
+    summary: "list a user's contacts",
+    run: async (argv) => (await import('./cli/contacts-command.ts')).contactsCommand(argv),
+  },
+  demo: {
+    usage: 'rekindle demo [--keep-running]',
+    summary: 'see rekindle work end to end on a sample mailbox (local emulator)',
+    run: async (argv) => (await import('./cli/demo-command.ts')).demoCommand(argv),
+  },
 };
 
 function help(): string {
@@ -31,9 +50,13 @@ function help(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
+  if (!name) {
+    process.stderr.write(help() + '\n');
+    return 2;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(help() + '\n');
-    return name ? 0 : 2;
+    return 0;
   }
   const command = commands[name];
   if (!command) {
@@ -52,8 +75,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`rekindle ${name}: ${error.message}\n`);
       return 78;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`rekindle ${name}: ${message}\n`);
+    process.stderr.write(`rekindle ${name}: ${explainError(error)}\n`);
     if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }

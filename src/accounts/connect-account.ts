@@ -1,7 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm';
 import { normalizeAddress } from '../contacts/normalize-address.ts';
-import type { Db } from '../db/client.ts';
-import { accounts, syncStreams, userAddresses, users, type ProviderName } from '../db/schema.ts';
+import type { Sql } from '../db/client.ts';
+import type { ProviderName } from '../db/schema.ts';
 
 export interface ConnectAccountInput {
   /** The person's address (digests go here); a new user is created when unknown. */
@@ -18,81 +17,59 @@ export interface ConnectAccountInput {
  * address as one of the user's own, and due sync streams for mail and calendar. Reconnecting
  * a known mailbox keeps its cursors and data, replaces the grant and resumes syncing.
  */
-export async function connectAccount(db: Db, input: ConnectAccountInput): Promise<{ userId: string; accountId: string }> {
+export async function connectAccount(sql: Sql, input: ConnectAccountInput): Promise<{ userId: string; accountId: string }> {
   const userEmail = input.userEmail.trim().toLowerCase();
   const accountEmail = input.accountEmail.trim().toLowerCase();
-  const ownAddress = normalizeAddress(accountEmail);
-  if (!ownAddress) throw new Error(`Not an e-mail address: ${input.accountEmail}`);
+  const addresses = [...new Set([normalizeAddress(accountEmail), normalizeAddress(userEmail)])].filter(
+    (a): a is string => a !== null,
+  );
+  if (!normalizeAddress(accountEmail)) throw new Error(`Not an e-mail address: ${input.accountEmail}`);
 
-  return db.transaction(async (tx) => {
-    const [user] = await tx
-      .insert(users)
-      .values({ email: userEmail, timezone: input.timezone ?? 'UTC' })
-      .onConflictDoUpdate({ target: users.email, set: { email: sql`excluded.email` } })
-      .returning({ id: users.id });
+  return sql.begin(async (tx) => {
+    const [user] = await tx<{ id: string }[]>`
+      insert into users (email, timezone) values (${userEmail}, ${input.timezone ?? 'UTC'})
+      on conflict (email) do update set email = excluded.email
+      returning id`;
     const userId = user!.id;
 
-    const [account] = await tx
-      .insert(accounts)
-      .values({ userId, provider: input.provider, email: accountEmail, refreshToken: input.refreshToken })
-      .onConflictDoUpdate({
-        target: [accounts.provider, accounts.email],
-        set: {
-          refreshToken: input.refreshToken,
-          accessToken: null,
-          accessTokenExpiresAt: null,
-          status: 'active',
-          needsReauthAt: null,
-          lastError: null,
-        },
-        setWhere: eq(accounts.userId, userId),
-      })
-      .returning({ id: accounts.id });
+    const [account] = await tx<{ id: string }[]>`
+      insert into accounts (user_id, provider, email, refresh_token)
+      values (${userId}, ${input.provider}, ${accountEmail}, ${input.refreshToken})
+      on conflict (provider, email) do update
+         set refresh_token = excluded.refresh_token, access_token = null, access_token_expires_at = null,
+             status = 'active', needs_reauth_at = null, last_error = null
+       where accounts.user_id = ${userId}
+      returning id`;
     if (!account) throw new Error(`The mailbox ${accountEmail} is already connected by another user`);
 
-    const addresses = new Set([ownAddress, normalizeAddress(userEmail)].filter((a): a is string => a !== null));
-    await tx
-      .insert(userAddresses)
-      .values([...addresses].map((address) => ({ userId, address, source: 'account' as const })))
-      .onConflictDoNothing();
-
-    await tx
-      .insert(syncStreams)
-      .values([
-        { accountId: account.id, stream: 'mail' as const },
-        { accountId: account.id, stream: 'calendar' as const },
-      ])
-      .onConflictDoUpdate({
-        target: [syncStreams.accountId, syncStreams.stream],
-        set: { nextRunAt: sql`now()`, consecutiveFailures: 0, lastError: null },
-      });
+    await tx`
+      insert into user_addresses (user_id, address, source)
+      select ${userId}, unnest(${addresses}::text[]), 'account'
+      on conflict do nothing`;
+    await tx`
+      insert into sync_streams (account_id, stream) values (${account.id}, 'mail'), (${account.id}, 'calendar')
+      on conflict (account_id, stream) do update set next_run_at = now(), consecutive_failures = 0, last_error = null`;
     return { userId, accountId: account.id };
   });
 }
 
 /** Adds addresses the user also writes from (aliases); they are never contacts. */
 export async function addUserAliases(
-  db: Db,
+  sql: Sql,
   userId: string,
   aliases: Iterable<string>,
   source: 'alias' | 'provider' = 'alias',
 ): Promise<void> {
-  const values = [...aliases]
-    .map((a) => normalizeAddress(a))
-    .filter((a): a is string => a !== null)
-    .map((address) => ({ userId, address, source }));
-  if (values.length > 0) await db.insert(userAddresses).values(values).onConflictDoNothing();
+  const addresses = [...aliases].map((a) => normalizeAddress(a)).filter((a): a is string => a !== null);
+  if (addresses.length === 0) return;
+  await sql`
+    insert into user_addresses (user_id, address, source)
+    select ${userId}, unnest(${addresses}::text[]), ${source}
+    on conflict do nothing`;
 }
 
-export async function findUserByEmail(db: Db, email: string) {
-  const [user] = await db
-    .select()
-    .from(users)
-    .where(eq(users.email, email.trim().toLowerCase()));
+export async function findUserByEmail(sql: Sql, email: string): Promise<{ id: string; email: string; timezone: string } | null> {
+  const [user] = await sql<{ id: string; email: string; timezone: string }[]>`
+    select id, email, timezone from users where email = ${email.trim().toLowerCase()}`;
   return user ?? null;
-}
-
-export async function ownerAddresses(db: Db, userId: string): Promise<string[]> {
-  const rows = await db.select({ address: userAddresses.address }).from(userAddresses).where(and(eq(userAddresses.userId, userId)));
-  return rows.map((r) => r.address);
 }

@@ -4,10 +4,8 @@ import { getConfig } from '../config/env.ts';
 import { loadInteractions } from '../contact-store/load-interactions.ts';
 import { computeContacts } from '../contacts/compute-contacts.ts';
 import type { ContactSummary } from '../contacts/types.ts';
-import { createDatabase } from '../db/client.ts';
+import { createDatabase, type Database } from '../db/client.ts';
 import { parseAsOf, requireOption, UsageError } from './usage-error.ts';
-
-export const contactsUsage = 'rekindle contacts --user <email> [--as-of YYYY-MM-DD] [--json]';
 
 /** The user's contacts as of a date, computed from stored interactions with the same inference the workers use. */
 export async function contactsCommand(argv: string[]): Promise<void> {
@@ -19,17 +17,21 @@ export async function contactsCommand(argv: string[]): Promise<void> {
   const email = requireOption(values.user, '--user');
   const asOf = parseAsOf(values['as-of']);
   const database = createDatabase(getConfig().DATABASE_URL, { max: 2 });
-  const { sql, db } = database;
   try {
-    const user = await findUserByEmail(db, email);
-    if (!user) throw new UsageError(`No user ${email}. Connect a mailbox or import mail for them first.`);
-    const contacts = computeContacts(await loadInteractions(sql, user.id), { asOf }).sort(
-      (a, b) => b.lastContactAt.getTime() - a.lastContactAt.getTime() || a.email.localeCompare(b.email),
-    );
-    process.stdout.write(values.json ? JSON.stringify(contacts.map(toJson), null, 2) + '\n' : table(contacts, asOf));
+    process.stdout.write(await renderContacts(database, email, asOf, values.json));
   } finally {
     await database.close();
   }
+}
+
+/** The contacts listing, as JSON or as a table. */
+export async function renderContacts(database: Database, email: string, asOf: Date, json: boolean): Promise<string> {
+  const user = await findUserByEmail(database.sql, email);
+  if (!user) throw new UsageError(`No user ${email}. Connect a mailbox or import mail for them first.`);
+  const contacts = computeContacts(await loadInteractions(database.sql, user.id), { asOf }).sort(
+    (a, b) => b.lastContactAt.getTime() - a.lastContactAt.getTime() || a.email.localeCompare(b.email),
+  );
+  return json ? JSON.stringify(contacts.map(toJson), null, 2) + '\n' : table(contacts, asOf);
 }
 
 function toJson(c: ContactSummary) {

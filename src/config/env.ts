@@ -55,6 +55,9 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+/** Every variable rekindle reads (the README and .env.example document each one). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof Config)[];
+
 export class ConfigError extends Error {
   readonly variables: string[];
   constructor(issues: { variable: string; message: string }[]) {

@@ -1,25 +1,23 @@
-import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import * as schema from './schema.ts';
 
-export type Database = ReturnType<typeof createDatabase>;
-export type Db = Database['db'];
+export type Sql = postgres.Sql;
+
+export interface Database {
+  sql: Sql;
+  close(timeoutSeconds?: number): Promise<void>;
+}
 
 /**
- * Two handles on one database: `sql`, postgres.js tagged queries (the sync engine's bulk
- * array inserts), and `db`, drizzle's typed query builder. They get separate pools because
- * drizzle rewires its client's date and JSON (de)serializers to pass strings through, which
- * would break Date values in plain postgres.js queries. Close both with `close()`.
+ * The postgres.js pool every query goes through. Queries are plain tagged SQL; drizzle
+ * describes the schema (src/db/schema.ts) and generates the migrations, but stays out of the
+ * runtime: loading its query builder costs over a second of start-up for every command.
  */
-export function createDatabase(url: string, options: { max?: number } = {}) {
+export function createDatabase(url: string, options: { max?: number } = {}): Database {
   const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
-  const drizzleClient = postgres(url, { max: Math.max(1, Math.ceil((options.max ?? 10) / 4)), onnotice: () => {} });
-  const db = drizzle(drizzleClient, { schema });
   return {
     sql,
-    db,
     async close(timeout = 5) {
-      await Promise.all([sql.end({ timeout }), drizzleClient.end({ timeout })]);
+      await sql.end({ timeout });
     },
   };
 }

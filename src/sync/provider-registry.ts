@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { accountTokenStore } from '../accounts/account-token-store.ts';
 import { requireGoogleCredentials, type Config } from '../config/env.ts';
-import type { Db } from '../db/client.ts';
+import type { Sql } from '../db/client.ts';
 import { createGoogleAccount } from '../providers/google/create-google-account.ts';
 import type { ProviderAccount, RequestGate } from '../providers/types.ts';
 import { bucketShape, createRedisBucket } from './quota-bucket.ts';
@@ -15,8 +15,8 @@ export type ProviderFor = (claim: ClaimedStream) => ProviderAccount & { spent():
  * The only place that maps an account to its provider implementation. Each account gets
  * request gates whose pace is shared through Redis by every worker process.
  */
-export function providerRegistry(deps: { config: Config; db: Db; redis: Redis; logger: Logger }): ProviderFor {
-  const { config, db, redis, logger } = deps;
+export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis; logger: Logger }): ProviderFor {
+  const { config, sql, redis, logger } = deps;
   const gate = (key: string, unitsPerMinute: number): RequestGate =>
     createRequestGate({
       bucket: createRedisBucket(redis, `${config.QUEUE_PREFIX}:quota:${key}`, bucketShape(unitsPerMinute)),
@@ -36,7 +36,7 @@ export function providerRegistry(deps: { config: Config; db: Db; redis: Redis; l
           clientSecret,
           apiUrl: config.GOOGLE_API_URL,
           tokenUrl: config.GOOGLE_TOKEN_URL,
-          tokens: accountTokenStore(db, claim.accountId),
+          tokens: accountTokenStore(sql, claim.accountId),
           mailGate,
           calendarGate,
           logger: log,

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
-import { normalizeAddress } from '../contacts/normalize-address.ts';
+import { addUserAliases } from '../accounts/connect-account.ts';
 import { createOwner } from '../contacts/owner.ts';
 import type { SyncStreamName } from '../db/schema.ts';
 import { isProviderError, ProviderError } from '../providers/provider-error.ts';
-import type { AccountProfile, MessageMeta, ProviderAccount, SkippedMessage } from '../providers/types.ts';
+import type { MessageMeta, ProviderAccount, SkippedMessage } from '../providers/types.ts';
 import { ingestCalendar, removeEventsNotSeenSince } from './ingest-calendar.ts';
 import { ingestMail, unseenRefs } from './ingest-mail.ts';
 import {
@@ -70,7 +70,11 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
   try {
     const provider = deps.providerFor(claim);
     let spentBefore = provider.spent();
-    if (stream === 'mail' && claim.cursor === null) await learnOwnAddresses(sql, claim.userId, await provider.profile());
+    if (stream === 'mail' && claim.cursor === null) {
+      // The mailbox's own addresses as the provider reports them are the user, never contacts.
+      const profile = await provider.profile();
+      await addUserAliases(sql, claim.userId, [profile.email, ...profile.aliases], 'provider');
+    }
     const owners = await sql<{ address: string }[]>`select address from user_addresses where user_id = ${claim.userId}`;
     const target = {
       userId: claim.userId,
@@ -186,27 +190,13 @@ async function readCalendarPage(
   return { items: page.events.length, oldest, caughtUp: page.caughtUp, phase: page.phase, cursor: page.cursor };
 }
 
-/** The mailbox's own addresses as the provider reports them are the user, never contacts. */
-async function learnOwnAddresses(sql: Sql, userId: string, profile: AccountProfile): Promise<void> {
-  const addresses = [profile.email, ...profile.aliases]
-    .map((a) => normalizeAddress(a))
-    .filter((a): a is string => a !== null);
-  if (addresses.length === 0) return;
-  await sql`
-    insert into user_addresses (user_id, address, source)
-    select ${userId}, unnest(${addresses}::text[]), 'provider'
-    on conflict do nothing`;
-}
-
 /** Maps a failure to the account's next state; Postgres holds the retry schedule. */
 async function handleFailure(deps: SyncDeps, claim: ClaimedStream, logger: Logger, error: unknown): Promise<SyncOutcome> {
   const { sql, owner } = deps;
   const message = error instanceof Error ? error.message : String(error);
   if (isProviderError(error, 'auth_revoked')) {
-    await sql.begin(async (tx) => {
-      await tx`update accounts set status = 'needs_reauth', needs_reauth_at = now(), last_error = ${message}
-                where id = ${claim.accountId}`;
-    });
+    await sql`update accounts set status = 'needs_reauth', needs_reauth_at = now(), last_error = ${message}
+               where id = ${claim.accountId}`;
     await releaseStream(sql, claim, owner, { nextRunAt: new Date(), error: message, failed: true });
     logger.warn('grant revoked; account needs re-authorisation, syncing stopped');
     return { status: 'needs_reauth' };

@@ -48,7 +48,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     contacts: new Queue<RecomputeContactsJob>(CONTACTS_QUEUE, { connection, prefix }),
   };
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const providerFor = options.providerFor ?? providerRegistry({ config, db: database.db, redis, logger });
+  const providerFor = options.providerFor ?? providerRegistry({ config, sql: database.sql, redis, logger });
   const syncDeps = {
     sql: database.sql,
     logger,

@@ -30,7 +30,7 @@ export function testLogger(level = process.env.TEST_LOG_LEVEL ?? 'silent') {
 
 /** Connects the emulator's mailbox for a user, exactly as the OAuth callback would. */
 export async function connectEmulatedGoogle(database: TestDatabase, emulator: GoogleEmulator, email: string) {
-  return connectAccount(database.db, {
+  return connectAccount(database.sql, {
     userEmail: email,
     provider: 'google',
     accountEmail: email,
