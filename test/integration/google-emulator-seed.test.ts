@@ -5,7 +5,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { google } from 'googleapis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -17,8 +16,9 @@ import {
   type MaildirSeed,
 } from '../../src/emulators/google/index.ts';
 import { parseMailDate } from '../../src/mail/parse-date.ts';
+import { corpus } from '../support/corpora.ts';
 
-const ENRON = fileURLToPath(new URL('../../../shared/corpora/enron-inbox/maildir/', import.meta.url));
+const ENRON = corpus('enron-inbox/maildir');
 const OWNER = 'owner@example.com';
 
 let dir: string;

@@ -15,17 +15,9 @@ import type { InteractionRecord, Owner } from '../../src/contacts/types.ts';
 import { headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
 import { type MessageContext, messageMetaFromHeaders } from '../../src/mail/message-meta.ts';
 import type { Folder, MessageMeta } from '../../src/providers/types.ts';
+import { corpus } from '../support/corpora.ts';
 
-const CORPORA = process.env.REKINDLE_CORPORA ?? path.resolve(import.meta.dirname, '../../../shared/corpora');
 const options = { accountId: 'corpus', storeSubjects: true };
-
-function corpus(relative: string): string {
-  const dir = path.join(CORPORA, relative);
-  if (!fs.existsSync(dir)) {
-    throw new Error(`Corpus folder ${dir} is missing. The corpora live in ../shared/corpora beside the project (or set REKINDLE_CORPORA).`);
-  }
-  return dir;
-}
 
 function filesIn(dir: string): string[] {
   return fs
