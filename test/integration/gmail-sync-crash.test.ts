@@ -10,7 +10,7 @@ import { buildSampleMailbox } from '../../src/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
 import { contactsOf, expectMatchesTruth } from '../support/contact-truth.ts';
-import { connectEmulatedGoogle, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../support/sync-harness.ts';
+import { connectEmulatedGoogle, getsPerMessage, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../support/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
 
@@ -95,10 +95,7 @@ describe('a worker killed mid-backfill', () => {
     expect(mail.itemsSynced).toBe(total);
 
     // Only the chunk in flight at the kill may have been fetched twice.
-    const perMessage = new Map<string, number>();
-    for (const r of emulator.requests(sample.owner.email)) {
-      if (r.method === 'gmail.users.messages.get' && r.status === 200) perMessage.set(r.messageId!, (perMessage.get(r.messageId!) ?? 0) + 1);
-    }
+    const perMessage = getsPerMessage(emulator, sample.owner.email);
     expect(perMessage.size).toBe(total);
     const refetched = [...perMessage.values()].filter((n) => n > 1);
     expect(refetched.every((n) => n === 2)).toBe(true);

@@ -8,6 +8,7 @@ import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/go
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
 import {
   connectEmulatedGoogle,
+  getsPerMessage,
   makeDue,
   streamsOf,
   testConfig,
@@ -59,9 +60,7 @@ describe('gmail sync, end to end', () => {
   });
 
   it('fetches every message exactly once, without a single quota error', async () => {
-    const gets = emulator.requests(userEmail).filter((r) => r.method === 'gmail.users.messages.get');
-    const perMessage = new Map<string, number>();
-    for (const g of gets) perMessage.set(g.messageId!, (perMessage.get(g.messageId!) ?? 0) + 1);
+    const perMessage = getsPerMessage(emulator, userEmail);
     expect(perMessage.size).toBe(sample.seed.messages.length);
     expect(Math.max(...perMessage.values())).toBe(1);
     expect(emulator.usage(userEmail).rejected).toBe(0);
@@ -138,10 +137,7 @@ describe('gmail sync, end to end', () => {
     const leo = (await contactsOf(database, userEmail)).get('leo@startup.example')!;
     expect(leo.lastInboundAt).toEqual(at);
 
-    const gets = emulator.requests(userEmail).filter((r) => r.method === 'gmail.users.messages.get');
-    const perMessage = new Map<string, number>();
-    for (const g of gets) perMessage.set(g.messageId!, (perMessage.get(g.messageId!) ?? 0) + 1);
-    expect(Math.max(...perMessage.values())).toBe(1);
+    expect(Math.max(...getsPerMessage(emulator, userEmail).values())).toBe(1);
   });
 
   it('resyncs the calendar after a 410 and drops meetings cancelled meanwhile', async () => {

@@ -90,3 +90,12 @@ export async function waitUntilSynced(database: TestDatabase, accountId: string,
 export async function makeDue(database: TestDatabase, accountId: string): Promise<void> {
   await database.sql`update sync_streams set next_run_at = now() - interval '1 second', enqueued_at = null where account_id = ${accountId}`;
 }
+
+/** How many times Gmail answered messages.get for each message of a user. */
+export function getsPerMessage(emulator: GoogleEmulator, user: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of emulator.requests(user)) {
+    if (r.method === 'gmail.users.messages.get' && r.status === 200) counts.set(r.messageId!, (counts.get(r.messageId!) ?? 0) + 1);
+  }
+  return counts;
+}
