@@ -24,6 +24,15 @@ CREATE TABLE "calendar_events" (
 	CONSTRAINT "calendar_events_account_id_provider_id_pk" PRIMARY KEY("account_id","provider_id")
 );
 --> statement-breakpoint
+CREATE TABLE "contact_marks" (
+	"user_id" uuid NOT NULL,
+	"contact" text NOT NULL,
+	"status" text NOT NULL,
+	"marked_at" timestamp with time zone NOT NULL,
+	"until" timestamp with time zone,
+	CONSTRAINT "contact_marks_user_id_contact_pk" PRIMARY KEY("user_id","contact")
+);
+--> statement-breakpoint
 CREATE TABLE "contacts" (
 	"user_id" uuid NOT NULL,
 	"contact" text NOT NULL,
@@ -43,6 +52,54 @@ CREATE TABLE "contacts" (
 	"last_subject" text,
 	"computed_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "contacts_user_id_contact_pk" PRIMARY KEY("user_id","contact")
+);
+--> statement-breakpoint
+CREATE TABLE "digest_items" (
+	"digest_id" uuid NOT NULL,
+	"position" smallint NOT NULL,
+	"contact" text NOT NULL,
+	"email" text NOT NULL,
+	"name" text,
+	"reason" text NOT NULL,
+	"last_contact_at" timestamp with time zone NOT NULL,
+	"cadence_days" real,
+	"last_subject" text,
+	CONSTRAINT "digest_items_digest_id_position_pk" PRIMARY KEY("digest_id","position")
+);
+--> statement-breakpoint
+CREATE TABLE "digests" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"user_id" uuid NOT NULL,
+	"week_of" date NOT NULL,
+	"status" text NOT NULL,
+	"token" text NOT NULL,
+	"message_id" text NOT NULL,
+	"recipient" text NOT NULL,
+	"subject" text,
+	"as_of" timestamp with time zone,
+	"attempts" integer DEFAULT 1 NOT NULL,
+	"lease_until" timestamp with time zone,
+	"handed_to_smtp_at" timestamp with time zone,
+	"sent_at" timestamp with time zone,
+	"smtp_response" text,
+	"last_error" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "digests_token_unique" UNIQUE("token"),
+	CONSTRAINT "digests_message_id_unique" UNIQUE("message_id")
+);
+--> statement-breakpoint
+CREATE TABLE "inbound_replies" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"dedupe_key" text NOT NULL,
+	"digest_id" uuid,
+	"user_id" uuid,
+	"outcome" text NOT NULL,
+	"detail" text,
+	"commands" jsonb,
+	"changes" jsonb,
+	"undone_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "inbound_replies_dedupe_key_unique" UNIQUE("dedupe_key")
 );
 --> statement-breakpoint
 CREATE TABLE "interactions" (
@@ -111,13 +168,19 @@ CREATE TABLE "users" (
 	"digest_hour" smallint DEFAULT 8 NOT NULL,
 	"contacts_dirty_at" timestamp with time zone,
 	"contacts_computed_at" timestamp with time zone,
+	"digest_stopped_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "users_email_unique" UNIQUE("email")
 );
 --> statement-breakpoint
 ALTER TABLE "accounts" ADD CONSTRAINT "accounts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "calendar_events" ADD CONSTRAINT "calendar_events_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "contact_marks" ADD CONSTRAINT "contact_marks_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "contacts" ADD CONSTRAINT "contacts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "digest_items" ADD CONSTRAINT "digest_items_digest_id_digests_id_fk" FOREIGN KEY ("digest_id") REFERENCES "public"."digests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "digests" ADD CONSTRAINT "digests_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inbound_replies" ADD CONSTRAINT "inbound_replies_digest_id_digests_id_fk" FOREIGN KEY ("digest_id") REFERENCES "public"."digests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inbound_replies" ADD CONSTRAINT "inbound_replies_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "interactions" ADD CONSTRAINT "interactions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "interactions" ADD CONSTRAINT "interactions_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "mail_messages" ADD CONSTRAINT "mail_messages_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -125,5 +188,7 @@ ALTER TABLE "sync_streams" ADD CONSTRAINT "sync_streams_account_id_accounts_id_f
 ALTER TABLE "user_addresses" ADD CONSTRAINT "user_addresses_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "accounts_provider_email" ON "accounts" USING btree ("provider","email");--> statement-breakpoint
 CREATE INDEX "accounts_user" ON "accounts" USING btree ("user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "digests_user_week" ON "digests" USING btree ("user_id","week_of");--> statement-breakpoint
+CREATE INDEX "inbound_replies_user" ON "inbound_replies" USING btree ("user_id","created_at");--> statement-breakpoint
 CREATE INDEX "interactions_user_contact" ON "interactions" USING btree ("user_id","contact","occurred_at");--> statement-breakpoint
 CREATE INDEX "sync_streams_due" ON "sync_streams" USING btree ("next_run_at");

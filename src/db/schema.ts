@@ -5,6 +5,7 @@
  */
 import {
   bigint,
+  date,
   index,
   integer,
   jsonb,
@@ -33,6 +34,8 @@ export const users = pgTable('users', {
   /** Set when new interactions arrive; contacts are recomputed while it is newer than computed. */
   contactsDirtyAt: at('contacts_dirty_at'),
   contactsComputedAt: at('contacts_computed_at'),
+  /** Set when the user unsubscribed from the weekly digest (one-click or mailto); no digest is sent while set. */
+  digestStoppedAt: at('digest_stopped_at'),
   createdAt: createdAt(),
 });
 
@@ -222,3 +225,120 @@ export const contacts = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.contact] })],
 );
 
+
+export type MarkStatus = 'done' | 'snoozed' | 'never';
+
+/**
+ * What the user said about a person (by replying to a digest): done until the next
+ * conversation, snoozed until a date, or never again. Keyed by the contact's identity
+ * (`contacts.contact`), so a mark survives every recompute of `contacts`.
+ */
+export const contactMarks = pgTable(
+  'contact_marks',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    contact: text('contact').notNull(),
+    status: text('status').$type<MarkStatus>().notNull(),
+    markedAt: at('marked_at').notNull(),
+    until: at('until'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.contact] })],
+);
+
+/**
+ * preparing → (sending → sent | unknown) | failed | empty. `sending` is written before the
+ * message is handed to SMTP and never left again except by SMTP's answer: a digest in
+ * `sending` (or `unknown`) is never sent a second time. See src/digest/send-digest.ts.
+ */
+export type DigestStatus = 'preparing' | 'sending' | 'sent' | 'failed' | 'unknown' | 'empty';
+
+/**
+ * One row per user and week: the claim that keeps a digest from being sent twice, the token
+ * replies are matched by, and (with digest_items) the numbered list replies refer to.
+ */
+export const digests = pgTable(
+  'digests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Monday of the digest's week, in the user's timezone: at most one digest per user and week. */
+    weekOf: date('week_of', { mode: 'string' }).notNull(),
+    status: text('status').$type<DigestStatus>().notNull(),
+    /** Secret part of `Reply-To: reply+<token>@<inbound domain>`; finds the digest a reply answers. */
+    token: text('token').notNull().unique(),
+    /** The Message-ID header (with angle brackets), for replies found through References. */
+    messageId: text('message_id').notNull().unique(),
+    /** Where it went: the user's address when it was sent. */
+    recipient: text('recipient').notNull(),
+    subject: text('subject'),
+    /** The instant the list was chosen for. */
+    asOf: at('as_of'),
+    attempts: integer('attempts').notNull().default(1),
+    /** A preparing claim older than this belongs to a dead worker and may be taken over. */
+    leaseUntil: at('lease_until'),
+    handedToSmtpAt: at('handed_to_smtp_at'),
+    sentAt: at('sent_at'),
+    smtpResponse: text('smtp_response'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('digests_user_week').on(t.userId, t.weekOf)],
+);
+
+/** The numbered entries of a digest, as sent: numbers in replies resolve against these. */
+export const digestItems = pgTable(
+  'digest_items',
+  {
+    digestId: uuid('digest_id')
+      .notNull()
+      .references(() => digests.id, { onDelete: 'cascade' }),
+    position: smallint('position').notNull(),
+    /** The person's identity (contacts.contact). */
+    contact: text('contact').notNull(),
+    email: text('email').notNull(),
+    name: text('name'),
+    reason: text('reason').notNull(),
+    lastContactAt: at('last_contact_at').notNull(),
+    cadenceDays: real('cadence_days'),
+    lastSubject: text('last_subject'),
+  },
+  (t) => [primaryKey({ columns: [t.digestId, t.position] })],
+);
+
+export type ReplyOutcome =
+  | 'applied'
+  | 'no_commands'
+  | 'unsubscribed'
+  | 'stale_digest'
+  | 'unknown_digest'
+  | 'wrong_sender'
+  | 'automated';
+
+/**
+ * Every inbound message once, by Message-ID (or a hash of the raw message when it has none):
+ * a redelivered reply is recognised and changes nothing. Only the outcome, the commands read
+ * and the marks changed are kept, never the reply's text.
+ */
+export const inboundReplies = pgTable(
+  'inbound_replies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    dedupeKey: text('dedupe_key').notNull().unique(),
+    digestId: uuid('digest_id').references(() => digests.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    outcome: text('outcome').$type<ReplyOutcome>().notNull(),
+    /** Why it was not applied, e.g. `auto-reply`, `bounce`, `sender`. */
+    detail: text('detail'),
+    /** The parsed commands. */
+    commands: jsonb('commands'),
+    /** Marks before and after, per contact, so `undo` can restore them. */
+    changes: jsonb('changes'),
+    undoneAt: at('undone_at'),
+    receivedAt: createdAt(),
+  },
+  (t) => [index('inbound_replies_user').on(t.userId, t.receivedAt)],
+);
