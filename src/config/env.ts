@@ -51,6 +51,26 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Keep message subjects for the digest's context line. Switch off to store no subject at all. */
   STORE_SUBJECTS: bool.default(true),
+
+  /** Where digests and reply confirmations are sent through (`smtps://user:pass@host:465`, Mailpit's `smtp://host:1025`). */
+  SMTP_URL: url(['smtp', 'smtps']).default('smtp://127.0.0.1:1025'),
+  /** The From of every mail rekindle sends: an address, optionally with a name. */
+  MAIL_FROM: z
+    .string()
+    .regex(/^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+\.?[^\s@<>]*>?$/, 'expected an address like "rekindle <digest@example.com>"')
+    .default('rekindle <rekindle@localhost>'),
+  /** Domain of the reply addresses (`Reply-To: reply+<token>@INBOUND_DOMAIN`); its MX must reach the inbound listener. */
+  INBOUND_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'expected a domain name')
+    .default('localhost'),
+  /** Where `rekindle inbound` listens for replies over SMTP. */
+  INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+  /** People per weekly digest at most. */
+  DIGEST_BUDGET: z.coerce.number().int().min(1).max(20).default(5),
+  /** A digest takes replies for this many days after it was sent; later replies change nothing. */
+  REPLY_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
 });
 
 export type Config = z.infer<typeof schema>;
