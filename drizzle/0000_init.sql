@@ -38,6 +38,7 @@ CREATE TABLE "contacts" (
 	"contact" text NOT NULL,
 	"email" text NOT NULL,
 	"name" text,
+	"addresses" text[] DEFAULT '{}' NOT NULL,
 	"first_contact_at" timestamp with time zone NOT NULL,
 	"last_contact_at" timestamp with time zone NOT NULL,
 	"last_outbound_at" timestamp with time zone,
@@ -50,6 +51,7 @@ CREATE TABLE "contacts" (
 	"cadence_days" real,
 	"strength" real NOT NULL,
 	"last_subject" text,
+	"last_writer" text,
 	"computed_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "contacts_user_id_contact_pk" PRIMARY KEY("user_id","contact")
 );
@@ -86,6 +88,15 @@ CREATE TABLE "digests" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "digests_token_unique" UNIQUE("token"),
 	CONSTRAINT "digests_message_id_unique" UNIQUE("message_id")
+);
+--> statement-breakpoint
+CREATE TABLE "identity_decisions" (
+	"user_id" uuid NOT NULL,
+	"address_a" text NOT NULL,
+	"address_b" text NOT NULL,
+	"decision" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "identity_decisions_user_id_address_a_address_b_pk" PRIMARY KEY("user_id","address_a","address_b")
 );
 --> statement-breakpoint
 CREATE TABLE "inbound_replies" (
@@ -179,6 +190,7 @@ ALTER TABLE "contact_marks" ADD CONSTRAINT "contact_marks_user_id_users_id_fk" F
 ALTER TABLE "contacts" ADD CONSTRAINT "contacts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "digest_items" ADD CONSTRAINT "digest_items_digest_id_digests_id_fk" FOREIGN KEY ("digest_id") REFERENCES "public"."digests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "digests" ADD CONSTRAINT "digests_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "identity_decisions" ADD CONSTRAINT "identity_decisions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_replies" ADD CONSTRAINT "inbound_replies_digest_id_digests_id_fk" FOREIGN KEY ("digest_id") REFERENCES "public"."digests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_replies" ADD CONSTRAINT "inbound_replies_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "interactions" ADD CONSTRAINT "interactions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

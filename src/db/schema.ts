@@ -40,7 +40,8 @@ export const users = pgTable('users', {
 });
 
 export type AccountStatus = 'active' | 'needs_reauth' | 'paused';
-export type ProviderName = 'google' | 'microsoft';
+/** `local`: mail and calendars imported from files (`rekindle import`); never synced, no grant. */
+export type ProviderName = 'google' | 'microsoft' | 'local';
 
 export const accounts = pgTable(
   'accounts',
@@ -73,7 +74,8 @@ export const userAddresses = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** Normalized identity key (see src/contacts/normalize-address.ts). */
     address: text('address').notNull(),
-    source: text('source').$type<'account' | 'alias' | 'provider'>().notNull(),
+    /** `learned`: the From of the user's own sent mail in an import. */
+    source: text('source').$type<'account' | 'alias' | 'provider' | 'learned'>().notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.address] })],
@@ -208,6 +210,8 @@ export const contacts = pgTable(
     /** The address to show and write to. */
     email: text('email').notNull(),
     name: text('name'),
+    /** Every normalized address of the person (identity merges), the key first. */
+    addresses: text('addresses').array().notNull().default([]),
     firstContactAt: at('first_contact_at').notNull(),
     lastContactAt: at('last_contact_at').notNull(),
     lastOutboundAt: at('last_outbound_at'),
@@ -220,6 +224,8 @@ export const contacts = pgTable(
     cadenceDays: real('cadence_days'),
     strength: real('strength').notNull(),
     lastSubject: text('last_subject'),
+    /** Who wrote the last personal message: `them` or `you`. */
+    lastWriter: text('last_writer').$type<'them' | 'you'>(),
     computedAt: at('computed_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.contact] })],
@@ -341,4 +347,23 @@ export const inboundReplies = pgTable(
     receivedAt: createdAt(),
   },
   (t) => [index('inbound_replies_user').on(t.userId, t.receivedAt)],
+);
+
+/**
+ * The user's corrections of identity: two addresses are one person (`merge`) or two people
+ * (`split`, which overrides the automatic rules of src/contacts/identity.ts). Stored as an
+ * unordered pair (`address_a` < `address_b`); deleting the row undoes the decision.
+ */
+export const identityDecisions = pgTable(
+  'identity_decisions',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    addressA: text('address_a').notNull(),
+    addressB: text('address_b').notNull(),
+    decision: text('decision').$type<'merge' | 'split'>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.addressA, t.addressB] })],
 );
