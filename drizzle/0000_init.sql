@@ -79,7 +79,7 @@ CREATE TABLE "digests" (
 	"recipient" text NOT NULL,
 	"subject" text,
 	"as_of" timestamp with time zone,
-	"attempts" integer DEFAULT 1 NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
 	"lease_until" timestamp with time zone,
 	"handed_to_smtp_at" timestamp with time zone,
 	"sent_at" timestamp with time zone,

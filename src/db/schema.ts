@@ -254,11 +254,12 @@ export const contactMarks = pgTable(
 );
 
 /**
- * preparing → (sending → sent | unknown) | failed | empty. `sending` is written before the
- * message is handed to SMTP and never left again except by SMTP's answer: a digest in
- * `sending` (or `unknown`) is never sent a second time. See src/digest/send-digest.ts.
+ * queued → preparing → sending → sent | unknown, or → failed (SMTP refused it; queued again
+ * later) or → empty (nobody to suggest). `sending` is written before the message is handed to
+ * SMTP and left only on SMTP's answer: a digest in `sending` or `unknown` is never sent a
+ * second time. See src/digest/send-digest.ts.
  */
-export type DigestStatus = 'preparing' | 'sending' | 'sent' | 'failed' | 'unknown' | 'empty';
+export type DigestStatus = 'queued' | 'preparing' | 'sending' | 'sent' | 'failed' | 'unknown' | 'empty';
 
 /**
  * One row per user and week: the claim that keeps a digest from being sent twice, the token
@@ -283,8 +284,12 @@ export const digests = pgTable(
     subject: text('subject'),
     /** The instant the list was chosen for. */
     asOf: at('as_of'),
-    attempts: integer('attempts').notNull().default(1),
-    /** A preparing claim older than this belongs to a dead worker and may be taken over. */
+    /** How many times a worker took it up. */
+    attempts: integer('attempts').notNull().default(0),
+    /**
+     * Queued or preparing: when the claim lapses (the job was lost, or its worker died) and
+     * the scheduler may queue it again. Failed: when to try again.
+     */
     leaseUntil: at('lease_until'),
     handedToSmtpAt: at('handed_to_smtp_at'),
     sentAt: at('sent_at'),
