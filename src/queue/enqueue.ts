@@ -2,12 +2,14 @@ import type { Queue } from 'bullmq';
 import type { Sql } from 'postgres';
 import type { SyncStreamName } from '../db/schema.ts';
 import { contactsJobOptions } from './contacts.config.ts';
-import type { RecomputeContactsJob, SyncStreamJob } from './queues.ts';
+import { digestJobOptions } from './digest.config.ts';
+import type { RecomputeContactsJob, SendDigestJob, SyncStreamJob } from './queues.ts';
 import { SYNC_PRIORITY, syncJobOptions } from './sync.config.ts';
 
 export interface Queues {
   sync: Queue<SyncStreamJob>;
   contacts: Queue<RecomputeContactsJob>;
+  digest: Queue<SendDigestJob>;
 }
 
 export interface DueStream {
@@ -73,6 +75,19 @@ export async function enqueueRecomputes(queues: Queues, userIds: string[]): Prom
       name: 'recompute-contacts',
       data: { userId },
       opts: { ...contactsJobOptions, deduplication: { id: `recompute-${userId}` } },
+    })),
+  );
+}
+
+/** Puts claimed digests on the queue (ids only; the digests row is the claim). */
+export async function enqueueDigests(queues: Queues, digestIds: string[]): Promise<void> {
+  if (digestIds.length === 0) return;
+  const stamp = Date.now();
+  await queues.digest.addBulk(
+    digestIds.map((digestId) => ({
+      name: 'send-digest',
+      data: { digestId },
+      opts: { ...digestJobOptions, jobId: `digest-${digestId}-${stamp}` },
     })),
   );
 }

@@ -5,14 +5,20 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/env.ts';
 import { recomputeContacts } from '../contact-store/recompute-contacts.ts';
 import { createDatabase } from '../db/client.ts';
+import { queueDueDigests } from '../digest/schedule-digests.ts';
+import { messageIdDomain, sendDigest, type SendOutcome } from '../digest/send-digest.ts';
+import { createMailer, type Mailer } from '../mailer/create-mailer.ts';
 import { createRedis } from '../queue/connection.ts';
-import { claimDueStreams, dirtyUsers, enqueueRecomputes, enqueueSyncs, type Queues } from '../queue/enqueue.ts';
+import { claimDueStreams, dirtyUsers, enqueueDigests, enqueueRecomputes, enqueueSyncs, type Queues } from '../queue/enqueue.ts';
 import {
   CONTACTS_QUEUE,
+  DIGEST_QUEUE,
   recomputeContactsJob,
+  sendDigestJob,
   SYNC_QUEUE,
   syncStreamJob,
   type RecomputeContactsJob,
+  type SendDigestJob,
   type SyncStreamJob,
 } from '../queue/queues.ts';
 import { providerRegistry, type ProviderFor } from '../sync/provider-registry.ts';
@@ -30,11 +36,13 @@ export interface StartWorkerOptions {
   logger: Logger;
   /** Tests may build providers differently; production uses the registry. */
   providerFor?: ProviderFor;
+  /** Where digests go; production and the demo build it from SMTP_URL. */
+  mailer?: Mailer;
 }
 
 /**
- * One worker process: the sync and contacts workers plus the scheduler that turns due rows
- * in Postgres into jobs. Any number of these can run against the same Postgres and Redis.
+ * One worker process: the sync, contacts and digest workers plus the scheduler that turns
+ * due rows in Postgres (streams to sync, stale contacts, this week's digests) into jobs. Any number of these can run against the same Postgres and Redis.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
   const { config, logger } = options;
@@ -46,6 +54,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const queues: Queues = {
     sync: new Queue<SyncStreamJob>(SYNC_QUEUE, { connection, prefix }),
     contacts: new Queue<RecomputeContactsJob>(CONTACTS_QUEUE, { connection, prefix }),
+    digest: new Queue<SendDigestJob>(DIGEST_QUEUE, { connection, prefix }),
+  };
+  const mailer = options.mailer ?? createMailer(config.SMTP_URL);
+  const digestSettings = {
+    mailFrom: config.MAIL_FROM,
+    inboundDomain: config.INBOUND_DOMAIN,
+    publicUrl: config.PUBLIC_URL,
+    budget: config.DIGEST_BUDGET,
   };
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const providerFor = options.providerFor ?? providerRegistry({ config, sql: database.sql, redis, logger });
@@ -86,7 +102,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     { connection, prefix, concurrency: 1 },
   );
 
-  for (const worker of [syncWorker, contactsWorker]) {
+  const digestWorker = new Worker<SendDigestJob, SendOutcome>(
+    DIGEST_QUEUE,
+    async (job) =>
+      sendDigest({ sql: database.sql, mailer, logger: logger.child({ jobId: job.id }), settings: digestSettings }, sendDigestJob.parse(job.data).digestId),
+    { connection, prefix, concurrency: config.WORKER_CONCURRENCY },
+  );
+
+  for (const worker of [syncWorker, contactsWorker, digestWorker]) {
     worker.on('error', (err) => logger.error({ err }, 'worker error'));
     worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, queue: worker.name, err: err.message }, 'job failed'));
   }
@@ -98,6 +121,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       try {
         await enqueueSyncs(queues, await claimDueStreams(database.sql, 500));
         await enqueueRecomputes(queues, await dirtyUsers(database.sql, 500));
+        await enqueueDigests(queues, await queueDueDigests(database.sql, { messageIdDomain: messageIdDomain(config.MAIL_FROM) }));
       } catch (err) {
         logger.error({ err }, 'scheduler pass failed; will try again');
       } finally {
@@ -115,8 +139,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     async close() {
       clearInterval(interval);
       await ticking;
-      await Promise.all([syncWorker.close(), contactsWorker.close()]);
-      await Promise.all([queues.sync.close(), queues.contacts.close()]);
+      await Promise.all([syncWorker.close(), contactsWorker.close(), digestWorker.close()]);
+      await Promise.all([queues.sync.close(), queues.contacts.close(), queues.digest.close()]);
+      if (!options.mailer) mailer.close();
       redis.disconnect();
       await database.close();
       logger.info('worker stopped');

@@ -1,0 +1,67 @@
+/**
+ * The digest half of the scheduler: users whose weekly slot has passed get a `digests` row
+ * for that week (status `queued`), and its id goes on the queue. The row is the claim: the
+ * unique (user, week) key means a second scheduler, a second worker process or a Redis that
+ * lost its jobs can never make a second digest for the same week.
+ */
+import type { Sql } from 'postgres';
+import { currentDigestWeek } from './digest-week.ts';
+
+/** How long a queued or preparing digest may sit before the scheduler queues it again. */
+export const DIGEST_CLAIM_SECONDS = 300;
+/** A digest SMTP refused is tried this many times, then that week is given up. */
+export const DIGEST_MAX_ATTEMPTS = 5;
+
+interface Candidate {
+  id: string;
+  email: string;
+  timezone: string;
+  day: number;
+  hour: number;
+}
+
+/**
+ * Queues the digests that are due now and returns their ids. Due: the user has not stopped
+ * digests, their contacts have been computed, no mailbox of theirs is still in its first
+ * sync, and this week's digest is not yet made — or it is waiting on a claim that lapsed
+ * (lost job, dead worker) or on a retry after SMTP refused it.
+ */
+export async function queueDueDigests(sql: Sql, options: { now?: Date; messageIdDomain: string; limit?: number }): Promise<string[]> {
+  const now = options.now ?? new Date();
+  const candidates = await sql<Candidate[]>`
+    select u.id, u.email, u.timezone, u.digest_day as day, u.digest_hour as hour
+      from users u
+     where u.digest_stopped_at is null
+       and u.contacts_computed_at is not null
+       and not exists (
+         select 1 from accounts a join sync_streams s on s.account_id = a.id
+          where a.user_id = u.id and a.status = 'active' and s.stream = 'mail' and s.backfill_completed_at is null)
+       and not exists (
+         select 1 from digests d
+          where d.user_id = u.id
+            -- This week's row, roughly (exactly is per timezone, below): a user whose local
+            -- Monday has begun is never west of UTC-12, so six days back always suffices.
+            and d.week_of > (${now}::timestamptz at time zone 'UTC')::date - 6
+            and not (${requeueable(sql, now)}))
+     limit ${options.limit ?? 1000}`;
+  const due = candidates
+    .map((c) => ({ userId: c.id, email: c.email, weekOf: currentDigestWeek(now, c) }))
+    .filter((d): d is { userId: string; email: string; weekOf: string } => d.weekOf !== null);
+  if (due.length === 0) return [];
+  const rows = await sql<{ id: string }[]>`
+    insert into digests as d (user_id, week_of, status, token, message_id, recipient, lease_until, attempts)
+    select u, w, 'queued', replace(gen_random_uuid()::text, '-', ''),
+           '<rk.' || replace(gen_random_uuid()::text, '-', '') || '@' || ${options.messageIdDomain} || '>',
+           e, ${now}::timestamptz + make_interval(secs => ${DIGEST_CLAIM_SECONDS}), 0
+      from unnest(${due.map((d) => d.userId)}::uuid[], ${due.map((d) => d.weekOf)}::date[], ${due.map((d) => d.email)}::text[]) as t(u, w, e)
+    on conflict (user_id, week_of) do update
+       set status = 'queued', lease_until = excluded.lease_until
+     where ${requeueable(sql, now)}
+    returning d.id`;
+  return rows.map((r) => r.id);
+}
+
+/** A digest row (alias `d`) whose claim lapsed, or that failed and may be tried again now. */
+function requeueable(sql: Sql, now: Date) {
+  return sql`d.lease_until < ${now} and (d.status in ('queued', 'preparing') or (d.status = 'failed' and d.attempts < ${DIGEST_MAX_ATTEMPTS}))`;
+}
