@@ -29,6 +29,16 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
     summary: "list a user's contacts",
     run: async (argv) => (await import('./cli/contacts-command.ts')).contactsCommand(argv),
   },
+  import: {
+    usage: 'rekindle import maildir|mbox|ics <path> --owner <email> [--aliases a,b] [--json]',
+    summary: 'import local mail (CMU maildir, Takeout mbox) or a calendar (.ics) for a user',
+    run: async (argv) => (await import('./cli/import-command.ts')).importCommand(argv),
+  },
+  identity: {
+    usage: 'rekindle identity merge|split|undo --user <email> <address> <address>',
+    summary: 'say two addresses are one person (merge) or two (split); undo forgets it',
+    run: async (argv) => (await import('./cli/identity-command.ts')).identityCommand(argv),
+  },
   demo: {
     usage: 'rekindle demo [--keep-running]',
     summary: 'see rekindle work end to end on a sample mailbox (local emulator)',

@@ -58,7 +58,7 @@ export async function addUserAliases(
   sql: Sql,
   userId: string,
   aliases: Iterable<string>,
-  source: 'alias' | 'provider' = 'alias',
+  source: 'alias' | 'provider' | 'learned' = 'alias',
 ): Promise<void> {
   const addresses = [...aliases].map((a) => normalizeAddress(a)).filter((a): a is string => a !== null);
   if (addresses.length === 0) return;

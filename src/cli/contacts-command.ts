@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { findUserByEmail } from '../accounts/connect-account.ts';
 import { getConfig } from '../config/env.ts';
+import { loadIdentityDecisions } from '../contact-store/identity-decisions.ts';
 import { loadInteractions } from '../contact-store/load-interactions.ts';
 import { computeContacts } from '../contacts/compute-contacts.ts';
 import type { ContactSummary } from '../contacts/types.ts';
@@ -28,7 +29,10 @@ export async function contactsCommand(argv: string[]): Promise<void> {
 export async function renderContacts(database: Database, email: string, asOf: Date, json: boolean): Promise<string> {
   const user = await findUserByEmail(database.sql, email);
   if (!user) throw new UsageError(`No user ${email}. Connect a mailbox or import mail for them first.`);
-  const contacts = computeContacts(await loadInteractions(database.sql, user.id), { asOf }).sort(
+  const contacts = computeContacts(await loadInteractions(database.sql, user.id), {
+    asOf,
+    identities: await loadIdentityDecisions(database.sql, user.id),
+  }).sort(
     (a, b) => b.lastContactAt.getTime() - a.lastContactAt.getTime() || a.email.localeCompare(b.email),
   );
   return json ? JSON.stringify(contacts.map(toJson), null, 2) + '\n' : table(contacts, asOf);
@@ -52,6 +56,12 @@ function toJson(c: ContactSummary) {
     firstContactAt: iso(c.firstContactAt),
     lastMeetingAt: iso(c.lastMeetingAt),
     nextMeetingAt: iso(c.nextMeetingAt),
+    lastWriter: c.lastWriter,
+    lastSubject: c.lastSubject,
+    // One entry per person: every address of theirs, and why they are one person.
+    addresses: c.addresses,
+    mergedBecause: c.identityLinks.map((l) => `${l.a} = ${l.b}: ${l.evidence} (${l.rule})`),
+    domainChange: c.domainChange && { ...c.domainChange, since: c.domainChange.since.toISOString() },
   };
 }
 

@@ -3,6 +3,7 @@
  * no I/O and no clock (the caller passes `asOf`).
  */
 import type { InteractionKind } from '../db/schema.ts';
+import type { IdentityLink } from './identity.ts';
 
 export type { InteractionKind };
 
@@ -38,12 +39,19 @@ export interface ContactSummary {
   /** The address to show and write to: the form the user sees most (e.g. with Gmail's dots). */
   email: string;
   name: string | null;
+  /** Every normalized address of this person, the first-seen (the key) first. */
+  addresses: string[];
+  /** Why those addresses are one person (empty for a single address); see identity.ts. */
+  identityLinks: IdentityLink[];
   firstContactAt: Date;
+  /** Last personal interaction (crowd mail aside): "you last talked". */
   lastContactAt: Date;
+  /** Last mail from the user to them / from them to the user, crowd mail included. */
   lastOutboundAt: Date | null;
   lastInboundAt: Date | null;
   lastMeetingAt: Date | null;
   nextMeetingAt: Date | null;
+  /** Personal messages and meetings (crowd mail is in the last dates, not in these counts). */
   sentCount: number;
   receivedCount: number;
   meetingCount: number;
@@ -51,5 +59,11 @@ export interface ContactSummary {
   cadenceDays: number | null;
   /** 0..1, how close the relationship is (decays with time, remembers history). */
   strength: number;
+  /** Who wrote the last personal message: `them` (the user owes a reply) or `you`; null without mail. */
+  lastWriter: 'them' | 'you' | null;
+  /** Their current address is at another organization than their first: likely a new job. */
+  domainChange: { from: string; to: string; since: Date } | null;
   lastSubject: string | null;
+  /** Thread of the last personal interaction that had a subject (null when the source has none). */
+  lastThreadKey: string | null;
 }

@@ -1,4 +1,4 @@
-import type { Folder, MessageFlags, MessageMeta, SkippedMessage } from '../providers/types.ts';
+import type { Address, Folder, MessageFlags, MessageMeta, SkippedMessage } from '../providers/types.ts';
 import { decodeWords } from './decode-words.ts';
 import { HeaderMap, type RawHeader } from './header-block.ts';
 import { parseAddress, parseAddressList } from './parse-addresses.ts';
@@ -48,9 +48,11 @@ export function messageMetaFromHeaders(
   const date = validDate(context.receivedAt) ?? parseMailDate(h.get('Date'));
   if (!date) return { skipped: { providerId: context.providerId, reason: 'malformed:date' } };
 
-  const from = parseAddress(h.get('From'));
+  const from = withName(parseAddress(h.get('From')), exportedNames(h.get('X-From'), 1)?.[0]);
   const sender = parseAddress(h.get('Sender'));
   const subject = h.get('Subject');
+  const to = parseAddressList(...h.all('To'));
+  const cc = parseAddressList(...h.all('Cc'));
 
   return {
     message: {
@@ -62,8 +64,8 @@ export function messageMetaFromHeaders(
       from,
       sender: sender && from && sender.email.toLowerCase() !== from.email.toLowerCase() ? sender : null,
       replyTo: parseAddressList(...h.all('Reply-To')),
-      to: parseAddressList(...h.all('To')),
-      cc: parseAddressList(...h.all('Cc')),
+      to: withNames(to, exportedNames(h.get('X-To'), to.length)),
+      cc: withNames(cc, exportedNames(h.get('X-cc'), cc.length)),
       bcc: context.folder === 'sent' ? parseAddressList(...h.all('Bcc')) : [],
       subject: subject === null ? null : decodeWords(subject).replace(/\s+/g, ' ').trim(),
       folder: context.folder,
@@ -84,6 +86,41 @@ function flagsOf(h: HeaderMap, category: MessageFlags['category']): MessageFlags
     category,
     deliveryReport: /^\s*multipart\/report\b/i.test(h.get('Content-Type') ?? ''),
   };
+}
+
+/**
+ * Display names from the `X-From` / `X-To` / `X-cc` headers that Exchange and Notes exports
+ * add (the Enron corpus carries them): `Watson, Kimberly </O=ENRON/OU=NA/CN=RECIPIENTS/CN=KWATSON>`.
+ * Their `From`/`To` often hold the bare SMTP address, so these are the only names there are.
+ * Entries are `name <anything>` separated by commas (names contain commas themselves, so the
+ * closing `>` is what ends an entry); a single `From` may also be a bare name. Null unless
+ * the header yields exactly `expected` entries, so names are never paired with the wrong
+ * address.
+ */
+function exportedNames(value: string | null, expected: number): (string | null)[] | null {
+  if (!value || expected === 0) return null;
+  const text = decodeWords(value).trim();
+  const names: (string | null)[] = [];
+  const entry = /\s*([^<>]*?)\s*<[^<>]*>\s*(?:,|$)/y;
+  let match: RegExpExecArray | null;
+  while (entry.lastIndex < text.length && (match = entry.exec(text)) !== null) names.push(exportedName(match[1]!));
+  if (names.length === 0 && expected === 1 && !text.includes('<')) names.push(exportedName(text));
+  return names.length === expected ? names : null;
+}
+
+function exportedName(raw: string): string | null {
+  const name = raw.replace(/^["'\s]+|["'\s]+$/g, '').replace(/\s+/g, ' ');
+  // An address, or an Exchange path, is not a name.
+  if (!name || name.includes('@') || name.startsWith('/')) return null;
+  return name;
+}
+
+function withName(address: Address | null, name: string | null | undefined): Address | null {
+  return address && address.name === null && name ? { ...address, name } : address;
+}
+
+function withNames(addresses: Address[], names: (string | null)[] | null): Address[] {
+  return names ? addresses.map((address, i) => withName(address, names[i]) as Address) : addresses;
 }
 
 /** `<abc@host>` → `abc@host`; the first id when several are given; null when empty. */

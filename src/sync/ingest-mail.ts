@@ -34,7 +34,7 @@ export async function ingestMail(
   target: MailIngestTarget,
   messages: MessageMeta[],
   skipped: SkippedMessage[],
-): Promise<{ interactions: number; malformed: SkippedMessage[] }> {
+): Promise<{ interactions: number; malformed: SkippedMessage[]; skipReasons: Map<string, number> }> {
   const rows: { providerId: string; threadId: string | null; messageId: string | null; sentAt: Date | null; folder: string | null; skipReason: string | null }[] = [];
   const interactions: InteractionRecord[] = [];
   for (const message of messages) {
@@ -58,7 +58,10 @@ export async function ingestMail(
   const malformed = rows
     .filter((r) => r.skipReason !== null && MALFORMED.test(r.skipReason))
     .map((r) => ({ providerId: r.providerId, reason: r.skipReason! }));
-  if (rows.length === 0) return { interactions: 0, malformed };
+  // Why messages gave nothing, for import summaries: `automated:list`, `owner-only`, …
+  const skipReasons = new Map<string, number>();
+  for (const r of rows) if (r.skipReason !== null) skipReasons.set(r.skipReason, (skipReasons.get(r.skipReason) ?? 0) + 1);
+  if (rows.length === 0) return { interactions: 0, malformed, skipReasons };
 
   let inserted = 0;
   await sql.begin(async (tx) => {
@@ -74,7 +77,7 @@ export async function ingestMail(
       on conflict do nothing`;
     inserted = await insertInteractions(tx, target.userId, target.accountId, interactions);
   });
-  return { interactions: inserted, malformed };
+  return { interactions: inserted, malformed, skipReasons };
 }
 
 /** Skip reasons that mean broken mail (worth a log line), as opposed to mail that is just not personal. */

@@ -63,7 +63,7 @@ describe('computeContacts: who is a contact', () => {
     expect(contact.lastInboundAt).toEqual(asOf);
   });
 
-  it('crowd interactions neither count nor date a contact', () => {
+  it('crowd interactions neither count nor move "last talked", but are the last mail each way', () => {
     const contact = only([
       interaction('bob@example.org', 'sent', daysBefore(100)),
       interaction('bob@example.org', 'received', daysBefore(99)),
@@ -71,6 +71,24 @@ describe('computeContacts: who is a contact', () => {
     ]);
     expect(contact.sentCount).toBe(1);
     expect(contact.lastContactAt).toEqual(daysBefore(99));
+    expect(contact.lastOutboundAt).toEqual(daysBefore(1));
+    expect(contact.lastWriter).toBe('them');
+  });
+
+  it.each([
+    ['personal mail out, crowd mail back', 1, 0.05, true],
+    ['crowd mail out, personal mail back', 0.05, 0.8, true],
+    ['crowd mail both ways', 0.05, 0.05, false],
+  ])('%s: a contact only when one way is personal', (_, sentWeight, receivedWeight, isContact) => {
+    const contacts = computeContacts(
+      [
+        interaction('bob@example.org', 'sent', daysBefore(10), { weight: sentWeight }),
+        interaction('bob@example.org', 'received', daysBefore(9), { weight: receivedWeight }),
+      ],
+      { asOf },
+    );
+    expect(contacts.length).toBe(isContact ? 1 : 0);
+    if (isContact) expect([contacts[0]!.lastOutboundAt, contacts[0]!.lastInboundAt]).toEqual([daysBefore(10), daysBefore(9)]);
   });
 
   it('counts a message once however often it is given', () => {
@@ -123,11 +141,15 @@ describe('computeContacts: what it says about a contact', () => {
     expect(then.lastContactAt).toEqual(new Date('2024-01-02T00:00:00Z'));
   });
 
-  it('names a contact by the most frequent name, the latest among equals, never an empty one', () => {
+  it('names a contact by a full name if there is one, then the most frequent, the latest among equals, never an empty one', () => {
     const named = (name: string | null, days: number, kind: InteractionRecord['kind'] = 'received') =>
       interaction('bob@example.org', kind, daysBefore(days), { contactName: name });
-    expect(only([named('Robert Stone', 50, 'sent'), named('Bob', 40), named('Bob Stone', 30), named('Bob', 20), named(null, 10)]).name).toBe('Bob');
+    // "Bob" signs most often, but "Bob Stone" tells the reader of a digest who he is.
+    expect(only([named('Robert Stone', 50, 'sent'), named('Bob', 40), named('Bob Stone', 30), named('Bob', 20), named(null, 10)]).name).toBe('Bob Stone');
+    expect(only([named('Robert Stone', 50, 'sent'), named('Bob Stone', 40), named('Robert Stone', 30)]).name).toBe('Robert Stone');
     expect(only([named('Robert', 50, 'sent'), named('Bob', 40)]).name).toBe('Bob');
+    expect(only([named('BOB STONE', 50, 'sent'), named('Bob', 40)]).name).toBe('Bob');
+    expect(only([named('Stone, Robert', 50, 'sent'), named('Bob', 40)]).name).toBe('Robert Stone');
     expect(only([named(null, 50, 'sent'), named('  ', 40)]).name).toBeNull();
   });
 

@@ -10,6 +10,8 @@ function contact(key: string, overrides: Partial<ContactSummary> = {}): ContactS
     key,
     email: key,
     name: null,
+    addresses: [key],
+    identityLinks: [],
     firstContactAt: daysAgo(900),
     lastContactAt: daysAgo(200),
     lastOutboundAt: daysAgo(200),
@@ -21,7 +23,10 @@ function contact(key: string, overrides: Partial<ContactSummary> = {}): ContactS
     meetingCount: 0,
     cadenceDays: 30,
     strength: 0.5,
+    lastWriter: 'you',
+    domainChange: null,
     lastSubject: 'Plans',
+    lastThreadKey: null,
     ...overrides,
   };
 }

@@ -1,0 +1,110 @@
+import type { Sql } from 'postgres';
+import { addUserAliases } from '../accounts/connect-account.ts';
+import { createOwner } from '../contacts/owner.ts';
+import { HeaderMap, parseHeaderBlock } from '../mail/header-block.ts';
+import { messageMetaFromHeaders } from '../mail/message-meta.ts';
+import type { MessageMeta, SkippedMessage } from '../providers/types.ts';
+import { ingestMail, unseenRefs } from '../sync/ingest-mail.ts';
+import { OwnerAddressLearner } from './learn-owner-addresses.ts';
+import type { LocalAccount } from './local-account.ts';
+import type { RawMessage } from './raw-message.ts';
+
+/** Messages per transaction: big enough to amortize round trips, small enough to stay light. */
+export const IMPORT_BATCH = 500;
+
+export interface MailImportSummary {
+  /** Message files or mbox entries read. */
+  read: number;
+  /** Already imported by an earlier run (same header block): nothing done. */
+  alreadyImported: number;
+  /** New messages that gave at least one interaction. */
+  counted: number;
+  /** New messages that gave none, by reason (`automated:list`, `owner-only`, `draft`, …). */
+  skipped: Record<string, number>;
+  /** New interaction rows. */
+  interactions: number;
+  /** Addresses learned to be the owner's from their sent mail. */
+  learnedAddresses: string[];
+}
+
+export interface MailImportOptions {
+  storeSubjects: boolean;
+  /** Called after every batch with the number of messages read so far. */
+  onProgress?: (read: number) => void;
+}
+
+/**
+ * Feeds local mail through the same ingestion as a live mailbox: header block → the
+ * provider-neutral MessageMeta → `ingestMail` (interactions, `mail_messages`), in batches.
+ * Idempotent: messages are named by their header block, so a second run of the same files
+ * finds every one already imported and changes nothing. Holds one batch in memory.
+ */
+export async function importMail(
+  sql: Sql,
+  account: LocalAccount,
+  messages: AsyncIterable<RawMessage>,
+  options: MailImportOptions,
+): Promise<MailImportSummary> {
+  const summary: MailImportSummary = { read: 0, alreadyImported: 0, counted: 0, skipped: {}, interactions: 0, learnedAddresses: [] };
+  const learner = new OwnerAddressLearner(account.addresses);
+  let batch: RawMessage[] = [];
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const fresh = await unseenRefs(sql, account.accountId, batch);
+    summary.alreadyImported += batch.length - fresh.length;
+    const byId = new Map(batch.map((raw) => [raw.providerId, raw]));
+    const metas: MessageMeta[] = [];
+    const skipped: SkippedMessage[] = [];
+    const learned: string[] = [];
+    for (const { providerId } of fresh) {
+      const raw = byId.get(providerId)!;
+      if (raw.skip) {
+        skipped.push({ providerId, reason: raw.skip });
+        continue;
+      }
+      const result = metaOf(raw);
+      if ('skipped' in result) skipped.push(result.skipped);
+      else {
+        metas.push(result.message);
+        learned.push(...learner.observe(result.message));
+      }
+    }
+    if (learned.length > 0) {
+      for (const address of learned) account.addresses.add(address);
+      await addUserAliases(sql, account.userId, learned, 'learned');
+      summary.learnedAddresses.push(...learned);
+    }
+    const target = { userId: account.userId, accountId: account.accountId, owner: createOwner(account.addresses), storeSubjects: options.storeSubjects };
+    const result = await ingestMail(sql, target, metas, skipped);
+    summary.interactions += result.interactions;
+    let skippedCount = 0;
+    for (const [reason, count] of result.skipReasons) {
+      summary.skipped[reason] = (summary.skipped[reason] ?? 0) + count;
+      skippedCount += count;
+    }
+    summary.counted += fresh.length - skippedCount;
+    batch = [];
+    options.onProgress?.(summary.read);
+  };
+
+  for await (const raw of messages) {
+    summary.read++;
+    batch.push(raw);
+    if (batch.length >= IMPORT_BATCH) await flush();
+  }
+  await flush();
+  return summary;
+}
+
+/** Header block → MessageMeta, with Takeout's thread id when there is one. */
+export function metaOf(raw: RawMessage): { message: MessageMeta } | { skipped: SkippedMessage } {
+  const headers = parseHeaderBlock(raw.headers);
+  const thread = new HeaderMap(headers).get('X-GM-THRID')?.trim() || null;
+  return messageMetaFromHeaders(headers, {
+    providerId: raw.providerId,
+    threadId: thread,
+    folder: raw.folder,
+    ...(raw.category ? { category: raw.category } : {}),
+  });
+}
