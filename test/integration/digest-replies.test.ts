@@ -1,0 +1,215 @@
+/**
+ * Replies to a digest over real SMTP into the inbound listener: the person's commands change
+ * their marks once; everything else — another sender, a forward, an auto-reply, a bounce, a
+ * reply to an old digest, a replayed message — changes nothing and crashes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chooseEntries } from '../../src/digest/choose-entries.ts';
+import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
+import { sendDigest } from '../../src/digest/send-digest.ts';
+import { createMailer, type Mailer } from '../../src/mailer/create-mailer.ts';
+import { startMailCatcher, type MailCatcher } from '../../src/mailer/mail-catcher.ts';
+import { handleInboundMessage, type ReplyResult } from '../../src/replies/handle-reply.ts';
+import { startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
+import { seedDigestUser } from '../support/digest-fixtures.ts';
+import { sendReply } from '../support/reply-harness.ts';
+import { testLogger } from '../support/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+
+const people = [
+  { email: 'ada@example.org', name: 'Ada Byron', everyDays: 14, lastDaysAgo: 120, conversations: 12 },
+  { email: 'bo@example.net', name: 'Bo Chen', everyDays: 30, lastDaysAgo: 200, conversations: 8 },
+  { email: 'cy@example.com', name: 'Cy Young', everyDays: 21, lastDaysAgo: 150, conversations: 10 },
+];
+const settings = { mailFrom: 'rekindle <digest@rekindle.test>', inboundDomain: 'in.rekindle.test', publicUrl: 'https://rekindle.test', budget: 5, replyWindowDays: 14 };
+
+describe('replies to a digest', () => {
+  let database: TestDatabase;
+  let catcher: MailCatcher;
+  let mailer: Mailer;
+  let inbound: InboundSmtp;
+  const results: ReplyResult[] = [];
+  let failNext = false;
+  let counter = 0;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    catcher = await startMailCatcher();
+    mailer = createMailer(catcher.url);
+    const deps = { sql: database.sql, mailer, logger: testLogger(), settings };
+    inbound = await startInboundSmtp({
+      host: '127.0.0.1',
+      port: 0,
+      domain: settings.inboundDomain,
+      logger: testLogger(),
+      handle: async (raw, envelope) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('database unavailable');
+        }
+        results.push(await handleInboundMessage(deps, raw, envelope));
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await inbound?.close();
+    mailer?.close();
+    await catcher?.close();
+    await database?.drop();
+  });
+
+  let owner: string;
+  let userId: string;
+  let digest: { id: string; token: string; messageId: string };
+  let replyTo: string;
+  beforeEach(async () => {
+    owner = `sam${++counter}@example.com`;
+    ({ userId } = await seedDigestUser(database, { email: owner, name: 'Sam Rivera', people }));
+    await queueDueDigests(database.sql, { messageIdDomain: 'rekindle.test' });
+    const [row] = await database.sql<{ id: string; token: string; messageId: string }[]>`
+      select id, token, message_id as "messageId" from digests where user_id = ${userId}`;
+    digest = row!;
+    expect(await sendDigest({ sql: database.sql, mailer, logger: testLogger(), settings }, digest.id)).toBe('sent');
+    replyTo = `reply+${digest.token}@${settings.inboundDomain}`;
+    const items = await database.sql<{ position: number; contact: string }[]>`select position, contact from digest_items where digest_id = ${digest.id}`;
+    at = Object.fromEntries(items.map((i) => [i.position, i.contact]));
+    expect(Object.keys(at)).toHaveLength(3);
+  });
+  const marked = (...entries: [number, string][]) => entries.map(([n, status]) => `${at[n]}:${status}`).sort();
+
+  let at: Record<number, string>;
+  const nameAt = (n: number) => people.find((p) => p.email === at[n])!.name;
+  const marks = async () =>
+    (await database.sql<{ contact: string; status: string }[]>`select contact, status from contact_marks where user_id = ${userId} order by contact`).map(
+      (m) => `${m.contact}:${m.status}`,
+    );
+  const mailsTo = (address: string) => catcher.received.filter((m) => m.envelope.to.includes(address));
+  const reply = async (text: string, overrides: Partial<Parameters<typeof sendReply>[0]> = {}) => {
+    const before = results.length;
+    await sendReply({ port: inbound.port, from: `Sam Rivera <${owner}>`, to: replyTo, text, messageId: `<${randomUUID()}@client.example>`, references: [digest.messageId], inReplyTo: digest.messageId, ...overrides });
+    return results.slice(before);
+  };
+  const lastConfirmation = async () => (await simpleParser(mailsTo(owner).at(-1)!.raw)).text ?? '';
+
+  it('applies done, snooze and never to that digest’s own numbers and confirms each', async () => {
+    const [result] = await reply('done 1\nsnooze 2 2w\nnever 3\nthanks!\n\nOn Mon, rekindle wrote:\n> done 2');
+    expect(result!.outcome).toBe('applied');
+    expect(await marks()).toEqual(marked([1, 'done'], [2, 'snoozed'], [3, 'never']));
+    expect(mailsTo(owner)).toHaveLength(2);
+    const text = await lastConfirmation();
+    expect(text).toMatch(new RegExp(`Marked as written to[^\\n]*\\n {2}1\\. ${nameAt(1)}`));
+    expect(text).toMatch(new RegExp(`Snoozed until [^\\n]+:\\n {2}2\\. ${nameAt(2)}`));
+    expect(text).toMatch(new RegExp(`Not suggested again:\\n {2}3\\. ${nameAt(3)}`));
+    expect(text).toContain('“thanks!”');
+    expect((await chooseEntries(database.sql, userId, new Date(), 5)).entries).toEqual([]);
+  });
+
+  it('undo takes back the last reply, then the one before', async () => {
+    await reply('done 1');
+    await reply('never 2');
+    await reply('undo');
+    expect(await marks()).toEqual(marked([1, 'done']));
+    expect(await lastConfirmation()).toMatch(new RegExp(`Taken back[^\\n]*\\n {2}2\\. ${nameAt(2)}`));
+    await reply('undo');
+    expect(await marks()).toEqual([]);
+    await reply('undo');
+    expect(await lastConfirmation()).toContain('There was nothing to take back.');
+  });
+
+  it('processes a reply once, even when it is delivered again', async () => {
+    const messageId = `<${randomUUID()}@client.example>`;
+    await reply('done 1', { messageId });
+    await reply('undo', { messageId });
+    expect(results.at(-1)!.outcome).toBe('duplicate');
+    expect(await marks()).toEqual(marked([1, 'done']));
+    expect(mailsTo(owner)).toHaveLength(2);
+  });
+
+  it('reports numbers that are not in that digest', async () => {
+    await reply('done 2, 9');
+    expect(await marks()).toEqual(marked([2, 'done']));
+    expect(await lastConfirmation()).toContain('“done 9: there is no 9 in that list”');
+  });
+
+  it('finds the digest through References when the address lost its token', async () => {
+    const [result] = await reply('never 1', { to: `reply@${settings.inboundDomain}` });
+    expect(result!.outcome).toBe('applied');
+    expect(await marks()).toEqual(marked([1, 'never']));
+  });
+
+  it('unsubscribes through the mailto link', async () => {
+    await reply('', { subject: 'unsubscribe', references: undefined, inReplyTo: undefined });
+    const [user] = await database.sql`select digest_stopped_at from users where id = ${userId}`;
+    expect(user!.digest_stopped_at).toBeInstanceOf(Date);
+    expect(await lastConfirmation()).toContain('You will get no more weekly lists.');
+  });
+
+  describe('changes nothing and answers nobody', () => {
+    const expectNothing = async (result: ReplyResult | undefined, outcome: string) => {
+      expect(result?.outcome).toBe(outcome);
+      expect(await marks()).toEqual([]);
+      expect(mailsTo(owner)).toHaveLength(1);
+    };
+
+    it('for a reply from another address', async () => {
+      const [result] = await reply('done 1 2 3', { from: 'Mallory <mallory@evil.example>' });
+      await expectNothing(result, 'wrong_sender');
+      expect(mailsTo('mallory@evil.example')).toHaveLength(0);
+    });
+
+    it('for a forwarded digest answered by whoever it was forwarded to', async () => {
+      const [result] = await reply('never 1\n\n---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.test>\n\nrekindle · your list', {
+        from: 'Friend <friend@example.net>',
+        subject: 'Re: Fwd: Reconnect this week',
+      });
+      await expectNothing(result, 'wrong_sender');
+    });
+
+    it('for an auto-reply from the owner’s own address', async () => {
+      const [result] = await reply('I am away until Monday. done 1', {
+        subject: 'Automatic reply: Reconnect this week',
+        headers: { 'Auto-Submitted': 'auto-replied', 'X-Autoreply': 'yes' },
+      });
+      await expectNothing(result, 'automated');
+    });
+
+    it('for a bounce', async () => {
+      const [result] = await reply('This is the mail system at host mx.example.com.\n\ndone 1\n\nI’m sorry to have to inform you…', {
+        from: 'Mail Delivery System <MAILER-DAEMON@mx.example.com>',
+        subject: 'Undelivered Mail Returned to Sender',
+        envelopeFrom: '',
+      });
+      await expectNothing(result, 'automated');
+    });
+
+    it('for a reply to a digest older than the reply window', async () => {
+      await database.sql`update digests set sent_at = now() - interval '30 days' where id = ${digest.id}`;
+      const [result] = await reply('done 1');
+      expect(result!.outcome).toBe('stale_digest');
+      expect(await marks()).toEqual([]);
+      // The owner learns why nothing happened.
+      expect(await lastConfirmation()).toContain('nothing was changed');
+    });
+
+    it('for a token that names no digest', async () => {
+      const [result] = await reply('done 1', { to: `reply+${'0'.repeat(32)}@${settings.inboundDomain}`, references: undefined, inReplyTo: undefined });
+      await expectNothing(result, 'unknown_digest');
+    });
+  });
+
+  it('answers 451 when it cannot process a reply, so the sender tries again, and then applies it once', async () => {
+    failNext = true;
+    const messageId = `<${randomUUID()}@client.example>`;
+    await expect(reply('done 3', { messageId })).rejects.toMatchObject({ responseCode: 451 });
+    expect(await marks()).toEqual([]);
+    await reply('done 3', { messageId });
+    expect(await marks()).toEqual(marked([3, 'done']));
+  });
+
+  it('refuses mail for other domains', async () => {
+    await expect(reply('done 1', { to: 'someone@elsewhere.example' })).rejects.toMatchObject({ responseCode: 550 });
+  });
+});
