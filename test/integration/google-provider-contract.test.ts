@@ -48,6 +48,9 @@ describeMailProviderContract('google', async () => {
         async remove(providerId) {
           emulator.deleteMessage(owner.email, providerId);
         },
+        async archive(providerId) {
+          emulator.modifyLabels(owner.email, providerId, { remove: ['INBOX'] });
+        },
         async expireCursors() {
           emulator.expireHistory(owner.email);
         },

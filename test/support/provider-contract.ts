@@ -1,12 +1,14 @@
 /**
  * The behaviour every mail provider owes the sync engine, as one suite each provider runs
- * against its own emulator (Google now, Microsoft next). A provider passes when:
+ * against its own emulator (Google and Microsoft). A provider passes when:
  *
  * - walking `nextPage` from `null` to `caughtUp`, and hydrating the refs not seen before (as the
  *   engine does), yields every seeded message exactly once, with the right folder, date, from,
  *   to, cc and subject; Sent is listed before anything else; cursors survive a JSON round trip
  *   (the engine keeps them in Postgres);
  * - a message that arrives after caught-up comes with the next incremental walk;
+ * - a message the user archives after caught-up keeps its providerId (Gmail: a label comes off;
+ *   Outlook: it moves to Archive, which without immutable ids would give it a new id);
  * - a message deleted between listing and hydrating is skipped as `gone`, not thrown;
  * - an expired cursor is `cursor_expired` (never an empty page);
  * - a revoked grant is `auth_revoked`.
@@ -36,6 +38,8 @@ export interface ContractMailbox {
   deliver(message: ContractMessage): Promise<void>;
   /** Deletes a message from the mailbox, by the id the provider gave it. */
   remove(providerId: string): Promise<void>;
+  /** The user archives an inbox message (Gmail: INBOX comes off; Outlook: moved to Archive). */
+  archive(providerId: string): Promise<void>;
   /** Every cursor handed out so far stops working (Gmail: history too old; Graph: delta gone). */
   expireCursors(): Promise<void>;
   /** The user's grant is revoked at the provider. */
@@ -196,7 +200,8 @@ export function describeMailProviderContract(name: string, setup: () => Promise<
       const arriving: ContractMessage = {
         messageId: `late-${mailboxCounter}@contract.example`,
         folder: 'inbox',
-        date: new Date(Date.now() - 60_000),
+        // Whole seconds: Graph's DateTimeOffsets carry no milliseconds.
+        date: new Date(Math.floor((Date.now() - 60_000) / 1000) * 1000),
         from: CHARLES,
         to: [own(OWNER)],
         cc: [GRACE],
@@ -213,6 +218,19 @@ export function describeMailProviderContract(name: string, setup: () => Promise<
       // Nothing new arrived since: the walk after that one is empty and stays caught up.
       const idle = await walkMail(box.mail, next.cursor);
       expect(idle.messages).toEqual([]);
+    });
+
+    it('keeps the providerId of a message the user archives after caught-up', async () => {
+      const { owner, messages } = freshMailbox();
+      const box = await harness.mailbox(owner, messages);
+      const first = await walkMail(box.mail);
+      const known = new Set(first.messages.map((m) => m.providerId));
+      const archived = first.messages.find((m) => m.folder === 'inbox')!;
+      await box.archive(archived.providerId);
+      const next = await walkMail(box.mail, first.cursor);
+      const listed = next.pages.flatMap((p) => p.refs.map((r) => r.providerId));
+      expect(listed.filter((id) => !known.has(id))).toEqual([]);
+      expect(next.pages.at(-1)!.caughtUp).toBe(true);
     });
 
     it('skips a message deleted between listing and hydrating as gone', async () => {
