@@ -39,6 +39,21 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
     summary: 'say two addresses are one person (merge) or two (split); undo forgets it',
     run: async (argv) => (await import('./cli/identity-command.ts')).identityCommand(argv),
   },
+  digest: {
+    usage: 'rekindle digest preview --user <email> [--as-of YYYY-MM-DD] [--json]',
+    summary: 'the list a digest would carry on that date, with reasons',
+    run: async (argv) => (await import('./cli/digest-command.ts')).digestCommand(argv),
+  },
+  replies: {
+    usage: 'rekindle replies parse <file.eml> [--json]',
+    summary: 'the commands a raw reply holds, without applying them',
+    run: async (argv) => (await import('./cli/replies-command.ts')).repliesCommand(argv),
+  },
+  inbound: {
+    usage: 'rekindle inbound',
+    summary: 'run the SMTP listener that takes replies to digests',
+    run: async () => (await import('./cli/inbound-command.ts')).inboundCommand(),
+  },
   demo: {
     usage: 'rekindle demo [--keep-running]',
     summary: 'see rekindle work end to end on a sample mailbox (local emulator)',

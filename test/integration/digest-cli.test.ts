@@ -1,0 +1,114 @@
+/** `rekindle digest preview` and `rekindle replies parse` as scripts use them: real processes, exit codes, output. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDigestUser } from '../support/digest-fixtures.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+
+const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/replies/${name}`, import.meta.url));
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { env: { ...process.env, LOG_LEVEL: 'error', ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('rekindle digest preview', () => {
+  let database: TestDatabase;
+  const env = () => ({ DATABASE_URL: database.url });
+  const now = new Date('2025-06-02T12:00:00Z');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const { userId } = await seedDigestUser(database, {
+      email: 'sam@example.com',
+      now,
+      people: [
+        { email: 'ada@example.org', name: 'Ada Byron', everyDays: 14, lastDaysAgo: 120, conversations: 12, subject: 'Engines' },
+        { email: 'bo@example.net', name: 'Bo Chen', everyDays: 30, lastDaysAgo: 200, conversations: 8 },
+        { email: 'cy@example.com', name: 'Cy Young', everyDays: 7, lastDaysAgo: 2, conversations: 20 },
+      ],
+    });
+    await database.sql`insert into contact_marks (user_id, contact, status, marked_at) values (${userId}, 'bo@example.net', 'never', now())`;
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('--json prints the list that would be sent on that date, with reasons', async () => {
+    const { code, stdout } = await run(['digest', 'preview', '--user', 'sam@example.com', '--as-of', '2025-06-02', '--json'], env());
+    expect(code).toBe(0);
+    const preview = JSON.parse(stdout);
+    expect(preview).toMatchObject({ user: 'sam@example.com', asOf: '2025-06-02T23:59:59.999Z', budget: 5 });
+    expect(preview.items).toHaveLength(1);
+    expect(preview.items[0]).toMatchObject({ number: 1, email: 'ada@example.org', name: 'Ada Byron', lastSubject: 'Engines', daysSinceLastContact: 120 });
+    expect(preview.items[0].reason).toMatch(/4 months/);
+  });
+
+  it('prints the entries as the digest writes them', async () => {
+    const { code, stdout } = await run(['digest', 'preview', '--user', 'sam@example.com', '--as-of', '2025-06-02'], env());
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^1\. Ada Byron <ada@example\.org>$/m);
+    expect(stdout).toContain('Last subject: “Engines”');
+  });
+
+  it('says so when nobody would be suggested', async () => {
+    const { code, stdout } = await run(['digest', 'preview', '--user', 'sam@example.com', '--as-of', '2024-01-01'], env());
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Nobody to suggest/);
+  });
+
+  it.each([
+    [['digest'], /expected a digest command: preview/],
+    [['digest', 'send'], /unknown digest command "send"/],
+    [['digest', 'preview'], /--user is required/],
+    [['digest', 'preview', '--user', 'sam@example.com', '--as-of', 'yesterday'], /--as-of expects a date like/],
+    [['digest', 'preview', '--user', 'nobody@example.com'], /No user nobody@example.com/],
+  ])('rekindle %j exits 2 and says what is wrong', async (args, message) => {
+    const { code, stderr } = await run(args, env());
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});
+
+describe('rekindle replies parse', () => {
+  it('prints the commands and ignored lines of a raw reply as JSON', async () => {
+    const { code, stdout } = await run(['replies', 'parse', fixture('apple-mail.eml'), '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      commands: [
+        { verb: 'done', items: [1, 3, 4] },
+        { verb: 'snooze', items: [2], duration: '2w' },
+        { verb: 'never', items: [5] },
+      ],
+      ignored: ['Thanks!'],
+    });
+  });
+
+  it('reads a reply with no quote and no commands', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rekindle-replies-'));
+    const file = join(dir, 'reply.eml');
+    writeFileSync(file, 'From: sam@example.com\r\nSubject: Re: x\r\n\r\nundo\r\nsee you\r\n');
+    const { code, stdout } = await run(['replies', 'parse', file, '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ commands: [{ verb: 'undo', items: [] }], ignored: ['see you'] });
+  });
+
+  it.each([
+    [['replies', 'parse'], /expected exactly one file/],
+    [['replies', 'parse', '/nonexistent/reply.eml', '--json'], /no such file/],
+    [['replies', 'parse', '/etc/hostname', '--json'], /not an email message/],
+    [['replies', 'parse', tmpdir()], /is a directory/],
+    [['replies'], /expected a replies command: parse/],
+  ])('rekindle %j exits 2 and says what is wrong', async (args, message) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});
