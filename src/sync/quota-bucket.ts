@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 
 /**
- * A token bucket sized so that no rolling 60-second window ever holds more than the
- * provider's per-minute limit: `burst + 60 s × rate ≤ limit`. Callers reserve units and are
- * told how long to wait; reservations queue up (the bucket may go negative), so waiting
- * callers are served in order without polling.
+ * A token bucket sized so that no rolling window of the provider's (60 s for Google, 10 min for
+ * Microsoft Graph) ever holds more than its limit: `burst + window × rate ≤ limit`. Callers
+ * reserve units and are told how long to wait; reservations queue up (the bucket may go
+ * negative), so waiting callers are served in order without polling.
  */
 export interface QuotaBucket {
   /** Reserves `cost` units; resolves to the milliseconds to wait before sending. */
@@ -24,8 +24,13 @@ export interface BucketShape {
  * the defaults a 6,000-unit limit paces at about 5,760 units per minute.
  */
 export function bucketShape(unitsPerMinute: number, target = 0.97): BucketShape {
-  const burst = Math.max(10, Math.floor(unitsPerMinute / 100));
-  return { burst, rate: (target * (unitsPerMinute - burst)) / 60_000 };
+  return windowBucketShape(unitsPerMinute, 60_000, target);
+}
+
+/** The same for a limit over any window: Graph allows 10,000 requests per 10 minutes per mailbox. */
+export function windowBucketShape(units: number, windowMs: number, target = 0.97): BucketShape {
+  const burst = Math.max(10, Math.floor(units / 100));
+  return { burst, rate: (target * (units - burst)) / windowMs };
 }
 
 /** In-process bucket: enough when one process owns the account (imports, tests). */
