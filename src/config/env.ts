@@ -35,10 +35,24 @@ const schema = z.object({
   /** Calendar API requests per user per minute. */
   CALENDAR_REQUESTS_PER_MINUTE: z.coerce.number().int().positive().default(600),
 
+  MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
+  MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
+  /** `common` (work, school and personal accounts), `organizations`, `consumers` or one tenant's id. */
+  MICROSOFT_TENANT: z.string().regex(/^[A-Za-z0-9._-]+$/).default('common'),
+  /** Where Microsoft Graph lives (no version); the emulator's address in tests and the demo. */
+  MICROSOFT_GRAPH_URL: url(['http', 'https']).default('https://graph.microsoft.com'),
+  /** The Microsoft identity platform (its token endpoint is `<url>/<tenant>/oauth2/v2.0/token`). */
+  MICROSOFT_LOGIN_URL: url(['http', 'https']).default('https://login.microsoftonline.com'),
+  /** Outlook's request budget per mailbox and 10 minutes; rekindle paces itself just under it. */
+  GRAPH_REQUESTS_PER_10_MINUTES: z.coerce.number().int().positive().default(10_000),
+
   /** Minutes between incremental syncs of one account. */
   SYNC_INTERVAL_MINUTES: z.coerce.number().positive().default(15),
-  /** Provider requests in flight at once for one account. */
-  SYNC_REQUEST_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * Provider requests in flight at once for one account. Unset: enough to keep the quota busy
+   * at typical latency (about 8 for Gmail's 6,000 units a minute); providers may cap it lower.
+   */
+  SYNC_REQUEST_CONCURRENCY: z.coerce.number().int().min(1).max(200).optional(),
   /** Messages per listing page (capped by the provider's own maximum). */
   SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   /** Pages one job handles before it yields the worker to other accounts. */
@@ -124,4 +138,16 @@ export function requireGoogleCredentials(config: Config): { clientId: string; cl
     throw new ConfigError(missing.map((variable) => ({ variable, message: 'required to sync Google accounts' })));
   }
   return { clientId: config.GOOGLE_CLIENT_ID!, clientSecret: config.GOOGLE_CLIENT_SECRET! };
+}
+
+/** Names the Microsoft variables the environment lacks, when a Microsoft account must sync. */
+export function requireMicrosoftCredentials(config: Config): { clientId: string; clientSecret: string } {
+  const missing = [
+    config.MICROSOFT_CLIENT_ID ? null : 'MICROSOFT_CLIENT_ID',
+    config.MICROSOFT_CLIENT_SECRET ? null : 'MICROSOFT_CLIENT_SECRET',
+  ].filter((v): v is string => v !== null);
+  if (missing.length > 0) {
+    throw new ConfigError(missing.map((variable) => ({ variable, message: 'required to sync Microsoft accounts' })));
+  }
+  return { clientId: config.MICROSOFT_CLIENT_ID!, clientSecret: config.MICROSOFT_CLIENT_SECRET! };
 }

@@ -44,6 +44,8 @@ export async function ingestCalendar(sql: Sql, target: CalendarIngestTarget, eve
       interactionsFromEvent(event, target.owner, { accountId: target.accountId, storeSubjects: target.storeSubjects }),
     );
     await insertInteractions(tx, target.userId, target.accountId, records);
+    await tx`update sync_streams set items_synced = items_synced + ${events.length}
+              where account_id = ${target.accountId} and stream = 'calendar'`;
   });
 }
 

@@ -65,7 +65,7 @@ export async function ingestMail(
 
   let inserted = 0;
   await sql.begin(async (tx) => {
-    await tx`
+    const stored = await tx`
       insert into mail_messages (account_id, provider_id, thread_id, internet_message_id, sent_at, folder, skip_reason)
       select ${target.accountId}, * from unnest(
         ${rows.map((r) => r.providerId)}::text[],
@@ -75,6 +75,11 @@ export async function ingestMail(
         ${rows.map((r) => r.folder)}::text[],
         ${rows.map((r) => r.skipReason)}::text[])
       on conflict do nothing`;
+    // Counted where the rows land, so progress stays exact across crashes and retries.
+    if (stored.count > 0) {
+      await tx`update sync_streams set items_synced = items_synced + ${stored.count}
+                where account_id = ${target.accountId} and stream = 'mail'`;
+    }
     inserted = await insertInteractions(tx, target.userId, target.accountId, interactions);
   });
   return { interactions: inserted, malformed, skipReasons };

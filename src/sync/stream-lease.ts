@@ -47,7 +47,6 @@ export async function claimStream(
 export interface CursorAdvance {
   cursor: unknown;
   phase: SyncPhase;
-  items: number;
   quotaUnits: number;
   oldestItemAt: Date | null;
   caughtUp: boolean;
@@ -70,7 +69,6 @@ export async function advanceCursor(
     update sync_streams
        set cursor = ${sql.json(advance.cursor as never)},
            phase = ${advance.phase},
-           items_synced = items_synced + ${advance.items},
            quota_units_spent = quota_units_spent + ${advance.quotaUnits},
            backfill_oldest_at = case when ${backfilling} and ${advance.oldestItemAt}::timestamptz is not null
                                      then least(coalesce(backfill_oldest_at, 'infinity'), ${advance.oldestItemAt}::timestamptz)

@@ -4,9 +4,10 @@ import { addUserAliases } from '../accounts/connect-account.ts';
 import { createOwner } from '../contacts/owner.ts';
 import type { SyncStreamName } from '../db/schema.ts';
 import { isProviderError, ProviderError } from '../providers/provider-error.ts';
-import type { MessageMeta, ProviderAccount, SkippedMessage } from '../providers/types.ts';
-import { ingestCalendar, removeEventsNotSeenSince } from './ingest-calendar.ts';
-import { ingestMail, unseenRefs } from './ingest-mail.ts';
+import type { ProviderAccount } from '../providers/types.ts';
+import { readCalendarPages } from './calendar-pages.ts';
+import { removeEventsNotSeenSince } from './ingest-calendar.ts';
+import { readMailPages } from './mail-pages.ts';
 import {
   advanceCursor,
   claimStream,
@@ -22,8 +23,8 @@ export interface SyncSettings {
   pagesPerJob: number;
   intervalMinutes: number;
   storeSubjects: boolean;
-  /** Messages hydrated and committed together; a crash loses at most this much fetched work. */
-  hydrateChunk?: number;
+  /** Messages committed together; a crash loses at most this much fetched work (plus requests in flight). */
+  commitBatch?: number;
 }
 
 export interface SyncDeps {
@@ -84,47 +85,54 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
     };
 
     while (pages < settings.pagesPerJob) {
-      const startingOver = claim.cursor === null;
-      if (startingOver) claim.backfillStartedAt = await markBackfillStarted(sql, claim);
-      const wasBackfill = claim.phase === 'backfill';
-      let result: PageResult;
+      if (claim.cursor === null) claim.backfillStartedAt = await markBackfillStarted(sql, claim);
+      const reader =
+        stream === 'mail'
+          ? readMailPages(claim.cursor, {
+              sql,
+              provider,
+              target,
+              logger,
+              maxPages: settings.pagesPerJob - pages,
+              commitBatch: settings.commitBatch ?? 100,
+            })
+          : readCalendarPages(claim.cursor, { sql, provider, target, maxPages: settings.pagesPerJob - pages });
       try {
-        result =
-          stream === 'mail'
-            ? await readMailPage(sql, provider, claim, target, settings.hydrateChunk ?? 100, logger)
-            : await readCalendarPage(sql, provider, claim, target);
+        for await (const page of reader) {
+          const wasBackfill = claim.phase === 'backfill';
+          pages++;
+          items += page.items;
+          const spent = provider.spent();
+          const advanced = await advanceCursor(sql, claim, owner, settings.leaseSeconds, {
+            cursor: page.cursor,
+            phase: page.phase,
+            quotaUnits: spent - spentBefore,
+            oldestItemAt: page.oldest,
+            caughtUp: page.caughtUp,
+          });
+          spentBefore = spent;
+          if (!advanced) {
+            logger.warn('lease lost to another worker; stopping');
+            return { status: 'busy' };
+          }
+          if (stream === 'calendar' && wasBackfill && page.phase === 'incremental' && claim.backfillStartedAt) {
+            const removed = await removeEventsNotSeenSince(sql, target, claim.backfillStartedAt);
+            if (removed > 0) logger.info({ removed }, 'removed events the full resync no longer lists');
+          }
+          if (page.caughtUp) {
+            await releaseStream(sql, claim, owner, { nextRunAt: new Date(Date.now() + settings.intervalMinutes * MINUTE) });
+            logger.info({ pages, items }, 'caught up');
+            return { status: 'caught_up', pages, items };
+          }
+        }
       } catch (error) {
-        if (isProviderError(error, 'cursor_expired') && !startingOver) {
+        // An expired cursor starts a full resync; one that expires on a fresh start is a real failure.
+        if (isProviderError(error, 'cursor_expired') && claim.cursor !== null) {
           logger.warn({ phase: claim.phase }, 'cursor expired; starting a full resync (stored data is kept)');
           if (!(await resetCursor(sql, claim, owner))) return { status: 'busy' };
           continue;
         }
         throw error;
-      }
-      pages++;
-      items += result.items;
-      const spent = provider.spent();
-      const advanced = await advanceCursor(sql, claim, owner, settings.leaseSeconds, {
-        cursor: result.cursor,
-        phase: result.phase,
-        items: result.items,
-        quotaUnits: spent - spentBefore,
-        oldestItemAt: result.oldest,
-        caughtUp: result.caughtUp,
-      });
-      spentBefore = spent;
-      if (!advanced) {
-        logger.warn('lease lost to another worker; stopping');
-        return { status: 'busy' };
-      }
-      if (stream === 'calendar' && wasBackfill && result.phase === 'incremental' && claim.backfillStartedAt) {
-        const removed = await removeEventsNotSeenSince(sql, target, claim.backfillStartedAt);
-        if (removed > 0) logger.info({ removed }, 'removed events the full resync no longer lists');
-      }
-      if (result.caughtUp) {
-        await releaseStream(sql, claim, owner, { nextRunAt: new Date(Date.now() + settings.intervalMinutes * MINUTE) });
-        logger.info({ pages, items }, 'caught up');
-        return { status: 'caught_up', pages, items };
       }
     }
     // More pages wait: the caller queues the next slice at the back of the queue, so other
@@ -137,57 +145,6 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
   } finally {
     clearInterval(heartbeat);
   }
-}
-
-interface PageResult {
-  items: number;
-  oldest: Date | null;
-  caughtUp: boolean;
-  phase: 'backfill' | 'incremental';
-  cursor: unknown;
-}
-
-async function readMailPage(
-  sql: Sql,
-  provider: ProviderAccount,
-  claim: ClaimedStream,
-  target: Parameters<typeof ingestMail>[1],
-  chunkSize: number,
-  logger: Logger,
-): Promise<PageResult> {
-  const page = await provider.mail.nextPage(claim.cursor);
-  const fresh = await unseenRefs(sql, claim.accountId, page.refs);
-  let oldest: Date | null = null;
-  let count = 0;
-  for (let i = 0; i < fresh.length; i += chunkSize) {
-    const chunk = fresh.slice(i, i + chunkSize);
-    const ready: MessageMeta[] = chunk.flatMap((r) => (r.meta ? [r.meta] : []));
-    const missing = chunk.filter((r) => !r.meta);
-    let skipped: SkippedMessage[] = [];
-    if (missing.length > 0) {
-      const hydrated = await provider.mail.hydrate(missing);
-      ready.push(...hydrated.messages);
-      skipped = hydrated.skipped;
-    }
-    const { malformed } = await ingestMail(sql, target, ready, skipped);
-    for (const m of malformed) logger.warn({ providerId: m.providerId, reason: m.reason }, 'skipped a malformed message');
-    count += ready.length;
-    for (const m of ready) if (!oldest || m.date < oldest) oldest = m.date;
-  }
-  return { items: count, oldest, caughtUp: page.caughtUp, phase: page.phase, cursor: page.cursor };
-}
-
-async function readCalendarPage(
-  sql: Sql,
-  provider: ProviderAccount,
-  claim: ClaimedStream,
-  target: Parameters<typeof ingestCalendar>[1],
-): Promise<PageResult> {
-  const page = await provider.calendar.nextPage(claim.cursor);
-  await ingestCalendar(sql, target, page.events);
-  let oldest: Date | null = null;
-  for (const e of page.events) if (e.start && (!oldest || e.start < oldest)) oldest = e.start;
-  return { items: page.events.length, oldest, caughtUp: page.caughtUp, phase: page.phase, cursor: page.cursor };
 }
 
 /** Maps a failure to the account's next state; Postgres holds the retry schedule. */
