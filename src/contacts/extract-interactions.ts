@@ -114,6 +114,9 @@ function fromInbound(
       }
     }
   }
+  // Mail that reached the user through an address no header names, under a list's subject
+  // tag (`[Spambayes] …`, `Re: [SAdev] …`), is a list post whose list headers were stripped.
+  if (position === 'hidden' && LIST_SUBJECT_TAG.test(message.subject ?? '')) return skip('automated:list-subject-tag');
   // A user who is on no visible header still received it: count them into the audience.
   const audienceSize = audience.size + (position === 'hidden' ? 1 : 0);
   const weight = RECEIVED_BASE * RECEIVED_POSITION_FACTOR[position] * crowdFactor(audienceSize, MESSAGE_CROWD_KNEE);
@@ -132,6 +135,9 @@ function fromInbound(
     skipReason: null,
   };
 }
+
+/** A mailing list's subject tag: one bracketed word or short name, after any reply prefixes. */
+const LIST_SUBJECT_TAG = /^\s*((re|fwd?|aw|wg|sv)\s*:\s*)*\[[\w.+-]{2,30}( [\w.+-]{1,20})?\]\s/iu;
 
 function messageBase(message: MessageMeta, options: ExtractOptions) {
   const id = message.internetMessageId?.trim();
