@@ -190,6 +190,41 @@ export function buildSampleMailbox(options: { now: Date; seed?: number }): Sampl
     }
   }
 
+  // The wider circle, so a digest has to choose: people the owner lost touch with at
+  // different rhythms, people they are in touch with now, and one-off exchanges.
+  const circle: { email: string; name: string; every: number; since: number; quietFor: number; subjects: string[] }[] = [
+    { email: 'ines.duarte@example.pt', name: 'Ines Duarte', every: 40, since: 600, quietFor: 200, subjects: ['Lisbon trip', 'Photos from the wedding'] },
+    { email: 'tomas.ruiz@example.es', name: 'Tomas Ruiz', every: 60, since: 730, quietFor: 330, subjects: ['Career advice', 'Coffee next month?'] },
+    { email: 'hannah.schmidt@example.de', name: 'Hannah Schmidt', every: 25, since: 450, quietFor: 150, subjects: ['Design review', 'Conference talk'] },
+    { email: 'kenji@example.jp', name: 'Kenji Sato', every: 90, since: 730, quietFor: 400, subjects: ['Reunion?', 'New job!'] },
+    { email: 'olivia.brown@example.co.uk', name: 'Olivia Brown', every: 30, since: 400, quietFor: 110, subjects: ['Bouldering Saturday', 'Gear list'] },
+    { email: 'ravi@kumar-consulting.example', name: 'Ravi Kumar', every: 120, since: 730, quietFor: 420, subjects: ['Contract renewal', 'Referral'] },
+    { email: 'zoe.martin@example.fr', name: 'Zoe Martin', every: 20, since: 300, quietFor: 95, subjects: ['Book swap', 'Podcast rec'] },
+    { email: 'lucas.moreau@example.fr', name: 'Lucas Moreau', every: 50, since: 700, quietFor: 260, subjects: ['Side project', 'Hackathon'] },
+    { email: 'nora.lind@example.se', name: 'Nora Lind', every: 10, since: 150, quietFor: 3, subjects: ['Weekly sync', 'Draft v2'] },
+    { email: 'felix.wagner@example.at', name: 'Felix Wagner', every: 14, since: 200, quietFor: 6, subjects: ['Running club', 'Race plan'] },
+    { email: 'amara.okoye@example.ng', name: 'Amara Okoye', every: 7, since: 70, quietFor: 2, subjects: ['Onboarding', 'Questions'] },
+    { email: 'diego.alvarez@example.mx', name: 'Diego Alvarez', every: 21, since: 300, quietFor: 12, subjects: ['Band practice', 'Setlist'] },
+    { email: 'mei.lin@example.tw', name: 'Mei Lin', every: 30, since: 400, quietFor: 20, subjects: ['Language exchange', 'Recipes'] },
+    { email: 'sofia.rossi@example.it', name: 'Sofia Rossi', every: 60, since: 720, quietFor: 40, subjects: ['Visiting in spring', 'Garden'] },
+    { email: 'ben.carter@example.com', name: 'Ben Carter', every: 12, since: 120, quietFor: 5, subjects: ['Board game night', 'Rules question'] },
+    { email: 'yara.haddad@example.lb', name: 'Yara Haddad', every: 35, since: 400, quietFor: 30, subjects: ['Thesis', 'Defense date'] },
+  ];
+  for (const friend of circle) {
+    for (let t = now - friend.since * DAY; t < now - friend.quietFor * DAY; t += (friend.every + Math.floor(rand() * 5)) * DAY) {
+      conversation(friend, t, pick(rand, friend.subjects), rand() < 0.5);
+    }
+  }
+  // One or two exchanges, long ago or just now.
+  conversation({ email: 'paul.dubois@example.be', name: 'Paul Dubois' }, now - 500 * DAY, 'Thanks for the intro', false);
+  conversation({ email: 'elena.petrova@example.bg', name: 'Elena Petrova' }, now - 600 * DAY, 'Conference dinner', true);
+  conversation({ email: 'elena.petrova@example.bg', name: 'Elena Petrova' }, now - 420 * DAY, 'Slides', false);
+  conversation({ email: 'kofi.mensah@example.gh', name: 'Kofi Mensah' }, now - 250 * DAY, 'Volunteering', true);
+  conversation({ email: 'laura.becker@example.de', name: 'Laura Becker' }, now - 40 * DAY, 'Apartment viewing', false);
+  // Ahmed: meetings only, quarterly, none since spring.
+  const ahmed = { email: 'ahmed.nasser@example.eg', name: 'Ahmed Nasser' };
+  for (let t = now - 650 * DAY; t < now - 200 * DAY; t += 91 * DAY) meeting(ahmed, t, 'Advisory board', 'accepted');
+
   const notContacts: string[] = [];
   const noise = (email: string) => {
     if (!notContacts.includes(email)) notContacts.push(email);

@@ -1,0 +1,138 @@
+/**
+ * The demo's loop, exactly (the same `startDemoLoop` that `rekindle demo` runs): the Google
+ * emulator serves the sample mailbox to googleapis; the real workers sync it into Postgres
+ * over BullMQ on Redis; the scheduler sends the digest over SMTP to a catcher on loopback;
+ * replies go over SMTP to the inbound listener. Checked: who is chosen, the headers, both
+ * bodies, and what each reply command does to the next list.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseEntries } from '../../src/digest/choose-entries.ts';
+import { startDemoLoop, type DemoDigest, type DemoLoop } from '../../src/demo/demo-loop.ts';
+import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
+import { testLogger } from '../support/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
+
+const DAY = 86_400_000;
+/** People the sample owner is in touch with right now, or about to meet: never suggested. */
+const IN_TOUCH = [
+  'leo@startup.example',
+  'priya@northwind.example',
+  'nora.lind@example.se',
+  'felix.wagner@example.at',
+  'amara.okoye@example.ng',
+  'diego.alvarez@example.mx',
+  'mei.lin@example.tw',
+  'sofia.rossi@example.it',
+  'ben.carter@example.com',
+  'yara.haddad@example.lb',
+  'laura.becker@example.de',
+];
+
+describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
+  let database: TestDatabase;
+  let loop: DemoLoop;
+  let digest: DemoDigest;
+  let chosen: string[];
+  const queue = createTestPrefix('digest-loop');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    loop = await startDemoLoop({ databaseUrl: database.url, redisUrl, queuePrefix: queue.prefix, logger: testLogger(), env: { NODE_ENV: 'test' } });
+    await loop.waitUntilSynced();
+    digest = await loop.waitForDigest();
+    const items = await database.sql<{ contact: string }[]>`select contact from digest_items where digest_id = ${digest.id} order by position`;
+    chosen = items.map((i) => i.contact);
+  });
+
+  afterAll(async () => {
+    await loop?.close();
+    await database?.drop();
+    await queue.cleanup();
+  });
+
+  const nextList = async (asOf = new Date()) => (await chooseEntries(database.sql, loop.userId, asOf, 5)).entries.map((e) => e.contact);
+
+  it('chooses the people the owner lost touch with, closest first, within the budget', () => {
+    expect(chosen).toHaveLength(5);
+    // The close friend and the former colleague, silent for months against a rhythm of weeks.
+    expect(chosen).toContain('maya@chenlabs.io');
+    expect(chosen.some((c) => c.includes('jonas'))).toBe(true);
+    for (const person of IN_TOUCH) expect(chosen).not.toContain(person);
+    for (const contact of chosen) {
+      const truth = [...loop.sample.contacts.values()].find((t) => contact === t.email || contact.replace(/\./g, '') === t.email.replace(/\./g, ''));
+      expect(truth, contact).toBeDefined();
+      expect(loop.sample.notContacts).not.toContain(truth!.email);
+    }
+  });
+
+  it('sends one digest, with the headers a digest needs', async () => {
+    expect(loop.catcher!.accepted).toHaveLength(1);
+    const headers = new HeaderMap(parseHeaderBlock(headerBlockOf(digest.raw.toString('latin1'))));
+    const flat = (name: string) => headers.get(name)?.replace(/\s+/g, ' ').trim();
+    expect(digest.mail.from?.value[0]).toMatchObject({ name: 'rekindle', address: 'rekindle@localhost' });
+    expect(digest.mail.to && !Array.isArray(digest.mail.to) ? digest.mail.to.value[0]?.address : null).toBe('sam@example.com');
+    expect(loop.catcher!.accepted[0]!.envelope.to).toEqual(['sam@example.com']);
+    expect(flat('Message-ID')).toBe(digest.messageId);
+    expect(flat('Reply-To')).toBe(`reply+${digest.token}@localhost`);
+    expect(flat('List-Unsubscribe')).toBe(`<mailto:reply+${digest.token}@localhost?subject=unsubscribe>, <http://localhost:3000/digest/unsubscribe/${digest.token}>`);
+    expect(flat('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    expect(flat('Auto-Submitted')).toBe('auto-generated');
+    expect(flat('Content-Type')).toMatch(/^multipart\/alternative/);
+    expect(digest.mail.subject).toMatch(/^Reconnect this week: [^,]+, [^,]+ and 3 more$/);
+  });
+
+  it('says the same thing in both bodies: numbered entries with who, how long, how often, why and the last subject', () => {
+    const text = digest.mail.text!;
+    const html = digest.mail.html as string;
+    const numbered = [...text.matchAll(/^(\d+)\. (.+) <([^>]+)>$/gm)].map((m) => [Number(m[1]), m[2], m[3]]);
+    expect(numbered.map((n) => n[0])).toEqual([1, 2, 3, 4, 5]);
+    expect(numbered.map((n) => n[2])).toEqual(chosen.map((c) => [...loop.sample.contacts.values()].find((t) => t.email.replace(/\./g, '') === c.replace(/\./g, ''))!.email));
+    const htmlEntries = [...html.matchAll(/data-number="(\d+)"[\s\S]*?<strong class="name">([^<]+)<\/strong>/g)].map((m) => [Number(m[1]), m[2]]);
+    expect(htmlEntries).toEqual(numbered.map((n) => [n[0], n[1]]));
+    expect(text).toMatch(/^ {3}Last in touch \d+ months ago \(\d+ \w+ \d{4}\); you used to talk every \d+ weeks\.$/m);
+    expect(text).toMatch(/^ {3}Why now: .+$/m);
+    expect(text).toMatch(/^ {3}Last subject: “.+”$/m);
+    expect(html).toMatch(/Last in touch \d+ months ago/);
+    expect(text).toContain('Reply with: done 1 3');
+    expect(html).toContain('Reply with: <code');
+    // Nothing to load, nothing to track.
+    expect(html).not.toMatch(/<img|<script|<link|url\(/i);
+    expect([...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!).every((href) => href.startsWith('mailto:') || href.includes('/digest/unsubscribe/'))).toBe(true);
+  });
+
+  it('done 1 takes the first person off the next list, and the confirmation says so', async () => {
+    const { result, confirmation } = await loop.reply(digest, 'done 1');
+    expect(result.outcome).toBe('applied');
+    expect(confirmation!.text).toContain('Marked as written to');
+    expect(confirmation!.text).toContain(`  1. ${[...(digest.mail.text ?? '').matchAll(/^1\. (.+) </gm)][0]![1]}`);
+    expect(confirmation!.inReplyTo).toBeDefined();
+    expect(await nextList()).not.toContain(chosen[0]);
+    expect(await nextList()).toEqual(expect.arrayContaining(chosen.slice(1)));
+  });
+
+  it('snooze 2 2w takes the second person off until the snooze ends', async () => {
+    const { result, confirmation } = await loop.reply(digest, 'snooze 2 2w');
+    expect(result.outcome).toBe('applied');
+    expect(confirmation!.text).toMatch(/Snoozed until [^\n]+:\n {2}2\. /);
+    expect(await nextList()).not.toContain(chosen[1]);
+    expect(await nextList(new Date(Date.now() + 15 * DAY))).toContain(chosen[1]);
+  });
+
+  it('never 3 takes the third person off for good', async () => {
+    await loop.reply(digest, 'never 3');
+    expect(await nextList()).not.toContain(chosen[2]);
+    expect(await nextList(new Date(Date.now() + 200 * DAY))).not.toContain(chosen[2]);
+  });
+
+  it('undo brings back the person the last reply took off', async () => {
+    const { confirmation } = await loop.reply(digest, 'undo');
+    expect(confirmation!.text).toMatch(/Taken back[^\n]*\n {2}3\. /);
+    const list = await nextList();
+    expect(list).toContain(chosen[2]);
+    expect(list).not.toContain(chosen[0]);
+    expect(list).not.toContain(chosen[1]);
+    // Every message rekindle sent went over SMTP: the digest and four confirmations.
+    expect(loop.catcher!.accepted.map((m) => m.envelope.to[0])).toEqual(Array(5).fill('sam@example.com'));
+  });
+});
