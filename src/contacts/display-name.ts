@@ -41,7 +41,8 @@ export function nameQuality(name: string): number {
 
 /**
  * The comparable form of a name, for identity: lower case, accents and punctuation gone,
- * initials dropped (`Vince J Kaminski` and `Vince Kaminski` are one name). Null when fewer
+ * initials dropped (`Vince J Kaminski` and `Vince Kaminski` are one name), words in
+ * alphabetical order (`Watson Kimberly` is `Kimberly Watson`). Null when fewer
  * than two words of two letters or more remain: a first name alone identifies nobody.
  */
 export function nameKey(name: string | null | undefined): string | null {
@@ -53,5 +54,6 @@ export function nameKey(name: string | null | undefined): string | null {
     .replace(/[^\p{L}\p{N}\s'-]/gu, ' ')
     .split(/[\s'-]+/)
     .filter((w) => w.length >= 2 && /^\p{L}+$/u.test(w));
-  return words.length >= 2 ? words.join(' ') : null;
+  // In sorted order: exports write "Watson Kimberly" as often as "Kimberly Watson".
+  return words.length >= 2 ? words.sort().join(' ') : null;
 }

@@ -1,3 +1,5 @@
+import { domainToASCII } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeAddress } from '../../src/contacts/normalize-address.ts';
 import { createOwner, isOwner } from '../../src/contacts/owner.ts';
@@ -84,5 +86,68 @@ describe('owner', () => {
 
   it('an owner with no addresses owns nothing', () => {
     expect(isOwner(createOwner([]), 'ann@example.org')).toBe(false);
+  });
+});
+
+describe('normalizeAddress: properties', () => {
+  const local = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,15}[a-z0-9]$/).filter((s) => !s.includes('..'));
+  const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);
+  const domain = fc.tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom('com', 'org', 'de', 'io', 'co.uk')).map(([labels, tld]) => `${labels.join('.')}.${tld}`);
+  const address = fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`);
+  const randomCase = (value: string, flips: boolean[]) =>
+    [...value].map((ch, i) => (flips[i % Math.max(1, flips.length)] ? ch.toUpperCase() : ch)).join('');
+
+  it('is idempotent, and a key is always lower-case with one @', () => {
+    fc.assert(
+      fc.property(address, (email) => {
+        const key = normalizeAddress(email);
+        expect(key).not.toBeNull();
+        expect(normalizeAddress(key!)).toBe(key);
+        expect(key).toBe(key!.toLowerCase());
+        expect(key!.split('@')).toHaveLength(2);
+      }),
+    );
+  });
+
+  it('ignores case, surrounding space, angle brackets and mailto:', () => {
+    fc.assert(
+      fc.property(address, fc.array(fc.boolean(), { minLength: 1 }), fc.constantFrom('', ' ', '\t'), (email, flips, pad) => {
+        const key = normalizeAddress(email);
+        expect(normalizeAddress(randomCase(email, flips))).toBe(key);
+        expect(normalizeAddress(`${pad}<${email}>${pad}`)).toBe(key);
+        expect(normalizeAddress(`mailto:${email}`)).toBe(key);
+      }),
+    );
+  });
+
+  it('folds dots and +tags at Gmail only; elsewhere they name other mailboxes', () => {
+    const gmailLocal = fc.stringMatching(/^[a-z0-9]{2,12}$/);
+    fc.assert(
+      fc.property(gmailLocal, fc.integer({ min: 1, max: 10 }), fc.stringMatching(/^[a-z0-9]{1,8}$/), domain, (name, cut, tag, other) => {
+        const at = Math.min(cut, name.length - 1);
+        const dotted = `${name.slice(0, at)}.${name.slice(at)}`;
+        expect(normalizeAddress(`${dotted}+${tag}@googlemail.com`)).toBe(normalizeAddress(`${name}@gmail.com`));
+        expect(normalizeAddress(`${dotted}@${other}`)).not.toBe(normalizeAddress(`${name}@${other}`));
+        expect(normalizeAddress(`${name}+${tag}@${other}`)).not.toBe(normalizeAddress(`${name}@${other}`));
+      }),
+    );
+  });
+
+  it('reads a punycode domain and its Unicode form as one', () => {
+    fc.assert(
+      fc.property(local, fc.constantFrom('bücher', 'münchen', 'köln', 'españa', 'ελλάδα'), fc.constantFrom('de', 'com'), (name, label, tld) => {
+        const ascii = `${name}@${domainToASCII(`${label}.${tld}`)}`;
+        expect(normalizeAddress(ascii)).toBe(normalizeAddress(`${name}@${label.toUpperCase()}.${tld}`));
+      }),
+    );
+  });
+
+  it('never throws, and gives null or a key for any string', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (value) => {
+        const key = normalizeAddress(value);
+        if (key !== null) expect(key.lastIndexOf('@')).toBeGreaterThan(0);
+      }),
+    );
   });
 });
