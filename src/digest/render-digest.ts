@@ -121,7 +121,7 @@ function renderHtml(content: DigestContent, subject: string): string {
     .join('\n');
   const examples = REPLY_EXAMPLES.map(
     ([label, example, note]) =>
-      `<li style="margin:0 0 4px;">${esc(label)} Reply with: <code style="background:#f3efe8;padding:1px 4px;border-radius:3px;">${esc(example)}</code>${note ? ` <span style="color:#666;">(${esc(note)})</span>` : ''}</li>`,
+      `<li style="margin:0 0 4px;">${esc(label)} Reply with: <code style="background:#f3efe8;padding:1px 4px;border-radius:3px;white-space:nowrap;">${esc(example)}</code>${note ? ` <span style="color:#666;">(${esc(note)})</span>` : ''}</li>`,
   ).join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -149,7 +149,7 @@ ${entryHtml}
 <ul style="margin:0 0 8px;padding-left:20px;">
 ${examples}
 </ul>
-<p style="margin:0 0 12px;">Lists and ranges work as well, like: <code style="background:#f3efe8;padding:1px 4px;border-radius:3px;">done 1, 3-4</code></p>
+<p style="margin:0 0 12px;">Lists and ranges work as well, like: <code style="background:#f3efe8;padding:1px 4px;border-radius:3px;white-space:nowrap;">done 1, 3-4</code></p>
 <p style="margin:0;font-size:13px;color:#777;">${esc(footer(schedule))} <a href="${esc(content.unsubscribeUrl)}" style="color:#777;">Stop these emails</a>.</p>
 </td></tr>
 </table>
