@@ -55,7 +55,7 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
     run: async () => (await import('./cli/inbound-command.ts')).inboundCommand(),
   },
   demo: {
-    usage: 'rekindle demo [--keep-running]',
+    usage: 'rekindle demo [--provider google|microsoft] [--keep-running]',
     summary: 'see rekindle work end to end on a sample mailbox (local emulator)',
     run: async (argv) => (await import('./cli/demo-command.ts')).demoCommand(argv),
   },

@@ -8,19 +8,27 @@ import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../mail/header-block
 import { createLogger } from '../log.ts';
 import { renderContacts } from './contacts-command.ts';
 import { renderPreview } from './digest-command.ts';
+import { UsageError } from './usage-error.ts';
 
 const DEMO_DATABASE = 'rekindle_demo';
 
 /**
  * rekindle end to end on this machine, with nothing to sign up for: a local Gmail emulator
- * serves a two-year sample mailbox; the real workers sync it through the real Google client
+ * (or, with `--provider microsoft`, the Microsoft Graph emulator) serves a two-year sample
+ * mailbox; the real workers sync it through the real Google (or Graph) client
  * into a fresh `rekindle_demo` database; the scheduler sends the weekly digest over real SMTP
  * (to SMTP_URL when set — Mailpit in docker compose — else to a catcher on loopback); then a
  * real reply, "done 1", goes over SMTP to the inbound listener, and the confirmation and the
  * next list are printed.
  */
 export async function demoCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { 'keep-running': { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'keep-running': { type: 'boolean', default: false }, provider: { type: 'string', default: 'google' } },
+    strict: true,
+  });
+  const provider = values.provider;
+  if (provider !== 'google' && provider !== 'microsoft') throw new UsageError(`--provider is google or microsoft, not "${provider}"`);
   const base = getConfig();
   const databaseUrl = await freshDemoDatabase(base.DATABASE_URL);
   await runMigrations(databaseUrl);
@@ -35,11 +43,12 @@ export async function demoCommand(argv: string[]): Promise<void> {
     smtpUrl: process.env.SMTP_URL || undefined,
     logger,
     env: process.env,
+    provider,
   });
   try {
     const { sample, config } = loop;
     say(`Demo database: ${redact(databaseUrl)}`);
-    say(`Google emulator serving ${sample.seed.messages.length} messages and ${sample.seed.events?.length ?? 0} events for ${sample.owner.email}`);
+    say(`${loop.emulatorName} serving ${sample.seed.messages.length} messages and ${sample.seed.events?.length ?? 0} events for ${sample.owner.email}`);
     say(`Outgoing mail: ${loop.catcher ? `a local SMTP catcher at ${config.SMTP_URL}` : config.SMTP_URL}; replies: SMTP listener on 127.0.0.1:${loop.inboundPort}`);
     const tty = process.stderr.isTTY;
     await loop.waitUntilSynced((line) => (tty ? process.stderr.write(`\r${line}`) : say(line)));

@@ -1,7 +1,8 @@
 /**
  * rekindle's whole loop on one machine, as `rekindle demo` runs it and the e2e test checks
- * it: the Google emulator serves the sample mailbox, the real workers sync it through
- * googleapis into Postgres (queues on Redis), the scheduler sends the weekly digest over real
+ * it: the Google emulator (or, with `provider: 'microsoft'`, the Microsoft Graph emulator)
+ * serves the sample mailbox, the real workers sync it through googleapis (or the Graph client)
+ * into Postgres (queues on Redis), the scheduler sends the weekly digest over real
  * SMTP, and replies go over real SMTP to the inbound listener, which applies them and
  * confirms. Outgoing mail goes to SMTP_URL when given (e.g. Mailpit), else to a catcher on
  * loopback started here.
@@ -13,6 +14,8 @@ import { connectAccount } from '../accounts/connect-account.ts';
 import { loadConfig, type Config } from '../config/env.ts';
 import { createDatabase, type Database } from '../db/client.ts';
 import { startGoogleEmulator } from '../emulators/google/index.ts';
+import { startGraphEmulator } from '../emulators/microsoft/index.ts';
+import type { ProviderName } from '../db/schema.ts';
 import { createMailer, type Mailer, type SentMail } from '../mailer/create-mailer.ts';
 import { startMailCatcher, type MailCatcher } from '../mailer/mail-catcher.ts';
 import { handleInboundMessage, type ReplyResult } from '../replies/handle-reply.ts';
@@ -29,6 +32,8 @@ export interface DemoLoopOptions {
   logger: Logger;
   /** Environment the worker config starts from (the demo passes process.env). */
   env?: Record<string, string | undefined>;
+  /** Whose emulator serves the mailbox. Default google. */
+  provider?: ProviderName;
 }
 
 export interface DemoDigest {
@@ -47,6 +52,8 @@ export interface DemoReply {
 
 export interface DemoLoop {
   sample: SampleMailbox;
+  /** Which emulator serves the mailbox (for the demo to say). */
+  emulatorName: string;
   config: Config;
   database: Database;
   userId: string;
@@ -65,10 +72,10 @@ export interface DemoLoop {
 }
 
 export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop> {
-  const sample = buildSampleMailbox({ now: new Date() });
-  // Ten times Gmail's real quota, so the demo takes seconds; pacing works the same way.
-  const emulator = await startGoogleEmulator({ quotaUnitsPerMinute: 60_000 });
-  emulator.addMailbox(sample.seed);
+  // On a whole second: Graph keeps no milliseconds, and both emulators then serve the same dates.
+  const sample = buildSampleMailbox({ now: new Date(Math.floor(Date.now() / 1000) * 1000) });
+  const provider = options.provider ?? 'google';
+  const emulator = await startDemoEmulator(provider, sample);
   const catcher = options.smtpUrl ? null : await startMailCatcher();
   const smtpUrl = options.smtpUrl ?? catcher!.url;
   const config = loadConfig({
@@ -76,11 +83,7 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
     DATABASE_URL: options.databaseUrl,
     REDIS_URL: options.redisUrl,
     QUEUE_PREFIX: options.queuePrefix,
-    GOOGLE_CLIENT_ID: emulator.clientId,
-    GOOGLE_CLIENT_SECRET: emulator.clientSecret,
-    GOOGLE_API_URL: emulator.url,
-    GOOGLE_TOKEN_URL: emulator.tokenUrl,
-    GMAIL_QUOTA_UNITS_PER_MINUTE: '60000',
+    ...emulator.env,
     SCHEDULER_TICK_SECONDS: '0.5',
     SMTP_URL: smtpUrl,
   });
@@ -115,14 +118,15 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
     worker = await startWorker({ config, logger: options.logger, mailer });
     const { userId, accountId } = await connectAccount(database.sql, {
       userEmail: sample.owner.email,
-      provider: 'google',
+      provider,
       accountEmail: sample.owner.email,
-      refreshToken: emulator.issueRefreshToken(sample.owner.email),
+      refreshToken: emulator.refreshToken,
     });
     await database.sql`update users set name = ${sample.owner.name} where id = ${userId}`;
     const inboundPort = inbound.port;
     const loop: DemoLoop = {
       sample,
+      emulatorName: emulator.name,
       config,
       database,
       userId,
@@ -205,4 +209,49 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
     await database.close();
     throw error;
   }
+}
+
+interface DemoEmulator {
+  /** What the demo says it runs. */
+  name: string;
+  /** Worker settings that point rekindle at it. */
+  env: Record<string, string>;
+  /** The grant the demo account is connected with. */
+  refreshToken: string;
+  close(): Promise<void>;
+}
+
+/** The emulator serving the sample mailbox, with the settings that point rekindle at it. */
+async function startDemoEmulator(provider: ProviderName, sample: SampleMailbox): Promise<DemoEmulator> {
+  if (provider === 'microsoft') {
+    // Outlook's own limits (10,000 requests per 10 minutes, 4 at a time) leave the demo fast.
+    const graph = await startGraphEmulator();
+    graph.addMailbox(sample.seed, { displayName: sample.owner.name });
+    return {
+      name: 'Microsoft Graph emulator',
+      env: {
+        MICROSOFT_CLIENT_ID: graph.clientId,
+        MICROSOFT_CLIENT_SECRET: graph.clientSecret,
+        MICROSOFT_GRAPH_URL: graph.graphUrl,
+        MICROSOFT_LOGIN_URL: graph.loginUrl,
+      },
+      refreshToken: graph.issueRefreshToken(sample.owner.email),
+      close: () => graph.close(),
+    };
+  }
+  // Ten times Gmail's real quota, so the demo takes seconds; pacing works the same way.
+  const google = await startGoogleEmulator({ quotaUnitsPerMinute: 60_000 });
+  google.addMailbox(sample.seed);
+  return {
+    name: 'Gmail emulator',
+    env: {
+      GOOGLE_CLIENT_ID: google.clientId,
+      GOOGLE_CLIENT_SECRET: google.clientSecret,
+      GOOGLE_API_URL: google.url,
+      GOOGLE_TOKEN_URL: google.tokenUrl,
+      GMAIL_QUOTA_UNITS_PER_MINUTE: '60000',
+    },
+    refreshToken: google.issueRefreshToken(sample.owner.email),
+    close: () => google.close(),
+  };
 }
