@@ -1,13 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Sql } from 'postgres';
+import { registerUnsubscribe } from './unsubscribe-route.ts';
 
 export interface ServerDeps {
   sql: Sql;
   redis: Redis;
 }
 
-/** The HTTP app. For now: liveness and readiness for orchestrators and the compose file. */
+/** The HTTP app: liveness and readiness for orchestrators and the compose file; the digest's one-click unsubscribe. */
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false });
 
@@ -22,6 +23,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const ready = checks.every((c) => c === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis });
   });
+
+  registerUnsubscribe(app, deps.sql);
 
   return app;
 }

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The digest's HTML in a real browser (Debian's Chromium, headless): on a desktop and on a
  * 375 px phone it never scrolls sideways, every entry is on screen in full, and the numbers
