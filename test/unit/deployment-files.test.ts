@@ -15,16 +15,36 @@ interface Service {
   command?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] | string };
+  healthcheck?: { test?: string[] | string; disable?: boolean };
+  restart?: string;
+  ports?: string[];
 }
 
 describe('docker-compose.yml', () => {
   const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
   const { services } = compose;
 
-  it('runs postgres, redis, mailpit, the app and the worker, each with a healthcheck', () => {
-    expect(Object.keys(services).sort()).toEqual(['app', 'mailpit', 'postgres', 'redis', 'worker']);
-    for (const [name, service] of Object.entries(services)) expect(service.healthcheck?.test, name).toBeDefined();
+  it('runs postgres, redis, mailpit, the app, the worker and the reply listener, each with a healthcheck, and the demo once', () => {
+    expect(Object.keys(services).sort()).toEqual(['app', 'demo', 'inbound', 'mailpit', 'postgres', 'redis', 'worker']);
+    for (const [name, service] of Object.entries(services)) {
+      if (name !== 'demo') expect(service.healthcheck?.test, name).toBeDefined();
+    }
+    expect(services.demo!.healthcheck?.disable).toBe(true);
+    expect(services.demo!.restart).toBe('no');
+  });
+
+  it('runs the demo against the stack with its mail in Mailpit, and the reply listener on a published port', () => {
+    expect(services.demo!.command).toEqual(['demo']);
+    expect(services.inbound!.command).toEqual(['inbound']);
+    for (const name of ['demo', 'inbound', 'worker']) {
+      const config = loadConfig(environmentOf(name));
+      expect(new URL(config.SMTP_URL).host, name).toBe('mailpit:1025');
+      expect(services[name]!.depends_on?.postgres?.condition).toBe('service_healthy');
+    }
+    expect(services.demo!.depends_on?.mailpit?.condition).toBe('service_healthy');
+    const inbound = loadConfig(environmentOf('inbound'));
+    expect(inbound.INBOUND_SMTP_HOST).toBe('0.0.0.0');
+    expect(services.inbound!.ports).toContain(`${inbound.INBOUND_SMTP_PORT}:${inbound.INBOUND_SMTP_PORT}`);
   });
 
   it('builds the app and the worker from this repository and runs serve and work', () => {
@@ -44,11 +64,11 @@ describe('docker-compose.yml', () => {
   /** The environment compose passes, with `${VAR:-default}` taking its default. */
   const environmentOf = (name: string) =>
     Object.fromEntries(
-      Object.entries(services[name]!.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
+      Object.entries(services[name]!.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1')]),
     );
 
   it('gives the app and worker an environment the config accepts, pointing at the compose services', () => {
-    for (const name of ['app', 'worker']) {
+    for (const name of ['app', 'worker', 'inbound', 'demo']) {
       const env = environmentOf(name);
       for (const key of Object.keys(env)) expect(CONFIG_VARIABLES, `${name}: ${key}`).toContain(key);
       const config = loadConfig(env);
