@@ -149,6 +149,14 @@ describe('interactionsFromMessage: inbound', () => {
     expect(crowd).toBeLessThan(0.01);
   });
 
+  it.each([
+    ['to the owner directly', { to: [addr('me@example.com')], subject: '[Spambayes] test sets?' }],
+    ['with the owner in Cc', { to: [addr('b@example.org')], cc: [addr('me@example.com')], subject: 'Re: [SAdev] results' }],
+    ['a bracket that is not a tag', { to: [addr('all@example.org')], subject: '[URGENT: please read before Monday] budget' }],
+  ])('a subject tag alone is no list: %s', (_, overrides) => {
+    expect(extract(overrides as Parameters<typeof message>[0]).skipReason).toBeNull();
+  });
+
   it('counts the other people on the message as participants', () => {
     const { interactions } = extract({ to: [addr('me@example.com'), addr('b@example.org')], cc: [addr('c@example.org'), addr('ann@example.org')] });
     expect(interactions[0]!.participants).toBe(3);
@@ -163,6 +171,8 @@ describe('interactionsFromMessage: inbound', () => {
     ['a role sender', { from: addr('Jobs <jobs@example.org>') }, 'automated-sender:role:jobs'],
     ['no From', { from: null }, 'no-sender'],
     ['an unusable From', { from: addr('root@localhost') }, 'invalid-sender'],
+    ['a list post whose list headers were stripped', { to: [addr('spambayes@python.org')], subject: '[Spambayes] test sets?' }, 'automated:list-subject-tag'],
+    ['a reply on such a list', { to: [addr('dev@lists.example')], subject: 'Re: [SAdev] 2.41 release?' }, 'automated:list-subject-tag'],
   ])('gives nothing for %s', (_, overrides, reason) => {
     expect(extract(overrides as Parameters<typeof message>[0])).toEqual({ interactions: [], skipReason: reason });
   });

@@ -147,3 +147,39 @@ describe('message metadata from headers', () => {
     expect(other.sender).toEqual({ email: 'assistant@x.com', name: null });
   });
 });
+
+describe('names from X-From / X-To / X-cc (Exchange and Notes exports)', () => {
+  it('names a bare From, To and Cc from the exported headers, in order', () => {
+    const meta = metaOf(
+      [
+        'Date: Mon, 12 Nov 2001 12:28:21 -0800',
+        'From: darrell.schoolcraft@enron.com',
+        'To: bert.hernandez@enron.com, kim@x.org',
+        'Cc: lynn.blair@enron.com',
+        'X-From: Schoolcraft, Darrell </O=ENRON/OU=NA/CN=RECIPIENTS/CN=DSCHOOL>',
+        'X-To: Hernandez, Bert </O=ENRON/OU=NA/CN=RECIPIENTS/CN=Ahernan>, Kim Watson <kim@x.org>',
+        'X-cc: Blair, Lynn </O=ENRON/OU=NA/CN=RECIPIENTS/CN=LBLAIR>',
+      ].join('\n'),
+    );
+    expect(meta.from).toEqual({ email: 'darrell.schoolcraft@enron.com', name: 'Schoolcraft, Darrell' });
+    expect(meta.to).toEqual([
+      { email: 'bert.hernandez@enron.com', name: 'Hernandez, Bert' },
+      { email: 'kim@x.org', name: 'Kim Watson' },
+    ]);
+    expect(meta.cc).toEqual([{ email: 'lynn.blair@enron.com', name: 'Blair, Lynn' }]);
+  });
+
+  it.each([
+    ['a bare name in X-From', 'From: jwatson@nw.example\nX-From: John Watson', 'John Watson'],
+    ['a name From already has wins', 'From: J W <jwatson@nw.example>\nX-From: John Watson <jwatson@nw.example>', 'J W'],
+    ['an address is no name', 'From: jwatson@nw.example\nX-From: jwatson@nw.example', null],
+    ['an Exchange path is no name', 'From: jwatson@nw.example\nX-From: </O=ENRON/OU=NA/CN=RECIPIENTS/CN=JWATSON>', null],
+  ])('%s', (_, headers, name) => {
+    expect(metaOf(`Date: Mon, 12 Nov 2001 12:28:21 -0800\n${headers}`).from!.name).toBe(name);
+  });
+
+  it('leaves recipients unnamed when the exported list does not line up with To', () => {
+    const meta = metaOf('Date: Mon, 12 Nov 2001 12:28:21 -0800\nFrom: a@x.org\nTo: b@x.org, c@x.org\nX-To: Only One <b@x.org>');
+    expect(meta.to.map((a) => a.name)).toEqual([null, null]);
+  });
+});
