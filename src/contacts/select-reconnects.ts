@@ -164,12 +164,13 @@ function topic(subject: string): string {
 function reasonsFor(contact: ContactSummary, silence: number, expected: number, asOf: number): ReconnectCandidate['reasons'] {
   const reasons: ReconnectCandidate['reasons'] = [];
   const times = silence / expected;
+  // The digest shows how long and how often next to the reason: the reason says what that means.
   reasons.push({
     code: 'overdue',
     text:
       contact.cadenceDays !== null
-        ? `${humanDuration(silence)} without a word, ${times >= 10 ? 'more than ten' : `about ${numberWord(Math.round(times))}`} times your usual gap.`
-        : `${humanDuration(silence)} without a word.`,
+        ? `The silence is ${times >= 10 ? 'more than ten' : `about ${numberWord(Math.round(times))}`} times your usual gap.`
+        : `${capitalize(humanDuration(silence))} is a long silence for people who wrote to each other.`,
   });
   if (contact.lastWriter === 'them') reasons.push({ code: 'their-turn', text: 'They wrote last, so a reply is the natural next step.' });
   const moved = contact.domainChange;
@@ -235,6 +236,10 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 
 function monthYear(date: Date): string {
   return `${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function numberWord(n: number): string {

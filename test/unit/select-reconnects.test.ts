@@ -168,10 +168,10 @@ describe('selecting people to reconnect with: reasons', () => {
     return entry!;
   };
 
-  it('explains every entry, the silence against the rhythm first', () => {
-    expect(only({}).reason).toBe('7 months without a word, about seven times your usual gap.');
-    expect(only({ cadenceDays: null }).reason).toBe('7 months without a word.');
-    expect(only({ cadenceDays: 7 }).reason).toBe('7 months without a word, more than ten times your usual gap.');
+  it('explains every entry, the silence against the rhythm first (the digest shows the duration beside it)', () => {
+    expect(only({}).reason).toBe('The silence is about seven times your usual gap.');
+    expect(only({ cadenceDays: null }).reason).toBe('7 months is a long silence for people who wrote to each other.');
+    expect(only({ cadenceDays: 7 }).reason).toBe('The silence is more than ten times your usual gap.');
   });
 
   it.each([
