@@ -6,6 +6,7 @@ import { loadInteractions } from '../contact-store/load-interactions.ts';
 import { computeContacts } from '../contacts/compute-contacts.ts';
 import type { ContactSummary } from '../contacts/types.ts';
 import { createDatabase, type Database } from '../db/client.ts';
+import { loadMarks, markStatus } from '../digest/load-marks.ts';
 import { parseAsOf, requireOption, UsageError } from './usage-error.ts';
 
 /** The user's contacts as of a date, computed from stored interactions with the same inference the workers use. */
@@ -35,10 +36,11 @@ export async function renderContacts(database: Database, email: string, asOf: Da
   }).sort(
     (a, b) => b.lastContactAt.getTime() - a.lastContactAt.getTime() || a.email.localeCompare(b.email),
   );
-  return json ? JSON.stringify(contacts.map(toJson), null, 2) + '\n' : table(contacts, asOf);
+  const marks = await loadMarks(database.sql, user.id);
+  return json ? JSON.stringify(contacts.map((c) => toJson(c, markStatus(marks.get(c.key), c, asOf))), null, 2) + '\n' : table(contacts, asOf);
 }
 
-function toJson(c: ContactSummary) {
+function toJson(c: ContactSummary, status: string) {
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
     email: c.email,
@@ -51,8 +53,8 @@ function toJson(c: ContactSummary) {
     meetingCount: c.meetingCount,
     cadenceDays: c.cadenceDays === null ? null : Math.round(c.cadenceDays * 10) / 10,
     strength: Math.round(c.strength * 1000) / 1000,
-    // Marks (done, snoozed, never) arrive with replies to the digest.
-    status: 'active',
+    // What the user said in reply to a digest, while it holds: done, snoozed or never.
+    status,
     firstContactAt: iso(c.firstContactAt),
     lastMeetingAt: iso(c.lastMeetingAt),
     nextMeetingAt: iso(c.nextMeetingAt),

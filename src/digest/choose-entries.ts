@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { loadIdentityDecisions } from '../contact-store/identity-decisions.ts';
 import { loadInteractions } from '../contact-store/load-interactions.ts';
 import { computeContacts } from '../contacts/compute-contacts.ts';
 import { selectReconnects, type ReconnectCandidate } from '../contacts/select-reconnects.ts';
@@ -17,8 +18,12 @@ export interface ChosenList {
  * this, so a preview is exactly what would be sent.
  */
 export async function chooseEntries(sql: Sql, userId: string, asOf: Date, budget: number): Promise<ChosenList> {
-  const [interactions, marks] = await Promise.all([loadInteractions(sql, userId), loadMarks(sql, userId)]);
-  const contacts = computeContacts(interactions, { asOf });
+  const [interactions, marks, identities] = await Promise.all([
+    loadInteractions(sql, userId),
+    loadMarks(sql, userId),
+    loadIdentityDecisions(sql, userId),
+  ]);
+  const contacts = computeContacts(interactions, { asOf, identities });
   const candidates = selectReconnects(contacts, marks, { asOf, budget });
   return {
     candidates,

