@@ -200,6 +200,22 @@ describe('replies to a digest', () => {
     });
   });
 
+  it('reads no command from a digest the owner forwards to the reply address, unquoted', async () => {
+    const [sentDigest] = catcher.received.filter((m) => m.envelope.to.includes(owner));
+    const digestText = (await simpleParser(sentDigest!.raw)).text!;
+    const [result] = await reply(`FYI\n\n---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.test>\nDate: Mon\nSubject: Reconnect this week\n\n${digestText}`, {
+      subject: 'Fwd: Reconnect this week',
+    });
+    expect(result!.outcome).toBe('no_commands');
+    expect(result!.commands).toEqual([]);
+    expect(await marks()).toEqual([]);
+    // Pasted without any forward marker, the digest still reads as no command.
+    const [pasted] = await reply(digestText);
+    expect(pasted!.commands).toEqual([]);
+    expect(await marks()).toEqual([]);
+    expect(await lastConfirmation()).toContain('Nothing was changed');
+  });
+
   it('answers 451 when it cannot process a reply, so the sender tries again, and then applies it once', async () => {
     failNext = true;
     const messageId = `<${randomUUID()}@client.example>`;
