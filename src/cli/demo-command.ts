@@ -65,8 +65,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
     if (result.outcome !== 'applied' || !confirmation) throw new Error(`the reply was not applied (${result.outcome})`);
     out(`\n=== The confirmation ${'='.repeat(60)}\n`);
     out(showMail(loop.sent.at(-1)!.raw, confirmation, ['From', 'To', 'Subject', 'In-Reply-To', 'Auto-Submitted']));
-    out(`\n=== The next list ${'='.repeat(62)}\n`);
-    out(await renderPreview(loop.database, sample.owner.email, new Date(), config.DIGEST_BUDGET, false));
+    // Next week's digest: this week's people rest a few weeks, the one marked done stays off
+    // until the owner is in touch with them again.
+    out(`\n=== The next list: next week's digest ${'='.repeat(43)}\n`);
+    out(await renderPreview(loop.database, sample.owner.email, new Date(Date.now() + 7 * 86_400_000), config.DIGEST_BUDGET, false));
 
     say(`The demo data stays in ${DEMO_DATABASE}. Look around with:`);
     say(`  DATABASE_URL=${redact(databaseUrl)} node src/cli.ts digest preview --user ${sample.owner.email} --json`);

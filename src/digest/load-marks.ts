@@ -16,3 +16,17 @@ export function markStatus(mark: ContactMark | undefined, contact: Pick<ContactS
   if (mark.status === 'snoozed') return mark.until !== null && mark.until.getTime() > asOf.getTime() ? 'snoozed' : 'active';
   return contact.lastContactAt.getTime() <= mark.markedAt.getTime() ? 'done' : 'active';
 }
+
+/**
+ * When each person was last in a digest that went out (or may have) at or before `asOf`:
+ * curation lets them rest a few weeks, so a long backlog comes round over the weeks.
+ */
+export async function loadLastSuggested(sql: Sql, userId: string, asOf: Date): Promise<Map<string, Date>> {
+  const rows = await sql<{ contact: string; at: Date }[]>`
+    select i.contact, max(coalesce(d.sent_at, d.handed_to_smtp_at)) as at
+      from digest_items i join digests d on d.id = i.digest_id
+     where d.user_id = ${userId} and d.status in ('sending', 'sent', 'unknown')
+       and coalesce(d.sent_at, d.handed_to_smtp_at) <= ${asOf}
+     group by i.contact`;
+  return new Map(rows.map((r) => [r.contact, r.at]));
+}

@@ -6,6 +6,7 @@
  * bodies, and what each reply command does to the next list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUGGESTION_REST_DAYS } from '../../src/contacts/select-reconnects.ts';
 import { chooseEntries } from '../../src/digest/choose-entries.ts';
 import { startDemoLoop, type DemoDigest, type DemoLoop } from '../../src/demo/demo-loop.ts';
 import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
@@ -51,7 +52,9 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
     await queue.cleanup();
   });
 
-  const nextList = async (asOf = new Date()) => (await chooseEntries(database.sql, loop.userId, asOf, 5)).entries.map((e) => e.contact);
+  /** Who a digest could suggest as of a date (no budget): the effect of marks, past the rest after a suggestion. */
+  const eligible = async (asOf: Date) => (await chooseEntries(database.sql, loop.userId, asOf, 100)).entries.map((e) => e.contact);
+  const afterRest = () => new Date(Date.now() + (SUGGESTION_REST_DAYS + 1) * DAY);
 
   it('chooses the people the owner lost touch with, closest first, within the budget', () => {
     expect(chosen).toHaveLength(5);
@@ -101,37 +104,46 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
     expect([...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!).every((href) => href.startsWith('mailto:') || href.includes('/digest/unsubscribe/'))).toBe(true);
   });
 
-  it('done 1 takes the first person off the next list, and the confirmation says so', async () => {
+  it('next week’s list suggests other people: this week’s rest for a few weeks', async () => {
+    const nextWeek = (await chooseEntries(database.sql, loop.userId, new Date(Date.now() + 7 * DAY), 5)).entries.map((e) => e.contact);
+    expect(nextWeek).toHaveLength(5);
+    for (const contact of chosen) expect(nextWeek).not.toContain(contact);
+    expect(await eligible(afterRest())).toEqual(expect.arrayContaining(chosen));
+  });
+
+  it('done 1 takes the first person off the lists to come, and the confirmation says so', async () => {
     const { result, confirmation } = await loop.reply(digest, 'done 1');
     expect(result.outcome).toBe('applied');
     expect(confirmation!.text).toContain('Marked as written to');
     expect(confirmation!.text).toContain(`  1. ${[...(digest.mail.text ?? '').matchAll(/^1\. (.+) </gm)][0]![1]}`);
     expect(confirmation!.inReplyTo).toBeDefined();
-    expect(await nextList()).not.toContain(chosen[0]);
-    expect(await nextList()).toEqual(expect.arrayContaining(chosen.slice(1)));
+    const later = await eligible(afterRest());
+    expect(later).not.toContain(chosen[0]);
+    expect(later).toEqual(expect.arrayContaining(chosen.slice(1)));
   });
 
-  it('snooze 2 2w takes the second person off until the snooze ends', async () => {
-    const { result, confirmation } = await loop.reply(digest, 'snooze 2 2w');
+  it('snooze 2 3m takes the second person off until the snooze ends', async () => {
+    const { result, confirmation } = await loop.reply(digest, 'snooze 2 3m');
     expect(result.outcome).toBe('applied');
     expect(confirmation!.text).toMatch(/Snoozed until [^\n]+:\n {2}2\. /);
-    expect(await nextList()).not.toContain(chosen[1]);
-    expect(await nextList(new Date(Date.now() + 15 * DAY))).toContain(chosen[1]);
+    expect(await eligible(afterRest())).not.toContain(chosen[1]);
+    expect(await eligible(new Date(Date.now() + 100 * DAY))).toContain(chosen[1]);
   });
 
   it('never 3 takes the third person off for good', async () => {
     await loop.reply(digest, 'never 3');
-    expect(await nextList()).not.toContain(chosen[2]);
-    expect(await nextList(new Date(Date.now() + 200 * DAY))).not.toContain(chosen[2]);
+    expect(await eligible(afterRest())).not.toContain(chosen[2]);
+    expect(await eligible(new Date(Date.now() + 200 * DAY))).not.toContain(chosen[2]);
   });
 
   it('undo brings back the person the last reply took off', async () => {
     const { confirmation } = await loop.reply(digest, 'undo');
     expect(confirmation!.text).toMatch(/Taken back[^\n]*\n {2}3\. /);
-    const list = await nextList();
-    expect(list).toContain(chosen[2]);
-    expect(list).not.toContain(chosen[0]);
-    expect(list).not.toContain(chosen[1]);
+    const later = await eligible(afterRest());
+    expect(later).toContain(chosen[2]);
+    expect(later).not.toContain(chosen[0]);
+    expect(later).not.toContain(chosen[1]);
+    expect(later).toEqual(expect.arrayContaining(chosen.slice(3)));
     // Every message rekindle sent went over SMTP: the digest and four confirmations.
     expect(loop.catcher!.accepted.map((m) => m.envelope.to[0])).toEqual(Array(5).fill('sam@example.com'));
   });
