@@ -168,6 +168,8 @@ export interface GraphEmulator {
   moveMessage(email: string, id: string, folder: string): void;
   /** Creates a folder under `parent` (default the mailbox root); returns its id. */
   addFolder(email: string, displayName: string, parent?: string): string;
+  /** Deletes a user folder (and its subfolders); their messages move to Deleted Items. */
+  deleteFolder(email: string, folder: string): void;
   /** The id of a folder given by well-known name or id. */
   folderId(email: string, folder: string): string;
   addEvent(email: string, event: SeedEvent): string;

@@ -151,6 +151,10 @@ class GraphEmulatorServer implements GraphEmulator {
     return this.#account(email).mailbox.addFolder(displayName, parent);
   }
 
+  deleteFolder(email: string, folder: string): void {
+    this.#account(email).mailbox.deleteFolder(folder);
+  }
+
   folderId(email: string, folder: string): string {
     const found = this.#account(email).mailbox.folder(folder);
     if (!found) throw new Error(`Graph emulator: no folder ${folder} in ${email}`);

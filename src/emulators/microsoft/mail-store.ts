@@ -138,6 +138,15 @@ export class MailStore {
     return this.#createFolder(displayName, parentFolder.id, null).id;
   }
 
+  /** Deletes a user folder and its subfolders; their messages go to Deleted Items, as Outlook does. */
+  deleteFolder(idOrName: string): void {
+    const folder = this.folder(idOrName);
+    if (!folder || folder.wellKnown !== null) throw new Error(`Graph emulator: ${idOrName} is not a user folder of ${this.owner}`);
+    for (const child of this.childrenOf(folder.id)) this.deleteFolder(child.id);
+    for (const message of [...this.#messages.values()]) if (message.folderId === folder.id) this.move(message.immutableId, 'deleteditems');
+    this.#folders.delete(folder.id);
+  }
+
   /** Seeds a mailbox as it was before anyone watched it (still one change per message). */
   seed(messages: SeedMessage[]): void {
     for (const message of messages) this.add(message);
