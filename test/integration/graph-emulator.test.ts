@@ -298,6 +298,32 @@ describe('Graph emulator: profile and mail', () => {
   });
 });
 
+describe('Graph emulator: seeds', () => {
+  it('takes raw RFC 822 messages like the Gmail emulator does, reading only their headers', async () => {
+    await start();
+    const raw = [
+      'Message-ID: <raw-1@example.org>',
+      'Date: Tue, 02 Jan 2024 10:00:00 +0000',
+      'From: =?UTF-8?Q?Ren=C3=A9?= <rene@example.org>',
+      'To: Ada <ada@example.com>,',
+      ' Grace <grace@example.org>',
+      'Subject: Folded',
+      '  subject',
+      '',
+      'Body text that is never served.',
+    ].join('\r\n');
+    emulator.addMailbox({ email: ADA, messages: [{ raw }] });
+    const [m] = (await graph('/me/mailFolders/inbox/messages/delta?$select=subject,from,toRecipients,receivedDateTime')).body.value;
+    expect(m).toMatchObject({
+      subject: 'Folded subject',
+      from: { emailAddress: { name: 'René', address: 'rene@example.org' } },
+      toRecipients: [{ emailAddress: { name: 'Ada', address: ADA } }, { emailAddress: { name: 'Grace', address: 'grace@example.org' } }],
+      // No internalDate: Exchange's received time comes from the Date header here.
+      receivedDateTime: '2024-01-02T10:00:00Z',
+    });
+  });
+});
+
 describe('Graph emulator: calendarView delta', () => {
   const event = (summary: string, start: string, attendees: SeedEvent['attendees'] = [], organizer?: SeedEvent['organizer']): SeedEvent => ({
     summary,
