@@ -92,7 +92,14 @@ export function createGraphMailSource(options: GraphMailSourceOptions): MailSour
         for (const folder of page.value ?? []) {
           if (!folder.id || skip.has(folder.id)) continue;
           if (!listed.has(folder.id)) found.push(folder.id);
-          if ((folder.childFolderCount ?? 0) > 0) await walk(`/me/mailFolders/${encodeURIComponent(folder.id)}/childFolders`, 'graph.mailFolders.childFolders');
+          if ((folder.childFolderCount ?? 0) > 0) {
+            try {
+              await walk(`/me/mailFolders/${encodeURIComponent(folder.id)}/childFolders`, 'graph.mailFolders.childFolders');
+            } catch (error) {
+              // Deleted while we listed the tree: it simply is not there any more.
+              if (!(isProviderError(error) && error.status === 404)) throw error;
+            }
+          }
         }
         link = page['@odata.nextLink'];
       }
