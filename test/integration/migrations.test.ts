@@ -18,7 +18,12 @@ describe('migrations', () => {
     expect(tables.map((t) => t.tablename)).toEqual([
       'accounts',
       'calendar_events',
+      'contact_marks',
       'contacts',
+      'digest_items',
+      'digests',
+      'identity_decisions',
+      'inbound_replies',
       'interactions',
       'mail_messages',
       'sync_streams',
