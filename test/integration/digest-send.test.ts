@@ -116,6 +116,19 @@ describe('sending the weekly digest', () => {
     expect(catcher.accepted.filter((m) => m.envelope.to.includes(user.email))).toHaveLength(1);
   });
 
+  it('counts an unreachable SMTP server as not sent, to be tried again', async () => {
+    const unreachable = createMailer('smtp://127.0.0.1:1');
+    try {
+      const digest = (await mine())!;
+      expect(await sendDigest({ ...deps, mailer: unreachable }, digest.id)).toBe('failed');
+      const [row] = await database.sql`select status, last_error from digests where id = ${digest.id}`;
+      expect(row!.status).toBe('failed');
+      expect(row!.last_error).toMatch(/ECONNREFUSED|connect/i);
+    } finally {
+      unreachable.close();
+    }
+  });
+
   it('never sends again when the connection broke after the message went out', async () => {
     catcher.behave = () => 'drop';
     const digest = (await mine())!;
