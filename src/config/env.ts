@@ -24,6 +24,15 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: url(['http', 'https']).default('http://localhost:3000'),
+  /**
+   * Secrets that sign links and OAuth state (src/security/signed-token.ts), comma-separated,
+   * newest first: add a new one in front to rotate, drop the old one once its links expired.
+   */
+  LINK_SECRETS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1))
+    .optional(),
 
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
@@ -150,4 +159,12 @@ export function requireMicrosoftCredentials(config: Config): { clientId: string;
     throw new ConfigError(missing.map((variable) => ({ variable, message: 'required to sync Microsoft accounts' })));
   }
   return { clientId: config.MICROSOFT_CLIENT_ID!, clientSecret: config.MICROSOFT_CLIENT_SECRET! };
+}
+
+/** The keys that sign links; names the variable when it is missing. */
+export function requireLinkSecrets(config: Config): { secrets: string[] } {
+  if (!config.LINK_SECRETS) {
+    throw new ConfigError([{ variable: 'LINK_SECRETS', message: 'required to sign links (e.g. `openssl rand -hex 32`)' }]);
+  }
+  return { secrets: config.LINK_SECRETS };
 }
