@@ -180,6 +180,9 @@ CREATE TABLE "users" (
 	"contacts_dirty_at" timestamp with time zone,
 	"contacts_computed_at" timestamp with time zone,
 	"digest_stopped_at" timestamp with time zone,
+	"digest_paused_at" timestamp with time zone,
+	"digest_paused_reason" text,
+	"digest_budget" smallint,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "users_email_unique" UNIQUE("email")
 );

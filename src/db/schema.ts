@@ -36,6 +36,14 @@ export const users = pgTable('users', {
   contactsComputedAt: at('contacts_computed_at'),
   /** Set when the user unsubscribed from the weekly digest (one-click or mailto); no digest is sent while set. */
   digestStoppedAt: at('digest_stopped_at'),
+  /**
+   * A pause of the weekly digest, by the user (settings, a `pause` reply) or by rekindle
+   * (a hard bounce of the digest); no digest is sent while set. Cleared on resume.
+   */
+  digestPausedAt: at('digest_paused_at'),
+  digestPausedReason: text('digest_paused_reason').$type<'user' | 'bounced'>(),
+  /** People per digest; null = the deployment's DIGEST_BUDGET. */
+  digestBudget: smallint('digest_budget'),
   createdAt: createdAt(),
 });
 
