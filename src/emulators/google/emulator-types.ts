@@ -11,6 +11,7 @@
  * partial responses (the whole resource is always returned), recurring events, push
  * notifications, batch requests, and the per-project quota.
  */
+import type { Fault } from '../shared/fault-list.ts';
 import type { MailboxSeed, SeedEvent, SeedMessage } from './seed-types.ts';
 
 export type ApiMethod =
@@ -42,21 +43,6 @@ export interface GoogleEmulatorOptions {
   historyPageSize?: number;
 }
 
-export interface Fault {
-  /** Which requests it hits; an absent field matches everything (the token endpoint, as
-   *  `oauth.token`, included: a user-only fault also hits that user's token refreshes). */
-  match: { method?: ApiMethod | string; user?: string };
-  /** Answer with this status and a Google-shaped error body (or `body`). */
-  status?: number;
-  /** Sent as the Retry-After header with `status`. */
-  retryAfterSeconds?: number;
-  /** Held this long before answering (the normal answer when no `status` is given). */
-  delayMs?: number;
-  /** How many matching requests it hits. Default 1. */
-  times?: number;
-  /** Replaces the default error body. */
-  body?: unknown;
-}
 
 export interface MethodUsage {
   /** Calls admitted by the quota (and by the token endpoint, for `oauth.token`). */
@@ -147,3 +133,5 @@ export interface GoogleEmulator {
   maxConcurrent(email: string): number;
   close(): Promise<void>;
 }
+
+export type { Fault };

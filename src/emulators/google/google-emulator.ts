@@ -14,7 +14,7 @@ import type {
   QuotaUsage,
   RequestRecord,
 } from './emulator-types.ts';
-import { FaultList } from './faults.ts';
+import { FaultList } from '../shared/fault-list.ts';
 import { GmailStore } from './gmail-store.ts';
 import { DEFAULT_SCOPES, OAuthGrants } from './oauth-grants.ts';
 import { UserQuota } from './quota.ts';
@@ -35,7 +35,7 @@ class GoogleEmulatorServer implements GoogleEmulator {
   readonly clientSecret: string;
   readonly #options: GoogleEmulatorOptions;
   readonly #grants: OAuthGrants;
-  readonly #faults = new FaultList();
+  readonly #faults = new FaultList('Google emulator');
   readonly #accounts = new Map<string, UserAccount>();
   readonly #log: RequestRecord[] = [];
   readonly #server: Server;

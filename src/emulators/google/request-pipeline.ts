@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiResponse, ApiRoute, UserAccount } from './api-route.ts';
 import { calendarRoutes } from './calendar-routes.ts';
 import type { ApiMethod, RequestRecord } from './emulator-types.ts';
-import type { FaultList } from './faults.ts';
+import type { FaultList } from '../shared/fault-list.ts';
+import { queryRecord, readBody, sendAnswer, simulateLatency, type Answer } from '../shared/http.ts';
 import { gmailRoutes } from './gmail-routes.ts';
 import { faultBody, insufficientScopes, invalidCredentials, notFound, rateLimited, type ApiStyle } from './google-errors.ts';
 import type { OAuthGrants } from './oauth-grants.ts';
@@ -19,6 +20,7 @@ export const AUTHORIZE_PATH = '/o/oauth2/v2/auth';
 
 const ROUTES: ApiRoute[] = [...gmailRoutes, ...calendarRoutes];
 const MAX_FORM_BYTES = 64 * 1024;
+const JSON_CONTENT_TYPE = 'application/json; charset=UTF-8';
 
 export interface PipelineDeps {
   client: OAuthClient;
@@ -31,11 +33,6 @@ export interface PipelineDeps {
   historyPageSize: number;
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
 
 export async function serveRequest(req: IncomingMessage, res: ServerResponse, deps: PipelineDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -59,14 +56,14 @@ export async function serveRequest(req: IncomingMessage, res: ServerResponse, de
     console.error('Google emulator: request failed', error);
   }
   record.status = answer.status;
-  send(res, answer);
+  sendAnswer(res, answer, JSON_CONTENT_TYPE);
   record.finishedAt = Date.now();
 }
 
 async function serveApi(req: IncomingMessage, url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
   const found = req.method === 'GET' ? matchRoute(url.pathname) : null;
   if (!found) {
-    await latency(deps);
+    await simulateLatency(deps.latencyMs);
     return { status: 404, body: notFound('gmail') };
   }
   const { route, params } = found;
@@ -77,7 +74,7 @@ async function serveApi(req: IncomingMessage, url: URL, record: RequestRecord, d
   const grant = bearer ? deps.grants.authenticate(bearer) : null;
   const account = grant ? deps.accounts.get(grant.email) : undefined;
   if (!grant || !account) {
-    await latency(deps);
+    await simulateLatency(deps.latencyMs);
     return {
       status: 401,
       body: invalidCredentials(route.style),
@@ -88,7 +85,7 @@ async function serveApi(req: IncomingMessage, url: URL, record: RequestRecord, d
   account.inFlight++;
   account.maxInFlight = Math.max(account.maxInFlight, account.inFlight);
   try {
-    await latency(deps);
+    await simulateLatency(deps.latencyMs);
     if (!route.scopes.some((s) => grant.scopes.includes(s))) return { status: 403, body: insufficientScopes(route.style) };
 
     const faulted = await applyFault(route.method, route.style, account.email, deps);
@@ -119,14 +116,14 @@ async function serveApi(req: IncomingMessage, url: URL, record: RequestRecord, d
 async function serveToken(req: IncomingMessage, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
   record.method = 'oauth.token';
   if (req.method !== 'POST') {
-    await latency(deps);
+    await simulateLatency(deps.latencyMs);
     return { status: 405, body: { error: 'invalid_request', error_description: 'Use POST.' } };
   }
-  const raw = await readBody(req);
+  const raw = await readBody(req, MAX_FORM_BYTES);
   const form = parseTokenRequest(req.headers['content-type'], raw);
   const refreshToken = form.get('refresh_token');
   record.user = refreshToken ? deps.grants.ownerOf(refreshToken) : null;
-  await latency(deps);
+  await simulateLatency(deps.latencyMs);
   const faulted = await applyFault('oauth.token', 'gmail', record.user, deps);
   if (faulted) return faulted;
   const answer = handleToken(form, req.headers.authorization, deps.client, deps.grants);
@@ -136,7 +133,7 @@ async function serveToken(req: IncomingMessage, record: RequestRecord, deps: Pip
 }
 
 async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
-  await latency(deps);
+  await simulateLatency(deps.latencyMs);
   const answer = handleAuthorize(url.searchParams, deps.client, deps.grants, [...deps.accounts.keys()]);
   record.user = answer.user;
   return answer;
@@ -173,43 +170,3 @@ function matchRoute(path: string): { route: ApiRoute; params: string[] } | null 
   return null;
 }
 
-async function latency(deps: PipelineDeps): Promise<void> {
-  if (!deps.latencyMs) return;
-  const { min, max } = deps.latencyMs;
-  const ms = min + Math.random() * Math.max(0, max - min);
-  if (ms > 0) await sleep(ms);
-}
-
-function queryRecord(params: URLSearchParams): Record<string, string | string[]> {
-  const result: Record<string, string | string[]> = {};
-  for (const key of new Set(params.keys())) {
-    const values = params.getAll(key);
-    result[key] = values.length === 1 ? values[0]! : values;
-  }
-  return result;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) break;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function send(res: ServerResponse, answer: Answer): void {
-  const headers: Record<string, string> = { ...answer.headers };
-  let payload: string;
-  if (typeof answer.body === 'string') {
-    payload = answer.body;
-  } else {
-    payload = JSON.stringify(answer.body);
-    headers['content-type'] ??= 'application/json; charset=UTF-8';
-  }
-  headers['content-length'] = String(Buffer.byteLength(payload));
-  res.writeHead(answer.status, headers);
-  res.end(payload);
-}

@@ -30,6 +30,7 @@
  * usually keeps working until it expires, but the emulator refuses it at once, so a client that
  * ever reuses an old refresh token fails its tests rather than in production a year later.
  */
+import type { Fault } from '../shared/fault-list.ts';
 import type { MailboxSeed, SeedEvent, SeedMessage } from '../google/seed-types.ts';
 
 export type GraphMethod =
@@ -62,20 +63,6 @@ export interface GraphEmulatorOptions {
   accessTokenTtlSeconds?: number;
 }
 
-export interface Fault {
-  /** Which requests it hits; an absent field matches everything (`identity.token` included). */
-  match: { method?: GraphMethod | string; user?: string };
-  /** Answer with this status and a Graph-shaped error body (or `body`). */
-  status?: number;
-  /** Sent as the Retry-After header with `status`. */
-  retryAfterSeconds?: number;
-  /** Held this long before answering (the normal answer when no `status` is given). */
-  delayMs?: number;
-  /** How many matching requests it hits. Default 1. */
-  times?: number;
-  /** Replaces the default error body. */
-  body?: unknown;
-}
 
 export interface MethodUsage {
   /** Requests answered by the handler (not refused by throttling, auth or a fault). */
@@ -189,3 +176,5 @@ export interface GraphEmulator {
   maxConcurrent(email: string): number;
   close(): Promise<void>;
 }
+
+export type { Fault };

@@ -18,7 +18,7 @@ import type {
   MailboxUsage,
   RequestRecord,
 } from './emulator-types.ts';
-import { FaultList } from './faults.ts';
+import { FaultList } from '../shared/fault-list.ts';
 import { DEFAULT_SCOPES, IdentityGrants } from './identity-grants.ts';
 import { MailboxLimits } from './mailbox-limits.ts';
 import { MailStore } from './mail-store.ts';
@@ -37,7 +37,7 @@ class GraphEmulatorServer implements GraphEmulator {
   readonly clientSecret: string;
   readonly #options: GraphEmulatorOptions;
   readonly #grants: IdentityGrants;
-  readonly #faults = new FaultList();
+  readonly #faults = new FaultList('Graph emulator');
   readonly #accounts = new Map<string, MailboxAccount>();
   readonly #log: RequestRecord[] = [];
   readonly #server: Server;

@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parsePrefer, type GraphAnswer, type GraphRoute, type MailboxAccount } from './api-route.ts';
 import { calendarRoutes } from './calendar-routes.ts';
 import type { GraphMethod, RequestRecord } from './emulator-types.ts';
-import type { FaultList } from './faults.ts';
+import type { FaultList } from '../shared/fault-list.ts';
+import { queryRecord, readBody, sendAnswer, simulateLatency, type Answer as HttpAnswer } from '../shared/http.ts';
 import { faultBody, graphError, invalidToken, mailboxConcurrency, mailboxRequests, resourceNotFound, accessDenied } from './graph-errors.ts';
 import type { IdentityGrants } from './identity-grants.ts';
 import { handleAuthorize, handleToken, type IdentityClient } from './identity-routes.ts';
@@ -19,6 +20,7 @@ const ROUTES: GraphRoute[] = [...mailRoutes, ...calendarRoutes];
 const TOKEN_PATH = /^\/([A-Za-z0-9._-]+)\/oauth2\/v2\.0\/token$/;
 const AUTHORIZE_PATH = /^\/([A-Za-z0-9._-]+)\/oauth2\/v2\.0\/authorize$/;
 const MAX_FORM_BYTES = 64 * 1024;
+const JSON_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 export interface PipelineDeps {
   client: IdentityClient;
@@ -31,10 +33,7 @@ export interface PipelineDeps {
   baseUrl(): string;
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
+interface Answer extends HttpAnswer {
   errorCode?: string | null;
 }
 
@@ -67,7 +66,7 @@ export async function serveRequest(req: IncomingMessage, res: ServerResponse, de
   }
   record.status = answer.status;
   record.errorCode ??= answer.errorCode ?? errorCodeOf(answer.body);
-  send(res, answer);
+  sendAnswer(res, answer, JSON_CONTENT_TYPE);
   record.finishedAt = Date.now();
 }
 
@@ -75,20 +74,20 @@ async function serveGraph(req: IncomingMessage, url: URL, record: RequestRecord,
   const path = url.pathname.slice('/v1.0'.length);
   const found = matchRoute(path);
   if (!found) {
-    await latency(deps);
+    await simulateLatency(deps.latencyMs);
     return { status: 400, body: resourceNotFound(path) };
   }
   const { route, params } = found;
   record.method = route.method;
   if (req.method !== 'GET') {
-    await latency(deps);
+    await simulateLatency(deps.latencyMs);
     return { status: 405, body: graphError('Request_BadRequest', 'Specified HTTP method is not allowed for the request target.') };
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const grant = bearer ? deps.grants.authenticate(bearer) : null;
   const account = grant ? deps.accounts.get(grant.email) : undefined;
   if (!grant || !account) {
-    await latency(deps);
+    await simulateLatency(deps.latencyMs);
     return {
       status: 401,
       body: invalidToken(),
@@ -101,7 +100,7 @@ async function serveGraph(req: IncomingMessage, url: URL, record: RequestRecord,
   record.user = account.email;
   const admission = account.limits.enter();
   try {
-    await latency(deps);
+    await simulateLatency(deps.latencyMs);
     if (!admission.ok) return throttled(admission.retryAfterMs, mailboxConcurrency());
     if (!route.scopes.some((s) => grant.scopes.has(s))) {
       return {
@@ -138,13 +137,13 @@ function throttled(retryAfterMs: number, body: unknown): Answer {
 async function serveToken(req: IncomingMessage, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
   record.method = 'identity.token';
   if (req.method !== 'POST') {
-    await latency(deps);
+    await simulateLatency(deps.latencyMs);
     return { status: 405, body: { error: 'invalid_request', error_description: 'AADSTS900561: The endpoint only accepts POST requests.' } };
   }
-  const form = new URLSearchParams(await readBody(req));
+  const form = new URLSearchParams(await readBody(req, MAX_FORM_BYTES));
   const refreshToken = form.get('refresh_token');
   record.user = refreshToken ? deps.grants.ownerOf(refreshToken) : null;
-  await latency(deps);
+  await simulateLatency(deps.latencyMs);
   const faulted = await applyFault('identity.token', record.user, deps);
   if (faulted) return faulted;
   const answer = handleToken(form, req.headers.authorization, deps.client, deps.grants, deps.baseUrl());
@@ -154,7 +153,7 @@ async function serveToken(req: IncomingMessage, record: RequestRecord, deps: Pip
 
 async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
   record.method = 'identity.authorize';
-  await latency(deps);
+  await simulateLatency(deps.latencyMs);
   const answer = handleAuthorize(url.searchParams, deps.client, deps.grants, [...deps.accounts.keys()]);
   record.user = answer.user;
   return answer;
@@ -199,43 +198,3 @@ function errorCodeOf(body: unknown): string | null {
   return null;
 }
 
-async function latency(deps: PipelineDeps): Promise<void> {
-  if (!deps.latencyMs) return;
-  const { min, max } = deps.latencyMs;
-  const ms = min + Math.random() * Math.max(0, max - min);
-  if (ms > 0) await sleep(ms);
-}
-
-function queryRecord(params: URLSearchParams): Record<string, string | string[]> {
-  const result: Record<string, string | string[]> = {};
-  for (const key of new Set(params.keys())) {
-    const values = params.getAll(key);
-    result[key] = values.length === 1 ? values[0]! : values;
-  }
-  return result;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) break;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function send(res: ServerResponse, answer: Answer): void {
-  const headers: Record<string, string> = { ...answer.headers };
-  let payload: string;
-  if (typeof answer.body === 'string') {
-    payload = answer.body;
-  } else {
-    payload = JSON.stringify(answer.body);
-    headers['content-type'] ??= 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
-  }
-  headers['content-length'] = String(Buffer.byteLength(payload));
-  res.writeHead(answer.status, headers);
-  res.end(payload);
-}
