@@ -8,6 +8,7 @@ CREATE TABLE "accounts" (
 	"access_token" text,
 	"access_token_expires_at" timestamp with time zone,
 	"needs_reauth_at" timestamp with time zone,
+	"reauth_notified_at" timestamp with time zone,
 	"last_error" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -54,6 +55,17 @@ CREATE TABLE "contacts" (
 	"last_writer" text,
 	"computed_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "contacts_user_id_contact_pk" PRIMARY KEY("user_id","contact")
+);
+--> statement-breakpoint
+CREATE TABLE "digest_actions" (
+	"digest_id" uuid NOT NULL,
+	"position" smallint NOT NULL,
+	"user_id" uuid NOT NULL,
+	"contact" text NOT NULL,
+	"verb" text NOT NULL,
+	"before" jsonb,
+	"applied_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "digest_actions_digest_id_position_pk" PRIMARY KEY("digest_id","position")
 );
 --> statement-breakpoint
 CREATE TABLE "digest_items" (
@@ -191,6 +203,8 @@ ALTER TABLE "accounts" ADD CONSTRAINT "accounts_user_id_users_id_fk" FOREIGN KEY
 ALTER TABLE "calendar_events" ADD CONSTRAINT "calendar_events_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "contact_marks" ADD CONSTRAINT "contact_marks_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "contacts" ADD CONSTRAINT "contacts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "digest_actions" ADD CONSTRAINT "digest_actions_digest_id_digests_id_fk" FOREIGN KEY ("digest_id") REFERENCES "public"."digests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "digest_actions" ADD CONSTRAINT "digest_actions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "digest_items" ADD CONSTRAINT "digest_items_digest_id_digests_id_fk" FOREIGN KEY ("digest_id") REFERENCES "public"."digests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "digests" ADD CONSTRAINT "digests_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "identity_decisions" ADD CONSTRAINT "identity_decisions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

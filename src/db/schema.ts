@@ -62,11 +62,14 @@ export const accounts = pgTable(
     /** The mailbox's primary address, lower-cased. */
     email: text('email').notNull(),
     status: text('status').$type<AccountStatus>().notNull().default('active'),
+    /** AES-256-GCM ciphertexts (`rk1.<key id>.…`, src/security/token-cipher.ts), never plaintext. */
     refreshToken: text('refresh_token'),
     accessToken: text('access_token'),
     accessTokenExpiresAt: at('access_token_expires_at'),
     /** Set when the provider revoked the grant; cleared on reconnect. */
     needsReauthAt: at('needs_reauth_at'),
+    /** When the user was emailed a reconnect link for this grant (once per revocation); cleared on reconnect. */
+    reauthNotifiedAt: at('reauth_notified_at'),
     lastError: text('last_error'),
     createdAt: createdAt(),
   },
@@ -324,6 +327,32 @@ export const digestItems = pgTable(
     lastContactAt: at('last_contact_at').notNull(),
     cadenceDays: real('cadence_days'),
     lastSubject: text('last_subject'),
+  },
+  (t) => [primaryKey({ columns: [t.digestId, t.position] })],
+);
+
+export type DigestActionVerb = 'done' | 'snooze' | 'never';
+
+/**
+ * What the digest's signed links did (src/web/action-routes.ts): one row per digest entry
+ * acted on, holding the mark the person had before the first click, so `undo` restores it
+ * and a second click of the same link changes nothing.
+ */
+export const digestActions = pgTable(
+  'digest_actions',
+  {
+    digestId: uuid('digest_id')
+      .notNull()
+      .references(() => digests.id, { onDelete: 'cascade' }),
+    position: smallint('position').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    contact: text('contact').notNull(),
+    verb: text('verb').$type<DigestActionVerb>().notNull(),
+    /** The contact's mark before the first action through this entry's links (null: none). */
+    before: jsonb('before'),
+    appliedAt: at('applied_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.digestId, t.position] })],
 );

@@ -20,6 +20,7 @@ describe('migrations', () => {
       'calendar_events',
       'contact_marks',
       'contacts',
+      'digest_actions',
       'digest_items',
       'digests',
       'identity_decisions',
