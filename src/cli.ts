@@ -21,8 +21,13 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
   },
   serve: {
     usage: 'rekindle serve',
-    summary: 'run the web server (/healthz, /readyz)',
+    summary: 'run the web app (sign-up, status, settings, digest links, /metrics, /healthz, /readyz)',
     run: async () => (await import('./cli/run-commands.ts')).serveCommand(),
+  },
+  tokens: {
+    usage: 'rekindle tokens reencrypt [--json]',
+    summary: 'rewrite stored OAuth tokens under the newest TOKEN_ENCRYPTION_KEYS key',
+    run: async (argv) => (await import('./cli/tokens-command.ts')).tokensCommand(argv),
   },
   contacts: {
     usage: 'rekindle contacts --user <email> [--as-of YYYY-MM-DD] [--json]',

@@ -1,6 +1,7 @@
 import { normalizeAddress } from '../contacts/normalize-address.ts';
 import type { Sql } from '../db/client.ts';
 import type { ProviderName } from '../db/schema.ts';
+import { defaultTokenCipher, tokenContext, type TokenCipher } from '../security/token-cipher.ts';
 
 export interface ConnectAccountInput {
   /** The person's address (digests go here); a new user is created when unknown. */
@@ -17,7 +18,11 @@ export interface ConnectAccountInput {
  * address as one of the user's own, and due sync streams for mail and calendar. Reconnecting
  * a known mailbox keeps its cursors and data, replaces the grant and resumes syncing.
  */
-export async function connectAccount(sql: Sql, input: ConnectAccountInput): Promise<{ userId: string; accountId: string }> {
+export async function connectAccount(
+  sql: Sql,
+  input: ConnectAccountInput,
+  cipher: TokenCipher = defaultTokenCipher(),
+): Promise<{ userId: string; accountId: string }> {
   const userEmail = input.userEmail.trim().toLowerCase();
   const accountEmail = input.accountEmail.trim().toLowerCase();
   const addresses = [...new Set([normalizeAddress(accountEmail), normalizeAddress(userEmail)])].filter(
@@ -32,15 +37,18 @@ export async function connectAccount(sql: Sql, input: ConnectAccountInput): Prom
       returning id`;
     const userId = user!.id;
 
+    // The row's id is part of the ciphertext's associated data, so the token is written once the id is known.
     const [account] = await tx<{ id: string }[]>`
-      insert into accounts (user_id, provider, email, refresh_token)
-      values (${userId}, ${input.provider}, ${accountEmail}, ${input.refreshToken})
+      insert into accounts (user_id, provider, email)
+      values (${userId}, ${input.provider}, ${accountEmail})
       on conflict (provider, email) do update
-         set refresh_token = excluded.refresh_token, access_token = null, access_token_expires_at = null,
-             status = 'active', needs_reauth_at = null, last_error = null
+         set access_token = null, access_token_expires_at = null,
+             status = 'active', needs_reauth_at = null, reauth_notified_at = null, last_error = null
        where accounts.user_id = ${userId}
       returning id`;
-    if (!account) throw new Error(`The mailbox ${accountEmail} is already connected by another user`);
+    if (!account) throw new AccountOwnedElsewhereError(accountEmail);
+    await tx`update accounts set refresh_token = ${cipher.encrypt(input.refreshToken, tokenContext('refresh_token', account.id))}
+              where id = ${account.id}`;
 
     await tx`
       insert into user_addresses (user_id, address, source)
@@ -51,6 +59,14 @@ export async function connectAccount(sql: Sql, input: ConnectAccountInput): Prom
       on conflict (account_id, stream) do update set next_run_at = now(), consecutive_failures = 0, last_error = null`;
     return { userId, accountId: account.id };
   });
+}
+
+/** The mailbox is connected to another rekindle user; one mailbox belongs to one user. */
+export class AccountOwnedElsewhereError extends Error {
+  constructor(mailbox: string) {
+    super(`The mailbox ${mailbox} is already connected by another user`);
+    this.name = 'AccountOwnedElsewhereError';
+  }
 }
 
 /** Adds addresses the user also writes from (aliases); they are never contacts. */

@@ -4,6 +4,7 @@
  * Tests and the demo build their own config with `loadConfig({...})`.
  */
 import { z } from 'zod';
+import { parseTokenKeys } from '../security/token-keys.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -33,12 +34,33 @@ const schema = z.object({
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1))
     .optional(),
+  /**
+   * Keys that encrypt OAuth tokens at rest (AES-256-GCM), `id:base64key` comma-separated, newest
+   * first: the first encrypts, all decrypt (src/security/token-cipher.ts). Required in production.
+   */
+  TOKEN_ENCRYPTION_KEYS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return parseTokenKeys(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** Password of the queue dashboard (/admin/queues, user `admin`) and of /metrics; unset: no dashboard. */
+  ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').optional(),
+  /** Days a digest's done / snooze / never links work. */
+  ACTION_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   /** Where the Gmail and Calendar APIs live; the emulator's address in tests and the demo. */
   GOOGLE_API_URL: url(['http', 'https']).optional(),
   GOOGLE_TOKEN_URL: url(['http', 'https']).default('https://oauth2.googleapis.com/token'),
+  /** Google's consent screen (the emulator's in tests). */
+  GOOGLE_AUTH_URL: url(['http', 'https']).default('https://accounts.google.com/o/oauth2/v2/auth'),
   /** Gmail's per-user quota; rekindle paces itself just under it. */
   GMAIL_QUOTA_UNITS_PER_MINUTE: z.coerce.number().int().positive().default(6000),
   /** Calendar API requests per user per minute. */

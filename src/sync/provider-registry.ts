@@ -7,6 +7,7 @@ import { createGoogleAccount } from '../providers/google/create-google-account.t
 import { createMicrosoftAccount } from '../providers/microsoft/create-microsoft-account.ts';
 import type { RefreshLock } from '../providers/microsoft/microsoft-auth.ts';
 import type { ProviderAccount, RequestGate } from '../providers/types.ts';
+import { tokenCipherFor } from '../security/token-cipher.ts';
 import { bucketShape, createRedisBucket, windowBucketShape } from './quota-bucket.ts';
 import { createRequestGate } from './request-gate.ts';
 import type { ClaimedStream } from './stream-lease.ts';
@@ -19,6 +20,7 @@ export type ProviderFor = (claim: ClaimedStream) => ProviderAccount & { spent():
  */
 export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis; logger: Logger }): ProviderFor {
   const { config, sql, redis, logger } = deps;
+  const cipher = tokenCipherFor(config);
   /** `cost`: units of the typical request, to size how many must be in flight to use the quota. */
   const gate = (key: string, unitsPerMinute: number, cost: number): RequestGate =>
     createRequestGate({
@@ -39,7 +41,7 @@ export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis;
           clientSecret,
           apiUrl: config.GOOGLE_API_URL,
           tokenUrl: config.GOOGLE_TOKEN_URL,
-          tokens: accountTokenStore(sql, claim.accountId),
+          tokens: accountTokenStore(sql, claim.accountId, cipher),
           mailGate,
           calendarGate,
           logger: log,
@@ -71,7 +73,7 @@ export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis;
           tenant: config.MICROSOFT_TENANT,
           graphUrl: config.MICROSOFT_GRAPH_URL,
           loginUrl: config.MICROSOFT_LOGIN_URL,
-          tokens: accountTokenStore(sql, claim.accountId),
+          tokens: accountTokenStore(sql, claim.accountId, cipher),
           refreshLock: tokenLock(sql, claim.accountId),
           mailGate,
           calendarGate,

@@ -2,6 +2,7 @@
  * Test support for Microsoft accounts: a worker config pointed at the Graph emulator, connecting
  * its mailbox as the OAuth callback would, and counting what the emulator served.
  */
+import { accountTokenStore } from '../../src/accounts/account-token-store.ts';
 import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { loadConfig, type Config } from '../../src/config/env.ts';
 import type { GraphEmulator } from '../../src/emulators/microsoft/index.ts';
@@ -56,8 +57,7 @@ export function servesPerMessage(emulator: GraphEmulator, user: string): Map<str
   return counts;
 }
 
-/** The refresh token an account has stored now. */
+/** The refresh token an account has stored now (decrypted). */
 export async function storedRefreshToken(database: TestDatabase, accountId: string): Promise<string> {
-  const [row] = await database.sql<{ token: string }[]>`select refresh_token as token from accounts where id = ${accountId}`;
-  return row!.token;
+  return (await accountTokenStore(database.sql, accountId).load()).refreshToken;
 }
