@@ -2,7 +2,7 @@
  * The emulator's OAuth state: refresh tokens (one per consent), the access tokens minted
  * from them, and one-time authorization codes. Revoking a user's grants kills all three.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export const SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
 
@@ -56,6 +56,20 @@ interface AuthorizationCode {
   email: string;
   scopes: string[];
   redirectUri: string | null;
+  /** PKCE (RFC 7636): the challenge the authorization request carried, if any. */
+  challenge: Pkce | null;
+}
+
+export interface Pkce {
+  challenge: string;
+  method: 'S256' | 'plain';
+}
+
+/** True when `verifier` answers the PKCE challenge (RFC 7636 §4.6). */
+export function pkceMatches(pkce: Pkce, verifier: string | null): boolean {
+  if (!verifier) return false;
+  const derived = pkce.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+  return derived === pkce.challenge;
 }
 
 export class OAuthGrants {
@@ -78,9 +92,9 @@ export class OAuthGrants {
     return token;
   }
 
-  issueCode(email: string, scopes: string[], redirectUri: string | null): string {
+  issueCode(email: string, scopes: string[], redirectUri: string | null, challenge: Pkce | null = null): string {
     const code = `4/${randomToken(24)}`;
-    this.#codes.set(code, { email, scopes: scopes.map(normalizeScope), redirectUri });
+    this.#codes.set(code, { email, scopes: scopes.map(normalizeScope), redirectUri, challenge });
     return code;
   }
 
@@ -90,11 +104,20 @@ export class OAuthGrants {
     return grant && !grant.revoked ? grant : null;
   }
 
-  /** Uses a code up; null when unknown, used, or issued for another redirect URI. */
-  redeemCode(code: string, redirectUri: string | null): { refreshToken: string; grant: Grant } | 'redirect_mismatch' | null {
+  /** Uses a code up; null when unknown, used, or issued for another redirect URI or PKCE challenge. */
+  redeemCode(
+    code: string,
+    redirectUri: string | null,
+    verifier: string | null = null,
+  ): { refreshToken: string; grant: Grant } | 'redirect_mismatch' | 'pkce_mismatch' | null {
     const issued = this.#codes.get(code);
     if (!issued) return null;
     if (issued.redirectUri !== null && issued.redirectUri !== redirectUri) return 'redirect_mismatch';
+    // Google spends the code on a failed verifier too.
+    if (issued.challenge && !pkceMatches(issued.challenge, verifier)) {
+      this.#codes.delete(code);
+      return 'pkce_mismatch';
+    }
     this.#codes.delete(code);
     const refreshToken = this.issueRefreshToken(issued.email, issued.scopes);
     return { refreshToken, grant: this.#refreshTokens.get(refreshToken)! };

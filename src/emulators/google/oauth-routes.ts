@@ -2,10 +2,11 @@
  * Google's OAuth endpoints, reduced to what rekindle uses: the token endpoint
  * (grant_type=refresh_token and authorization_code, client authenticated by form fields or
  * HTTP Basic, errors per RFC 6749 §5.2 as Google words them) and a consent screen that
- * consents at once and redirects back with a code.
+ * consents at once and redirects back with a code. PKCE (RFC 7636): a code issued with a
+ * `code_challenge` is redeemed only with the matching `code_verifier`.
  */
 import { REVOKED_GRANT, type OAuthErrorBody } from './google-errors.ts';
-import type { Grant, OAuthGrants } from './oauth-grants.ts';
+import type { Grant, OAuthGrants, Pkce } from './oauth-grants.ts';
 
 export interface OAuthClient {
   clientId: string;
@@ -66,8 +67,11 @@ export function handleToken(
   if (grantType === 'authorization_code') {
     const code = form.get('code');
     if (!code) return oauthError(400, 'invalid_request', 'Missing required parameter: code');
-    const redeemed = grants.redeemCode(code, form.get('redirect_uri'));
+    const redeemed = grants.redeemCode(code, form.get('redirect_uri'), form.get('code_verifier'));
     if (redeemed === 'redirect_mismatch') return oauthError(400, 'redirect_uri_mismatch', 'Bad Request');
+    if (redeemed === 'pkce_mismatch') {
+      return oauthError(400, 'invalid_grant', form.get('code_verifier') ? 'Invalid code verifier.' : 'Missing code verifier.');
+    }
     if (!redeemed) return oauthError(400, 'invalid_grant', 'Malformed auth code.');
     return {
       status: 200,
@@ -110,7 +114,13 @@ export function handleAuthorize(
   const email = hint ? mailboxes.find((m) => m === hint) : mailboxes.length === 1 ? mailboxes[0] : undefined;
   if (!email) return text(400, 'Error 400: the Google emulator needs a login_hint naming one of its mailboxes.');
 
-  const code = grants.issueCode(email, scopes, redirectUri);
+  const challenge = query.get('code_challenge');
+  const method = query.get('code_challenge_method') ?? 'plain';
+  if (challenge !== null && (method !== 'S256' && method !== 'plain')) return text(400, 'Error 400: invalid_request. Invalid code_challenge_method.');
+  if (challenge !== null && !/^[A-Za-z0-9._~-]{43,128}$/.test(challenge)) return text(400, 'Error 400: invalid_request. Invalid code_challenge.');
+  const pkce: Pkce | null = challenge === null ? null : { challenge, method: method as Pkce['method'] };
+
+  const code = grants.issueCode(email, scopes, redirectUri, pkce);
   const target = new URL(redirectUri);
   const state = query.get('state');
   if (state !== null) target.searchParams.set('state', state);

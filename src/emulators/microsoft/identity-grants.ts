@@ -7,6 +7,7 @@
  * why the emulator is stricter than Microsoft here).
  */
 import { randomBytes } from 'node:crypto';
+import { pkceMatches, type Pkce } from '../google/oauth-grants.ts';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com/';
 
@@ -33,6 +34,8 @@ interface AuthorizationCode {
   email: string;
   scopes: string[];
   redirectUri: string | null;
+  /** PKCE (RFC 7636): the challenge the authorization request carried, if any. */
+  challenge: Pkce | null;
 }
 
 export type RedeemResult =
@@ -60,16 +63,24 @@ export class IdentityGrants {
     return { grant, refreshToken: this.#issueRefresh(grant) };
   }
 
-  issueCode(email: string, scopes: string[], redirectUri: string | null): string {
+  issueCode(email: string, scopes: string[], redirectUri: string | null, challenge: Pkce | null = null): string {
     const code = `0.A${randomBytes(48).toString('base64url')}`;
-    this.#codes.set(code, { email, scopes, redirectUri });
+    this.#codes.set(code, { email, scopes, redirectUri, challenge });
     return code;
   }
 
-  redeemCode(code: string, redirectUri: string | null): { grant: Grant; refreshToken: string } | 'redirect_mismatch' | null {
+  redeemCode(
+    code: string,
+    redirectUri: string | null,
+    verifier: string | null = null,
+  ): { grant: Grant; refreshToken: string } | 'redirect_mismatch' | 'pkce_mismatch' | null {
     const issued = this.#codes.get(code);
     if (!issued) return null;
     if (issued.redirectUri !== null && issued.redirectUri !== redirectUri) return 'redirect_mismatch';
+    if (issued.challenge && !pkceMatches(issued.challenge, verifier)) {
+      this.#codes.delete(code);
+      return 'pkce_mismatch';
+    }
     this.#codes.delete(code);
     return this.grant(issued.email, issued.scopes);
   }

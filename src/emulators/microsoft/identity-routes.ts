@@ -2,7 +2,8 @@
  * The Microsoft identity platform (v2.0 endpoints), reduced to what rekindle uses: the token
  * endpoint for grant_type=refresh_token and authorization_code (client authenticated by form
  * fields or HTTP Basic; `scope` required, as v2.0 wants it) and an authorize endpoint that
- * consents at once and redirects back with a code. Errors carry AADSTS codes as Microsoft's do.
+ * consents at once and redirects back with a code (PKCE checked when the request carried a
+ * `code_challenge`). Errors carry AADSTS codes as Microsoft's do.
  */
 import { identityError } from './graph-errors.ts';
 import { GRAPH_RESOURCE, OIDC_SCOPES, normalizeScope, type Grant, type IdentityGrants } from './identity-grants.ts';
@@ -83,9 +84,12 @@ export function handleToken(
     const code = form.get('code');
     if (!code) return missing('code');
     if (!scope) return missing('scope');
-    const redeemed = grants.redeemCode(code, form.get('redirect_uri'));
+    const redeemed = grants.redeemCode(code, form.get('redirect_uri'), form.get('code_verifier'));
     if (redeemed === 'redirect_mismatch') {
       return fail(400, 'invalid_grant', 50148, 'The redirect_uri does not match the one used in the authorization request.');
+    }
+    if (redeemed === 'pkce_mismatch') {
+      return fail(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
     }
     if (!redeemed) {
       return fail(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
@@ -140,7 +144,10 @@ export function handleAuthorize(query: URLSearchParams, client: IdentityClient, 
   const email = hint ? mailboxes.find((m) => m === hint) : mailboxes.length === 1 ? mailboxes[0] : undefined;
   if (!email) return text(400, 'The Graph emulator needs a login_hint naming one of its mailboxes.');
 
-  const code = grants.issueCode(email, scopes, redirectUri);
+  const challenge = query.get('code_challenge');
+  const method = query.get('code_challenge_method') ?? 'plain';
+  if (challenge !== null && method !== 'S256' && method !== 'plain') return text(400, 'AADSTS50146: Invalid code_challenge_method.');
+  const code = grants.issueCode(email, scopes, redirectUri, challenge === null ? null : { challenge, method: method as 'S256' | 'plain' });
   const target = new URL(redirectUri);
   target.searchParams.set('code', code);
   const state = query.get('state');
