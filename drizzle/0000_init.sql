@@ -85,6 +85,8 @@ CREATE TABLE "digests" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"user_id" uuid NOT NULL,
 	"week_of" date NOT NULL,
+	"kind" text DEFAULT 'weekly' NOT NULL,
+	"requested_by" uuid,
 	"status" text NOT NULL,
 	"token" text NOT NULL,
 	"message_id" text NOT NULL,
@@ -118,9 +120,14 @@ CREATE TABLE "inbound_replies" (
 	"user_id" uuid,
 	"outcome" text NOT NULL,
 	"detail" text,
+	"channel" text,
+	"sender" text,
+	"auth" text,
 	"commands" jsonb,
 	"changes" jsonb,
 	"undone_at" timestamp with time zone,
+	"notice_sent_at" timestamp with time zone,
+	"confirmed_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "inbound_replies_dedupe_key_unique" UNIQUE("dedupe_key")
 );
@@ -217,7 +224,9 @@ ALTER TABLE "sync_streams" ADD CONSTRAINT "sync_streams_account_id_accounts_id_f
 ALTER TABLE "user_addresses" ADD CONSTRAINT "user_addresses_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "accounts_provider_email" ON "accounts" USING btree ("provider","email");--> statement-breakpoint
 CREATE INDEX "accounts_user" ON "accounts" USING btree ("user_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "digests_user_week" ON "digests" USING btree ("user_id","week_of");--> statement-breakpoint
+CREATE UNIQUE INDEX "digests_user_week" ON "digests" USING btree ("user_id","week_of") WHERE kind = 'weekly';--> statement-breakpoint
+CREATE UNIQUE INDEX "digests_requested_by" ON "digests" USING btree ("requested_by");--> statement-breakpoint
 CREATE INDEX "inbound_replies_user" ON "inbound_replies" USING btree ("user_id","created_at");--> statement-breakpoint
+CREATE INDEX "inbound_replies_notices" ON "inbound_replies" USING btree ("user_id","sender","notice_sent_at");--> statement-breakpoint
 CREATE INDEX "interactions_user_contact" ON "interactions" USING btree ("user_id","contact","occurred_at");--> statement-breakpoint
 CREATE INDEX "sync_streams_due" ON "sync_streams" USING btree ("next_run_at");

@@ -18,6 +18,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => at('created_at').notNull().defaultNow();
@@ -272,9 +273,13 @@ export const contactMarks = pgTable(
  */
 export type DigestStatus = 'queued' | 'preparing' | 'sending' | 'sent' | 'failed' | 'unknown' | 'empty';
 
+/** `weekly`: the scheduled list; `more`: the next people, sent at once because a reply said "more". */
+export type DigestKind = 'weekly' | 'more';
+
 /**
- * One row per user and week: the claim that keeps a digest from being sent twice, the token
- * replies are matched by, and (with digest_items) the numbered list replies refer to.
+ * One row per user and week (plus one per "more" reply): the claim that keeps a digest from
+ * being sent twice, the token replies are matched by, and (with digest_items) the numbered
+ * list replies refer to.
  */
 export const digests = pgTable(
   'digests',
@@ -283,8 +288,11 @@ export const digests = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** Monday of the digest's week, in the user's timezone: at most one digest per user and week. */
+    /** Monday of the digest's week, in the user's timezone: at most one weekly digest per user and week. */
     weekOf: date('week_of', { mode: 'string' }).notNull(),
+    kind: text('kind').$type<DigestKind>().notNull().default('weekly'),
+    /** A `more` list: the inbound reply that asked for it (one list per such reply). */
+    requestedBy: uuid('requested_by'),
     status: text('status').$type<DigestStatus>().notNull(),
     /** Secret part of `Reply-To: reply+<token>@<inbound domain>`; finds the digest a reply answers. */
     token: text('token').notNull().unique(),
@@ -308,7 +316,10 @@ export const digests = pgTable(
     lastError: text('last_error'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('digests_user_week').on(t.userId, t.weekOf)],
+  (t) => [
+    uniqueIndex('digests_user_week').on(t.userId, t.weekOf).where(sql`kind = 'weekly'`),
+    uniqueIndex('digests_requested_by').on(t.requestedBy),
+  ],
 );
 
 /** The numbered entries of a digest, as sent: numbers in replies resolve against these. */
@@ -363,8 +374,16 @@ export type ReplyOutcome =
   | 'unsubscribed'
   | 'stale_digest'
   | 'unknown_digest'
+  /** From is not the digest owner's address: held; the owner may confirm it by a link. */
   | 'wrong_sender'
-  | 'automated';
+  /** From is the owner's, but DKIM/DMARC failed or could not be checked: held, as above. */
+  | 'unverified'
+  | 'automated'
+  /** A delivery report saying a digest could not be delivered for good: the user's digests pause. */
+  | 'bounced';
+
+/** Which inbound channel brought a message. */
+export type InboundChannel = 'smtp' | 'imap' | 'webhook';
 
 /**
  * Every inbound message once, by Message-ID (or a hash of the raw message when it has none):
@@ -381,14 +400,23 @@ export const inboundReplies = pgTable(
     outcome: text('outcome').$type<ReplyOutcome>().notNull(),
     /** Why it was not applied, e.g. `auto-reply`, `bounce`, `sender`. */
     detail: text('detail'),
+    channel: text('channel').$type<InboundChannel>(),
+    /** The From address, lower-cased (who a held reply came from; rejection notices are limited per sender). */
+    sender: text('sender'),
+    /** What authenticating the sender found, e.g. `dmarc=pass header.from=example.com`, `dmarc=fail`, `none`. */
+    auth: text('auth'),
     /** The parsed commands. */
     commands: jsonb('commands'),
-    /** Marks before and after, per contact, so `undo` can restore them. */
+    /** Marks (and digest settings) before and after, so `undo` can restore them. */
     changes: jsonb('changes'),
     undoneAt: at('undone_at'),
+    /** A held reply: when its owner was sent the link that confirms it (at most one per sender a day). */
+    noticeSentAt: at('notice_sent_at'),
+    /** A held reply: when its owner confirmed it through that link, and it was applied. */
+    confirmedAt: at('confirmed_at'),
     receivedAt: createdAt(),
   },
-  (t) => [index('inbound_replies_user').on(t.userId, t.receivedAt)],
+  (t) => [index('inbound_replies_user').on(t.userId, t.receivedAt), index('inbound_replies_notices').on(t.userId, t.sender, t.noticeSentAt)],
 );
 
 /**

@@ -28,17 +28,23 @@ interface Candidate {
  */
 export async function queueDueDigests(sql: Sql, options: { now?: Date; messageIdDomain: string; limit?: number }): Promise<string[]> {
   const now = options.now ?? new Date();
+  // "More" lists (sent at once when a reply asks) whose send was lost or refused: try again.
+  const more = await sql<{ id: string }[]>`
+    update digests d set status = 'queued', lease_until = ${now}::timestamptz + make_interval(secs => ${DIGEST_CLAIM_SECONDS})
+     where d.kind = 'more' and ${requeueable(sql, now)}
+    returning d.id`;
   const candidates = await sql<Candidate[]>`
     select u.id, u.email, u.timezone, u.digest_day as day, u.digest_hour as hour
       from users u
      where u.digest_stopped_at is null
+       and u.digest_paused_at is null
        and u.contacts_computed_at is not null
        and not exists (
          select 1 from accounts a join sync_streams s on s.account_id = a.id
           where a.user_id = u.id and a.status = 'active' and s.stream = 'mail' and s.backfill_completed_at is null)
        and not exists (
          select 1 from digests d
-          where d.user_id = u.id
+          where d.user_id = u.id and d.kind = 'weekly'
             -- This week's row, roughly (exactly is per timezone, below): a user whose local
             -- Monday has begun is never west of UTC-12, so six days back always suffices.
             and d.week_of > (${now}::timestamptz at time zone 'UTC')::date - 6
@@ -47,18 +53,18 @@ export async function queueDueDigests(sql: Sql, options: { now?: Date; messageId
   const due = candidates
     .map((c) => ({ userId: c.id, email: c.email, weekOf: currentDigestWeek(now, c) }))
     .filter((d): d is { userId: string; email: string; weekOf: string } => d.weekOf !== null);
-  if (due.length === 0) return [];
+  if (due.length === 0) return more.map((r) => r.id);
   const rows = await sql<{ id: string }[]>`
     insert into digests as d (user_id, week_of, status, token, message_id, recipient, lease_until, attempts)
     select u, w, 'queued', replace(gen_random_uuid()::text, '-', ''),
            '<rk.' || replace(gen_random_uuid()::text, '-', '') || '@' || ${options.messageIdDomain} || '>',
            e, ${now}::timestamptz + make_interval(secs => ${DIGEST_CLAIM_SECONDS}), 0
       from unnest(${due.map((d) => d.userId)}::uuid[], ${due.map((d) => d.weekOf)}::date[], ${due.map((d) => d.email)}::text[]) as t(u, w, e)
-    on conflict (user_id, week_of) do update
+    on conflict (user_id, week_of) where kind = 'weekly' do update
        set status = 'queued', lease_until = excluded.lease_until
      where ${requeueable(sql, now)}
     returning d.id`;
-  return rows.map((r) => r.id);
+  return [...more, ...rows].map((r) => r.id);
 }
 
 /** A digest row (alias `d`) whose claim lapsed, or that failed and may be tried again now. */
