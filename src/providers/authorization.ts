@@ -1,0 +1,36 @@
+/**
+ * The authorization-code half of OAuth (the web app's connect flow), one shape for both
+ * providers. The refresh-token half lives in each provider's auth module.
+ */
+
+export interface AuthorizationRequest {
+  /** Signed, expiring state (src/web/oauth-routes.ts). */
+  state: string;
+  /** PKCE S256 challenge: base64url(sha256(verifier)). */
+  codeChallenge: string;
+  /** Pre-fills the account chooser (a reconnect link knows the mailbox). */
+  loginHint?: string;
+}
+
+export interface AuthorizedMailbox {
+  /** The mailbox's primary address, lower-cased. */
+  email: string;
+  aliases: string[];
+  refreshToken: string;
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+}
+
+/**
+ * Why a code could not be turned into a usable grant. `invalid_grant`: the code is used,
+ * expired, or its PKCE verifier does not match; `missing_scope`: the person unticked a
+ * permission rekindle needs; `no_refresh_token`: the provider gave no offline access.
+ */
+export class AuthorizationError extends Error {
+  readonly code: 'invalid_grant' | 'missing_scope' | 'no_refresh_token' | 'no_address' | 'provider_error';
+  constructor(code: AuthorizationError['code'], message: string) {
+    super(message);
+    this.name = 'AuthorizationError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The signed-in pages: landing, status, settings (digest day, hour, timezone, list size,
+ * pause and resume), disconnecting a mailbox, signing out. Every POST needs the session's
+ * CSRF token (src/web/session.ts); a POST without it changes nothing and answers 403.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { disconnectAccount } from '../accounts/disconnect-account.ts';
+import { isKnownTimezone } from '../digest/digest-week.ts';
+import { ASSET_PATHS, dayName, esc, formatDay, formatInstant, SCRIPT, sendMessage, sendPage, STYLESHEET } from './html.ts';
+import { csrfOk, csrfToken, endSession, readSession, type Session } from './session.ts';
+import { loadUserStatus, type MailboxStatus, type UserStatus } from './user-status.ts';
+import { formOf, PROVIDER_LABEL, PROVIDERS, providerConfigured, type WebDeps } from './web-deps.ts';
+
+const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
+
+export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void {
+  const { config } = deps;
+
+  const nav = (session: Session) =>
+    `<a href="/status">Status</a><a href="/settings">Settings</a><form class="inline" method="post" action="/signout"><input type="hidden" name="csrf" value="${esc(csrfToken(deps.session, session))}"><button class="link" type="submit">Sign out</button></form>`;
+
+  /** The session's user, or a redirect to the landing page. */
+  const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<{ session: Session; status: UserStatus } | null> => {
+    const session = readSession(deps.session, request);
+    const status = session ? await loadUserStatus(deps.sql, session.userId) : null;
+    if (!session || !status) {
+      if (session) endSession(deps.session, reply);
+      void reply.redirect('/', 303);
+      return null;
+    }
+    return { session, status };
+  };
+
+  /** For POSTs: the session, when its CSRF token and origin check out; otherwise a 403 is sent. */
+  const checkedPost = (request: FastifyRequest, reply: FastifyReply): Session | null => {
+    const session = readSession(deps.session, request);
+    if (!session) {
+      void sendMessage(reply, 403, 'Signed out', 'Your session has ended. Please sign in again.', '<p><a class="button" href="/">Home</a></p>');
+      return null;
+    }
+    if (!csrfOk(deps.session, session, request, formOf(request).csrf)) {
+      deps.logger.warn({ userId: session.userId, route: request.routeOptions.url }, 'form refused: csrf');
+      void sendMessage(reply, 403, 'Not accepted', 'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.');
+      return null;
+    }
+    return session;
+  };
+
+  const connectButtons = (hint = '') =>
+    PROVIDERS.map((p) =>
+      providerConfigured(config, p)
+        ? `<a class="button" data-add-tz href="/connect/${p}${hint}">Connect ${PROVIDER_LABEL[p]}</a>`
+        : `<span class="button secondary" aria-disabled="true" title="Not configured on this server">${PROVIDER_LABEL[p]} (not set up)</span>`,
+    ).join(' ');
+
+  app.get(ASSET_PATHS.css, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(STYLESHEET),
+  );
+  app.get(ASSET_PATHS.js, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(SCRIPT),
+  );
+
+  app.get('/', async (request, reply) => {
+    if (readSession(deps.session, request)) return reply.redirect('/status', 303);
+    return sendPage(
+      reply,
+      200,
+      { title: 'Keep in touch' },
+      `<h1>Keep in touch with the people who matter</h1>
+<p>Connect your mailbox once. rekindle reads <strong>who</strong> you wrote to and <strong>when</strong> — never the messages themselves — and every week emails you a short list of people you have lost touch with. Reply “done 1” or click a link to act on it.</p>
+<div class="card"><p>${connectButtons()}</p>
+<p class="muted">Already connected? Connect the same mailbox again to sign in.</p></div>
+<p class="muted">Permissions asked: Gmail message metadata and read-only calendar; or Microsoft Mail.ReadBasic, Calendars.ReadBasic and your profile. You can disconnect at any time, and everything read from that mailbox is deleted.</p>`,
+    );
+  });
+
+  app.get<{ Querystring: { connected?: string } }>('/status', async (request, reply) => {
+    const found = await signedIn(request, reply);
+    if (!found) return reply;
+    const { session, status } = found;
+    const tz = status.timezone;
+    const notices: string[] = [];
+    if (request.query.connected && PROVIDER_LABEL[request.query.connected]) {
+      notices.push(`<p class="notice">Your ${esc(PROVIDER_LABEL[request.query.connected]!)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`);
+    }
+    if (status.digestPausedReason === 'bounced') {
+      notices.push(`<p class="notice error">Your weekly list is <strong>paused</strong>: the last one to ${esc(status.email)} bounced. Once that address takes mail again, <a href="/settings">resume it in settings</a>.</p>`);
+    } else if (status.digestPausedAt) {
+      notices.push(`<p class="notice">Your weekly list is <strong>paused</strong> since ${esc(formatDay(status.digestPausedAt, tz))}. <a href="/settings">Resume it in settings</a>.</p>`);
+    }
+    if (status.digestStoppedAt) {
+      notices.push(`<p class="notice">You <strong>unsubscribed</strong> from the weekly list on ${esc(formatDay(status.digestStoppedAt, tz))}. <a href="/settings">Subscribe again in settings</a>.</p>`);
+    }
+    for (const m of status.mailboxes.filter((x) => x.state === 'needs_reauth')) {
+      notices.push(`<p class="notice error">rekindle lost access to ${esc(m.email)}; syncing it stopped. <a href="/connect/${esc(m.provider)}?login_hint=${encodeURIComponent(m.email)}">Reconnect it</a>.</p>`);
+    }
+    const overall = status.mailboxes.length === 0 ? 'no mailbox' : status.synced ? 'synced' : 'syncing';
+    const badge = overall === 'synced' ? 'ok' : overall === 'syncing' ? 'busy' : '';
+    const next = status.nextDigest
+      ? status.nextDigest.soon
+        ? status.synced
+          ? 'within a few minutes'
+          : 'as soon as the first sync is done'
+        : formatInstant(status.nextDigest.at, tz)
+      : status.digestStoppedAt
+        ? 'none: you unsubscribed'
+        : 'none while paused';
+    return sendPage(
+      reply,
+      200,
+      { title: 'Status', nav: nav(session), refreshSeconds: overall === 'syncing' ? 3 : undefined },
+      `<h1>Status <span class="badge ${badge}" id="sync-state">${overall}</span></h1>
+${notices.join('\n')}
+<div class="card" id="summary"><dl class="facts">
+<dt>Signed in as</dt><dd>${esc(status.email)}</dd>
+<dt>Contacts found</dt><dd id="contacts-found">${status.contacts}</dd>
+<dt>Next digest</dt><dd id="next-digest">${esc(next)}</dd>
+<dt>List size</dt><dd>${status.digestBudget ?? config.DIGEST_BUDGET} people at most</dd>
+${status.lastDigest ? `<dt>Last digest</dt><dd>week of ${esc(status.lastDigest.weekOf)} (${esc(status.lastDigest.status)})</dd>` : ''}
+</dl></div>
+${status.mailboxes.map((m) => mailboxCard(m, tz)).join('\n')}
+<div class="card"><h2>Connect another mailbox</h2><p class="muted">Mail from all your mailboxes makes one list of contacts; a message in two of them counts once.</p><p>${connectButtons()}</p></div>`,
+    );
+  });
+
+  app.get<{ Querystring: { saved?: string } }>('/settings', async (request, reply) => {
+    const found = await signedIn(request, reply);
+    if (!found) return reply;
+    const { session, status } = found;
+    const csrf = `<input type="hidden" name="csrf" value="${esc(csrfToken(deps.session, session))}">`;
+    const days = [1, 2, 3, 4, 5, 6, 0].map((d) => `<option value="${d}"${d === status.digestDay ? ' selected' : ''}>${dayName(d)}</option>`).join('');
+    const hours = Array.from({ length: 24 }, (_, h) => `<option value="${h}"${h === status.digestHour ? ' selected' : ''}>${String(h).padStart(2, '0')}:00</option>`).join('');
+    const paused = status.digestPausedAt !== null || status.digestStoppedAt !== null;
+    return sendPage(
+      reply,
+      200,
+      { title: 'Settings', nav: nav(session) },
+      `<h1>Settings</h1>
+${request.query.saved ? '<p class="notice" id="saved">Saved.</p>' : ''}
+<form class="card" method="post" action="/settings" id="settings-form">${csrf}
+<h2>Weekly list</h2>
+<label for="day">Day</label><select id="day" name="day">${days}</select>
+<label for="hour">Hour</label><select id="hour" name="hour">${hours}</select>
+<label for="timezone">Timezone</label><input id="timezone" name="timezone" value="${esc(status.timezone)}" list="timezones" autocomplete="off" required>
+<datalist id="timezones">${[...TIMEZONES].map((z) => `<option value="${esc(z)}">`).join('')}</datalist>
+<p class="muted">Your browser says: <span data-detected-tz>unknown</span> <button type="button" class="secondary" data-use-tz="timezone" hidden>Use it</button></p>
+<label for="budget">People per list</label><input id="budget" name="budget" type="number" min="1" max="20" value="${status.digestBudget ?? config.DIGEST_BUDGET}" required>
+<p><button type="submit">Save</button></p>
+</form>
+<div class="card" id="pause"><h2>${paused ? 'The weekly list is off' : 'Pause'}</h2>
+${
+  paused
+    ? `<p>${status.digestStoppedAt ? 'You unsubscribed.' : status.digestPausedReason === 'bounced' ? 'Paused because the last list bounced.' : 'Paused.'} No list is sent until you resume.</p>
+<form method="post" action="/settings/resume">${csrf}<button type="submit">Resume the weekly list</button></form>`
+    : `<p>Stop the weekly list for a while; your mailboxes keep syncing.</p>
+<form method="post" action="/settings/pause">${csrf}<button type="submit" class="secondary">Pause the weekly list</button></form>`
+}</div>
+<div class="card"><h2>Mailboxes</h2>
+${status.mailboxes
+  .map(
+    (m) => `<form method="post" action="/accounts/${esc(m.id)}/disconnect" class="mailbox-row">${csrf}<p><strong>${esc(m.email)}</strong> <span class="muted">${esc(PROVIDER_LABEL[m.provider] ?? m.provider)}</span><br>
+<button type="submit" class="danger">Disconnect and delete its data</button></p></form>`,
+  )
+  .join('\n')}
+<p class="muted">Disconnecting deletes that mailbox's access token and everything read from it; your contacts are recomputed from your other mailboxes. To also withdraw the grant at the provider: Google account → Security → Third-party connections, or Microsoft account → Privacy → Apps and services.</p></div>`,
+    );
+  });
+
+  app.post('/settings', async (request, reply) => {
+    const session = checkedPost(request, reply);
+    if (!session) return reply;
+    const form = formOf(request);
+    const day = Number(form.day);
+    const hour = Number(form.hour);
+    const budget = Number(form.budget);
+    const timezone = String(form.timezone ?? '').trim();
+    const problems = [
+      Number.isInteger(day) && day >= 0 && day <= 6 ? null : 'day',
+      Number.isInteger(hour) && hour >= 0 && hour <= 23 ? null : 'hour',
+      Number.isInteger(budget) && budget >= 1 && budget <= 20 ? null : 'people per list (1 to 20)',
+      isKnownTimezone(timezone) && timezone.length <= 64 ? null : 'timezone',
+    ].filter((p): p is string => p !== null);
+    if (problems.length > 0) return sendMessage(reply, 400, 'Not saved', `Please check: ${problems.join(', ')}.`, '<p><a class="button" href="/settings">Back to settings</a></p>');
+    await deps.sql`update users set digest_day = ${day}, digest_hour = ${hour}, timezone = ${timezone}, digest_budget = ${budget} where id = ${session.userId}`;
+    deps.logger.info({ userId: session.userId }, 'settings saved');
+    return reply.redirect('/settings?saved=1', 303);
+  });
+
+  app.post('/settings/pause', async (request, reply) => {
+    const session = checkedPost(request, reply);
+    if (!session) return reply;
+    await deps.sql`update users set digest_paused_at = coalesce(digest_paused_at, now()), digest_paused_reason = coalesce(digest_paused_reason, 'user') where id = ${session.userId}`;
+    deps.logger.info({ userId: session.userId }, 'digest paused');
+    return reply.redirect('/settings?saved=1', 303);
+  });
+
+  app.post('/settings/resume', async (request, reply) => {
+    const session = checkedPost(request, reply);
+    if (!session) return reply;
+    await deps.sql`update users set digest_paused_at = null, digest_paused_reason = null, digest_stopped_at = null where id = ${session.userId}`;
+    deps.logger.info({ userId: session.userId }, 'digest resumed');
+    return reply.redirect('/settings?saved=1', 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/accounts/:id/disconnect', async (request, reply) => {
+    const session = checkedPost(request, reply);
+    if (!session) return reply;
+    if (!/^[0-9a-f-]{36}$/.test(request.params.id)) return sendMessage(reply, 404, 'Not found', 'There is no such mailbox.');
+    const result = await disconnectAccount(deps.sql, session.userId, request.params.id);
+    if (!result) return sendMessage(reply, 404, 'Not found', 'There is no such mailbox among yours.');
+    deps.logger.info({ userId: session.userId, accountId: request.params.id, ...result }, 'mailbox disconnected');
+    return reply.redirect('/status', 303);
+  });
+
+  app.post('/signout', async (request, reply) => {
+    const session = checkedPost(request, reply);
+    if (!session) return reply;
+    endSession(deps.session, reply);
+    return reply.redirect('/', 303);
+  });
+}
+
+function mailboxCard(m: MailboxStatus, tz: string): string {
+  const badge = m.state === 'synced' ? 'ok' : m.state === 'syncing' ? 'busy' : m.state === 'needs_reauth' ? 'bad' : '';
+  const label = m.state === 'needs_reauth' ? 'needs reconnecting' : m.state;
+  const reach = m.mail?.backfillOldestAt ? formatDay(m.mail.backfillOldestAt, tz) : '—';
+  return `<div class="card mailbox" data-account="${esc(m.id)}"><h2>${esc(m.email)} <span class="badge ${badge}">${esc(label)}</span></h2>
+<dl class="facts">
+<dt>Provider</dt><dd>${esc(PROVIDER_LABEL[m.provider] ?? m.provider)}</dd>
+<dt>Messages synced</dt><dd class="messages-synced">${m.mail?.items ?? 0}</dd>
+<dt>Events synced</dt><dd class="events-synced">${m.calendar?.items ?? 0}</dd>
+<dt>History back to</dt><dd>${esc(reach)}${m.mail?.backfillCompletedAt ? ' (all of it)' : m.state === 'syncing' ? ' (so far)' : ''}</dd>
+<dt>Last synced</dt><dd>${m.mail?.lastSyncedAt ? esc(formatInstant(m.mail.lastSyncedAt, tz)) : '—'}</dd>
+</dl></div>`;
+}

@@ -1,0 +1,37 @@
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/env.ts';
+import type { Sql } from '../db/client.ts';
+import type { SignedTokenKeys } from '../security/signed-token.ts';
+import type { TokenCipher } from '../security/token-cipher.ts';
+import type { SessionSettings } from './session.ts';
+
+/** What the web app's routes share. */
+export interface WebDeps {
+  sql: Sql;
+  config: Config;
+  keys: SignedTokenKeys;
+  cipher: TokenCipher;
+  logger: Logger;
+  session: SessionSettings;
+}
+
+/** Form fields of an urlencoded POST (the app's scope parses them into a plain object). */
+export function formOf(request: FastifyRequest): Record<string, string> {
+  const body = request.body;
+  return body && typeof body === 'object' ? (body as Record<string, string>) : {};
+}
+
+export const PROVIDERS = ['google', 'microsoft'] as const;
+export type WebProvider = (typeof PROVIDERS)[number];
+export const PROVIDER_LABEL: Record<string, string> = { google: 'Google', microsoft: 'Microsoft', local: 'Imported files' };
+
+export function providerConfigured(config: Config, provider: WebProvider): boolean {
+  return provider === 'google'
+    ? Boolean(config.GOOGLE_CLIENT_ID && config.GOOGLE_CLIENT_SECRET)
+    : Boolean(config.MICROSOFT_CLIENT_ID && config.MICROSOFT_CLIENT_SECRET);
+}
+
+export function callbackUrl(config: Config, provider: WebProvider): string {
+  return `${config.PUBLIC_URL.replace(/\/+$/, '')}/oauth/${provider}/callback`;
+}
