@@ -27,13 +27,15 @@ export async function serveCommand(): Promise<void> {
   await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL, { max: 5 });
   const redis = createRedis(config.REDIS_URL);
-  const app = buildServer({ sql: database.sql, redis });
+  const app = buildServer({ sql: database.sql, redis, config, logger });
   await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'web server listening');
+  // app.close() stops accepting (new requests get 503), lets requests in flight finish, then closes the queues.
   await untilSignal(logger, async () => {
     await app.close();
     redis.disconnect();
     await database.close();
+    logger.info('web server stopped');
   });
 }
 

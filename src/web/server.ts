@@ -1,11 +1,20 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
+import type { Config } from '../config/env.ts';
 import { registerUnsubscribe } from './unsubscribe-route.ts';
+import { registerWebApp } from './web-app.ts';
 
 export interface ServerDeps {
   sql: Sql;
   redis: Redis;
+  /**
+   * With a config (needs LINK_SECRETS) the app also serves the web app: sign-up and OAuth,
+   * status, settings, the digest's signed links, /metrics and the queue dashboard.
+   */
+  config?: Config;
+  logger?: Logger;
 }
 
 /** The HTTP app: liveness and readiness for orchestrators and the compose file; the digest's one-click unsubscribe. */
@@ -25,6 +34,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   registerUnsubscribe(app, deps.sql);
+  if (deps.config) registerWebApp(app, { sql: deps.sql, redis: deps.redis, config: deps.config, logger: deps.logger });
 
   return app;
 }

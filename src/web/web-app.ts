@@ -1,0 +1,54 @@
+/**
+ * The web app on top of the health and unsubscribe routes: sign-up and OAuth, status and
+ * settings, the digest's signed links, /metrics and the queue dashboard. Its routes live in
+ * their own Fastify scope with an urlencoded form parser (HTML forms post nothing else).
+ */
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { requireLinkSecrets, type Config } from '../config/env.ts';
+import type { Sql } from '../db/client.ts';
+import { CONTACTS_QUEUE, DIGEST_QUEUE, SYNC_QUEUE } from '../queue/queues.ts';
+import { tokenCipherFor } from '../security/token-cipher.ts';
+import { registerAccountPages } from './account-pages.ts';
+import { registerActionRoutes } from './action-routes.ts';
+import { registerAdminRoutes } from './admin-routes.ts';
+import { createMetrics } from './metrics.ts';
+import { registerOAuthRoutes } from './oauth-routes.ts';
+import type { WebDeps } from './web-deps.ts';
+
+export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis: Redis; config: Config; logger?: Logger }): void {
+  const { config } = options;
+  const keys = requireLinkSecrets(config);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const deps: WebDeps = {
+    sql: options.sql,
+    config,
+    keys,
+    cipher: tokenCipherFor(config),
+    logger,
+    session: { keys, publicUrl: config.PUBLIC_URL },
+  };
+
+  // Read-only handles for the dashboard and job counts; the workers own the queues' work.
+  const queues = [SYNC_QUEUE, CONTACTS_QUEUE, DIGEST_QUEUE].map((name) => new Queue(name, { connection: options.redis, prefix: config.QUEUE_PREFIX }));
+  app.addHook('onClose', async () => {
+    await Promise.all(queues.map((q) => q.close()));
+  });
+  registerAdminRoutes(app, { password: config.ADMIN_PASSWORD, queues, metrics: createMetrics({ sql: options.sql, queues }) });
+
+  // Logged by route pattern only: URLs hold link tokens and OAuth codes.
+  app.addHook('onError', async (request, _reply, error) => {
+    logger.error({ route: request.routeOptions.url, method: request.method, err: error.message }, 'request failed');
+  });
+
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+    registerAccountPages(scope, deps);
+    registerOAuthRoutes(scope, deps);
+    registerActionRoutes(scope, deps);
+  });
+}
