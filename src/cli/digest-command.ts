@@ -31,6 +31,9 @@ export async function digestCommand(argv: string[]): Promise<void> {
 export async function renderPreview(database: Database, email: string, asOf: Date, budget: number, json: boolean): Promise<string> {
   const user = await findUserByEmail(database.sql, email);
   if (!user) throw new UsageError(`No user ${email}. Connect a mailbox or import mail for them first.`);
+  // The user's own list size (settings) wins over the deployment's, as when the digest is sent.
+  const [own] = await database.sql<{ budget: number | null }[]>`select digest_budget as budget from users where id = ${user.id}`;
+  budget = own?.budget ?? budget;
   const { candidates, entries } = await chooseEntries(database.sql, user.id, asOf, budget);
   if (json) {
     const items = candidates.map((c, i) => ({

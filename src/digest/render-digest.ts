@@ -37,6 +37,11 @@ export interface DigestContent {
   schedule: DigestSchedule;
   /** Where the one-click and the mailto unsubscribe lead. */
   unsubscribeUrl: string;
+  /**
+   * The signed link of an entry (src/digest/action-links.ts), an alternative to replying;
+   * `verb` preselects a button on its page. Without it the digest has no per-entry links.
+   */
+  actionUrl?: (position: number, verb?: 'done' | 'snooze' | 'never') => string;
 }
 
 export interface RenderedMail {
@@ -92,6 +97,8 @@ function renderText(content: DigestContent): string {
     const e = entryLines(entry, asOf, schedule.timezone);
     lines.push(`${entry.position}. ${e.who}`, `   ${e.when}`, `   Why now: ${e.why}`);
     if (e.about) lines.push(`   ${e.about}`);
+    // Starts with no verb, so a reply that keeps this line is never read as a command.
+    if (content.actionUrl) lines.push(`   Mark as done, snooze or never: ${content.actionUrl(entry.position)}`);
     lines.push('');
   }
   lines.push('How to answer: reply to this email with one instruction per line,', 'using the numbers above. For example:');
@@ -100,6 +107,7 @@ function renderText(content: DigestContent): string {
     lines.push(`  ${label.padEnd(width)}  Reply with: ${example}${note ? `   (${note})` : ''}`);
   }
   lines.push('Lists and ranges work as well, like: done 1, 3-4', '');
+  if (content.actionUrl) lines.push('Or use the link under each person.', '');
   lines.push(`${footer(schedule)}`, `To stop these emails: ${content.unsubscribeUrl}`);
   return lines.join('\n') + '\n';
 }
@@ -115,7 +123,7 @@ function renderHtml(content: DigestContent, subject: string): string {
       return `<tr><td class="entry" id="entry-${entry.position}" data-number="${entry.position}" style="padding:16px 0;border-top:1px solid #e6e2da;">
 <p style="margin:0 0 4px;font-size:18px;line-height:1.35;overflow-wrap:anywhere;word-break:break-word;"><span class="number" style="font-weight:700;color:#b4532a;">${entry.position}.</span> <strong class="name">${esc(name)}</strong>${entry.name ? ` <a href="mailto:${esc(entry.email)}" style="color:#555;font-size:15px;">&lt;${esc(entry.email)}&gt;</a>` : ''}</p>
 <p style="margin:0 0 4px;color:#333;">${esc(e.when)}</p>
-<p style="margin:0 0 4px;color:#333;">Why now: ${esc(e.why)}</p>${e.about ? `\n<p style="margin:0;color:#555;overflow-wrap:anywhere;word-break:break-word;">${esc(e.about)}</p>` : ''}
+<p style="margin:0 0 4px;color:#333;">Why now: ${esc(e.why)}</p>${e.about ? `\n<p style="margin:0;color:#555;overflow-wrap:anywhere;word-break:break-word;">${esc(e.about)}</p>` : ''}${content.actionUrl ? `\n${actionLinks(content.actionUrl, entry.position)}` : ''}
 </td></tr>`;
     })
     .join('\n');
@@ -149,7 +157,7 @@ ${entryHtml}
 <ul style="margin:0 0 8px;padding-left:20px;">
 ${examples}
 </ul>
-<p style="margin:0 0 12px;">Lists and ranges work as well, like: <code style="background:#f3efe8;padding:1px 4px;border-radius:3px;white-space:nowrap;">done 1, 3-4</code></p>
+<p style="margin:0 0 12px;">Lists and ranges work as well, like: <code style="background:#f3efe8;padding:1px 4px;border-radius:3px;white-space:nowrap;">done 1, 3-4</code>${content.actionUrl ? ' Or use the links under each person.' : ''}</p>
 <p style="margin:0;font-size:13px;color:#777;">${esc(footer(schedule))} <a href="${esc(content.unsubscribeUrl)}" style="color:#777;">Stop these emails</a>.</p>
 </td></tr>
 </table>
@@ -158,6 +166,12 @@ ${examples}
 </body>
 </html>
 `;
+}
+
+function actionLinks(url: NonNullable<DigestContent['actionUrl']>, position: number): string {
+  const link = (verb: 'done' | 'snooze' | 'never', label: string) =>
+    `<a class="action" data-verb="${verb}" href="${esc(url(position, verb))}" style="color:#b4532a;font-weight:600;">${label}</a>`;
+  return `<p class="actions" style="margin:8px 0 0;font-size:15px;">${link('done', 'Done')} &middot; ${link('snooze', 'Snooze')} &middot; ${link('never', 'Never')}</p>`;
 }
 
 function greeting(content: DigestContent): string {

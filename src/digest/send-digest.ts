@@ -20,6 +20,7 @@
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import { addressOf, wasNotSent, type Mailer } from '../mailer/create-mailer.ts';
+import { actionUrl, type ActionLinkSettings } from './action-links.ts';
 import { chooseEntries } from './choose-entries.ts';
 import { renderDigest } from './render-digest.ts';
 import { DIGEST_CLAIM_SECONDS, DIGEST_MAX_ATTEMPTS } from './schedule-digests.ts';
@@ -29,6 +30,8 @@ export interface DigestSettings {
   inboundDomain: string;
   publicUrl: string;
   budget: number;
+  /** Signed done / snooze / never links under each entry; without LINK_SECRETS there are none. */
+  actionLinks?: ActionLinkSettings;
 }
 
 export interface SendDigestDeps {
@@ -53,6 +56,8 @@ interface Claimed {
   timezone: string;
   day: number;
   hour: number;
+  /** The user's list size (settings); null: the deployment's DIGEST_BUDGET. */
+  budget: number | null;
 }
 
 export async function sendDigest(deps: SendDigestDeps, digestId: string): Promise<SendOutcome> {
@@ -67,10 +72,10 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       from users u
      where d.id = ${digestId} and d.status = 'queued' and u.id = d.user_id
     returning d.id, d.user_id as "userId", d.week_of::text as "weekOf", d.token, d.message_id as "messageId",
-              d.attempts, u.email, u.name, u.timezone, u.digest_day as day, u.digest_hour as hour`;
+              d.attempts, u.email, u.name, u.timezone, u.digest_day as day, u.digest_hour as hour, u.digest_budget as budget`;
   if (!claim) return 'not_claimed';
 
-  const { entries } = await chooseEntries(sql, claim.userId, now, settings.budget);
+  const { entries } = await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget);
   if (entries.length === 0) {
     await sql`update digests set status = 'empty', as_of = ${now}, lease_until = null where id = ${claim.id} and attempts = ${claim.attempts}`;
     logger.info('nobody to suggest this week; no digest sent');
@@ -86,6 +91,9 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
     recipientName: claim.name,
     schedule: { day: claim.day, hour: claim.hour, timezone: claim.timezone },
     unsubscribeUrl,
+    ...(settings.actionLinks
+      ? { actionUrl: (position: number, verb?: 'done' | 'snooze' | 'never') => actionUrl(settings.actionLinks!, { userId: claim.userId, digestId: claim.id, position }, now, verb) }
+      : {}),
   });
 
   const recorded = await sql.begin(async (tx) => {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { notifyReauth } from '../accounts/notify-reauth.ts';
 import type { Config } from '../config/env.ts';
 import { recomputeContacts } from '../contact-store/recompute-contacts.ts';
 import { createDatabase } from '../db/client.ts';
@@ -23,6 +24,8 @@ import {
 } from '../queue/queues.ts';
 import { providerRegistry, type ProviderFor } from '../sync/provider-registry.ts';
 import { syncStream, type SyncOutcome } from '../sync/sync-stream.ts';
+
+const REAUTH_PASS_MS = 60_000;
 
 export interface WorkerHandle {
   /** Runs one scheduler pass now (the interval runs it too). */
@@ -62,7 +65,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     inboundDomain: config.INBOUND_DOMAIN,
     publicUrl: config.PUBLIC_URL,
     budget: config.DIGEST_BUDGET,
+    ...(config.LINK_SECRETS
+      ? { actionLinks: { keys: { secrets: config.LINK_SECRETS }, publicUrl: config.PUBLIC_URL, days: config.ACTION_LINK_DAYS } }
+      : {}),
   };
+  if (!config.LINK_SECRETS) logger.warn('LINK_SECRETS is not set: digests go out without their done / snooze / never links');
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const providerFor = options.providerFor ?? providerRegistry({ config, sql: database.sql, redis, logger });
   const syncDeps = {
@@ -114,6 +121,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, queue: worker.name, err: err.message }, 'job failed'));
   }
 
+  let lastReauthPass = 0;
   let ticking: Promise<void> | null = null;
   const tick = async () => {
     // One pass at a time in this process; other processes are kept apart by SKIP LOCKED.
@@ -122,6 +130,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         await enqueueSyncs(queues, await claimDueStreams(database.sql, 500));
         await enqueueRecomputes(queues, await dirtyUsers(database.sql, 500));
         await enqueueDigests(queues, await queueDueDigests(database.sql, { messageIdDomain: messageIdDomain(config.MAIL_FROM) }));
+        // Revoked grants: one reconnect email each, at most one pass a minute per process.
+        if (Date.now() - lastReauthPass >= REAUTH_PASS_MS) {
+          lastReauthPass = Date.now();
+          await notifyReauth({ sql: database.sql, mailer, logger, settings: { mailFrom: config.MAIL_FROM, publicUrl: config.PUBLIC_URL } });
+        }
       } catch (err) {
         logger.error({ err }, 'scheduler pass failed; will try again');
       } finally {

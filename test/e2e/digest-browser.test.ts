@@ -2,7 +2,8 @@
 /**
  * The digest's HTML in a real browser (Debian's Chromium, headless): on a desktop and on a
  * 375 px phone it never scrolls sideways, every entry is on screen in full, and the numbers
- * and names are the ones the plain-text part gives. Screenshots go to test-artifacts/.
+ * and names are the ones the plain-text part gives, each with its done / snooze / never links.
+ * Screenshots go to test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,8 @@ const digest = renderDigest({
   recipientName: 'Sam Rivera',
   schedule: { day: 1, hour: 8, timezone: 'Europe/Berlin' },
   unsubscribeUrl: 'https://rekindle.example/digest/unsubscribe/0123456789abcdef0123456789abcdef',
+  // Signed links are long: they must wrap or hide behind their labels, never widen the page.
+  actionUrl: (position, verb) => `https://rekindle.example/d/${'x'.repeat(180)}${position}${verb ? `?do=${verb}` : ''}`,
 });
 const textEntries = [...digest.text.matchAll(/^(\d+)\. (.+?)(?: <[^>]+>)?$/gm)].map((m) => ({ number: Number(m[1]), name: m[2]! }));
 
@@ -71,6 +74,7 @@ describe('the digest in a browser', () => {
           height: box.height,
           visible: getComputedStyle(entry).visibility === 'visible' && box.width > 0,
           overflowing,
+          actions: [...entry.querySelectorAll<HTMLAnchorElement>('a.action')].map((a) => `${a.textContent}:${a.dataset.verb}:${a.href.endsWith(`${entry.dataset.number}?do=${a.dataset.verb}`)}`),
         };
       }),
       scripts: document.querySelectorAll('script, img').length,
@@ -84,6 +88,7 @@ describe('the digest in a browser', () => {
       expect(entry.height).toBeGreaterThan(40);
       expect(entry.overflowing, `entry ${entry.number} has text running out of its box`).toBe(0);
       expect(entry.shown).toBe(`${entry.number}.`);
+      expect(entry.actions, `entry ${entry.number}'s links`).toEqual(['Done:done:true', 'Snooze:snooze:true', 'Never:never:true']);
     }
     expect(layout.entries.map((e) => ({ number: e.number, name: e.name }))).toEqual(textEntries);
     // Markup in a name is text, and the page asks the network for nothing.
