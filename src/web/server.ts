@@ -19,7 +19,8 @@ export interface ServerDeps {
 
 /** The HTTP app: liveness and readiness for orchestrators and the compose file; the digest's one-click unsubscribe. */
 export function buildServer(deps: ServerDeps): FastifyInstance {
-  const app = Fastify({ logger: false });
+  // Signed link tokens travel as path parameters (about 200 characters).
+  const app = Fastify({ logger: false, maxParamLength: 512 });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
