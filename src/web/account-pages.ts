@@ -60,6 +60,8 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(SCRIPT),
   );
 
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
+
   app.get('/', async (request, reply) => {
     if (readSession(deps.session, request)) return reply.redirect('/status', 303);
     return sendPage(

@@ -1,7 +1,8 @@
 /**
  * Server-rendered pages: one layout, one stylesheet and one small script, served by the app
  * itself (no build step, no remote resources). Every page goes out with a strict Content
- * Security Policy, no caching and no Referer (action links carry their token in the path).
+ * Security Policy, no caching, and no Referer to other sites (action links carry their token in
+ * the path; same-origin keeps the Origin header that POSTs are checked against).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -47,7 +48,7 @@ export const SCRIPT = `
   try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) {}
   if (!tz) return;
   document.querySelectorAll('a[data-add-tz]').forEach(function (a) {
-    var url = new URL(a.href); url.searchParams.set('tz', tz); a.href = url.toString();
+    var url = new URL(a.href); url.searchParams.set('tz', tz); a.setAttribute('href', url.pathname + url.search);
   });
   document.querySelectorAll('[data-detected-tz]').forEach(function (el) { el.textContent = tz; });
   document.querySelectorAll('button[data-use-tz]').forEach(function (b) {
@@ -76,7 +77,7 @@ export function layout(options: PageOptions, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">${options.refreshSeconds ? `\n<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
+<meta name="referrer" content="same-origin">${options.refreshSeconds ? `\n<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
 <title>${esc(options.title)} · rekindle</title>
 <link rel="stylesheet" href="${ASSET_PATHS.css}">
 <script src="${ASSET_PATHS.js}" defer></script>
@@ -98,7 +99,7 @@ export function sendPage(reply: FastifyReply, status: number, options: PageOptio
     .header('content-type', 'text/html; charset=utf-8')
     .header('content-security-policy', CSP)
     .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .header('x-content-type-options', 'nosniff')
     .header('x-frame-options', 'DENY')
     .send(layout(options, body));

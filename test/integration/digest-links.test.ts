@@ -102,7 +102,7 @@ describe('signed links in the digest', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Ada Lovelace');
     expect(page.body).toContain(`<form class="inline" method="post" action="${link}"><input type="hidden" name="do" value="done"><button type="submit" class="">`);
-    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
     expect(await mark(sam.userId, 'ada@example.org')).toBeNull();
   });
 
