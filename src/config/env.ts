@@ -3,6 +3,8 @@
  * (`getConfig`) and a bad or missing variable stops the process with a message naming it.
  * Tests and the demo build their own config with `loadConfig({...})`.
  */
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseTokenKeys } from '../security/token-keys.ts';
 
@@ -116,6 +118,45 @@ const schema = z.object({
   DIGEST_BUDGET: z.coerce.number().int().min(1).max(20).default(5),
   /** A digest takes replies for this many days after it was sent; later replies change nothing. */
   REPLY_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  /** The inbound SMTP listener's size limit; bigger mail is refused (552) before it is read. */
+  INBOUND_MAX_BYTES: z.coerce.number().int().min(10_000).max(50_000_000).default(5 * 1024 * 1024),
+  /** PEM files (paths) that turn on STARTTLS at the inbound SMTP listener; both or neither. */
+  INBOUND_SMTP_TLS_KEY: z.string().min(1).optional(),
+  INBOUND_SMTP_TLS_CERT: z.string().min(1).optional(),
+  /**
+   * A dedicated mailbox `rekindle inbound` watches for replies (IDLE, with polling as a
+   * fallback): `imaps://user:password@host:993/INBOX` (`imap://` for plain or STARTTLS; the path
+   * is the folder, INBOX when absent).
+   */
+  INBOUND_IMAP_URL: url(['imap', 'imaps']).optional(),
+  /** Where processed messages go; unset, they stay and are flagged `$RekindleProcessed` (and \Seen). */
+  INBOUND_IMAP_PROCESSED_MAILBOX: z.string().min(1).optional(),
+  /** Seconds between polls of the IMAP mailbox, besides IDLE. */
+  INBOUND_IMAP_POLL_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  /** Shared secret of the inbound webhook (`POST /inbound/email`, raw MIME, `Authorization: Bearer …`); unset, there is no webhook. */
+  INBOUND_WEBHOOK_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
+  /**
+   * Servers whose `Authentication-Results` verdicts (DKIM/SPF/DMARC) replies arriving over
+   * IMAP or the webhook are judged by, by authserv-id, comma-separated (`mx.example.com`).
+   * Unset, such replies cannot be verified and each needs its owner's one-click confirmation.
+   */
+  TRUSTED_AUTHSERV_IDS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .default([]),
+  /** Sign digests with DKIM: the signing domain (usually MAIL_FROM's), the selector and the private key (PEM, or a path to it); all three or none. */
+  DKIM_DOMAIN: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'expected a domain name')
+    .optional(),
+  DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a DNS label like "rk2025"').optional(),
+  DKIM_PRIVATE_KEY: z.string().min(1).optional(),
+  /**
+   * The envelope sender (Return-Path) of digests: `inbound` (bounce+<token>@INBOUND_DOMAIN, so
+   * bounces come back to `rekindle inbound` and pause that user's digests) or `mail-from`
+   * (MAIL_FROM's address, for relays that insist on their own).
+   */
+  DIGEST_RETURN_PATH: z.enum(['inbound', 'mail-from']).default('inbound'),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -181,6 +222,43 @@ export function requireMicrosoftCredentials(config: Config): { clientId: string;
     throw new ConfigError(missing.map((variable) => ({ variable, message: 'required to sync Microsoft accounts' })));
   }
   return { clientId: config.MICROSOFT_CLIENT_ID!, clientSecret: config.MICROSOFT_CLIENT_SECRET! };
+}
+
+/** The DKIM signing settings, all or nothing; names what is missing or unreadable. */
+export function dkimSettings(config: Config): { domainName: string; keySelector: string; privateKey: string } | null {
+  const set = [config.DKIM_DOMAIN, config.DKIM_SELECTOR, config.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (set === 0) return null;
+  const missing = (['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'] as const).filter((v) => !config[v]);
+  if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, message: 'DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together' })));
+  let privateKey = config.DKIM_PRIVATE_KEY!;
+  if (!privateKey.includes('-----BEGIN')) {
+    try {
+      privateKey = readFileSync(privateKey, 'utf8');
+    } catch (error) {
+      throw new ConfigError([{ variable: 'DKIM_PRIVATE_KEY', message: `neither a PEM key nor a readable file (${(error as Error).message})` }]);
+    }
+  }
+  try {
+    createPrivateKey(privateKey.replace(/\\n/g, '\n'));
+  } catch {
+    throw new ConfigError([{ variable: 'DKIM_PRIVATE_KEY', message: 'not a PEM private key' }]);
+  }
+  return { domainName: config.DKIM_DOMAIN!, keySelector: config.DKIM_SELECTOR!, privateKey: privateKey.replace(/\\n/g, '\n') };
+}
+
+/** The inbound listener's STARTTLS key and certificate, both or neither; names what is wrong. */
+export function inboundTls(config: Config): { key: Buffer; cert: Buffer } | null {
+  if (!config.INBOUND_SMTP_TLS_KEY && !config.INBOUND_SMTP_TLS_CERT) return null;
+  const read = (variable: 'INBOUND_SMTP_TLS_KEY' | 'INBOUND_SMTP_TLS_CERT') => {
+    const file = config[variable];
+    if (!file) throw new ConfigError([{ variable, message: 'STARTTLS needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT together' }]);
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ConfigError([{ variable, message: `cannot read ${file} (${(error as Error).message})` }]);
+    }
+  };
+  return { key: read('INBOUND_SMTP_TLS_KEY'), cert: read('INBOUND_SMTP_TLS_CERT') };
 }
 
 /** The keys that sign links; names the variable when it is missing. */
