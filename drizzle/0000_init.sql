@@ -25,6 +25,15 @@ CREATE TABLE "calendar_events" (
 	CONSTRAINT "calendar_events_account_id_provider_id_pk" PRIMARY KEY("account_id","provider_id")
 );
 --> statement-breakpoint
+CREATE TABLE "contact_addresses" (
+	"user_id" uuid NOT NULL,
+	"address" text NOT NULL,
+	"name_key" text,
+	"person" text NOT NULL,
+	"next_at" timestamp with time zone,
+	CONSTRAINT "contact_addresses_user_id_address_pk" PRIMARY KEY("user_id","address")
+);
+--> statement-breakpoint
 CREATE TABLE "contact_marks" (
 	"user_id" uuid NOT NULL,
 	"contact" text NOT NULL,
@@ -32,6 +41,13 @@ CREATE TABLE "contact_marks" (
 	"marked_at" timestamp with time zone NOT NULL,
 	"until" timestamp with time zone,
 	CONSTRAINT "contact_marks_user_id_contact_pk" PRIMARY KEY("user_id","contact")
+);
+--> statement-breakpoint
+CREATE TABLE "contact_state" (
+	"user_id" uuid PRIMARY KEY NOT NULL,
+	"as_of" timestamp with time zone NOT NULL,
+	"owner_digest" text NOT NULL,
+	"decisions_digest" text NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "contacts" (
@@ -53,6 +69,12 @@ CREATE TABLE "contacts" (
 	"strength" real NOT NULL,
 	"last_subject" text,
 	"last_writer" text,
+	"sent_weight" double precision DEFAULT 0 NOT NULL,
+	"sent_decaying" double precision DEFAULT 0 NOT NULL,
+	"received_weight" double precision DEFAULT 0 NOT NULL,
+	"received_decaying" double precision DEFAULT 0 NOT NULL,
+	"meeting_weight" double precision DEFAULT 0 NOT NULL,
+	"meeting_decaying" double precision DEFAULT 0 NOT NULL,
 	"computed_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "contacts_user_id_contact_pk" PRIMARY KEY("user_id","contact")
 );
@@ -102,6 +124,12 @@ CREATE TABLE "digests" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "digests_token_unique" UNIQUE("token"),
 	CONSTRAINT "digests_message_id_unique" UNIQUE("message_id")
+);
+--> statement-breakpoint
+CREATE TABLE "dirty_contacts" (
+	"user_id" uuid NOT NULL,
+	"contact" text NOT NULL,
+	CONSTRAINT "dirty_contacts_user_id_contact_pk" PRIMARY KEY("user_id","contact")
 );
 --> statement-breakpoint
 CREATE TABLE "identity_decisions" (
@@ -208,12 +236,15 @@ CREATE TABLE "users" (
 --> statement-breakpoint
 ALTER TABLE "accounts" ADD CONSTRAINT "accounts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "calendar_events" ADD CONSTRAINT "calendar_events_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "contact_addresses" ADD CONSTRAINT "contact_addresses_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "contact_marks" ADD CONSTRAINT "contact_marks_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "contact_state" ADD CONSTRAINT "contact_state_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "contacts" ADD CONSTRAINT "contacts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "digest_actions" ADD CONSTRAINT "digest_actions_digest_id_digests_id_fk" FOREIGN KEY ("digest_id") REFERENCES "public"."digests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "digest_actions" ADD CONSTRAINT "digest_actions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "digest_items" ADD CONSTRAINT "digest_items_digest_id_digests_id_fk" FOREIGN KEY ("digest_id") REFERENCES "public"."digests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "digests" ADD CONSTRAINT "digests_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "dirty_contacts" ADD CONSTRAINT "dirty_contacts_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "identity_decisions" ADD CONSTRAINT "identity_decisions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_replies" ADD CONSTRAINT "inbound_replies_digest_id_digests_id_fk" FOREIGN KEY ("digest_id") REFERENCES "public"."digests"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_replies" ADD CONSTRAINT "inbound_replies_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -6,6 +6,7 @@
 import {
   bigint,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -238,10 +239,71 @@ export const contacts = pgTable(
     lastSubject: text('last_subject'),
     /** Who wrote the last personal message: `them` or `you`. */
     lastWriter: text('last_writer').$type<'them' | 'you'>(),
+    /**
+     * What `strength` is made of (src/contacts/strength.ts, agedVolume): per kind, Σ weight
+     * and Σ weight·2^((at − 2000-01-01)/365 d) of personal interactions. With them and
+     * `last_contact_at`, a recompute moves the strength of contacts nobody wrote to forward
+     * in time without reading their interactions.
+     */
+    sentWeight: doublePrecision('sent_weight').notNull().default(0),
+    sentDecaying: doublePrecision('sent_decaying').notNull().default(0),
+    receivedWeight: doublePrecision('received_weight').notNull().default(0),
+    receivedDecaying: doublePrecision('received_decaying').notNull().default(0),
+    meetingWeight: doublePrecision('meeting_weight').notNull().default(0),
+    meetingDecaying: doublePrecision('meeting_decaying').notNull().default(0),
     computedAt: at('computed_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.contact] })],
 );
+
+/**
+ * Per address with interactions, what an incremental recompute of contacts needs between
+ * runs (src/contact-store/recompute-contacts.ts): the name identity groups it by, the person
+ * it belongs to, and when its first interaction after the last recompute becomes history.
+ */
+export const contactAddresses = pgTable(
+  'contact_addresses',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    address: text('address').notNull(),
+    nameKey: text('name_key'),
+    person: text('person').notNull(),
+    nextAt: at('next_at'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.address] })],
+);
+
+/**
+ * Addresses whose interactions changed since the user's contacts were last computed:
+ * written in the same transaction as the interactions, consumed by the next recompute, which
+ * then reads only these people's interactions instead of the whole history.
+ */
+export const dirtyContacts = pgTable(
+  'dirty_contacts',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    contact: text('contact').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.contact] })],
+);
+
+/**
+ * What the stored contacts of a user were computed from: the instant (`as_of`) and
+ * fingerprints of the user's own addresses and identity decisions. A recompute is
+ * incremental only when both fingerprints still match and time moved forward.
+ */
+export const contactState = pgTable('contact_state', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  asOf: at('as_of').notNull(),
+  ownerDigest: text('owner_digest').notNull(),
+  decisionsDigest: text('decisions_digest').notNull(),
+});
 
 
 export type MarkStatus = 'done' | 'snoozed' | 'never';
