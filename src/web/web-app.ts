@@ -3,6 +3,7 @@
  * settings, the digest's signed links, /metrics and the queue dashboard. Its routes live in
  * their own Fastify scope with an urlencoded form parser (HTML forms post nothing else).
  */
+import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -20,8 +21,15 @@ import type { WebDeps } from './web-deps.ts';
 
 export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis: Redis; config: Config; logger?: Logger }): void {
   const { config } = options;
-  const keys = requireLinkSecrets(config);
   const logger = options.logger ?? pino({ level: 'silent' });
+  // Outside production a first local run works without LINK_SECRETS: a random secret for this
+  // process only (sessions and links die with it, and the worker's digests carry no links).
+  let keys: { secrets: string[] };
+  if (config.LINK_SECRETS || config.NODE_ENV === 'production') keys = requireLinkSecrets(config);
+  else {
+    keys = { secrets: [randomBytes(32).toString('hex')] };
+    logger.warn('LINK_SECRETS is not set: using a random secret until this process stops (set it for sessions and links that last)');
+  }
   const deps: WebDeps = {
     sql: options.sql,
     config,
