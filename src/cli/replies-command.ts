@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { describeCommand } from '../replies/parse-commands.ts';
 import { readCommands, readInbound } from '../replies/read-reply.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -25,7 +26,7 @@ export async function repliesCommand(argv: string[]): Promise<void> {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return;
   }
-  const lines = result.commands.map((c) => `${c.verb}${c.items.length ? ' ' + c.items.join(', ') : ''}${c.duration ? ` for ${c.duration}` : ''}`);
+  const lines = result.commands.map(describeCommand);
   if (lines.length === 0) lines.push('No commands.');
   if (result.ignored.length) lines.push('Ignored:', ...result.ignored.map((l) => `  ${l}`));
   process.stdout.write(lines.join('\n') + '\n');

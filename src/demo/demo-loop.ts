@@ -19,7 +19,9 @@ import type { ProviderName } from '../db/schema.ts';
 import { createMailer, type Mailer, type SentMail } from '../mailer/create-mailer.ts';
 import { startMailCatcher, type MailCatcher } from '../mailer/mail-catcher.ts';
 import { handleInboundMessage, type ReplyResult } from '../replies/handle-reply.ts';
-import { startInboundSmtp, type InboundSmtp } from '../replies/inbound-smtp-server.ts';
+import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../replies/inbound-smtp-server.ts';
+import { replySettingsFrom } from '../replies/reply-settings.ts';
+import { makeDkimKey, staticResolver } from '../replies/static-dns.ts';
 import { startWorker, type WorkerHandle } from '../worker/start-worker.ts';
 import { buildSampleMailbox, type SampleMailbox } from './sample-mailbox.ts';
 
@@ -98,11 +100,17 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
     close: () => smtp.close(),
   };
   const database = createDatabase(options.databaseUrl, { max: 4 });
+  // The owner's mail provider signs their replies, and its DNS vouches for them (DKIM and a
+  // DMARC policy), as a real one does: the inbound listener verifies them like any other.
+  const ownerDomain = sample.owner.email.split('@')[1]!;
+  const ownerDkim = makeDkimKey(ownerDomain, 'demo');
+  const resolver = staticResolver({ [ownerDkim.record.name]: [ownerDkim.record.value], [`_dmarc.${ownerDomain}`]: ['v=DMARC1; p=reject'] });
+  const settings = replySettingsFrom(config);
   const replyDeps = {
     sql: database.sql,
     mailer,
     logger: options.logger,
-    settings: { mailFrom: config.MAIL_FROM, inboundDomain: config.INBOUND_DOMAIN, replyWindowDays: config.REPLY_WINDOW_DAYS },
+    settings: { ...settings, authentication: { ...settings.authentication, resolver } },
   };
   const results: ReplyResult[] = [];
   let inbound: InboundSmtp | null = null;
@@ -114,6 +122,7 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
       domain: config.INBOUND_DOMAIN,
       logger: options.logger,
       handle: async (raw, envelope) => results.push(await handleInboundMessage(replyDeps, raw, envelope)),
+      knownToken: digestTokenExists(database.sql),
     });
     worker = await startWorker({ config, logger: options.logger, mailer });
     const { userId, accountId } = await connectAccount(database.sql, {
@@ -172,7 +181,13 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
         const count = results.length;
         const quoted = (digest.mail.text ?? '').trimEnd().split('\n').map((l) => (l ? `> ${l}` : '>'));
         const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(digest.mail.date ?? new Date());
-        const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inboundPort, secure: false, ignoreTLS: true });
+        const transport = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port: inboundPort,
+          secure: false,
+          ignoreTLS: true,
+          dkim: { domainName: ownerDkim.domain, keySelector: ownerDkim.selector, privateKey: ownerDkim.privateKey },
+        });
         try {
           await transport.sendMail({
             from: `${sample.owner.name} <${sample.owner.email}>`,

@@ -32,6 +32,12 @@ export interface DigestSettings {
   budget: number;
   /** Signed done / snooze / never links under each entry; without LINK_SECRETS there are none. */
   actionLinks?: ActionLinkSettings;
+  /**
+   * The envelope sender: `inbound` (default) sends each digest from `bounce+<token>@INBOUND_DOMAIN`
+   * (VERP), so its bounces reach `rekindle inbound`, name their digest, and pause that user's
+   * digests; `mail-from` uses MAIL_FROM's address.
+   */
+  returnPath?: 'inbound' | 'mail-from';
 }
 
 export interface SendDigestDeps {
@@ -48,6 +54,8 @@ interface Claimed {
   id: string;
   userId: string;
   weekOf: string;
+  /** `more`: the next people, asked for by a reply. */
+  kind: 'weekly' | 'more';
   token: string;
   messageId: string;
   attempts: number;
@@ -71,7 +79,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
            lease_until = now() + make_interval(secs => ${DIGEST_CLAIM_SECONDS})
       from users u
      where d.id = ${digestId} and d.status = 'queued' and u.id = d.user_id
-    returning d.id, d.user_id as "userId", d.week_of::text as "weekOf", d.token, d.message_id as "messageId",
+    returning d.id, d.user_id as "userId", d.week_of::text as "weekOf", d.kind, d.token, d.message_id as "messageId",
               d.attempts, u.email, u.name, u.timezone, u.digest_day as day, u.digest_hour as hour, u.digest_budget as budget`;
   if (!claim) return 'not_claimed';
 
@@ -119,12 +127,14 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       from: settings.mailFrom,
       to: claim.name ? `${JSON.stringify(claim.name)} <${claim.email}>` : claim.email,
       replyTo: replyAddress,
-      subject: rendered.subject,
+      subject: claim.kind === 'more' ? `More: ${rendered.subject}` : rendered.subject,
       text: rendered.text,
       html: rendered.html,
       messageId: claim.messageId,
       date: now,
+      ...(settings.returnPath === 'mail-from' ? {} : { envelopeFrom: `bounce+${claim.token}@${settings.inboundDomain}` }),
       headers: {
+        'List-Id': `rekindle weekly list <weekly-list.${messageIdDomain(settings.mailFrom)}>`,
         'List-Unsubscribe': `<mailto:${replyAddress}?subject=unsubscribe>, <${unsubscribeUrl}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         'Auto-Submitted': 'auto-generated',

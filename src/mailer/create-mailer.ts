@@ -6,6 +6,7 @@
  * nothing at the server from one where the message may have gone anyway.
  */
 import nodemailer from 'nodemailer';
+import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
 
 export interface OutgoingMail {
@@ -22,7 +23,27 @@ export interface OutgoingMail {
   date?: Date;
   /** Further headers, written as given (List-Unsubscribe, Auto-Submitted, …). */
   headers?: Record<string, string>;
+  /** The SMTP envelope sender (Return-Path) when it is not From's address: where bounces go. */
+  envelopeFrom?: string;
 }
+
+/** DKIM signing of everything the mailer sends (nodemailer's signer). */
+export interface DkimOptions {
+  domainName: string;
+  keySelector: string;
+  /** PEM. */
+  privateKey: string;
+}
+
+/**
+ * The header fields a signature covers: nodemailer's defaults (RFC 6376 5.4.1's list, the
+ * List-* fields), written out so that List-Unsubscribe and List-Unsubscribe-Post are signed —
+ * RFC 8058 one-click only counts when they are — and Auto-Submitted with them.
+ */
+export const DKIM_SIGNED_FIELDS =
+  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:Content-ID:' +
+  'Content-Description:In-Reply-To:References:List-Id:List-Help:List-Unsubscribe:List-Unsubscribe-Post:List-Subscribe:' +
+  'List-Post:List-Owner:List-Archive:Auto-Submitted';
 
 export interface SentMail {
   messageId: string;
@@ -37,8 +58,8 @@ export interface Mailer {
   close(): void;
 }
 
-/** A mailer that talks SMTP to `smtpUrl` (`smtp://host:port`, `smtps://user:pass@host:465`). */
-export function createMailer(smtpUrl: string): Mailer {
+/** A mailer that talks SMTP to `smtpUrl` (`smtp://host:port`, `smtps://user:pass@host:465`), DKIM-signing when given a key. */
+export function createMailer(smtpUrl: string, options: { dkim?: DkimOptions | null } = {}): Mailer {
   const url = new URL(smtpUrl);
   const transport = nodemailer.createTransport({
     host: url.hostname,
@@ -52,8 +73,8 @@ export function createMailer(smtpUrl: string): Mailer {
   });
   return {
     async send(mail) {
-      const raw = await composeMail(mail);
-      const info = await transport.sendMail({ envelope: { from: addressOf(mail.from), to: [addressOf(mail.to)] }, raw });
+      const raw = await composeMail(mail, options.dkim ?? null);
+      const info = await transport.sendMail({ envelope: { from: mail.envelopeFrom ?? addressOf(mail.from), to: [addressOf(mail.to)] }, raw });
       return { messageId: mail.messageId, response: String(info.response ?? ''), raw };
     },
     close() {
@@ -62,8 +83,17 @@ export function createMailer(smtpUrl: string): Mailer {
   };
 }
 
-/** The message's bytes: multipart/alternative when there is HTML, UTF-8, quoted-printable. */
-export function composeMail(mail: OutgoingMail): Promise<Buffer> {
+/** The message's bytes: multipart/alternative when there is HTML, UTF-8, quoted-printable; DKIM-signed with a key. */
+export async function composeMail(mail: OutgoingMail, dkim: DkimOptions | null = null): Promise<Buffer> {
+  const message = await buildMail(mail);
+  if (!dkim) return message;
+  const signed = new DKIM({ ...dkim, headerFieldNames: DKIM_SIGNED_FIELDS }).sign(message);
+  const chunks: Buffer[] = [];
+  for await (const chunk of signed) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+function buildMail(mail: OutgoingMail): Promise<Buffer> {
   const composer = new MailComposer({
     from: mail.from,
     to: mail.to,

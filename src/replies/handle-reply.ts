@@ -1,29 +1,43 @@
 /**
- * The one entry point for a reply to a digest, whatever channel brought it: raw MIME in,
- * marks changed and a confirmation sent. The SMTP listener calls it today; an IMAP poller or
- * a webhook hands it the same bytes.
+ * The one entry point for mail to the inbound address, whatever channel brought it (the SMTP
+ * listener, the IMAP mailbox, the webhook): raw MIME in; marks changed, a confirmation sent.
  *
- * In order: read the message; ignore software (auto-replies, bounces, lists); find the digest
- * by the token in the reply address, or by References; accept only the digest owner's own
- * addresses; refuse digests older than the reply window; read the commands from the lines the
- * person wrote; apply them against that digest's own numbered items, once per Message-ID;
- * then confirm. Nothing is ever sent to a sender that is not the owner, nor to software.
+ * In order: read the message; software (bounces, complaints, auto-replies, lists) is never
+ * obeyed or answered — a bounce of a digest pauses that user's digests; find the digest by
+ * the token in the reply address, or by References; read the commands from the lines the
+ * person wrote; then only if the From is the digest owner's own address *and* their mail
+ * provider vouches for it (DKIM/DMARC, see authenticate-sender.ts) are they applied, once per
+ * Message-ID, against that digest's own entries, and confirmed. Anything else is held: the
+ * owner — at their own address, at most once a day per sender — gets a link to apply it with
+ * one click. Nothing is ever sent to anyone but the owner, nor to software.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Sql, TransactionSql } from 'postgres';
+import type { Sql } from 'postgres';
 import { normalizeAddress } from '../contacts/normalize-address.ts';
-import type { MarkStatus, ReplyOutcome } from '../db/schema.ts';
+import type { InboundChannel, ReplyOutcome } from '../db/schema.ts';
 import { formatDate } from '../digest/render-digest.ts';
+import { sendDigest, type DigestSettings } from '../digest/send-digest.ts';
 import type { Mailer, SentMail } from '../mailer/create-mailer.ts';
-import { addDuration, type ReplyCommand } from './parse-commands.ts';
+import { signToken, type SignedTokenKeys } from '../security/signed-token.ts';
+import { applyCommands, selectDigest, type Applied, type DigestRow } from './apply-commands.ts';
+import { authenticateSender, type AuthenticationSettings, type SenderVerdict } from './authenticate-sender.ts';
+import type { ReplyCommand } from './parse-commands.ts';
 import { readCommands, readInbound, type InboundMail } from './read-reply.ts';
-import { renderConfirmation, type AppliedChange, type ConfirmationContent } from './render-confirmation.ts';
+import { renderConfirmation, renderHeldNotice, type ConfirmationContent } from './render-confirmation.ts';
+import { resolveEntries } from './resolve-entries.ts';
 
 export interface ReplySettings {
   mailFrom: string;
   inboundDomain: string;
   replyWindowDays: number;
+  /** Where the confirmation links of held replies lead. */
+  publicUrl: string;
+  /** Signs those links (LINK_SECRETS); without keys a held reply's notice asks to reply again instead. */
+  linkKeys: SignedTokenKeys | null;
+  authentication: AuthenticationSettings;
+  /** How "more" lists are sent at once; without them the workers send them within minutes. */
+  digest?: DigestSettings;
 }
 
 export interface ReplyDeps {
@@ -34,11 +48,14 @@ export interface ReplyDeps {
   now?: () => Date;
 }
 
-/** What the channel saw in the SMTP envelope (an IMAP or webhook channel may not know it). */
+/** What the channel knows beyond the message. */
 export interface Envelope {
-  /** `''` for the null sender `<>` of bounces and auto-replies. */
+  channel?: InboundChannel;
+  /** The SMTP envelope sender; `''` for the null sender `<>` of bounces; null when the channel does not know it. */
   mailFrom: string | null;
   rcptTo: string[];
+  /** SMTP only: the connecting client, for DKIM, SPF and DMARC. */
+  client?: { ip: string; helo: string | null };
 }
 
 export interface ReplyResult {
@@ -48,95 +65,208 @@ export interface ReplyResult {
   commands?: ReplyCommand[];
   ignored?: string[];
   confirmation?: SentMail | null;
+  /** A held reply: the notice to its owner (null when none was due or it could not be sent). */
+  notice?: SentMail | null;
 }
 
-interface DigestRow {
-  id: string;
-  userId: string;
-  status: string;
-  token: string;
-  messageId: string;
-  subject: string | null;
-  sentAt: Date | null;
-  email: string;
-  name: string | null;
-  timezone: string;
-}
-
-interface StoredMark {
-  status: MarkStatus;
-  markedAt: string;
-  until: string | null;
-}
-
-interface StoredChange {
-  position: number;
-  contact: string;
-  name: string;
-  verb: 'done' | 'snooze' | 'never';
-  before: StoredMark | null;
-  after: StoredMark;
-}
-
-const TOKEN = /^reply\+([a-z0-9]{16,64})@/i;
+/** How long a held reply's confirmation link works, at most (and never past the reply window). */
+export const CONFIRM_LINK_DAYS = 7;
+export const CONFIRM_PURPOSE = 'reply-confirm';
+const REPLY_TOKEN = /^reply\+([a-z0-9]{16,64})@/i;
+const BOUNCE_TOKEN = /^bounce\+([a-z0-9]{16,64})@/i;
 
 export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelope?: Envelope): Promise<ReplyResult> {
   const { sql, settings } = deps;
   const now = deps.now?.() ?? new Date();
+  const channel = envelope?.channel ?? 'smtp';
   let mail: InboundMail;
   try {
-    mail = await readInbound(raw);
+    mail = await readInbound(raw, envelope?.mailFrom ?? null);
   } catch (error) {
     deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'unreadable inbound message ignored');
     return { outcome: 'unreadable' };
   }
   const dedupeKey = mail.messageId ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-  const logger = deps.logger.child({ inbound: dedupeKey.slice(0, 80) });
+  const logger = deps.logger.child({ inbound: dedupeKey.slice(0, 80), channel });
   const record = async (outcome: ReplyOutcome, fields: { detail?: string; digestId?: string; userId?: string } = {}): Promise<ReplyResult> => {
     const rows = await sql`
-      insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail)
-      values (${dedupeKey}, ${fields.digestId ?? null}, ${fields.userId ?? null}, ${outcome}, ${fields.detail ?? null})
+      insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel)
+      values (${dedupeKey}, ${fields.digestId ?? null}, ${fields.userId ?? null}, ${outcome}, ${fields.detail ?? null}, ${channel})
       on conflict (dedupe_key) do nothing returning 1`;
     if (rows.length === 0) return { outcome: 'duplicate', digestId: fields.digestId };
-    logger.info({ outcome, detail: fields.detail }, 'inbound message ignored');
+    logger.info({ outcome, detail: fields.detail }, 'inbound message not applied');
     return { outcome, detail: fields.detail, digestId: fields.digestId };
   };
+  const recipients = [...mail.recipients, ...(envelope?.rcptTo ?? [])].map((r) => r.toLowerCase());
 
-  // Software first: an out-of-office or a bounce must never be answered, whoever it claims to be.
-  const automated = mail.automated ?? (envelope?.mailFrom === '' ? 'null-sender' : null);
-  if (automated) return record('automated', { detail: automated });
+  // Software first: a bounce or an out-of-office must never be obeyed or answered, whoever it claims to be.
+  const software = mail.software;
+  if (software && !isListUnsubscribe(mail)) {
+    if (software.kind === 'bounce' || software.kind === 'complaint') return handleReport(deps, mail, recipients, record, now);
+    return record('automated', { detail: software.reason });
+  }
 
-  const digest = await findDigest(sql, [...mail.recipients, ...(envelope?.rcptTo ?? [])], mail.references);
+  const digest = await findDigest(sql, recipients, mail.references);
   if (!digest || !['sending', 'sent', 'unknown'].includes(digest.status)) return record('unknown_digest');
   const ids = { digestId: digest.id, userId: digest.userId };
 
   const from = mail.from ? normalizeAddress(mail.from) : null;
-  if (!from || !(await ownAddresses(sql, digest)).has(from)) return record('wrong_sender', { ...ids, detail: 'sender' });
+  const own = from !== null && (await ownAddresses(sql, digest)).has(from);
+  const verdict: SenderVerdict | null =
+    own && from
+      ? await authenticateSender(raw, from, envelope?.client ? { ...envelope.client, mailFrom: envelope.mailFrom } : null, settings.authentication, mail.authenticationResults)
+      : null;
+  const { commands, ignored } = readCommands(mail);
 
   const sentAt = digest.sentAt ?? now;
   if (now.getTime() - sentAt.getTime() > settings.replyWindowDays * 86_400_000) {
-    const result = await record('stale_digest', ids);
-    if (result.outcome === 'duplicate') return result;
+    const result = await record('stale_digest', { ...ids, detail: verdict?.verified ? undefined : 'unverified' });
+    // Only the owner, proven, is told; anyone else learns nothing.
+    if (result.outcome === 'duplicate' || !verdict?.verified) return result;
     const notice =
       `Your reply was to the list of ${formatDate(sentAt, digest.timezone)}, more than ${settings.replyWindowDays} days ago, so nothing was changed: ` +
       'each list’s numbers only count while it is recent. Please reply to your latest list.';
     return { ...result, confirmation: await confirm(deps, digest, mail, { changes: [], undone: [], nothingToUndo: false, unsubscribed: false, ignored: [], timezone: digest.timezone, notice }) };
   }
 
-  const { commands, ignored } = readCommands(mail);
-  const applied = await applyCommands(sql, { dedupeKey, digest, commands, now });
+  if (!own || !verdict?.verified) {
+    return hold(deps, { mail, digest, commands, ignored, dedupeKey, channel, sender: from ?? envelope?.mailFrom ?? null, auth: verdict?.auth ?? 'sender', own, now });
+  }
+
+  const applied = await applyCommands(sql, {
+    target: { kind: 'new', dedupeKey, channel, sender: from, auth: verdict.auth },
+    digest,
+    commands,
+    now,
+    messageIdDomain: domainOf(settings.mailFrom),
+  });
   if (!applied) return { outcome: 'duplicate', digestId: digest.id };
   logger.info({ outcome: applied.outcome, commands: commands.length, changes: applied.content.changes.length }, 'reply applied');
+  await sendMore(deps, applied);
   const confirmation = await confirm(deps, digest, mail, { ...applied.content, ignored: [...ignored, ...applied.content.ignored] });
   return { outcome: applied.outcome, digestId: digest.id, commands, ignored, confirmation };
 }
 
+/** Apple Mail's one-click unsubscribe writes "unsubscribe" to the List-Unsubscribe mailto, marked auto-submitted. */
+function isListUnsubscribe(mail: InboundMail): boolean {
+  return mail.software?.kind === 'auto-reply' || mail.software?.kind === 'automated' ? /^\s*unsubscribe\s*$/i.test(mail.subject) : false;
+}
+
+/**
+ * A delivery report or a complaint. When it is about one of our digests — sent to its
+ * `bounce+<token>` return path, or quoting its Message-ID — and the failure is permanent (or
+ * the person reported it as spam), that user's digests pause until they resume them.
+ */
+async function handleReport(
+  deps: ReplyDeps,
+  mail: InboundMail,
+  recipients: string[],
+  record: (outcome: ReplyOutcome, fields?: { detail?: string; digestId?: string; userId?: string }) => Promise<ReplyResult>,
+  now: Date,
+): Promise<ReplyResult> {
+  const software = mail.software!;
+  // The digest's return path names it; otherwise the report must quote its Message-ID.
+  const tokens = recipients.flatMap((r) => {
+    const m = BOUNCE_TOKEN.exec(r);
+    return m ? [m[1]!.toLowerCase()] : [];
+  });
+  const [digest] = await deps.sql<{ id: string; userId: string }[]>`
+    select id, user_id as "userId" from digests
+     where (token = any(${tokens}::text[]) or message_id = any(${software.reported}::text[])) and status in ('sending', 'sent', 'unknown')
+     order by (token = any(${tokens}::text[])) desc limit 1`;
+  const detail = `${software.reason}${software.severity ? `:${software.severity}` : ''}${software.status ? ` ${software.status}` : ''}`;
+  if (!digest || (software.kind === 'bounce' && software.severity !== 'hard')) {
+    return record('automated', { detail, digestId: digest?.id, userId: digest?.userId });
+  }
+  const result = await record('bounced', { detail, digestId: digest.id, userId: digest.userId });
+  if (result.outcome === 'duplicate') return result;
+  await deps.sql`
+    update users set digest_paused_at = ${now}, digest_paused_reason = 'bounced'
+     where id = ${digest.userId} and digest_paused_at is null`;
+  deps.logger.warn({ digestId: digest.id, detail }, 'a digest bounced for good; that user’s digests are paused');
+  return result;
+}
+
+/**
+ * A reply rekindle will not apply on its own word: from another address, or from the owner's
+ * but unproven. It is kept (commands only, never its text) and the owner is sent a link that
+ * applies it — when it asked for anything, and at most once a day per sender.
+ */
+async function hold(
+  deps: ReplyDeps,
+  input: {
+    mail: InboundMail;
+    digest: DigestRow;
+    commands: ReplyCommand[];
+    ignored: string[];
+    dedupeKey: string;
+    channel: InboundChannel;
+    sender: string | null;
+    auth: string;
+    own: boolean;
+    now: Date;
+  },
+): Promise<ReplyResult> {
+  const { sql, settings } = deps;
+  const { digest, commands, now } = input;
+  const outcome: ReplyOutcome = input.own ? 'unverified' : 'wrong_sender';
+  const sender = input.sender ?? '(no sender)';
+  const held = await sql.begin(async (tx) => {
+    await tx`select 1 from users where id = ${digest.userId} for update`;
+    const [recent] = await tx`
+      select 1 from inbound_replies
+       where user_id = ${digest.userId} and sender = ${sender} and notice_sent_at > ${now}::timestamptz - interval '1 day' limit 1`;
+    const notify = commands.length > 0 && !recent;
+    const [row] = await tx<{ id: string }[]>`
+      insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel, sender, auth, commands, notice_sent_at)
+      values (${input.dedupeKey}, ${digest.id}, ${digest.userId}, ${outcome}, ${input.own ? 'unverified' : 'sender'}, ${input.channel}, ${sender},
+              ${input.auth}, ${tx.json(commands as never)}, ${notify ? now : null})
+      on conflict (dedupe_key) do nothing returning id`;
+    return row ? { id: row.id, notify } : null;
+  });
+  if (!held) return { outcome: 'duplicate', digestId: digest.id };
+  deps.logger.info({ outcome, auth: input.auth, commands: commands.length, notice: held.notify }, 'reply held for its owner to confirm');
+  const result: ReplyResult = { outcome, detail: input.auth, digestId: digest.id, commands, ignored: input.ignored, notice: null };
+  if (!held.notify) return result;
+
+  const windowEnd = new Date((digest.sentAt ?? now).getTime() + settings.replyWindowDays * 86_400_000);
+  const expiresAt = new Date(Math.min(windowEnd.getTime(), now.getTime() + CONFIRM_LINK_DAYS * 86_400_000));
+  const confirmUrl = settings.linkKeys
+    ? `${settings.publicUrl.replace(/\/+$/, '')}/replies/confirm/${signToken(settings.linkKeys, CONFIRM_PURPOSE, { r: held.id, u: digest.userId }, expiresAt)}`
+    : null;
+  const items = await sql<{ position: number; name: string | null; email: string }[]>`select position, name, email from digest_items where digest_id = ${digest.id}`;
+  const text = renderHeldNotice({
+    digestSentAt: digest.sentAt ?? now,
+    timezone: digest.timezone,
+    sender,
+    reason: input.own ? 'unverified' : 'sender',
+    commands: commands.map((command) => {
+      const resolution = resolveEntries(command, items);
+      const people = resolution.ok ? resolution.positions.map((p) => `${p}. ${items.find((i) => i.position === p)!.name ?? items.find((i) => i.position === p)!.email}`) : [];
+      return { command, people };
+    }),
+    confirmUrl,
+    expiresAt,
+  });
+  try {
+    result.notice = await deps.mailer.send({
+      from: settings.mailFrom,
+      to: digest.email,
+      subject: `Did you reply to your rekindle list? (${formatDate(digest.sentAt ?? now, digest.timezone)})`,
+      text,
+      messageId: `<rk.n.${randomUUID().replace(/-/g, '')}@${domainOf(settings.mailFrom)}>`,
+      headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
+    });
+  } catch (error) {
+    deps.logger.warn({ err: error instanceof Error ? error.message : String(error), digestId: digest.id }, 'held-reply notice not sent');
+    await sql`update inbound_replies set notice_sent_at = null where id = ${held.id}`;
+  }
+  return result;
+}
+
 async function findDigest(sql: Sql, recipients: string[], references: string[]): Promise<DigestRow | null> {
-  const tokens = recipients.map((r) => TOKEN.exec(r)?.[1]?.toLowerCase()).filter((t): t is string => t !== undefined);
-  const select = sql`
-    select d.id, d.user_id as "userId", d.status, d.token, d.message_id as "messageId", d.subject,
-           coalesce(d.sent_at, d.handed_to_smtp_at) as "sentAt", u.email, u.name, u.timezone
-      from digests d join users u on u.id = d.user_id`;
+  const tokens = recipients.map((r) => REPLY_TOKEN.exec(r)?.[1]?.toLowerCase()).filter((t): t is string => t !== undefined);
+  const select = selectDigest(sql);
   if (tokens.length > 0) {
     const [row] = await sql<DigestRow[]>`${select} where d.token = any(${tokens}::text[]) limit 1`;
     if (row) return row;
@@ -154,99 +284,25 @@ async function ownAddresses(sql: Sql, digest: DigestRow): Promise<Set<string>> {
   return own;
 }
 
-/**
- * Applies the commands in one transaction, in the order written, once per dedupe key (null
- * when this message was applied before). Replies of one user are serialized, so `undo`
- * always sees the latest state.
- */
-async function applyCommands(
-  sql: Sql,
-  input: { dedupeKey: string; digest: DigestRow; commands: ReplyCommand[]; now: Date },
-): Promise<{ outcome: ReplyOutcome; content: ConfirmationContent } | null> {
-  const { digest, commands, now } = input;
-  return sql.begin(async (tx) => {
-    await tx`select 1 from users where id = ${digest.userId} for update`;
-    const [row] = await tx<{ id: string }[]>`
-      insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, commands)
-      values (${input.dedupeKey}, ${digest.id}, ${digest.userId}, 'no_commands', ${tx.json(commands as never)})
-      on conflict (dedupe_key) do nothing returning id`;
-    if (!row) return null;
-    const items = new Map(
-      (await tx<{ position: number; contact: string; email: string; name: string | null }[]>`
-        select position, contact, email, name from digest_items where digest_id = ${digest.id}`).map((i) => [i.position, i]),
-    );
-    const changes: StoredChange[] = [];
-    const content: ConfirmationContent = { changes: [], undone: [], nothingToUndo: false, unsubscribed: false, ignored: [], timezone: digest.timezone };
-    for (const command of commands) {
-      if (command.verb === 'unsubscribe') {
-        await tx`update users set digest_stopped_at = coalesce(digest_stopped_at, now()) where id = ${digest.userId}`;
-        content.unsubscribed = true;
-        continue;
-      }
-      if (command.verb === 'undo') {
-        const [target] = await tx<{ id: string; changes: StoredChange[] }[]>`
-          select id, changes from inbound_replies
-           where user_id = ${digest.userId} and id <> ${row.id} and outcome = 'applied' and undone_at is null
-             and jsonb_array_length(changes) > 0
-           order by created_at desc limit 1`;
-        if (!target) {
-          content.nothingToUndo = true;
-          continue;
-        }
-        for (const change of [...target.changes].reverse()) {
-          await writeMark(tx, digest.userId, change.contact, change.before);
-          if (!content.undone.some((u) => u.position === change.position && u.name === change.name)) {
-            content.undone.push({ position: change.position, name: change.name });
-          }
-        }
-        await tx`update inbound_replies set undone_at = now() where id = ${target.id}`;
-        continue;
-      }
-      const verb = command.verb;
-      for (const position of command.items) {
-        const item = items.get(position);
-        if (!item) {
-          content.ignored.push(`${verb} ${position}: there is no ${position} in that list`);
-          continue;
-        }
-        const [current] = await tx<{ status: MarkStatus; markedAt: Date; until: Date | null }[]>`
-          select status, marked_at as "markedAt", until from contact_marks where user_id = ${digest.userId} and contact = ${item.contact}`;
-        const until = verb === 'snooze' ? addDuration(now, command.duration ?? '1m') : null;
-        const after: StoredMark = { status: verb === 'snooze' ? 'snoozed' : verb, markedAt: now.toISOString(), until: until?.toISOString() ?? null };
-        await writeMark(tx, digest.userId, item.contact, after);
-        const name = item.name ?? item.email;
-        changes.push({
-          position,
-          contact: item.contact,
-          name,
-          verb,
-          before: current ? { status: current.status, markedAt: current.markedAt.toISOString(), until: current.until?.toISOString() ?? null } : null,
-          after,
-        });
-        content.changes.push({ position, name, verb, until } satisfies AppliedChange);
-      }
-    }
-    const outcome: ReplyOutcome =
-      changes.length > 0 || content.undone.length > 0 ? 'applied' : content.unsubscribed ? 'unsubscribed' : 'no_commands';
-    await tx`update inbound_replies set outcome = ${outcome}, changes = ${tx.json(changes as never)} where id = ${row.id}`;
-    return { outcome, content };
-  });
-}
-
-async function writeMark(tx: TransactionSql, userId: string, contact: string, mark: StoredMark | null): Promise<void> {
-  if (!mark) {
-    await tx`delete from contact_marks where user_id = ${userId} and contact = ${contact}`;
+/** Sends the "more" list a reply asked for, now; the confirmation says how it went. */
+export async function sendMore(
+  deps: Pick<ReplyDeps, 'sql' | 'mailer' | 'logger' | 'now'> & { settings: { digest?: DigestSettings } },
+  applied: Applied,
+): Promise<void> {
+  if (!applied.moreDigestId) return;
+  if (!deps.settings.digest) {
+    // No sender here: leave it queued with a lapsed claim, and the workers' scheduler sends it.
+    await deps.sql`update digests set lease_until = now() where id = ${applied.moreDigestId} and status = 'queued'`;
+    applied.content.more = { sent: 0 };
     return;
   }
-  await tx`
-    insert into contact_marks (user_id, contact, status, marked_at, until)
-    values (${userId}, ${contact}, ${mark.status}, ${mark.markedAt}, ${mark.until})
-    on conflict (user_id, contact) do update set status = excluded.status, marked_at = excluded.marked_at, until = excluded.until`;
+  const outcome = await sendDigest({ sql: deps.sql, mailer: deps.mailer, logger: deps.logger, settings: deps.settings.digest, now: deps.now }, applied.moreDigestId);
+  const [count] = await deps.sql<{ n: number }[]>`select count(*)::int as n from digest_items where digest_id = ${applied.moreDigestId}`;
+  applied.content.more = outcome === 'empty' ? { nobody: true } : { sent: count?.n ?? 0 };
 }
 
 /** Answers the owner; a failure to send is logged, never undoes what was applied. */
 async function confirm(deps: ReplyDeps, digest: DigestRow, mail: InboundMail, content: ConfirmationContent): Promise<SentMail | null> {
-  const domain = deps.settings.mailFrom.match(/@([^>\s]+)>?\s*$/)?.[1] ?? 'localhost';
   const subject = mail.subject && /^re:/i.test(mail.subject) ? mail.subject : `Re: ${digest.subject ?? 'your rekindle list'}`;
   try {
     return await deps.mailer.send({
@@ -255,7 +311,7 @@ async function confirm(deps: ReplyDeps, digest: DigestRow, mail: InboundMail, co
       replyTo: `reply+${digest.token}@${deps.settings.inboundDomain}`,
       subject,
       text: renderConfirmation(content),
-      messageId: `<rk.c.${randomUUID().replace(/-/g, '')}@${domain}>`,
+      messageId: `<rk.c.${randomUUID().replace(/-/g, '')}@${domainOf(deps.settings.mailFrom)}>`,
       inReplyTo: mail.messageId ?? undefined,
       references: [digest.messageId, ...(mail.messageId ? [mail.messageId] : [])],
       headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
@@ -264,4 +320,8 @@ async function confirm(deps: ReplyDeps, digest: DigestRow, mail: InboundMail, co
     deps.logger.warn({ err: error instanceof Error ? error.message : String(error), digestId: digest.id }, 'confirmation not sent');
     return null;
   }
+}
+
+function domainOf(mailFrom: string): string {
+  return mailFrom.match(/@([^>\s]+)>?\s*$/)?.[1] ?? 'localhost';
 }

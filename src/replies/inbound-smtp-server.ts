@@ -1,12 +1,18 @@
 /**
- * The built-in inbound channel: an SMTP server that takes mail for `*@INBOUND_DOMAIN` and
- * hands each message's raw bytes to `handle`. It answers 250 only once the reply is applied
- * (or deliberately ignored); when rekindle cannot process it (Postgres down) it answers 451,
- * so the sending server keeps the message and tries again — nothing is lost. Put it behind
- * your MX (or a relay) on port 25; it speaks plain SMTP and takes no authentication.
+ * The built-in inbound channel: an SMTP server that takes mail for the addresses rekindle
+ * hands out at INBOUND_DOMAIN — `reply+<token>` of a digest, `bounce+<token>` (a digest's
+ * return path), the bare `reply`, `postmaster` and `abuse` — and refuses every other recipient at RCPT time (550), so
+ * nothing is accepted only to be dropped. Each message's raw bytes go to `handle` with the
+ * envelope and the connecting client (for DKIM/SPF/DMARC). It answers 250 only once the reply
+ * is applied (or deliberately ignored); when rekindle cannot process it (Postgres down) it
+ * answers 451, so the sending server keeps the message and tries again — nothing is lost.
+ *
+ * Put it behind your MX (or a relay) on port 25. It takes no authentication; with a key and
+ * certificate it offers STARTTLS. Messages over the size limit are refused (552).
  */
 import { SMTPServer } from 'smtp-server';
 import type { Logger } from 'pino';
+import type { Sql } from 'postgres';
 import type { Envelope } from './handle-reply.ts';
 
 /** Replies are a few lines; anything bigger than this is not one. */
@@ -18,6 +24,14 @@ export interface InboundSmtpOptions {
   domain: string;
   logger: Logger;
   handle: (raw: Buffer, envelope: Envelope) => Promise<unknown>;
+  /**
+   * Whether a `reply+<token>` / `bounce+<token>` recipient names a digest that exists (the
+   * token is checked in Postgres). Without it, any address at the domain is taken.
+   */
+  knownToken?: (token: string) => Promise<boolean>;
+  maxBytes?: number;
+  /** PEM key and certificate: offers STARTTLS. */
+  tls?: { key: Buffer; cert: Buffer } | null;
 }
 
 export interface InboundSmtp {
@@ -25,22 +39,44 @@ export interface InboundSmtp {
   close(): Promise<void>;
 }
 
+const TOKEN_ADDRESS = /^(?:reply|bounce)\+([a-z0-9]{16,64})$/i;
+
 export async function startInboundSmtp(options: InboundSmtpOptions): Promise<InboundSmtp> {
   const { logger } = options;
   const domain = options.domain.toLowerCase();
+  const maxBytes = options.maxBytes ?? MAX_INBOUND_BYTES;
+  const refuse = (message: string, responseCode: number) => Object.assign(new Error(message), { responseCode });
   const server = new SMTPServer({
     name: domain,
     banner: 'rekindle replies',
     authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    size: MAX_INBOUND_BYTES,
+    disabledCommands: options.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
+    size: maxBytes,
     logger: false,
+    onMailFrom(address, _session, callback) {
+      // A client that announced a size over the limit is refused before it sends anything.
+      const args = address.args as Record<string, string> | false | undefined;
+      const declared = Number((args && args.SIZE) || 0);
+      if (declared > maxBytes) return callback(refuse(`Message too big for a reply (at most ${maxBytes} bytes)`, 552));
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       const at = address.address.lastIndexOf('@');
-      if (address.address.slice(at + 1).toLowerCase() !== domain) {
-        return callback(Object.assign(new Error('No such recipient here'), { responseCode: 550 }));
-      }
-      callback();
+      const local = address.address.slice(0, at).toLowerCase();
+      if (address.address.slice(at + 1).toLowerCase() !== domain) return callback(refuse('No such recipient here', 550));
+      // The bare reply address: a relay that dropped the +token; References still find the digest.
+      if (local === 'postmaster' || local === 'abuse' || local === 'reply') return callback();
+      const token = TOKEN_ADDRESS.exec(local)?.[1];
+      if (!token) return callback(refuse('No such recipient here', 550));
+      if (!options.knownToken) return callback();
+      options.knownToken(token.toLowerCase()).then(
+        (known) => callback(known ? undefined : refuse('No such recipient here', 550)),
+        (error: unknown) => {
+          logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recipient not checked; sender will retry');
+          callback(refuse('Temporary failure, please try again later', 451));
+        },
+      );
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -48,17 +84,19 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
       stream.on('error', callback);
       stream.on('end', () => {
         if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
-          return callback(Object.assign(new Error('Message too big for a reply'), { responseCode: 552 }));
+          return callback(refuse('Message too big for a reply', 552));
         }
         const envelope: Envelope = {
+          channel: 'smtp',
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           rcptTo: session.envelope.rcptTo.map((r) => r.address),
+          client: { ip: session.remoteAddress.replace(/^::ffff:/, ''), helo: session.hostNameAppearsAs || null },
         };
         options.handle(Buffer.concat(chunks), envelope).then(
           () => callback(),
           (error: unknown) => {
             logger.error({ err: error instanceof Error ? error.message : String(error) }, 'inbound reply not processed; sender will retry');
-            callback(Object.assign(new Error('Temporary failure, please try again later'), { responseCode: 451 }));
+            callback(refuse('Temporary failure, please try again later', 451));
           },
         );
       });
@@ -71,7 +109,7 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
   });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  logger.info({ host: options.host, port }, 'inbound SMTP listening');
+  logger.info({ host: options.host, port, starttls: Boolean(options.tls) }, 'inbound SMTP listening');
   return {
     port,
     close: () =>
@@ -82,4 +120,9 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
         server.close(() => resolve());
       }),
   };
+}
+
+/** `knownToken` for the listener: a digest with that token exists. */
+export function digestTokenExists(sql: Sql): (token: string) => Promise<boolean> {
+  return async (token) => (await sql`select 1 from digests where token = ${token} limit 1`).length > 0;
 }

@@ -1,22 +1,32 @@
 /**
  * The reply grammar, one line at a time. A line is a command only when the whole line is:
- * it starts with a verb and every word after it is a number, a range or (for snooze) a
- * duration. Anything else — a greeting, a signature, a sentence that merely mentions
- * "done 1" — is ignored and reported back, never half-understood.
+ * it starts with a verb and every word after it is an entry (a number, a range, a name or
+ * an address of that digest's people), a duration (snooze), or another command. Anything
+ * else — a greeting, a signature, a sentence that merely mentions "done 1", any line with a
+ * question mark, a colon or a quotation mark in it — is not a command and is reported back,
+ * never half-understood.
  *
- *   done 1 3          done 1, 3-4        snooze 2 1m       snooze 2 for 2 weeks
- *   never 4           undo               done 1 snooze 2 2w never 5   (several on a line)
- *   unsubscribe
+ *   done 1 3          done 1, 3-4        done Alice         done Alice Smith and Bo
+ *   snooze 2 1m       snooze 2 for 2 weeks   snooze Alice until March   snooze 2 until 2026-03-15
+ *   never 4           undo               pause     resume     stop (or unsubscribe)     more
+ *   done 1 snooze 2 2w never 5   (several on a line; any case)
+ *
+ * Names are kept as written (lower-cased); they are resolved against that digest's own
+ * entries when the reply is applied (src/replies/resolve-entries.ts), never here.
  */
 
-export type Verb = 'done' | 'snooze' | 'never' | 'undo' | 'unsubscribe';
+export type Verb = 'done' | 'snooze' | 'never' | 'undo' | 'pause' | 'resume' | 'stop' | 'more';
 
 export interface ReplyCommand {
   verb: Verb;
   /** Entry numbers of the digest, as written (ranges expanded, duplicates removed). */
   items: number[];
-  /** Snooze only: how long, normalized to `<n>d|w|m|y` (a month when not given). */
+  /** Entries named rather than numbered (`done alice`, `done ada@example.org`), lower-cased. */
+  names?: string[];
+  /** Snooze only: how long, normalized to `<n>d|w|m|y` (a month when neither this nor `until` is given). */
   duration?: string;
+  /** Snooze only, instead of `duration`: `YYYY-MM-DD`, or `--MM-DD` when no year was written (the next one). */
+  until?: string;
 }
 
 /** Entry numbers beyond this are not numbers of a digest. */
@@ -24,105 +34,254 @@ export const MAX_ITEM = 99;
 /** The longest snooze, in days. */
 export const MAX_SNOOZE_DAYS = 2 * 366;
 export const DEFAULT_SNOOZE = '1m';
+/** A name of more words than this is a sentence, not a name. */
+const MAX_NAME_WORDS = 4;
 
-const VERBS = new Set<Verb>(['done', 'snooze', 'never', 'undo', 'unsubscribe']);
-const UNITS: Record<string, 'd' | 'w' | 'm' | 'y'> = {
-  d: 'd', day: 'd', days: 'd',
-  w: 'w', wk: 'w', wks: 'w', week: 'w', weeks: 'w',
-  m: 'm', mo: 'm', mos: 'm', mth: 'm', mths: 'm', month: 'm', months: 'm',
-  y: 'y', yr: 'y', yrs: 'y', year: 'y', years: 'y',
-};
+const VERBS = new Map<string, Verb>([
+  ['done', 'done'],
+  ['snooze', 'snooze'],
+  ['never', 'never'],
+  ['undo', 'undo'],
+  ['pause', 'pause'],
+  ['resume', 'resume'],
+  ['stop', 'stop'],
+  ['unsubscribe', 'stop'],
+  ['more', 'more'],
+]);
+const TAKES_ENTRIES = new Set<Verb>(['done', 'snooze', 'never']);
+const UNITS = new Map<string, 'd' | 'w' | 'm' | 'y'>(
+  Object.entries({
+    d: 'd', day: 'd', days: 'd',
+    w: 'w', wk: 'w', wks: 'w', week: 'w', weeks: 'w',
+    m: 'm', mo: 'm', mos: 'm', mth: 'm', mths: 'm', month: 'm', months: 'm',
+    y: 'y', yr: 'y', yrs: 'y', year: 'y', years: 'y',
+  } as const),
+);
 const UNIT_DAYS = { d: 1, w: 7, m: 31, y: 366 } as const;
+const MONTHS = new Map<string, number>(
+  Object.entries({
+    jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5, jun: 6, june: 6,
+    jul: 7, july: 7, aug: 8, august: 8, sep: 9, sept: 9, september: 9, oct: 10, october: 10, nov: 11,
+    november: 11, dec: 12, december: 12,
+  }),
+);
+/**
+ * Words that make a "name" part of a sentence instead ("never mind", "done with it", "done
+ * all, thanks"): a line holding one is no command at all.
+ */
+const NOT_NAMES = new Set([
+  'a', 'all', 'an', 'and', 'again', 'at', 'for', 'from', 'i', 'in', 'is', 'it', 'me', 'mind', 'my', 'no', 'now',
+  'of', 'ok', 'okay', 'on', 'please', 'so', 'thank', 'thanks', 'that', 'the', 'this', 'those', 'to', 'today',
+  'up', 'was', 'we', 'with', 'yes', 'you',
+]);
 
-/** The commands on one line, or null when the line is not entirely a command. */
+type Token =
+  | { kind: 'number'; value: number }
+  | { kind: 'range'; from: number; to: number }
+  | { kind: 'duration'; amount: number; unit: string }
+  | { kind: 'date'; value: string }
+  | { kind: 'email'; value: string }
+  | { kind: 'word'; value: string }
+  | { kind: 'sep' };
+
+/** The commands on one line, or null when the line is not entirely commands. */
 export function parseCommandLine(line: string): ReplyCommand[] | null {
   const tokens = tokenize(line);
-  if (tokens.length === 0 || !VERBS.has(tokens[0] as Verb)) return null;
+  if (!tokens || tokens.length === 0) return null;
   const commands: ReplyCommand[] = [];
   let i = 0;
   while (i < tokens.length) {
-    const verb = tokens[i++] as Verb;
-    if (!VERBS.has(verb)) return null;
-    if (verb === 'undo' || verb === 'unsubscribe') {
+    const head = tokens[i]!;
+    if (head.kind === 'sep' && commands.length > 0) {
+      i++;
+      continue;
+    }
+    const verb = head.kind === 'word' ? VERBS.get(head.value) : undefined;
+    if (!verb) return null;
+    i++;
+    if (!TAKES_ENTRIES.has(verb)) {
       commands.push({ verb, items: [] });
       continue;
     }
-    const items: number[] = [];
-    while (i < tokens.length) {
-      const token = tokens[i]!;
-      // "snooze 2 3 weeks": a number followed by a unit is the duration, not an entry.
-      if (verb === 'snooze' && items.length > 0 && /^\d+$/.test(token) && UNITS[tokens[i + 1] ?? '']) break;
-      const range = parseItems(token);
-      if (range === undefined) break;
-      if (range === null) return null;
-      for (const n of range) if (!items.includes(n)) items.push(n);
-      i++;
-    }
-    if (items.length === 0) return null;
-    const command: ReplyCommand = { verb, items };
-    if (verb === 'snooze') {
-      if (tokens[i] === 'for') i++;
-      const duration = parseDuration(tokens, i);
-      if (duration === null) return null;
-      if (duration) {
-        command.duration = duration.value;
-        i += duration.tokens;
-      } else {
-        command.duration = DEFAULT_SNOOZE;
+    const parsed = parseEntries(tokens, i, verb);
+    if (!parsed) return null;
+    i = parsed.next;
+    commands.push(parsed.command);
+  }
+  return commands.length > 0 ? commands : null;
+}
+
+/** Entries (and a snooze's duration) from `tokens[start]` up to the next verb or the end. */
+function parseEntries(tokens: Token[], start: number, verb: Verb): { command: ReplyCommand; next: number } | null {
+  const items: number[] = [];
+  const names: string[] = [];
+  let words: string[] = [];
+  const endName = (): boolean => {
+    if (words.length === 0) return true;
+    if (words.length > MAX_NAME_WORDS || words.some((w) => NOT_NAMES.has(w))) return false;
+    const name = words.join(' ');
+    if (!names.includes(name)) names.push(name);
+    words = [];
+    return true;
+  };
+  let i = start;
+  let duration: string | undefined;
+  let until: string | undefined;
+  for (; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (verb === 'snooze' && (items.length > 0 || names.length > 0 || words.length > 0)) {
+      const rest = parseDuration(tokens, i);
+      if (rest === null) return null;
+      if (rest) {
+        if (!endName()) return null;
+        ({ duration, until } = rest);
+        i = rest.next;
+        break;
       }
     }
-    commands.push(command);
+    if (token.kind === 'number') {
+      if (!endName() || token.value < 1 || token.value > MAX_ITEM) return null;
+      if (!items.includes(token.value)) items.push(token.value);
+    } else if (token.kind === 'range') {
+      if (!endName() || token.from < 1 || token.to > MAX_ITEM || token.to < token.from) return null;
+      for (let n = token.from; n <= token.to; n++) if (!items.includes(n)) items.push(n);
+    } else if (token.kind === 'email') {
+      if (!endName()) return null;
+      if (!names.includes(token.value)) names.push(token.value);
+    } else if (token.kind === 'word') {
+      if (VERBS.get(token.value)) {
+        // A verb ends the name before it and starts the next command.
+        if (!endName()) return null;
+        break;
+      }
+      words.push(token.value);
+    } else if (token.kind === 'sep') {
+      if (!endName()) return null;
+    } else {
+      return null;
+    }
   }
-  return commands;
+  if (!endName()) return null;
+  // Numbers or names, not both: "snooze 2 2 fortnights" is a typo, not two entries.
+  if ((items.length === 0) === (names.length === 0)) return null;
+  const command: ReplyCommand = { verb, items };
+  if (names.length > 0) command.names = names;
+  if (verb === 'snooze') {
+    if (until) command.until = until;
+    else command.duration = duration ?? DEFAULT_SNOOZE;
+  }
+  return { command, next: i };
 }
 
-/** `3` → [3], `3-5` → [3,4,5]; undefined when the token is no number at all; null when it is an impossible one. */
-function parseItems(token: string): number[] | null | undefined {
-  const range = /^(\d+)(?:-(\d+))?$/.exec(token);
-  if (!range) return undefined;
-  const from = Number(range[1]);
-  const to = range[2] === undefined ? from : Number(range[2]);
-  if (from < 1 || to > MAX_ITEM || to < from) return null;
-  return Array.from({ length: to - from + 1 }, (_, k) => from + k);
-}
-
-/** A duration at `tokens[i]`: `2w`, `2 weeks`, `week`; false when there is none; null when it is malformed or too long. */
-function parseDuration(tokens: string[], i: number): { value: string; tokens: number } | false | null {
-  const first = tokens[i];
-  if (first === undefined) return false;
+/**
+ * A snooze's duration at `tokens[i]`, running to the end of the command: `2w`, `2 weeks`,
+ * `for 2 weeks`, `for a month`, `week`, `until March`, `until 3 March 2026`, `until 2026-03-15`.
+ * False when there is none here; null when it is one but malformed, too long or in the past.
+ */
+function parseDuration(tokens: Token[], i: number): { duration?: string; until?: string; next: number } | false | null {
+  let j = i;
+  const word = (k: number) => (tokens[k]?.kind === 'word' ? (tokens[k] as { value: string }).value : undefined);
+  if (word(j) === 'until' || word(j) === 'till' || word(j) === 'til') return parseUntil(tokens, j + 1);
+  const hasFor = word(j) === 'for';
+  if (hasFor) j++;
+  const token = tokens[j];
   let amount: number;
   let unit: 'd' | 'w' | 'm' | 'y' | undefined;
-  let used: number;
-  const joined = /^(\d+)([a-z]+)$/.exec(first);
-  if (joined) {
-    amount = Number(joined[1]);
-    unit = UNITS[joined[2]!];
-    used = 1;
-  } else if (/^\d+$/.test(first)) {
-    amount = Number(first);
-    unit = UNITS[tokens[i + 1] ?? ''];
-    used = 2;
-  } else {
+  if (token?.kind === 'duration') {
+    amount = token.amount;
+    unit = UNITS.get(token.unit);
+    if (!unit) return null;
+    j += 1;
+  } else if (token?.kind === 'number' && word(j + 1) && UNITS.get(word(j + 1)!)) {
+    amount = token.value;
+    unit = UNITS.get(word(j + 1)!);
+    j += 2;
+  } else if ((word(j) === 'a' || word(j) === 'an' || word(j) === 'one') && word(j + 1) && UNITS.get(word(j + 1)!)) {
     amount = 1;
-    unit = UNITS[first];
-    used = 1;
+    unit = UNITS.get(word(j + 1)!);
+    j += 2;
+  } else if (word(j) && UNITS.get(word(j)!) && word(j)!.length > 1 && endsCommand(tokens, j + 1)) {
+    amount = 1;
+    unit = UNITS.get(word(j)!);
+    j += 1;
+  } else {
+    return hasFor ? null : false;
   }
   if (!unit || amount < 1 || amount * UNIT_DAYS[unit] > MAX_SNOOZE_DAYS) return null;
-  return { value: `${amount}${unit}`, tokens: used };
+  if (!endsCommand(tokens, j)) return null;
+  return { duration: `${amount}${unit}`, next: j };
 }
 
-function tokenize(line: string): string[] {
+/** `until` followed by a month (and day, and year) or an ISO date; the rest of the command. */
+function parseUntil(tokens: Token[], i: number): { until: string; next: number } | null {
+  const parts: Token[] = [];
+  let j = i;
+  const yearAfterComma = (k: number) => tokens[k]?.kind === 'sep' && tokens[k + 1]?.kind === 'number' && (tokens[k + 1] as { value: number }).value >= 2000;
+  while (j < tokens.length && (!endsCommand(tokens, j) || yearAfterComma(j))) parts.push(tokens[j++]!);
+  const only = parts[0];
+  if (parts.length === 1 && only?.kind === 'date') return { until: only.value, next: j };
+  let month: number | undefined;
+  let day: number | undefined;
+  let year: number | undefined;
+  for (const part of parts) {
+    if (part.kind === 'word' && MONTHS.has(part.value) && month === undefined) month = MONTHS.get(part.value);
+    else if (part.kind === 'word' && /^\d{1,2}(st|nd|rd|th)$/.test(part.value) && day === undefined) day = parseInt(part.value, 10);
+    else if (part.kind === 'duration' && /^(st|nd|rd|th)$/.test(part.unit) && day === undefined) day = part.amount;
+    else if (part.kind === 'number' && part.value >= 1 && part.value <= 31 && day === undefined) day = part.value;
+    else if (part.kind === 'number' && part.value >= 2000 && part.value <= 2100 && year === undefined) year = part.value;
+    else if (part.kind === 'sep' || (part.kind === 'word' && part.value === 'the') || (part.kind === 'word' && part.value === 'of')) continue;
+    else return null;
+  }
+  if (month === undefined) return null;
+  const d = day ?? 1;
+  if (d > daysInMonth(month, year ?? 2024)) return null;
+  const mm = String(month).padStart(2, '0');
+  const dd = String(d).padStart(2, '0');
+  return { until: year ? `${year}-${mm}-${dd}` : `--${mm}-${dd}`, next: j };
+}
+
+/** The command ends at `tokens[i]`: the line ends, or a separator or a verb comes next. */
+function endsCommand(tokens: Token[], i: number): boolean {
+  const token = tokens[i];
+  if (token === undefined || token.kind === 'sep') return true;
+  return token.kind === 'word' && VERBS.get(token.value) !== undefined;
+}
+
+function daysInMonth(month: number, year: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+const TOKEN =
+  /([^\s@,;:<>"]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+)|(\d{4}-\d{2}-\d{2})|(\d+)\s*(?:-|–|—|to\b)\s*(\d+)|(\d+)([a-z]+)\b|(\d+)|([\p{L}\p{M}][\p{L}\p{M}'’.-]*)|([,;&+])|(\S)/gu;
+
+/** Tokens of a line, or null when it holds anything a command never does (`?`, `:`, quotes, …). */
+function tokenize(line: string): Token[] | null {
   const normalized = line
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/[\u00a0\u2000-\u200b\u202f\u205f\u3000]/g, ' ')
+    .replace(/[\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]/g, ' ')
     // A list bullet before the command, and closing punctuation after it.
     .replace(/^\s*(?:[-*•]\s+)?/, '')
     .replace(/[.!]+\s*$/, '')
-    .replace(/(\d)\s*[-–—]\s*(\d)/g, '$1-$2');
-  return normalized
-    .split(/[\s,;&+]+/)
-    .filter((token) => token.length > 0 && token !== 'and');
+    // "done: 1 3" — a colon right after the verb.
+    .replace(/^(\p{L}+):(?=\s|$)/u, '$1');
+  const tokens: Token[] = [];
+  for (const m of normalized.matchAll(TOKEN)) {
+    if (m[1]) tokens.push({ kind: 'email', value: m[1] });
+    else if (m[2]) {
+      const date = new Date(`${m[2]}T00:00:00Z`);
+      if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== m[2]) return null;
+      tokens.push({ kind: 'date', value: m[2] });
+    } else if (m[3] && m[4]) tokens.push({ kind: 'range', from: Number(m[3]), to: Number(m[4]) });
+    else if (m[5] && m[6]) tokens.push({ kind: 'duration', amount: Number(m[5]), unit: m[6] });
+    else if (m[7]) tokens.push({ kind: 'number', value: Number(m[7]) });
+    else if (m[8]) {
+      const word = m[8].replace(/[.'’-]+$/, '');
+      tokens.push(word === 'and' ? { kind: 'sep' } : { kind: 'word', value: word });
+    } else if (m[9]) tokens.push({ kind: 'sep' });
+    else return null;
+  }
+  return tokens;
 }
 
 /** Adds a normalized duration (`2w`, `1m`) to a date; months and years follow the calendar. */
@@ -146,4 +305,58 @@ export function addDuration(from: Date, duration: string): Date {
       break;
   }
   return date;
+}
+
+/**
+ * When a snooze ends: `now` plus its duration, or the start of its `until` day in the user's
+ * timezone (without a year: the next such day after today). Null when that day has passed
+ * or is more than MAX_SNOOZE_DAYS away.
+ */
+export function snoozeEnd(command: Pick<ReplyCommand, 'duration' | 'until'>, now: Date, timezone: string): Date | null {
+  if (!command.until) return addDuration(now, command.duration ?? DEFAULT_SNOOZE);
+  const today = localDate(now, timezone);
+  let target: string;
+  if (command.until.startsWith('--')) {
+    const monthDay = command.until.slice(2);
+    const year = Number(today.slice(0, 4));
+    target = `${year}-${monthDay}` > today ? `${year}-${monthDay}` : `${year + 1}-${monthDay}`;
+    // 29 February in a year without one: the day after.
+    if (Number.isNaN(new Date(`${target}T00:00:00Z`).getTime()) || new Date(`${target}T00:00:00Z`).toISOString().slice(0, 10) !== target) {
+      target = `${target.slice(0, 4)}-03-01`;
+    }
+  } else {
+    target = command.until;
+  }
+  if (target <= today) return null;
+  const end = startOfLocalDay(target, timezone);
+  if (end.getTime() - now.getTime() > MAX_SNOOZE_DAYS * 86_400_000) return null;
+  return end;
+}
+
+function localDate(at: Date, timezone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/** Midnight of a calendar day in a timezone, as an instant. */
+function startOfLocalDay(day: string, timezone: string): Date {
+  const utcMidnight = new Date(`${day}T00:00:00Z`);
+  // The zone's offset at that moment, applied once and checked once (DST changes at 02:00, not midnight, almost everywhere).
+  const offset = (d: Date) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+        .formatToParts(d)
+        .map((p) => [p.type, p.value]),
+    );
+    const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+    return asUtc - d.getTime();
+  };
+  const first = new Date(utcMidnight.getTime() - offset(utcMidnight));
+  return new Date(utcMidnight.getTime() - offset(first));
+}
+
+/** `done 1, 3 · snooze 2 for 2w · done alice` — a command as a person would write it. */
+export function describeCommand(command: ReplyCommand): string {
+  const entries = [...command.items.map(String), ...(command.names ?? [])].join(', ');
+  const when = command.until ? ` until ${command.until.replace(/^--/, '')}` : command.duration ? ` ${command.duration}` : '';
+  return `${command.verb}${entries ? ` ${entries}` : ''}${command.verb === 'snooze' ? when : ''}`;
 }

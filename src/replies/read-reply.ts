@@ -1,11 +1,12 @@
 /**
- * Raw MIME in, what the reply says out. Every channel (the SMTP listener today; IMAP and a
- * webhook later) hands its raw bytes to `readInbound`; nothing here touches the database.
+ * Raw MIME in, what the reply says out. Every channel (the SMTP listener, the IMAP mailbox,
+ * the webhook) hands its raw bytes to `readInbound`; nothing here touches the database.
  */
-import { simpleParser, type AddressObject } from 'mailparser';
-import { automatedMessageReason } from '../contacts/detect-automated.ts';
+import { simpleParser, type AddressObject, type Attachment } from 'mailparser';
 import { headerBlockOf, parseHeaderBlock } from '../mail/header-block.ts';
 import { messageMetaFromHeaders } from '../mail/message-meta.ts';
+import { classifyInbound, type SoftwareMail } from './classify-inbound.ts';
+import { htmlReplyText } from './html-reply-text.ts';
 import { parseCommandLine, type ReplyCommand } from './parse-commands.ts';
 import { stripQuoted } from './strip-quoted.ts';
 
@@ -21,8 +22,14 @@ export interface InboundMail {
   subject: string;
   /** Why software wrote this (an auto-reply, a bounce, a list), or null for a person. */
   automated: string | null;
-  /** The reply's text part (or its HTML as text when there is no text part). */
+  /** The whole verdict on software mail: bounces with their severity and the messages they report on. */
+  software: SoftwareMail | null;
+  /** The reply's text part, or its HTML as text (quote containers marked) when there is no text part. */
   text: string;
+  /** True when the text came from the HTML part. */
+  fromHtml: boolean;
+  /** `Authentication-Results` header values, topmost first. */
+  authenticationResults: string[];
   /** True when the raw bytes held at least one header. */
   hasHeaders: boolean;
 }
@@ -35,13 +42,13 @@ export interface ReadCommands {
 
 export const MAX_IGNORED_LINES = 20;
 const MAX_LINE = 200;
+const REPORT_PARTS = /^(message\/(delivery-status|global-delivery-status|feedback-report|disposition-notification|rfc822|global|rfc822-headers|global-headers)|text\/rfc822-headers)$/;
 
-export async function readInbound(raw: Buffer | string): Promise<InboundMail> {
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+export async function readInbound(raw: Buffer | string, envelopeFrom: string | null = null): Promise<InboundMail> {
+  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, skipHtmlToText: true, keepDeliveryStatus: true });
   const headerText = headerBlockOf(typeof raw === 'string' ? raw : raw.subarray(0, 256 * 1024).toString('latin1'));
   const headers = parseHeaderBlock(headerText);
   const meta = messageMetaFromHeaders(headers, { providerId: 'inbound', threadId: null, folder: 'inbox', receivedAt: new Date() });
-  const automated = 'message' in meta ? automatedMessageReason(meta.message) : null;
   const addresses = (value: AddressObject | AddressObject[] | undefined) =>
     (Array.isArray(value) ? value : value ? [value] : []).flatMap((a) => a.value).flatMap(flatten);
   const headerAddresses = (name: string) =>
@@ -51,6 +58,19 @@ export async function readInbound(raw: Buffer | string): Promise<InboundMail> {
   const references = [parsed.inReplyTo, ...(Array.isArray(parsed.references) ? parsed.references : [parsed.references])]
     .filter((r): r is string => typeof r === 'string')
     .flatMap((r) => r.match(/<[^<>\s]+>/g) ?? []);
+  const plain = (parsed.text ?? '').trim() === '' ? null : parsed.text!;
+  const html = typeof parsed.html === 'string' ? parsed.html : null;
+  const text = plain ?? (html ? htmlReplyText(html) : '');
+  const rawText = typeof raw === 'string' ? raw.slice(0, 256 * 1024) : raw.subarray(0, 256 * 1024).toString('latin1');
+  const software = classifyInbound({
+    headers,
+    meta: 'message' in meta ? meta.message : null,
+    parts: parsed.attachments.filter((a: Attachment) => REPORT_PARTS.test(a.contentType)).map((a) => ({ contentType: a.contentType, content: a.content })),
+    // Broken MIME (a report whose boundary does not match) leaves no text: read the body as it is.
+    text: text.trim() === '' ? rawText.slice(headerText.length) : text,
+    raw: rawText,
+    envelopeFrom,
+  });
   return {
     messageId: parsed.messageId ? (parsed.messageId.startsWith('<') ? parsed.messageId : `<${parsed.messageId}>`) : null,
     from: parsed.from?.value.flatMap(flatten)[0] ?? null,
@@ -59,8 +79,11 @@ export async function readInbound(raw: Buffer | string): Promise<InboundMail> {
     ],
     references: [...new Set(references)],
     subject: parsed.subject ?? '',
-    automated,
-    text: parsed.text ?? '',
+    automated: software?.reason ?? null,
+    software,
+    text,
+    fromHtml: plain === null && html !== null,
+    authenticationResults: headers.filter((h) => h.name.toLowerCase() === 'authentication-results').map((h) => h.value.replace(/\s+/g, ' ').trim()),
     hasHeaders: headers.length > 0,
   };
 }
@@ -75,7 +98,7 @@ export function readCommands(mail: Pick<InboundMail, 'subject' | 'text'>): ReadC
   const commands: ReplyCommand[] = [];
   const ignored: string[] = [];
   // The mailto: List-Unsubscribe link writes its command as the subject.
-  if (/^\s*unsubscribe\s*$/i.test(mail.subject)) commands.push({ verb: 'unsubscribe', items: [] });
+  if (/^\s*unsubscribe\s*$/i.test(mail.subject)) commands.push({ verb: 'stop', items: [] });
   for (const line of stripQuoted(mail.text)) {
     const parsed = parseCommandLine(line);
     if (parsed) commands.push(...parsed);

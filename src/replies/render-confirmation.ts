@@ -1,9 +1,11 @@
 /**
- * The answer to a reply: what was done, to whom, and which lines were not understood. Like
- * the digest it starts with the quote sentinel and no line of it starts with a verb, so a
- * reply to the confirmation ("undo") never reads the confirmation itself as commands.
+ * What rekindle writes back about a reply: the confirmation of what was done (with an undo),
+ * and the notice about a reply it did not apply because it could not tell the owner sent it
+ * (with a link to confirm it). Like the digest, each starts with the marker line and no line
+ * of it starts with a verb, so a reply to it ("undo") never reads it back as commands.
  */
 import { QUOTE_SENTINEL, formatDate } from '../digest/render-digest.ts';
+import { describeCommand, type ReplyCommand } from './parse-commands.ts';
 
 export interface AppliedChange {
   position: number;
@@ -16,10 +18,16 @@ export interface ConfirmationContent {
   changes: AppliedChange[];
   /** Entries of the reply's undo, restored to what they were before. */
   undone: { name: string; position: number }[];
+  /** An undo took back a pause, a resume or a stop. */
+  undoneSettings?: boolean;
   /** An undo found nothing to take back. */
   nothingToUndo: boolean;
   unsubscribed: boolean;
-  /** Lines not understood, and commands naming a number the list does not have. */
+  paused?: boolean;
+  resumed?: boolean;
+  /** `more`: a list of the next people was sent (how many), nobody was due, or too many were asked for. */
+  more?: { sent: number } | { nobody: true } | { limit: number };
+  /** Lines not understood, and commands naming a number or a name the list does not have. */
   ignored: string[];
   timezone: string;
   /** Set when the reply changed nothing for a reason the person should know. */
@@ -40,12 +48,77 @@ export function renderConfirmation(content: ConfirmationContent): string {
   const never = names('never');
   if (never.length) lines.push('Not suggested again:', ...list(never), '');
   if (content.undone.length) lines.push('Taken back, as before your last reply:', ...list(content.undone), '');
+  if (content.undoneSettings) lines.push('Your weekly list is back to how it was before your last reply.', '');
   if (content.nothingToUndo) lines.push('There was nothing to take back.', '');
+  if (content.paused) lines.push('Your weekly list is paused. Reply with "resume" to get it again.', '');
+  if (content.resumed) lines.push('Your weekly list is on again; the next one comes on its usual day.', '');
   if (content.unsubscribed) lines.push('You will get no more weekly lists.', '');
-  if (content.ignored.length) lines.push('Not understood, so ignored:', ...content.ignored.map((l) => `  “${l}”`), '');
-  if (content.changes.length === 0 && content.undone.length === 0 && !content.unsubscribed && !content.notice) {
-    lines.push('Nothing was changed. Write one instruction per line, like these:', '  Wrote to 1 and 3?  Reply with: done 1 3', '  Not now for 2?     Reply with: snooze 2 1m', '');
+  if (content.more) {
+    if ('sent' in content.more) lines.push(`A list of ${content.more.sent} more ${content.more.sent === 1 ? 'person' : 'people'} is on its way in a separate email.`, '');
+    else if ('nobody' in content.more) lines.push('Nobody else is due for a note right now; your next list comes on its usual day.', '');
+    else lines.push(`You asked for more ${content.more.limit} times this week already; your next list comes on its usual day.`, '');
   }
-  if (content.changes.length > 0) lines.push('Changed your mind? Reply with: undo', '');
+  if (content.ignored.length) lines.push('Not understood, so ignored:', ...content.ignored.map((l) => `  “${l}”`), '');
+  const changedSomething =
+    content.changes.length > 0 || content.undone.length > 0 || content.undoneSettings || content.unsubscribed || content.paused || content.resumed || content.more !== undefined;
+  if (!changedSomething && !content.notice && !content.nothingToUndo) {
+    lines.push(
+      'Nothing was changed. Write one instruction per line, like these:',
+      '  Wrote to 1 and 3?  Reply with: done 1 3',
+      '  Not now for 2?     Reply with: snooze 2 1m',
+      '  A break from the lists?  Reply with: pause',
+      '',
+    );
+  }
+  if (content.changes.length > 0 || content.paused || content.unsubscribed) lines.push('Changed your mind? Reply with: undo', '');
   return lines.join('\n');
+}
+
+export interface HeldNoticeContent {
+  /** When the list the reply answered was sent. */
+  digestSentAt: Date;
+  timezone: string;
+  /** Who the reply came from (the From address). */
+  sender: string;
+  /** Why it was not applied. */
+  reason: 'sender' | 'unverified';
+  /** What it asked for, each with the people it names (when they resolve). */
+  commands: { command: ReplyCommand; people: string[] }[];
+  /** The one-click link that applies it; absent when links cannot be signed here. */
+  confirmUrl: string | null;
+  expiresAt: Date;
+}
+
+/**
+ * The notice to the owner, at the owner's own address, about a reply rekindle would not apply
+ * on its own word. It never quotes the reply's text (a forger could write anything): only the
+ * commands it read.
+ */
+export function renderHeldNotice(content: HeldNoticeContent): string {
+  const why =
+    content.reason === 'sender'
+      ? `It came from ${content.sender}, which is not the address this list was sent to, so rekindle did not act on it.`
+      : `It says it is from ${content.sender}, but your mail provider's signature on it could not be checked, so rekindle did not act on it.`;
+  const lines = [
+    `${QUOTE_SENTINEL} a reply to check`,
+    '',
+    `rekindle received a reply to your list of ${formatDate(content.digestSentAt, content.timezone)}.`,
+    why,
+    '',
+    'It asked for:',
+    ...content.commands.map(({ command, people }) => `  “${describeCommand(command)}”${people.length ? ` (${people.join(', ')})` : ''}`),
+    '',
+  ];
+  if (content.confirmUrl) {
+    lines.push(
+      `If that was you, apply it with one click (until ${formatDate(content.expiresAt, content.timezone)}):`,
+      `  ${content.confirmUrl}`,
+      '',
+      'If it was not you, ignore this email: nothing has changed.',
+    );
+  } else {
+    lines.push('If that was you, please reply to the list again from your own address. If it was not you, ignore this email: nothing has changed.');
+  }
+  lines.push('', 'You get at most one such email a day for each address that writes.');
+  return lines.join('\n') + '\n';
 }

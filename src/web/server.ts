@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import type { Config } from '../config/env.ts';
+import { registerInboundWebhook, type InboundWebhookDeps } from './inbound-webhook-route.ts';
+import { registerReplyConfirmRoutes, type ReplyConfirmDeps } from './reply-confirm-route.ts';
 import { registerUnsubscribe } from './unsubscribe-route.ts';
 import { registerWebApp } from './web-app.ts';
 
@@ -15,6 +17,8 @@ export interface ServerDeps {
    */
   config?: Config;
   logger?: Logger;
+  /** Replies: the confirmation links of held replies, and the inbound webhook (when INBOUND_WEBHOOK_SECRET is set). */
+  replies?: { confirm?: ReplyConfirmDeps; webhook?: InboundWebhookDeps };
 }
 
 /** The HTTP app: liveness and readiness for orchestrators and the compose file; the digest's one-click unsubscribe. */
@@ -36,6 +40,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   registerUnsubscribe(app, deps.sql);
   if (deps.config) registerWebApp(app, { sql: deps.sql, redis: deps.redis, config: deps.config, logger: deps.logger });
+  if (deps.replies?.confirm) registerReplyConfirmRoutes(app, deps.replies.confirm);
+  if (deps.replies?.webhook) registerInboundWebhook(app, deps.replies.webhook);
 
   return app;
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { notifyReauth } from '../accounts/notify-reauth.ts';
-import type { Config } from '../config/env.ts';
+import { dkimSettings, type Config } from '../config/env.ts';
 import { recomputeContacts } from '../contact-store/recompute-contacts.ts';
 import { createDatabase } from '../db/client.ts';
 import { queueDueDigests } from '../digest/schedule-digests.ts';
@@ -59,12 +59,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     contacts: new Queue<RecomputeContactsJob>(CONTACTS_QUEUE, { connection, prefix }),
     digest: new Queue<SendDigestJob>(DIGEST_QUEUE, { connection, prefix }),
   };
-  const mailer = options.mailer ?? createMailer(config.SMTP_URL);
+  const mailer = options.mailer ?? createMailer(config.SMTP_URL, { dkim: dkimSettings(config) });
   const digestSettings = {
     mailFrom: config.MAIL_FROM,
     inboundDomain: config.INBOUND_DOMAIN,
     publicUrl: config.PUBLIC_URL,
     budget: config.DIGEST_BUDGET,
+    returnPath: config.DIGEST_RETURN_PATH,
     ...(config.LINK_SECRETS
       ? { actionLinks: { keys: { secrets: config.LINK_SECRETS }, publicUrl: config.PUBLIC_URL, days: config.ACTION_LINK_DAYS } }
       : {}),

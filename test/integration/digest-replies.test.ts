@@ -1,7 +1,9 @@
 /**
- * Replies to a digest over real SMTP into the inbound listener: the person's commands change
- * their marks once; everything else — another sender, a forward, an auto-reply, a bounce, a
- * reply to an old digest, a replayed message — changes nothing and crashes nothing.
+ * Replies to a digest over real SMTP into the inbound listener: the person's commands — signed
+ * by their provider (DKIM, DMARC p=reject), checked by mailauth against the test's own DNS —
+ * change their marks once; everything else — another sender, a forward, an auto-reply, a
+ * bounce, a reply to an old digest, a replayed message — changes nothing and crashes nothing.
+ * (Forgeries in depth: reply-forgery.test.ts.)
  */
 import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
@@ -12,9 +14,9 @@ import { sendDigest } from '../../src/digest/send-digest.ts';
 import { createMailer, type Mailer } from '../../src/mailer/create-mailer.ts';
 import { startMailCatcher, type MailCatcher } from '../../src/mailer/mail-catcher.ts';
 import { handleInboundMessage, type ReplyResult } from '../../src/replies/handle-reply.ts';
-import { startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
+import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
 import { seedDigestUser } from '../support/digest-fixtures.ts';
-import { sendReply } from '../support/reply-harness.ts';
+import { sendReply, testMailDns, testReplySettings } from '../support/reply-harness.ts';
 import { testLogger } from '../support/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
@@ -24,6 +26,7 @@ const people = [
   { email: 'cy@example.com', name: 'Cy Young', everyDays: 21, lastDaysAgo: 150, conversations: 10 },
 ];
 const settings = { mailFrom: 'rekindle <digest@rekindle.test>', inboundDomain: 'in.rekindle.test', publicUrl: 'https://rekindle.test', budget: 5, replyWindowDays: 14 };
+const replySettings = testReplySettings(settings);
 
 describe('replies to a digest', () => {
   let database: TestDatabase;
@@ -38,12 +41,13 @@ describe('replies to a digest', () => {
     database = await createTestDatabase();
     catcher = await startMailCatcher();
     mailer = createMailer(catcher.url);
-    const deps = { sql: database.sql, mailer, logger: testLogger(), settings };
+    const deps = { sql: database.sql, mailer, logger: testLogger(), settings: replySettings };
     inbound = await startInboundSmtp({
       host: '127.0.0.1',
       port: 0,
       domain: settings.inboundDomain,
       logger: testLogger(),
+      knownToken: digestTokenExists(database.sql),
       handle: async (raw, envelope) => {
         if (failNext) {
           failNext = false;
@@ -89,7 +93,17 @@ describe('replies to a digest', () => {
   const mailsTo = (address: string) => catcher.received.filter((m) => m.envelope.to.includes(address));
   const reply = async (text: string, overrides: Partial<Parameters<typeof sendReply>[0]> = {}) => {
     const before = results.length;
-    await sendReply({ port: inbound.port, from: `Sam Rivera <${owner}>`, to: replyTo, text, messageId: `<${randomUUID()}@client.example>`, references: [digest.messageId], inReplyTo: digest.messageId, ...overrides });
+    await sendReply({
+      port: inbound.port,
+      from: `Sam Rivera <${owner}>`,
+      to: replyTo,
+      text,
+      messageId: `<${randomUUID()}@client.example>`,
+      references: [digest.messageId],
+      inReplyTo: digest.messageId,
+      dkim: testMailDns().key,
+      ...overrides,
+    });
     return results.slice(before);
   };
   const lastConfirmation = async () => (await simpleParser(mailsTo(owner).at(-1)!.raw)).text ?? '';
@@ -154,18 +168,24 @@ describe('replies to a digest', () => {
       expect(mailsTo(owner)).toHaveLength(1);
     };
 
-    it('for a reply from another address', async () => {
-      const [result] = await reply('done 1 2 3', { from: 'Mallory <mallory@evil.example>' });
-      await expectNothing(result, 'wrong_sender');
+    it('for a reply from another address (its owner is only told, with a link to confirm it)', async () => {
+      const [result] = await reply('done 1 2 3', { from: 'Mallory <mallory@evil.example>', dkim: testMailDns().forgerKey });
+      expect(result?.outcome).toBe('wrong_sender');
+      expect(await marks()).toEqual([]);
       expect(mailsTo('mallory@evil.example')).toHaveLength(0);
+      expect(mailsTo(owner)).toHaveLength(2);
+      expect(await lastConfirmation()).toContain('It came from mallory@evil.example');
     });
 
     it('for a forwarded digest answered by whoever it was forwarded to', async () => {
       const [result] = await reply('never 1\n\n---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.test>\n\nrekindle · your list', {
         from: 'Friend <friend@example.net>',
         subject: 'Re: Fwd: Reconnect this week',
+        dkim: null,
       });
-      await expectNothing(result, 'wrong_sender');
+      expect(result?.outcome).toBe('wrong_sender');
+      expect(await marks()).toEqual([]);
+      expect(mailsTo('friend@example.net')).toHaveLength(0);
     });
 
     it('for an auto-reply from the owner’s own address', async () => {
@@ -194,9 +214,12 @@ describe('replies to a digest', () => {
       expect(await lastConfirmation()).toContain('nothing was changed');
     });
 
-    it('for a token that names no digest', async () => {
-      const [result] = await reply('done 1', { to: `reply+${'0'.repeat(32)}@${settings.inboundDomain}`, references: undefined, inReplyTo: undefined });
-      await expectNothing(result, 'unknown_digest');
+    it('for a token that names no digest: refused at RCPT', async () => {
+      await expect(reply('done 1', { to: `reply+${'0'.repeat(32)}@${settings.inboundDomain}`, references: undefined, inReplyTo: undefined })).rejects.toMatchObject({
+        responseCode: 550,
+      });
+      expect(await marks()).toEqual([]);
+      expect(mailsTo(owner)).toHaveLength(1);
     });
   });
 

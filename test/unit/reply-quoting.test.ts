@@ -53,7 +53,7 @@ describe('replies from real mail clients', () => {
   });
 
   it('reads the mailto unsubscribe subject as a command', () => {
-    expect(readCommands({ subject: 'unsubscribe', text: '' }).commands).toEqual([{ verb: 'unsubscribe', items: [] }]);
+    expect(readCommands({ subject: 'unsubscribe', text: '' }).commands).toEqual([{ verb: 'stop', items: [] }]);
   });
 });
 

@@ -1,0 +1,186 @@
+/**
+ * The IMAP inbound channel: a dedicated mailbox (say replies@example.com, the MX of
+ * INBOUND_DOMAIN delivering there) that `rekindle inbound` watches. New mail is noticed at
+ * once through IDLE, and a poll every INBOUND_IMAP_POLL_SECONDS catches what IDLE missed.
+ * Each message's raw bytes go to the same pipeline as the SMTP listener's, then the message is
+ * marked done — moved to INBOUND_IMAP_PROCESSED_MAILBOX, or flagged `$RekindleProcessed`
+ * (and \Seen) where it lies. A message the pipeline could not process (Postgres down) stays
+ * unmarked and is tried again at the next pass; one processed twice (marking failed after
+ * processing) changes nothing, because the pipeline keys every message by its Message-ID.
+ *
+ * The connection is kept up: when it drops — the server restarted, the network went away — it
+ * reconnects with a growing pause (up to a minute) and carries on where it stopped.
+ */
+import { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import type { Envelope } from './handle-reply.ts';
+import { MAX_INBOUND_BYTES } from './inbound-smtp-server.ts';
+
+export const PROCESSED_KEYWORD = '$RekindleProcessed';
+
+export interface ImapInboundOptions {
+  /** `imaps://user:password@host:993/INBOX`; `imap://` for plain or STARTTLS (when offered). */
+  url: string;
+  processedMailbox?: string | null;
+  pollSeconds: number;
+  logger: Logger;
+  handle: (raw: Buffer, envelope: Envelope) => Promise<unknown>;
+  maxBytes?: number;
+  /** Pauses between reconnects, growing from `minMs` to `maxMs`. */
+  reconnect?: { minMs: number; maxMs: number };
+  /** Accept a self-signed certificate (tests). */
+  allowUnauthorized?: boolean;
+}
+
+export interface ImapInbound {
+  /** Messages handed to the pipeline and marked, since start. */
+  readonly processed: number;
+  /** Times a connection was made (1 at first, more after reconnects). */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+interface Target {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  pass: string;
+  mailbox: string;
+}
+
+export function parseImapUrl(url: string): Target {
+  const u = new URL(url);
+  const secure = u.protocol === 'imaps:';
+  return {
+    host: u.hostname,
+    port: Number(u.port || (secure ? 993 : 143)),
+    secure,
+    user: decodeURIComponent(u.username),
+    pass: decodeURIComponent(u.password),
+    mailbox: decodeURIComponent(u.pathname.replace(/^\/+/, '')) || 'INBOX',
+  };
+}
+
+export function startImapInbound(options: ImapInboundOptions): ImapInbound {
+  const target = parseImapUrl(options.url);
+  const logger = options.logger.child({ channel: 'imap', host: target.host, mailbox: target.mailbox });
+  const maxBytes = options.maxBytes ?? MAX_INBOUND_BYTES;
+  const backoff = options.reconnect ?? { minMs: 1_000, maxMs: 60_000 };
+  let stopped = false;
+  let client: ImapFlow | null = null;
+  let wake: (() => void) | null = null;
+  const state = { processed: 0, connections: 0 };
+  const nudge = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+
+  const run = async () => {
+    let pause = backoff.minMs;
+    while (!stopped) {
+      const current = new ImapFlow({
+        host: target.host,
+        port: target.port,
+        secure: target.secure,
+        auth: { user: target.user, pass: target.pass },
+        logger: false,
+        autoIdleDelay: 500,
+        maxIdleTime: Math.max(5_000, options.pollSeconds * 1000),
+        ...(options.allowUnauthorized ? { tls: { rejectUnauthorized: false } } : {}),
+      });
+      client = current;
+      current.on('error', (err: Error) => logger.warn({ err: err.message }, 'IMAP connection error'));
+      current.on('close', nudge);
+      current.on('exists', nudge);
+      try {
+        await current.connect();
+        state.connections++;
+        pause = backoff.minMs;
+        logger.info({ connections: state.connections }, 'IMAP inbound connected');
+        const lock = await current.getMailboxLock(target.mailbox);
+        try {
+          const moveTo = options.processedMailbox ?? null;
+          if (moveTo) await ensureMailbox(current, moveTo);
+          const flags = current.mailbox && typeof current.mailbox === 'object' ? current.mailbox.permanentFlags : undefined;
+          const keywords = !flags || flags.has('\\*');
+          while (!stopped && current.usable) {
+            await processPending(current, { moveTo, keywords });
+            if (stopped || !current.usable) break;
+            // IDLE starts on its own while nothing runs; `exists`, the poll timer or a close wakes us.
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              const timer = setTimeout(nudge, options.pollSeconds * 1000);
+              timer.unref();
+            });
+          }
+        } finally {
+          lock.release();
+        }
+      } catch (error) {
+        if (!stopped) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'IMAP inbound disconnected');
+      } finally {
+        current.removeAllListeners('exists');
+        current.removeAllListeners('close');
+        if (current.usable) await current.logout().catch(() => current.close());
+        else current.close();
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(nudge, pause).unref();
+      });
+      pause = Math.min(backoff.maxMs, pause * 2);
+    }
+  };
+
+  const processPending = async (c: ImapFlow, how: { moveTo: string | null; keywords: boolean }) => {
+    const query = how.moveTo ? { all: true } : how.keywords ? { unKeyword: PROCESSED_KEYWORD } : { seen: false };
+    const uids = (await c.search(query, { uid: true })) || [];
+    for (const uid of uids) {
+      if (stopped || !c.usable) return;
+      const message = await c.fetchOne(String(uid), { source: { maxLength: maxBytes + 1 }, size: true, envelope: true }, { uid: true });
+      if (!message) continue;
+      if ((message.size ?? 0) > maxBytes || !message.source || message.source.length > maxBytes) {
+        logger.warn({ uid, size: message.size }, 'message too big for a reply; marked without reading');
+      } else {
+        try {
+          await options.handle(message.source, { channel: 'imap', mailFrom: null, rcptTo: [] });
+        } catch (error) {
+          // Left unmarked: tried again at the next pass.
+          logger.error({ uid, err: error instanceof Error ? error.message : String(error) }, 'reply not processed; will retry');
+          return;
+        }
+      }
+      if (how.moveTo) await c.messageMove(String(uid), how.moveTo, { uid: true });
+      else await c.messageFlagsAdd(String(uid), how.keywords ? [PROCESSED_KEYWORD, '\\Seen'] : ['\\Seen'], { uid: true });
+      state.processed++;
+    }
+  };
+
+  const done = run().catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'IMAP inbound stopped'));
+
+  return {
+    get processed() {
+      return state.processed;
+    },
+    get connections() {
+      return state.connections;
+    },
+    async close() {
+      stopped = true;
+      nudge();
+      const c = client;
+      if (c?.usable) await c.logout().catch(() => c.close());
+      else c?.close();
+      await done;
+    },
+  };
+}
+
+async function ensureMailbox(client: ImapFlow, path: string): Promise<void> {
+  const existing = await client.list();
+  if (existing.some((m) => m.path === path)) return;
+  await client.mailboxCreate(path);
+}
