@@ -21,10 +21,13 @@ export interface ServerDeps {
   replies?: { confirm?: ReplyConfirmDeps; webhook?: InboundWebhookDeps };
 }
 
-/** The HTTP app: liveness and readiness for orchestrators and the compose file; the digest's one-click unsubscribe. */
+/**
+ * The HTTP app: liveness and readiness for orchestrators and the compose file; the digest's
+ * one-click unsubscribe; with a config, the web app (src/web/web-app.ts).
+ */
 export function buildServer(deps: ServerDeps): FastifyInstance {
   // Signed link tokens travel as path parameters (about 200 characters).
-  const app = Fastify({ logger: false, maxParamLength: 512 });
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 512 } });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
