@@ -43,12 +43,21 @@ export async function disconnectAccount(sql: Sql, userId: string, accountId: str
       update interactions i set account_id = o.account_id
         from others o
        where i.user_id = ${userId} and i.account_id = ${accountId} and i.source_key = o.key`;
-    const deleted = await tx`delete from interactions where user_id = ${userId} and account_id = ${accountId}`;
+    const deleted = await tx<{ contact: string }[]>`
+      delete from interactions where user_id = ${userId} and account_id = ${accountId} returning contact`;
     await tx`delete from mail_messages where account_id = ${accountId}`;
     await tx`delete from calendar_events where account_id = ${accountId}`;
     await tx`delete from sync_streams where account_id = ${accountId}`;
     await tx`delete from accounts where id = ${accountId}`;
+    // The people who lost interactions are recomputed (an incremental recompute reads only them).
     await tx`update users set contacts_dirty_at = clock_timestamp() where id = ${userId}`;
+    const touched = [...new Set(deleted.map((d) => d.contact))];
+    if (touched.length > 0) {
+      await tx`
+        insert into dirty_contacts (user_id, contact)
+        select ${userId}, c from unnest(${touched}::text[]) as c
+        on conflict do nothing`;
+    }
     return { deletedInteractions: deleted.count, movedInteractions: moved.count };
   });
   if (!result) return null;
