@@ -1,12 +1,13 @@
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import type { IdentityDecision } from '../contacts/identity.ts';
 import { normalizeAddress } from '../contacts/normalize-address.ts';
 import { markContactsDirty } from '../sync/insert-interactions.ts';
 
-/** The user's merge and split decisions, for computeContacts. */
-export async function loadIdentityDecisions(sql: Sql, userId: string): Promise<IdentityDecision[]> {
+/** The user's merge and split decisions, for computeContacts, in a fixed order. */
+export async function loadIdentityDecisions(sql: Sql | TransactionSql, userId: string): Promise<IdentityDecision[]> {
   return sql<IdentityDecision[]>`
-    select address_a as a, address_b as b, decision from identity_decisions where user_id = ${userId}`;
+    select address_a as a, address_b as b, decision from identity_decisions where user_id = ${userId}
+     order by address_a collate "C", address_b collate "C"`;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { cadenceDays } from './cadence.ts';
 import { displayNameOf, nameKey, nameQuality } from './display-name.ts';
 import { type AddressProfile, type IdentityDecision, type IdentityLink, resolveIdentities } from './identity.ts';
+import { ExactSum } from './exact-sum.ts';
 import { organizationOfAddress } from './organization.ts';
-import { ageFactor, strengthOf } from './strength.ts';
+import { agedVolume, decayingWeight, strengthOf } from './strength.ts';
 import type { ContactSummary, InteractionRecord } from './types.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +32,44 @@ export interface ComputeOptions {
 }
 
 /**
+ * The sums a contact's strength is made of (see agedVolume in strength.ts): per kind, Σ weight
+ * and the decaying Σ weight·2^((at − E)/H) of its personal interactions. Stored with the
+ * contact, they give its strength on any later date without reading its history again.
+ */
+export interface ContactVolumes {
+  sent: number;
+  sentDecaying: number;
+  received: number;
+  receivedDecaying: number;
+  meeting: number;
+  meetingDecaying: number;
+}
+
+export interface InferredContact {
+  summary: ContactSummary;
+  volumes: ContactVolumes;
+}
+
+/** What an incremental recompute needs to know of each address between runs. */
+export interface AddressState {
+  /** Normalized address (interactions.contact). */
+  address: string;
+  /** The nameKey identity groups it by (its usual name up to asOf); null without a usable name. */
+  nameKey: string | null;
+  /** Key of the person it belongs to: itself, or the first-seen address of a merged person. */
+  person: string;
+  /** Its first interaction after asOf: once that is history, the address must be recomputed. */
+  nextAt: Date | null;
+}
+
+export interface Inference {
+  /** Sorted by strength, strongest first (then by email). */
+  contacts: InferredContact[];
+  /** Every address that has interactions, sorted by address. */
+  addresses: AddressState[];
+}
+
+/**
  * Folds interactions into one summary per person the user has actually exchanged with: mail
  * both ways with at least one direction personal (not crowd mail), or one past meeting of at
  * least MEETING_CONTACT_WEIGHT. One-way senders, people written to without an answer, and
@@ -41,31 +80,50 @@ export interface ComputeOptions {
  * Two passes over the input (grouping, then per-person folding); only each person's distinct
  * days are sorted (for the cadence), so 100,000 interactions take tens of milliseconds.
  * Sorted by strength, strongest first.
+ *
+ * The result does not depend on the order of the input (sums are exact, ties are broken by
+ * value), and a person's summary depends only on the interactions of the addresses that can
+ * join it (its name group and the user's decisions): so recomputing a few people from their
+ * own interactions gives exactly what recomputing everyone would (src/contact-store).
  */
 export function computeContacts(interactions: Iterable<InteractionRecord>, options: ComputeOptions): ContactSummary[] {
+  return inferContacts(interactions, options).contacts.map((c) => c.summary);
+}
+
+/** Interactions one address has, one per (source, kind): `bySource` keyed by sourceKey, other kinds of a source in `more`. */
+interface AddressRecords {
+  bySource: Map<string, InteractionRecord>;
+  more: Map<string, InteractionRecord> | null;
+}
+
+/** computeContacts, with what the contact store keeps besides the summaries. */
+export function inferContacts(interactions: Iterable<InteractionRecord>, options: ComputeOptions): Inference {
   const asOf = options.asOf.getTime();
   if (Number.isNaN(asOf)) throw new RangeError('computeContacts: asOf is not a valid date');
 
   // Grouped by address first, each address's records keyed by source: a duplicate is spotted
   // without building a composite key for every record (this loop is most of the cost).
-  const byAddress = new Map<string, Map<string, InteractionRecord>>();
+  const byAddress = new Map<string, AddressRecords>();
   for (const record of interactions) {
     const at = record.occurredAt?.getTime();
     if (!record.contact || at === undefined || Number.isNaN(at)) continue;
     if (!(record.weight > 0) || !Number.isFinite(record.weight)) continue;
-    let sources = byAddress.get(record.contact);
-    if (!sources) {
-      sources = new Map();
-      byAddress.set(record.contact, sources);
+    let entry = byAddress.get(record.contact);
+    if (!entry) {
+      entry = { bySource: new Map(), more: null };
+      byAddress.set(record.contact, entry);
     }
-    let key = record.sourceKey;
-    let seen = sources.get(key);
-    // One source gives one kind per person in practice; a second kind gets its own slot.
-    if (seen && seen.kind !== record.kind) {
-      key = `${record.kind}\u0000${record.sourceKey}`;
-      seen = sources.get(key);
+    const seen = entry.bySource.get(record.sourceKey);
+    if (!seen) entry.bySource.set(record.sourceKey, record);
+    else if (seen.kind === record.kind) {
+      if (preferred(record, seen)) entry.bySource.set(record.sourceKey, record);
+    } else {
+      // One source gives one kind per person in practice; a second kind gets its own slot.
+      const key = `${record.kind}\u0000${record.sourceKey}`;
+      entry.more ??= new Map();
+      const other = entry.more.get(key);
+      if (!other || preferred(record, other)) entry.more.set(key, record);
     }
-    if (!seen || record.weight > seen.weight) sources.set(key, record);
   }
 
   // Names repeat on thousands of records; each raw form is cleaned once.
@@ -81,7 +139,8 @@ export function computeContacts(interactions: Iterable<InteractionRecord>, optio
     return name;
   };
 
-  const { personOf, links } = resolveIdentities(profilesOf(byAddress, asOf, nameOf), options.identities ?? []);
+  const { profiles, nextAt } = profilesOf(byAddress, asOf, nameOf);
+  const { personOf, links } = resolveIdentities(profiles.values(), options.identities ?? []);
   const people = new Map<string, string[]>();
   for (const address of byAddress.keys()) {
     const person = personOf.get(address) ?? address;
@@ -97,52 +156,119 @@ export function computeContacts(interactions: Iterable<InteractionRecord>, optio
     else linksOf.set(person, [link]);
   }
 
-  const contacts: ContactSummary[] = [];
+  const contacts: InferredContact[] = [];
   for (const [person, members] of people) {
     const acc = newAccumulator();
     if (members.length === 1) {
-      for (const record of byAddress.get(person)!.values()) add(acc, record, asOf, nameOf);
+      // (A decision can make a person of an address with no interactions: read the member's.)
+      for (const record of recordsOf(byAddress.get(members[0]!)!)) add(acc, record, asOf, nameOf);
     } else {
-      // A message to two addresses of one person (a user merge can join such) counts once.
-      const seen = new Set<string>();
+      // A message to two addresses of one person (a user merge can join such) counts once:
+      // the heaviest copy, the one of the smaller address among equals.
+      const once = new Map<string, InteractionRecord>();
       for (const member of members) {
-        for (const record of byAddress.get(member)!.values()) {
+        for (const record of recordsOf(byAddress.get(member)!)) {
           const id = `${record.kind}\u0000${record.sourceKey}`;
-          if (seen.has(id)) continue;
-          seen.add(id);
-          add(acc, record, asOf, nameOf);
+          const kept = once.get(id);
+          if (!kept || preferred(record, kept)) once.set(id, record);
         }
       }
+      for (const record of once.values()) add(acc, record, asOf, nameOf);
     }
-    const summary = summarize(person, acc, asOf, linksOf.get(person) ?? []);
-    if (summary) contacts.push(summary);
+    const inferred = summarize(person, acc, asOf, linksOf.get(person) ?? []);
+    if (inferred) contacts.push(inferred);
   }
-  return contacts.sort((a, b) => b.strength - a.strength || (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  contacts.sort((a, b) => b.summary.strength - a.summary.strength || (a.summary.email < b.summary.email ? -1 : a.summary.email > b.summary.email ? 1 : 0));
+
+  const addresses: AddressState[] = [];
+  for (const address of byAddress.keys()) {
+    const next = nextAt.get(address);
+    addresses.push({
+      address,
+      nameKey: profiles.get(address)?.nameKey ?? null,
+      person: personOf.get(address) ?? address,
+      nextAt: next === undefined ? null : new Date(next),
+    });
+  }
+  addresses.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  return { contacts, addresses };
 }
 
-/** What identity needs to know of each address: its usual name, when it was active, where it appeared. */
+/**
+ * The nameKey identity groups an address by, from the names its interactions up to asOf are
+ * written with (raw, as in interactions.contact_name), each with how often and when last:
+ * what profilesOf derives from the records themselves, for a store that counts in SQL.
+ */
+export function nameKeyOf(written: Iterable<{ name: string; count: number; last: number }>): string | null {
+  const names = new Map<string, Tally>();
+  for (const { name: raw, count, last } of written) {
+    const name = displayNameOf(raw);
+    if (!name) continue;
+    const seen = names.get(name);
+    if (seen) {
+      seen.count += count;
+      if (last > seen.last) seen.last = last;
+    } else {
+      names.set(name, { count, last });
+    }
+  }
+  return nameKey(bestName(names));
+}
+
+/**
+ * Of two copies of one (source, person, kind), the one to count: the heaviest; among equals
+ * any fixed choice (the stored rows are unique, but callers may pass anything).
+ */
+function preferred(record: InteractionRecord, kept: InteractionRecord): boolean {
+  if (record.weight !== kept.weight) return record.weight > kept.weight;
+  const at = record.occurredAt.getTime() - kept.occurredAt.getTime();
+  if (at !== 0) return at > 0;
+  for (const field of ['contact', 'address', 'contactName', 'subject', 'threadKey'] as const) {
+    const a = record[field] ?? '';
+    const b = kept[field] ?? '';
+    if (a !== b) return a < b;
+  }
+  return record.participants < kept.participants;
+}
+
+function* recordsOf(entry: AddressRecords): Iterable<InteractionRecord> {
+  yield* entry.bySource.values();
+  if (entry.more) yield* entry.more.values();
+}
+
+/**
+ * What identity needs to know of each address: its usual name, when it was active, where it
+ * appeared (the sources it is on: the keys of `bySource`, whatever their kind). And when its
+ * first interaction after asOf is.
+ */
 function profilesOf(
-  byAddress: Map<string, Map<string, InteractionRecord>>,
+  byAddress: Map<string, AddressRecords>,
   asOf: number,
   nameOf: (record: InteractionRecord) => string | null,
-): AddressProfile[] {
-  const profiles: AddressProfile[] = [];
-  for (const [key, sources] of byAddress) {
+): { profiles: Map<string, AddressProfile>; nextAt: Map<string, number> } {
+  const profiles = new Map<string, AddressProfile>();
+  const nextAt = new Map<string, number>();
+  for (const [key, entry] of byAddress) {
     const names = new Map<string, Tally>();
     let first = Infinity;
     let last = -Infinity;
-    for (const record of sources.values()) {
+    let next = Infinity;
+    for (const record of recordsOf(entry)) {
       const at = record.occurredAt.getTime();
-      if (at > asOf) continue;
+      if (at > asOf) {
+        if (at < next) next = at;
+        continue;
+      }
       if (at < first) first = at;
       if (at > last) last = at;
       const name = nameOf(record);
       if (name) tally(names, name, at);
     }
+    if (Number.isFinite(next)) nextAt.set(key, next);
     if (!Number.isFinite(first)) continue;
-    profiles.push({ key, nameKey: nameKey(bestName(names)), first, last, sources });
+    profiles.set(key, { key, nameKey: nameKey(bestName(names)), first, last, sources: entry.bySource });
   }
-  return profiles;
+  return { profiles, nextAt };
 }
 
 interface Tally {
@@ -165,10 +291,13 @@ interface Accumulator {
   sentCount: number;
   receivedCount: number;
   meetingCount: number;
-  /** Aged weighted volumes (weight × ageFactor) of personal interactions, for strength. */
-  sentVolume: number;
-  receivedVolume: number;
-  meetingVolume: number;
+  /** Weights of personal interactions and their decaying shares (see ContactVolumes), for strength. */
+  sentWeight: ExactSum;
+  sentDecaying: ExactSum;
+  receivedWeight: ExactSum;
+  receivedDecaying: ExactSum;
+  meetingWeight: ExactSum;
+  meetingDecaying: ExactSum;
   heaviestMeeting: number;
   days: Set<number>;
   names: Map<string, Tally>;
@@ -176,9 +305,8 @@ interface Accumulator {
   addresses: Map<string, Tally & { key: string }>;
   /** Last activity of each normalized address of the person. */
   keys: Map<string, { first: number; last: number }>;
-  subject: string | null;
-  subjectAt: number;
-  thread: string | null;
+  /** The last personal interaction with a subject (see laterSubject). */
+  subjectRecord: InteractionRecord | null;
 }
 
 function newAccumulator(): Accumulator {
@@ -194,17 +322,18 @@ function newAccumulator(): Accumulator {
     sentCount: 0,
     receivedCount: 0,
     meetingCount: 0,
-    sentVolume: 0,
-    receivedVolume: 0,
-    meetingVolume: 0,
+    sentWeight: new ExactSum(),
+    sentDecaying: new ExactSum(),
+    receivedWeight: new ExactSum(),
+    receivedDecaying: new ExactSum(),
+    meetingWeight: new ExactSum(),
+    meetingDecaying: new ExactSum(),
     heaviestMeeting: 0,
     days: new Set(),
     names: new Map(),
     addresses: new Map(),
     keys: new Map(),
-    subject: null,
-    subjectAt: -Infinity,
-    thread: null,
+    subjectRecord: null,
   };
 }
 
@@ -255,17 +384,44 @@ function add(acc: Accumulator, record: InteractionRecord, asOf: number, nameOf: 
       break;
   }
 
-  const volume = record.weight * ageFactor((asOf - at) / DAY_MS);
-  if (record.kind === 'sent') acc.sentVolume += volume;
-  else if (record.kind === 'received') acc.receivedVolume += volume;
-  else acc.meetingVolume += volume;
+  const decaying = decayingWeight(record.weight, at);
+  if (record.kind === 'sent') {
+    acc.sentWeight.add(record.weight);
+    acc.sentDecaying.add(decaying);
+  } else if (record.kind === 'received') {
+    acc.receivedWeight.add(record.weight);
+    acc.receivedDecaying.add(decaying);
+  } else {
+    acc.meetingWeight.add(record.weight);
+    acc.meetingDecaying.add(decaying);
+  }
   if (at > acc.last) acc.last = at;
   acc.days.add(Math.floor(at / DAY_MS));
-  if (record.subject && at >= acc.subjectAt && withoutReplyPrefixes(record.subject)) {
-    acc.subject = record.subject;
-    acc.subjectAt = at;
-    acc.thread = record.threadKey;
-  }
+  if (record.subject && laterSubject(record, acc.subjectRecord) && withoutReplyPrefixes(record.subject)) acc.subjectRecord = record;
+}
+
+/** The later of two interactions; at the same instant, the greater source, kind and address (any fixed order would do). */
+function laterSubject(record: InteractionRecord, current: InteractionRecord | null): boolean {
+  if (current === null) return true;
+  const at = record.occurredAt.getTime();
+  const currentAt = current.occurredAt.getTime();
+  if (at !== currentAt) return at > currentAt;
+  if (record.sourceKey !== current.sourceKey) return record.sourceKey > current.sourceKey;
+  if (record.kind !== current.kind) return record.kind > current.kind;
+  return record.contact > current.contact;
+}
+
+/** A contact's strength as of `asOfMs`, from its volumes and last contact: the same for a full recompute and a roll-forward. */
+export function contactStrength(volumes: ContactVolumes, lastContactAtMs: number, asOfMs: number): number {
+  return round(
+    strengthOf({
+      sent: agedVolume(volumes.sent, volumes.sentDecaying, asOfMs),
+      received: agedVolume(volumes.received, volumes.receivedDecaying, asOfMs),
+      meeting: agedVolume(volumes.meeting, volumes.meetingDecaying, asOfMs),
+      daysSinceLastContact: (asOfMs - lastContactAtMs) / DAY_MS,
+    }),
+    4,
+  );
 }
 
 function tally(counts: Map<string, Tally>, value: string, at: number): void {
@@ -278,7 +434,7 @@ function tally(counts: Map<string, Tally>, value: string, at: number): void {
   }
 }
 
-function summarize(key: string, acc: Accumulator, asOf: number, links: IdentityLink[]): ContactSummary | null {
+function summarize(key: string, acc: Accumulator, asOf: number, links: IdentityLink[]): InferredContact | null {
   const personal = Number.isFinite(acc.last);
   // Mail both ways, at least one of them personal (counts are of personal mail only).
   const exchanged = Number.isFinite(acc.lastSent) && Number.isFinite(acc.lastReceived) && acc.sentCount + acc.receivedCount > 0;
@@ -290,7 +446,16 @@ function summarize(key: string, acc: Accumulator, asOf: number, links: IdentityL
   const current = keys.reduce((best, entry) => (entry[1].last > best[1].last ? entry : best));
   const forms = new Map([...acc.addresses].filter(([, t]) => t.key === current[0]));
   const lastPersonalMail = Math.max(acc.lastPersonalSent, acc.lastPersonalReceived);
-  return {
+  const volumes: ContactVolumes = {
+    sent: acc.sentWeight.value,
+    sentDecaying: acc.sentDecaying.value,
+    received: acc.receivedWeight.value,
+    receivedDecaying: acc.receivedDecaying.value,
+    meeting: acc.meetingWeight.value,
+    meetingDecaying: acc.meetingDecaying.value,
+  };
+  const subject = acc.subjectRecord;
+  const summary: ContactSummary = {
     key,
     email: mostSeen(forms) ?? current[0],
     name: bestName(acc.names),
@@ -306,20 +471,13 @@ function summarize(key: string, acc: Accumulator, asOf: number, links: IdentityL
     receivedCount: acc.receivedCount,
     meetingCount: acc.meetingCount,
     cadenceDays: cadenceDays(days),
-    strength: round(
-      strengthOf({
-        sent: acc.sentVolume,
-        received: acc.receivedVolume,
-        meeting: acc.meetingVolume,
-        daysSinceLastContact: (asOf - acc.last) / DAY_MS,
-      }),
-      4,
-    ),
+    strength: contactStrength(volumes, acc.last, asOf),
     lastWriter: !Number.isFinite(lastPersonalMail) ? null : acc.lastPersonalReceived > acc.lastPersonalSent ? 'them' : 'you',
     domainChange: domainChange(keys, current),
-    lastSubject: acc.subject === null ? null : withoutReplyPrefixes(acc.subject),
-    lastThreadKey: acc.thread,
+    lastSubject: subject?.subject ? withoutReplyPrefixes(subject.subject) : null,
+    lastThreadKey: subject ? subject.threadKey : null,
   };
+  return { summary, volumes };
 }
 
 /**
@@ -335,27 +493,38 @@ function domainChange(
   return before ? { from: organizationOfAddress(before[0]), to: now, since: new Date(current[1].first) } : null;
 }
 
-/** A full name in natural case if there is one, else any name; the most seen, the latest among equals. */
+/**
+ * A full name in natural case if there is one, else any name; the most seen, the latest among
+ * equals, and the first in code-point order among names equal in all of that.
+ */
 function bestName(names: Map<string, Tally>): string | null {
   let best: string | null = null;
-  let bestRank = [0, 0, -Infinity];
+  let bestQuality = 0;
+  let bestCount = 0;
+  let bestLast = -Infinity;
   for (const [name, { count, last }] of names) {
-    const rank = [nameQuality(name), count, last];
-    if (rank[0]! > bestRank[0]! || (rank[0] === bestRank[0] && (rank[1]! > bestRank[1]! || (rank[1] === bestRank[1] && rank[2]! > bestRank[2]!)))) {
+    const quality = nameQuality(name);
+    const better =
+      best === null ||
+      quality > bestQuality ||
+      (quality === bestQuality && (count > bestCount || (count === bestCount && (last > bestLast || (last === bestLast && name < best)))));
+    if (better) {
       best = name;
-      bestRank = rank;
+      bestQuality = quality;
+      bestCount = count;
+      bestLast = last;
     }
   }
   return best;
 }
 
-/** The value seen most often; among equals the one seen last (people change how they sign). */
+/** The value seen most often; among equals the one seen last (people change how they sign), then the first in code-point order. */
 function mostSeen(values: Map<string, Tally>): string | null {
   let best: string | null = null;
   let bestCount = 0;
   let bestLast = -Infinity;
   for (const [value, { count, last }] of values) {
-    if (count > bestCount || (count === bestCount && last > bestLast)) {
+    if (best === null || count > bestCount || (count === bestCount && (last > bestLast || (last === bestLast && value < best)))) {
       best = value;
       bestCount = count;
       bestLast = last;

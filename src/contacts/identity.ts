@@ -77,11 +77,13 @@ export function resolveIdentities(profiles: Iterable<AddressProfile>, decisions:
   }
 
   const splits = decisions.filter((d) => d.decision === 'split' && d.a !== d.b);
+  // Candidates in a fixed order (user merges by address, then name groups by name), so the
+  // answer never depends on the order profiles or decisions come in.
   const candidates: IdentityLink[] = [];
-  for (const d of decisions) {
-    if (d.decision === 'merge' && d.a !== d.b) candidates.push({ a: d.a, b: d.b, rule: 'user', evidence: 'merged by you' });
-  }
-  for (const group of byName.values()) {
+  const merges = decisions.filter((d) => d.decision === 'merge' && d.a !== d.b).sort((x, y) => compare(x.a, y.a) || compare(x.b, y.b));
+  for (const d of merges) candidates.push({ a: d.a, b: d.b, rule: 'user', evidence: 'merged by you' });
+  for (const name of [...byName.keys()].sort(compare)) {
+    const group = byName.get(name)!;
     if (group.length < 2) continue;
     // Namesake groups are tiny; the guard keeps a pathological input (thousands of one name) linear-ish.
     if (group.length > 20) continue;
@@ -124,6 +126,10 @@ export function resolveIdentities(profiles: Iterable<AddressProfile>, decisions:
     for (const member of group) personOf.set(member, key);
   }
   return { personOf, links };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function earlier(a: AddressProfile | undefined, aKey: string, b: AddressProfile | undefined, bKey: string): boolean {

@@ -26,6 +26,30 @@ export function ageFactor(ageDays: number): number {
   return 0.5 + 0.5 * 2 ** (-Math.max(0, ageDays) / HISTORY_HALF_LIFE_DAYS);
 }
 
+/**
+ * The aged volume Σ weight × ageFactor(asOf − at) splits into a part that never changes and
+ * one that halves every HISTORY_HALF_LIFE_DAYS, the same for every interaction:
+ *
+ *   Σ w·(½ + ½·2^(−(asOf − at)/H)) = ½·Σw + ½·2^(−(asOf − E)/H) · Σ w·2^((at − E)/H)
+ *
+ * for any fixed instant E. So a contact keeps two sums per kind, `weight` (Σw) and `decaying`
+ * (Σ w·2^((at − E)/H), see decayingWeight), and its volume on any later date is agedVolume:
+ * rolling a contact's strength forward in time needs those two numbers, never its history.
+ * E is 2000-01-01, which keeps both factors far from overflow for any date this side of 2250.
+ */
+export const DECAY_EPOCH_MS = Date.UTC(2000, 0, 1);
+const DAY_MS = 86_400_000;
+
+/** One interaction's share of the `decaying` sum. */
+export function decayingWeight(weight: number, atMs: number): number {
+  return weight * 2 ** ((atMs - DECAY_EPOCH_MS) / DAY_MS / HISTORY_HALF_LIFE_DAYS);
+}
+
+/** Σ weight × ageFactor as of `asOfMs`, from the two sums (see DECAY_EPOCH_MS). */
+export function agedVolume(weight: number, decaying: number, asOfMs: number): number {
+  return 0.5 * weight + 0.5 * decaying * 2 ** (-(asOfMs - DECAY_EPOCH_MS) / DAY_MS / HISTORY_HALF_LIFE_DAYS);
+}
+
 export interface StrengthInput {
   /** Aged weighted volume per kind (Σ weight × ageFactor). */
   sent: number;

@@ -24,9 +24,10 @@ export async function ingestCalendar(sql: Sql, target: CalendarIngestTarget, eve
       delete from calendar_events where account_id = ${target.accountId} and provider_id = any(${ids}::text[])
       returning source_key as "sourceKey"`;
     const staleKeys = [...new Set([...previous.map((p) => p.sourceKey), ...events.map((e) => eventSourceKey(e, target.accountId))])];
-    const removed = await tx`
-      delete from interactions where user_id = ${target.userId} and kind = 'meeting' and source_key = any(${staleKeys}::text[])`;
-    if (removed.count > 0) await markContactsDirty(tx, target.userId);
+    const removed = await tx<{ contact: string }[]>`
+      delete from interactions where user_id = ${target.userId} and kind = 'meeting' and source_key = any(${staleKeys}::text[])
+      returning contact`;
+    if (removed.count > 0) await markContactsDirty(tx, target.userId, [...new Set(removed.map((r) => r.contact))]);
 
     const live = events.filter((e) => e.status !== 'cancelled');
     if (live.length > 0) {
@@ -59,10 +60,11 @@ export async function removeEventsNotSeenSince(sql: Sql, target: CalendarIngestT
       delete from calendar_events where account_id = ${target.accountId} and seen_at < ${since}
       returning source_key as "sourceKey"`;
     if (gone.length === 0) return 0;
-    await tx`
+    const removed = await tx<{ contact: string }[]>`
       delete from interactions where user_id = ${target.userId} and kind = 'meeting'
-         and source_key = any(${gone.map((g) => g.sourceKey)}::text[])`;
-    await markContactsDirty(tx, target.userId);
+         and source_key = any(${gone.map((g) => g.sourceKey)}::text[])
+      returning contact`;
+    await markContactsDirty(tx, target.userId, [...new Set(removed.map((r) => r.contact))]);
     return gone.length;
   });
 }

@@ -5,8 +5,8 @@ import type { InteractionRecord } from '../contacts/types.ts';
 const BATCH = 5_000;
 
 /**
- * Inserts interactions, ignoring ones already stored, and marks the user's contacts as due
- * for a recompute when anything new arrived. Returns how many rows were new.
+ * Inserts interactions, ignoring ones already stored, and marks the people who got new ones
+ * as due for a recompute. Returns how many rows were new.
  */
 export async function insertInteractions(
   sql: Sql | TransactionSql,
@@ -15,9 +15,10 @@ export async function insertInteractions(
   records: InteractionRecord[],
 ): Promise<number> {
   let inserted = 0;
+  const touched = new Set<string>();
   for (let i = 0; i < records.length; i += BATCH) {
     const batch = records.slice(i, i + BATCH);
-    const result = await sql`
+    const rows = await sql<{ contact: string }[]>`
       insert into interactions (user_id, account_id, source_key, contact, address, kind, occurred_at, weight,
                                 contact_name, participants, thread_key, subject)
       select ${userId}, ${accountId}, * from unnest(
@@ -31,13 +32,27 @@ export async function insertInteractions(
         ${batch.map((r) => r.participants)}::int[],
         ${batch.map((r) => r.threadKey)}::text[],
         ${batch.map((r) => r.subject)}::text[])
-      on conflict do nothing`;
-    inserted += result.count;
+      on conflict do nothing
+      returning contact`;
+    inserted += rows.count;
+    for (const row of rows) touched.add(row.contact);
   }
-  if (inserted > 0) await markContactsDirty(sql, userId);
+  if (inserted > 0) await markContactsDirty(sql, userId, [...touched]);
   return inserted;
 }
 
-export async function markContactsDirty(sql: Sql | TransactionSql, userId: string): Promise<void> {
+/**
+ * Says the user's contacts need a recompute, and (when known) whose interactions changed, so
+ * the recompute reads only theirs. The users row is updated first: a recompute holds that
+ * row's lock while it reads (see recomputeContacts), so a transaction that marks it waits
+ * and commits after the recompute, never half-seen by it; and both take the users row
+ * before any dirty_contacts row, so they cannot deadlock.
+ */
+export async function markContactsDirty(sql: Sql | TransactionSql, userId: string, contacts: readonly string[] = []): Promise<void> {
   await sql`update users set contacts_dirty_at = clock_timestamp() where id = ${userId}`;
+  if (contacts.length === 0) return;
+  await sql`
+    insert into dirty_contacts (user_id, contact)
+    select ${userId}, c from unnest(${contacts as string[]}::text[]) as c
+    on conflict do nothing`;
 }
