@@ -56,6 +56,8 @@ export async function startMailCatcher(options: { host?: string; port?: number }
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     size: 25 * 1024 * 1024,
+    // Nothing here uses the client's reverse DNS name; looking it up only costs time (and DNS).
+    disableReverseLookup: true,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
