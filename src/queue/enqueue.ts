@@ -57,12 +57,24 @@ export async function claimDueStreams(sql: Sql, limit: number): Promise<DueStrea
     returning s.account_id as "accountId", s.stream, s.phase`;
 }
 
-/** Users whose interactions changed since their contacts were last computed. */
+/** While a mailbox's first backfill runs, its contacts are brought up to date at most this often. */
+export const BACKFILL_RECOMPUTE_SECONDS = 60;
+
+/**
+ * Users whose interactions changed since their contacts were last computed. A user whose mail
+ * is still in its first backfill waits BACKFILL_RECOMPUTE_SECONDS between recomputes: each
+ * slice would otherwise mark most of their contacts dirty again, for nobody to look at yet
+ * (the digest waits for the backfill). The slice that completes the backfill queues one at once.
+ */
 export async function dirtyUsers(sql: Sql, limit: number): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
-    select id from users
-     where contacts_dirty_at is not null
-       and (contacts_computed_at is null or contacts_computed_at < contacts_dirty_at)
+    select u.id from users u
+     where u.contacts_dirty_at is not null
+       and (u.contacts_computed_at is null or u.contacts_computed_at < u.contacts_dirty_at)
+       and not (u.contacts_computed_at > now() - make_interval(secs => ${BACKFILL_RECOMPUTE_SECONDS})
+                and exists (select 1 from accounts a join sync_streams s on s.account_id = a.id
+                             where a.user_id = u.id and a.status = 'active' and s.stream = 'mail'
+                               and s.backfill_completed_at is null))
      limit ${limit}`;
   return rows.map((r) => r.id);
 }

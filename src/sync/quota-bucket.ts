@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
@@ -72,6 +73,8 @@ if paused > wait then wait = paused end
 return wait
 `;
 
+const RESERVE_SHA = createHash('sha1').update(RESERVE).digest('hex');
+
 /**
  * Bucket shared by every worker process through Redis, so an account's pace holds across
  * jobs and processes. Losing the keys (a Redis flush) only forgets a minute of history.
@@ -80,8 +83,13 @@ export function createRedisBucket(redis: Redis, key: string, shape: BucketShape)
   const pauseKey = `${key}:pause`;
   return {
     async reserve(cost) {
-      const wait = await redis.eval(RESERVE, 2, key, pauseKey, shape.rate, shape.burst, cost);
-      return Number(wait);
+      // By hash: one reservation per provider request, so the script's text is sent once per Redis.
+      try {
+        return Number(await redis.evalsha(RESERVE_SHA, 2, key, pauseKey, shape.rate, shape.burst, cost));
+      } catch (error) {
+        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+        return Number(await redis.eval(RESERVE, 2, key, pauseKey, shape.rate, shape.burst, cost));
+      }
     },
     async pause(ms) {
       const current = await redis.pttl(pauseKey);

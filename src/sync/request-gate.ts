@@ -27,6 +27,12 @@ export function createRequestGate(options: GateOptions): RequestGate {
   let inFlight = 0;
   const waiting: (() => void)[] = [];
   let spent = 0;
+  // Units bought from the bucket ahead of use, and the instant they may be used from: one
+  // reservation (a Redis round trip) covers several requests. Dropped on a Retry-After.
+  const prepayRequests = Math.max(1, Math.min(PREPAY_REQUESTS, options.concurrency));
+  let prepaid = 0;
+  let readyAt = 0;
+  let buying: Promise<void> | null = null;
 
   async function acquireSlot(): Promise<void> {
     if (inFlight < options.concurrency) {
@@ -43,9 +49,27 @@ export function createRequestGate(options: GateOptions): RequestGate {
   }
 
   async function pace(cost: number): Promise<void> {
-    if (!options.bucket) return;
-    const wait = await options.bucket.reserve(cost);
+    const bucket = options.bucket;
+    if (!bucket) return;
+    while (prepaid < cost) {
+      buying ??= (async () => {
+        const units = cost * prepayRequests;
+        const wait = await bucket.reserve(units);
+        prepaid += units;
+        readyAt = Math.max(readyAt, Date.now() + wait);
+      })().finally(() => {
+        buying = null;
+      });
+      await buying;
+    }
+    prepaid -= cost;
+    const wait = readyAt - Date.now();
     if (wait > 0) await sleep(wait);
+  }
+
+  function forgetPrepaid(pauseMs: number): void {
+    prepaid = 0;
+    readyAt = Math.max(readyAt, Date.now() + pauseMs);
   }
 
   return {
@@ -53,6 +77,7 @@ export function createRequestGate(options: GateOptions): RequestGate {
       return spent;
     },
     pauseFor(ms) {
+      forgetPrepaid(ms);
       void options.bucket?.pause(ms);
     },
     async run(cost, request) {
@@ -69,7 +94,10 @@ export function createRequestGate(options: GateOptions): RequestGate {
           if (isProviderError(error, 'throttled')) {
             wait = error.retryAfterMs ?? backoff(attempt);
             // Record the pause before giving the slot up, so no queued request slips past it.
-            if (options.bucket && wait <= maxWaitMs) await options.bucket.pause(wait);
+            if (options.bucket && wait <= maxWaitMs) {
+              forgetPrepaid(wait);
+              await options.bucket.pause(wait);
+            }
           }
         } finally {
           releaseSlot();
@@ -89,6 +117,14 @@ export function createRequestGate(options: GateOptions): RequestGate {
     },
   };
 }
+
+/**
+ * Requests paid for by one reservation. Each reservation is a Redis round trip that costs
+ * the worker about as much CPU as a tenth of the request itself; a reservation is only ever
+ * ahead of the pace (units are used no earlier than the bucket allows), and what is left
+ * when a job ends is at most this many requests' worth of one account's quota.
+ */
+export const PREPAY_REQUESTS = 8;
 
 /** Exponential backoff with full jitter: 0.5 s, 1 s, 2 s … capped at 30 s. */
 function backoff(attempt: number): number {

@@ -92,7 +92,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       const { accountId, stream } = syncStreamJob.parse(job.data);
       const outcome = await syncStream({ ...syncDeps, logger: logger.child({ jobId: job.id }) }, accountId, stream);
       if (outcome.status === 'more') await enqueueSyncs(queues, [{ accountId, stream, phase: outcome.phase }]);
-      if ((outcome.status === 'more' || outcome.status === 'caught_up') && outcome.items > 0) {
+      // Mid-backfill slices leave their people dirty for the scheduler's (throttled) recompute.
+      if (outcome.status === 'caught_up' && outcome.items > 0) {
         const [account] = await database.sql<{ userId: string }[]>`select user_id as "userId" from accounts where id = ${accountId}`;
         if (account) await enqueueRecomputes(queues, [account.userId]);
       }

@@ -5,6 +5,7 @@ import { createGmailMailSource, GMAIL_UNITS } from './gmail-mail-source.ts';
 import { createGoogleAuth } from './google-auth.ts';
 import { createGoogleCalendarSource } from './google-calendar-source.ts';
 import { createGoogleCaller } from './google-call.ts';
+import { googleTransport } from './google-transport.ts';
 
 export interface GoogleAccountOptions {
   clientId: string;
@@ -44,10 +45,12 @@ export function createGoogleAccount(options: GoogleAccountOptions): ProviderAcco
   });
   // rootUrl must be given per API: the global google.options({rootUrl}) does not reach them.
   // `retry: false` switches off googleapis-common's default retry (the gate retries instead).
+  // `adapter`: requests travel over Node's http with shared keep-alive agents (google-transport.ts).
   const common = {
     auth: auth.client,
     retry: false,
     timeout: timeoutMs,
+    adapter: googleTransport,
     ...(options.apiUrl ? { rootUrl: options.apiUrl } : {}),
   };
   const gmail = google.gmail({ version: 'v1', ...common });
