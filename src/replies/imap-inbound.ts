@@ -95,28 +95,25 @@ export function startImapInbound(options: ImapInboundOptions): ImapInbound {
       current.on('close', nudge);
       current.on('exists', nudge);
       try {
+        logger.debug('IMAP inbound connecting');
         await current.connect();
         state.connections++;
         pause = backoff.minMs;
         logger.info({ connections: state.connections }, 'IMAP inbound connected');
-        const lock = await current.getMailboxLock(target.mailbox);
-        try {
-          const moveTo = options.processedMailbox ?? null;
-          if (moveTo) await ensureMailbox(current, moveTo);
-          const flags = current.mailbox && typeof current.mailbox === 'object' ? current.mailbox.permanentFlags : undefined;
-          const keywords = !flags || flags.has('\\*');
-          while (!stopped && current.usable) {
-            await processPending(current, { moveTo, keywords });
-            if (stopped || !current.usable) break;
-            // IDLE starts on its own while nothing runs; `exists`, the poll timer or a close wakes us.
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              const timer = setTimeout(nudge, options.pollSeconds * 1000);
-              timer.unref();
-            });
-          }
-        } finally {
-          lock.release();
+        // The connection is this watcher's alone: the mailbox stays selected without a lock,
+        // because imapflow starts IDLE by itself only while no lock is held.
+        const moveTo = options.processedMailbox ?? null;
+        if (moveTo) await ensureMailbox(current, moveTo);
+        const mailbox = await current.mailboxOpen(target.mailbox);
+        const keywords = mailbox.permanentFlags?.has('\\*') ?? true;
+        while (!stopped && current.usable) {
+          await processPending(current, { moveTo, keywords });
+          if (stopped || !current.usable) break;
+          // IDLE starts on its own while nothing runs; `exists`, the poll timer or a close wakes us.
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(nudge, options.pollSeconds * 1000).unref();
+          });
         }
       } catch (error) {
         if (!stopped) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'IMAP inbound disconnected');
@@ -136,7 +133,8 @@ export function startImapInbound(options: ImapInboundOptions): ImapInbound {
   };
 
   const processPending = async (c: ImapFlow, how: { moveTo: string | null; keywords: boolean }) => {
-    const query = how.moveTo ? { all: true } : how.keywords ? { unKeyword: PROCESSED_KEYWORD } : { seen: false };
+    // Never-processed mail only (mail flagged before a folder was configured stays where it is).
+    const query = how.keywords ? { unKeyword: PROCESSED_KEYWORD } : { seen: false };
     const uids = (await c.search(query, { uid: true })) || [];
     for (const uid of uids) {
       if (stopped || !c.usable) return;

@@ -42,6 +42,8 @@ export interface ReplyWorld {
   results: ReplyResult[];
   /** Makes the next message fail to process (as with Postgres down). */
   failNext(): void;
+  /** Messages that failed that way so far. */
+  readonly failures: number;
   addUser(email: string, name: string): Promise<WorldUser>;
   marks(user: WorldUser): Promise<string[]>;
   mailsTo(address: string): CaughtMail[];
@@ -58,9 +60,11 @@ export async function startReplyWorld(): Promise<ReplyWorld> {
   const deps: ReplyDeps = { sql: database.sql, mailer, logger: testLogger(), settings: { ...testReplySettings(WORLD), digest: digestSettings } };
   const results: ReplyResult[] = [];
   let failing = false;
+  let failures = 0;
   const handle = async (raw: Buffer, envelope: Envelope) => {
     if (failing) {
       failing = false;
+      failures++;
       throw new Error('database unavailable');
     }
     const result = await handleInboundMessage(deps, raw, envelope);
@@ -85,6 +89,9 @@ export async function startReplyWorld(): Promise<ReplyWorld> {
     results,
     failNext: () => {
       failing = true;
+    },
+    get failures() {
+      return failures;
     },
     async addUser(email, name) {
       const { userId } = await seedDigestUser(database, { email, name, people: PEOPLE });
