@@ -26,7 +26,7 @@ const people = [
   { email: 'cy@example.com', name: 'Cy Young', everyDays: 21, lastDaysAgo: 150, conversations: 10 },
 ];
 const settings = { mailFrom: 'rekindle <digest@rekindle.test>', inboundDomain: 'in.rekindle.test', publicUrl: 'https://rekindle.test', budget: 5, replyWindowDays: 14 };
-const replySettings = testReplySettings(settings);
+const replySettings = testReplySettings({ ...settings, digest: settings });
 
 describe('replies to a digest', () => {
   let database: TestDatabase;
@@ -237,6 +237,75 @@ describe('replies to a digest', () => {
     expect(pasted!.commands).toEqual([]);
     expect(await marks()).toEqual([]);
     expect(await lastConfirmation()).toContain('Nothing was changed');
+  });
+
+  it('resolves names against that digest’s entries, refuses what fits nobody, and snoozes until a month', async () => {
+    const first = (n: number) => nameAt(n).split(' ')[0]!;
+    const [result] = await reply(`done ${first(1)}\nsnooze ${nameAt(2)} until March\nnever Zed`);
+    expect(result!.outcome).toBe('applied');
+    expect(await marks()).toEqual(marked([1, 'done'], [2, 'snoozed']));
+    const [snoozed] = await database.sql<{ until: Date }[]>`select until from contact_marks where user_id = ${userId} and contact = ${at[2]!}`;
+    expect(snoozed!.until.getUTCMonth()).toBe(2);
+    expect(snoozed!.until.getUTCDate()).toBe(1);
+    const text = await lastConfirmation();
+    expect(text).toContain('“never zed: there is no one called “zed” in that list”');
+    expect(text).toMatch(/Snoozed until 1 Mar \d{4}:/);
+  });
+
+  it('pause, resume and stop change the weekly list, and undo takes them back too', async () => {
+    const state = async () =>
+      (await database.sql<{ paused: string | null; stopped: boolean }[]>`
+        select digest_paused_reason as paused, digest_stopped_at is not null as stopped from users where id = ${userId}`)[0];
+    await reply('pause');
+    expect(await state()).toEqual({ paused: 'user', stopped: false });
+    expect(await lastConfirmation()).toContain('Your weekly list is paused.');
+    await reply('undo');
+    expect(await state()).toEqual({ paused: null, stopped: false });
+    await reply('Stop');
+    expect(await state()).toEqual({ paused: null, stopped: true });
+    await reply('resume');
+    expect(await state()).toEqual({ paused: null, stopped: false });
+    expect(await lastConfirmation()).toContain('Your weekly list is on again');
+  });
+
+  it('"more" sends the next people now, as a list of their own that replies then refer to', async () => {
+    const extra = [
+      { email: 'dee@example.org', name: 'Dee Park', everyDays: 14, lastDaysAgo: 130, conversations: 12 },
+      { email: 'eli@example.net', name: 'Eli Stone', everyDays: 21, lastDaysAgo: 160, conversations: 9 },
+    ];
+    // More history for the same user: people the weekly list had no room for.
+    const [account] = await database.sql<{ id: string }[]>`select id from accounts where user_id = ${userId}`;
+    const rows = extra.flatMap((p) =>
+      Array.from({ length: p.conversations }, (_, i) => ['received', 'sent'].map((kind) => ({
+        user_id: userId,
+        source_key: `mid:<more-${kind}-${i}-${p.email}>`,
+        contact: p.email,
+        address: p.email,
+        kind,
+        account_id: account!.id,
+        occurred_at: new Date(Date.now() - (p.lastDaysAgo + i * p.everyDays) * 86_400_000),
+        weight: 1,
+        contact_name: p.name,
+        participants: 1,
+        thread_key: `t-${p.email}-${i}`,
+        subject: 'Catching up',
+      }))).flat(),
+    );
+    await database.sql`insert into interactions ${database.sql(rows)}`;
+    const [result] = await reply('more');
+    expect(result!.outcome).toBe('applied');
+    const [more] = await database.sql<{ id: string; token: string; status: string; kind: string }[]>`
+      select id, token, status, kind from digests where user_id = ${userId} and kind = 'more'`;
+    expect(more).toMatchObject({ status: 'sent', kind: 'more' });
+    const items = await database.sql<{ contact: string }[]>`select contact from digest_items where digest_id = ${more!.id} order by position`;
+    expect(items.map((i) => i.contact).sort()).toEqual(['dee@example.org', 'eli@example.net']);
+    const list = mailsTo(owner).find((m) => m.raw.toString().includes(`reply+${more!.token}@`) && /^Subject: More:/m.test(m.raw.toString()));
+    expect(list).toBeDefined();
+    expect(await lastConfirmation()).toContain('A list of 2 more people is on its way in a separate email.');
+    // Its numbers are its own: "done 1" to it marks its first person.
+    await reply('done 1', { to: `reply+${more!.token}@${settings.inboundDomain}`, references: undefined, inReplyTo: undefined });
+    const [mark] = await database.sql`select status from contact_marks where user_id = ${userId} and contact = ${items[0]!.contact}`;
+    expect(mark).toEqual({ status: 'done' });
   });
 
   it('answers 451 when it cannot process a reply, so the sender tries again, and then applies it once', async () => {
