@@ -54,7 +54,8 @@ export function htmlReplyText(html: string): string {
       { selector: 'h4', options: { uppercase: false } },
       { selector: 'h5', options: { uppercase: false } },
       { selector: 'h6', options: { uppercase: false } },
-      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+      // Mail is laid out in tables: read them as blocks (a data table would wrap its cells).
+      ...['table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th'].map((selector) => ({ selector, format: 'block' })),
       { selector: 'blockquote', options: { trimEmptyLines: true, leadingLineBreaks: 1, trailingLineBreaks: 1 } },
       ...QUOTE_CONTAINERS.map((selector) => ({ selector, format: 'quoteMark' })),
     ],

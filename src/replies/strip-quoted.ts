@@ -67,6 +67,8 @@ const ATTRIBUTION_VERB =
   /(wrote|writes|said|schrieb|a écrit|escribió|escreveu|scrisse|ha scritto|skrev|schreef|napisał|napisał\(a\)|написал|написал\(а\)|написала|написав|kirjoitti|írta|yazdı|napsal|写道|寫道|のメッセージ|さんは書きました|님이 작성)\s*[:：]?\s*(-{2,})?\s*$/iu;
 const ATTRIBUTION_START = /^(on|am|le|el|il|op|den|dne|w dniu|dnia|em|in data|el día|le \d|\d|пт|пн|вт|ср|чт|сб|вс|ma|ti|to|fr|lø|sø|må|on|ke|pe|la|su)\b/i;
 const EMAIL = /[^\s<>()"'@,;]+@[a-z0-9-]+(\.[a-z0-9-]+)*/i;
+/** A year, a numeric date or time, or a month's name: what every attribution's date has. */
+const DATE_LIKE = /\b(19|20)\d{2}\b|\d{1,4}[-/.:]\d{1,2}|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
 /** Gmail's older attribution, sometimes cut before the address: "2016-03-03 17:21 GMT+01:00 Some One". */
 const GMAIL_DATED = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\.?\s+\d{1,2}[:.]\d{2}\s+GMT[+-]\d{1,2}:?\d{2}\b/i;
 /** A quoted line: `>` (any depth), `|` (older clients), or supercite's `Name>`. */
@@ -152,7 +154,8 @@ function isAttribution(text: string): boolean {
   if (GMAIL_DATED.test(text)) return true;
   const hasEmail = EMAIL.test(text);
   if (hasEmail && (ATTRIBUTION_VERB.test(text) || /[:：]\s*$/.test(text))) return true;
-  return ATTRIBUTION_START.test(text) && ATTRIBUTION_VERB.test(text) && /\d/.test(text) || /^(on|am|le|el|il|op|em|w dniu|dnia|in data)\b.{0,200}\b(wrote|schrieb|a écrit|escribió|escreveu|ha scritto|schreef|napisał|skrev)\s*:\s*$/i.test(text);
+  // Without an address: the clients' opening words, a date, and the verb at the end.
+  return ATTRIBUTION_START.test(text) && ATTRIBUTION_VERB.test(text) && DATE_LIKE.test(text);
 }
 
 function nextNonBlank(lines: string[], start: number): string | undefined {
