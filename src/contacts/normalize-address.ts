@@ -25,6 +25,20 @@ const IP_LITERAL = /^\[(?:ipv6:)?[0-9a-f.:]+\]$/;
  */
 export function normalizeAddress(email: string): string | null {
   if (typeof email !== 'string') return null;
+  // The same few addresses recur on thousands of messages; IDNA mapping is not cheap.
+  const known = seen.get(email);
+  if (known !== undefined) return known;
+  const key = normalize(email);
+  if (seen.size >= SEEN_LIMIT) seen.clear();
+  seen.set(email, key);
+  return key;
+}
+
+/** Addresses normalized lately (a bounded memo: normalization is a pure function of the text). */
+const seen = new Map<string, string | null>();
+const SEEN_LIMIT = 20_000;
+
+function normalize(email: string): string | null {
   let value = email.trim();
   if (/^mailto:/i.test(value)) value = value.slice(7);
   if (value.startsWith('<') && value.endsWith('>')) value = value.slice(1, -1).trim();

@@ -10,7 +10,7 @@ import type { LocalAccount } from './local-account.ts';
 import type { RawMessage } from './raw-message.ts';
 
 /** Messages per transaction: big enough to amortize round trips, small enough to stay light. */
-export const IMPORT_BATCH = 500;
+export const IMPORT_BATCH = 2_000;
 
 export interface MailImportSummary {
   /** Message files or mbox entries read. */
@@ -37,7 +37,8 @@ export interface MailImportOptions {
  * Feeds local mail through the same ingestion as a live mailbox: header block → the
  * provider-neutral MessageMeta → `ingestMail` (interactions, `mail_messages`), in batches.
  * Idempotent: messages are named by their header block, so a second run of the same files
- * finds every one already imported and changes nothing. Holds one batch in memory.
+ * finds every one already imported and changes nothing. Holds two batches in memory: one
+ * being written while the next is read.
  */
 export async function importMail(
   sql: Sql,
@@ -48,12 +49,17 @@ export async function importMail(
   const summary: MailImportSummary = { read: 0, alreadyImported: 0, counted: 0, skipped: {}, interactions: 0, learnedAddresses: [] };
   const learner = new OwnerAddressLearner(account.addresses);
   let batch: RawMessage[] = [];
+  // The batch being written while the next one is read and parsed, and its ids: Postgres
+  // does not know them until it commits. One write at a time, in order.
+  let writing: Promise<void> = Promise.resolve();
+  let writingIds = new Set<string>();
 
   const flush = async () => {
     if (batch.length === 0) return;
-    const fresh = await unseenRefs(sql, account.accountId, batch);
-    summary.alreadyImported += batch.length - fresh.length;
-    const byId = new Map(batch.map((raw) => [raw.providerId, raw]));
+    const current = batch;
+    batch = [];
+    const fresh = (await unseenRefs(sql, account.accountId, current)).filter((r) => !writingIds.has(r.providerId));
+    const byId = new Map(current.map((raw) => [raw.providerId, raw]));
     const metas: MessageMeta[] = [];
     const skipped: SkippedMessage[] = [];
     const learned: string[] = [];
@@ -70,22 +76,28 @@ export async function importMail(
         learned.push(...learner.observe(result.message));
       }
     }
-    if (learned.length > 0) {
-      for (const address of learned) account.addresses.add(address);
-      await addUserAliases(sql, account.userId, learned, 'learned');
-      summary.learnedAddresses.push(...learned);
-    }
+    await writing;
+    summary.alreadyImported += current.length - fresh.length;
+    for (const address of learned) account.addresses.add(address);
+    // The owner as of this batch: the next one may learn more while this one is written.
     const target = { userId: account.userId, accountId: account.accountId, owner: createOwner(account.addresses), storeSubjects: options.storeSubjects };
-    const result = await ingestMail(sql, target, metas, skipped);
-    summary.interactions += result.interactions;
-    let skippedCount = 0;
-    for (const [reason, count] of result.skipReasons) {
-      summary.skipped[reason] = (summary.skipped[reason] ?? 0) + count;
-      skippedCount += count;
-    }
-    summary.counted += fresh.length - skippedCount;
-    batch = [];
-    options.onProgress?.(summary.read);
+    writingIds = new Set(fresh.map((r) => r.providerId));
+    writing = (async () => {
+      if (learned.length > 0) {
+        await addUserAliases(sql, account.userId, learned, 'learned');
+        summary.learnedAddresses.push(...learned);
+      }
+      const result = await ingestMail(sql, target, metas, skipped);
+      summary.interactions += result.interactions;
+      let skippedCount = 0;
+      for (const [reason, count] of result.skipReasons) {
+        summary.skipped[reason] = (summary.skipped[reason] ?? 0) + count;
+        skippedCount += count;
+      }
+      summary.counted += fresh.length - skippedCount;
+      options.onProgress?.(summary.read);
+    })();
+    writing.catch(() => {}); // awaited by the next flush or at the end
   };
 
   for await (const raw of messages) {
@@ -94,6 +106,7 @@ export async function importMail(
     if (batch.length >= IMPORT_BATCH) await flush();
   }
   await flush();
+  await writing;
   return summary;
 }
 

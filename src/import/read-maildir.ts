@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Folder } from '../providers/types.ts';
 import { isSentFolderName, skippedFolderReason } from './folder-names.ts';
 import { rawMessageId, type RawMessage } from './raw-message.ts';
-import { readHeaderBlock } from './read-header-block.ts';
+import { readHeaderBlockSync } from './read-header-block.ts';
 
 /**
  * The messages of a local mailbox folder tree: CMU's layout (nested folders of RFC 822
@@ -19,7 +19,7 @@ export async function* readMaildir(root: string): AsyncGenerator<RawMessage> {
     for await (const file of walk(root, [])) {
       const folder = folderOf(file.segments);
       if ((folder.folder === 'sent') !== (pass === 'sent')) continue;
-      const headers = await readHeaderBlock(file.path);
+      const headers = readHeaderBlockSync(file.path);
       const origin = path.relative(root, file.path);
       if (headers === null) {
         yield { providerId: rawMessageId(`unreadable:${origin}`), headers: '', folder: folder.folder, skip: 'malformed:headers', origin };
@@ -49,13 +49,16 @@ export function folderOf(segments: readonly string[]): { folder: Folder; skip: s
   return { folder, skip };
 }
 
+/** `2` before `10`, as people number files. One collator: `localeCompare` with options builds one per call. */
+const NAME_ORDER = new Intl.Collator('en', { numeric: true });
+
 async function* walk(dir: string, segments: string[]): AsyncGenerator<{ path: string; segments: string[] }> {
   // Sorted per directory, so progress and summaries read the same on every run.
   const entries: { name: string; isDirectory: boolean; isFile: boolean }[] = [];
   for await (const entry of await opendir(dir)) {
     entries.push({ name: entry.name, isDirectory: entry.isDirectory(), isFile: entry.isFile() });
   }
-  entries.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  entries.sort((a, b) => NAME_ORDER.compare(a.name, b.name));
   for (const entry of entries) {
     // Maildir's tmp/ holds deliveries in progress; dot-files like .DS_Store are not mail.
     if (entry.isDirectory) {

@@ -13,18 +13,35 @@ export function parseAddressList(...values: (string | null | undefined)[]): Addr
   const result: Address[] = [];
   for (const value of values) {
     if (!value) continue;
-    let parsed: { name: string; address?: string }[];
-    try {
-      parsed = addressparser(value, { flatten: true });
-    } catch {
-      continue;
+    let parsed = seen.get(value);
+    if (parsed === undefined) {
+      parsed = parseOne(value);
+      if (seen.size >= SEEN_LIMIT) seen.clear();
+      seen.set(value, parsed);
     }
-    for (const entry of parsed) {
-      const email = (entry.address ?? '').trim().replace(/^<|>$/g, '');
-      if (!ADDRESS.test(email)) continue;
-      const name = cleanName(decodeWords(entry.name ?? ''), email);
-      result.push({ email, name });
-    }
+    // Copies: callers own what they get.
+    for (const address of parsed) result.push({ email: address.email, name: address.name });
+  }
+  return result;
+}
+
+/** Header values parsed lately: a mailbox repeats the same From and To on thousands of messages. */
+const seen = new Map<string, readonly Address[]>();
+const SEEN_LIMIT = 10_000;
+
+function parseOne(value: string): Address[] {
+  const result: Address[] = [];
+  let parsed: { name: string; address?: string }[];
+  try {
+    parsed = addressparser(value, { flatten: true });
+  } catch {
+    return result;
+  }
+  for (const entry of parsed) {
+    const email = (entry.address ?? '').trim().replace(/^<|>$/g, '');
+    if (!ADDRESS.test(email)) continue;
+    const name = cleanName(decodeWords(entry.name ?? ''), email);
+    result.push({ email, name });
   }
   return result;
 }

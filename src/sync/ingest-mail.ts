@@ -15,9 +15,13 @@ export interface MailIngestTarget {
 export async function unseenRefs(sql: Sql, accountId: string, refs: MessageRef[]): Promise<MessageRef[]> {
   if (refs.length === 0) return [];
   const ids = refs.map((r) => r.providerId);
+  // One primary-key probe per id. (`provider_id = any(…)` lets the planner scan the whole
+  // account and test every row against the list, which it does while a fresh mailbox's
+  // statistics are stale: quadratic over a backfill.)
   const known = await sql<{ id: string }[]>`
-    select provider_id as id from mail_messages
-     where account_id = ${accountId} and provider_id = any(${ids}::text[])`;
+    select m.provider_id as id
+      from unnest(${ids}::text[]) as wanted(id)
+      join mail_messages m on m.account_id = ${accountId} and m.provider_id = wanted.id`;
   const seen = new Set(known.map((k) => k.id));
   const unique = new Map<string, MessageRef>();
   for (const ref of refs) if (!seen.has(ref.providerId) && !unique.has(ref.providerId)) unique.set(ref.providerId, ref);
