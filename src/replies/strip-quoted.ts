@@ -91,7 +91,9 @@ export function stripQuoted(text: string): string[] {
     if (SENTINEL.test(line)) break;
     const bare = line.replace(/^\*+|\*+$/g, '').trim();
     if (STOP.some((re) => re.test(bare))) break;
-    if (SIGNATURE.some((re) => re.test(line))) break;
+    // Mobile clients link their name: "Sent from TypeApp<http://…>", "Get [Outlook for Android](https://…)".
+    const unlinked = line.replace(/<https?:[^>\s]*>|\((https?:[^)\s]*)\)/g, '').replace(/\[([^\]]*)\]/g, '$1').trim();
+    if (SIGNATURE.some((re) => re.test(unlinked))) break;
     if (headerBlockAt(lines, i)) break;
     // Rules and decorations ("-----", "====", "***") say nothing: not the person's words to report.
     if (!/[\p{L}\p{N}]/u.test(line)) continue;
@@ -133,6 +135,15 @@ function headerBlockAt(lines: string[], i: number): boolean {
  * words ("On … wrote:"), or an address and a closing colon ("2017-11-24 16:32 GMT+01:00 Baptiste <b@x>:").
  */
 function attributionAt(lines: string[], i: number): number {
+  const size = attributionFrom(lines, i);
+  // "Thanks!" right above "On … wrote:" is the person's, not the attribution's first line.
+  const line = lines[i]!;
+  const opening = ATTRIBUTION_START.test(line) || DATE_LIKE.test(line) || EMAIL.test(line);
+  if (size > 1 && !opening && attributionFrom(lines, i + 1) === size - 1) return 0;
+  return size;
+}
+
+function attributionFrom(lines: string[], i: number): number {
   let joined = '';
   for (let size = 1; size <= 3 && i + size - 1 < lines.length; size++) {
     const line = lines[i + size - 1]!;

@@ -107,6 +107,28 @@ describe('rekindle replies parse', () => {
     expect(JSON.parse(stdout)).toEqual({ commands: [{ verb: 'undo', items: [] }], ignored: ['see you'] });
   });
 
+  it('reads an HTML-only reply, with names, a snooze until a month, and the list verbs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rekindle-replies-'));
+    const file = join(dir, 'reply.eml');
+    const html =
+      '<div>Done Alice and Bo<br>snooze 2 until March<br>pause<br>more<br>Thanks!</div><div class="gmail_quote"><div class="gmail_attr">On Mon, Jun 2, 2025 at 8:00 AM rekindle &lt;r@x.example&gt; wrote:</div>' +
+      '<blockquote class="gmail_quote">rekindle · your list<br>1. Alice Smith<br>done 1 3</blockquote></div>';
+    writeFileSync(file, `From: sam@example.com\r\nSubject: Re: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n`);
+    const { code, stdout } = await run(['replies', 'parse', file, '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      commands: [
+        { verb: 'done', items: [], names: ['alice', 'bo'] },
+        { verb: 'snooze', items: [2], until: '--03-01' },
+        { verb: 'pause', items: [] },
+        { verb: 'more', items: [] },
+      ],
+      ignored: ['Thanks!'],
+    });
+    const text = await run(['replies', 'parse', file]);
+    expect(text.stdout).toBe('done alice, bo\nsnooze 2 until 03-01\npause\nmore\nIgnored:\n  Thanks!\n');
+  });
+
   it.each([
     [['replies', 'parse'], /expected exactly one file/],
     [['replies', 'parse', '/nonexistent/reply.eml', '--json'], /no such file/],
