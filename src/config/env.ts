@@ -249,9 +249,10 @@ export function dkimSettings(config: Config): { domainName: string; keySelector:
 /** The inbound listener's STARTTLS key and certificate, both or neither; names what is wrong. */
 export function inboundTls(config: Config): { key: Buffer; cert: Buffer } | null {
   if (!config.INBOUND_SMTP_TLS_KEY && !config.INBOUND_SMTP_TLS_CERT) return null;
+  const missing = (['INBOUND_SMTP_TLS_KEY', 'INBOUND_SMTP_TLS_CERT'] as const).filter((v) => !config[v]);
+  if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, message: 'STARTTLS needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT together' })));
   const read = (variable: 'INBOUND_SMTP_TLS_KEY' | 'INBOUND_SMTP_TLS_CERT') => {
-    const file = config[variable];
-    if (!file) throw new ConfigError([{ variable, message: 'STARTTLS needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT together' }]);
+    const file = config[variable]!;
     try {
       return readFileSync(file);
     } catch (error) {

@@ -6,7 +6,9 @@
  * is applied once on the next pass. When Dovecot restarts the watcher reconnects by itself and
  * carries on.
  */
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeMail } from '../../src/mailer/create-mailer.ts';
@@ -151,5 +153,48 @@ describe('the IMAP inbound channel', () => {
     expect(await mailbox('INBOX')).toHaveLength(7);
     expect(await mailbox('Processed')).toHaveLength(1);
     expect(await world.marks(sam)).not.toContain(`${sam.at[3]}:snoozed`);
+    await moving!.close();
+    moving = null;
+  });
+
+  describe('`rekindle inbound`, the process that runs it', () => {
+    const cli = path.resolve(import.meta.dirname, '../../src/cli.ts');
+    const env = (extra: Record<string, string>) => ({
+      ...process.env,
+      LOG_LEVEL: 'error',
+      DATABASE_URL: world.database.url,
+      SMTP_URL: world.catcher.url,
+      MAIL_FROM: 'rekindle <digest@rekindle.test>',
+      INBOUND_DOMAIN: 'in.rekindle.test',
+      INBOUND_SMTP_PORT: '0',
+      TRUSTED_AUTHSERV_IDS: 'mx.rekindle.test',
+      LINK_SECRETS: 'test-link-secret-0123456789abcdef0123456789',
+      ...extra,
+    });
+
+    it('watches the mailbox of INBOUND_IMAP_URL beside its SMTP listener, and stops on SIGTERM', async () => {
+      const child = spawn(process.execPath, [cli, 'inbound'], { env: env({ INBOUND_IMAP_URL: dovecot.url, INBOUND_IMAP_POLL_SECONDS: '300' }), stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await deliver(await replyMessage('never 3'));
+        await waitFor(async () => (await mailbox('INBOX')).at(-1)!.flags.includes(PROCESSED_KEYWORD), 'the process to mark the reply processed');
+        expect(await world.marks(sam)).toContain(`${sam.at[3]}:never`);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+      expect(stderr).toBe('');
+    });
+
+    // Every case is in the unit table of test/unit/reply-config.test.ts; here, that the process says so.
+    it.each([[{ INBOUND_SMTP_TLS_KEY: '/nonexistent/key.pem' }, /INBOUND_SMTP_TLS_CERT: STARTTLS needs/]])('refuses to start with %j, naming the variable (exit 78)', async (extra, message) => {
+      const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile(process.execPath, [cli, 'inbound'], { env: env(extra) }, (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr })),
+      );
+      expect(code).toBe(78);
+      expect(stderr).toMatch(message);
+    });
   });
 });
