@@ -1,36 +1,13 @@
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/microsoft/index.ts';
 import { createMicrosoftAccount } from '../../src/providers/microsoft/create-microsoft-account.ts';
-import type { Address } from '../../src/providers/types.ts';
 import { createRequestGate } from '../../src/sync/request-gate.ts';
-import { describeMailProviderContract, memoryTokenStore, type ContractMessage } from '../support/provider-contract.ts';
-
-/** The same mailbox the Google harness seeds: Gmail labels, which the Graph emulator files into folders. */
-const LABELS: Record<ContractMessage['folder'], string[]> = {
-  sent: ['SENT'],
-  inbox: ['INBOX', 'CATEGORY_PERSONAL'],
-  // Archived in Gmail; in Outlook, the Archive folder.
-  other: ['CATEGORY_PERSONAL'],
-};
-
-const formatAddress = (a: Address) => (a.name ? `"${a.name}" <${a.email}>` : a.email);
-
-function graphSeed(message: ContractMessage) {
-  const headers = [
-    { name: 'Message-ID', value: `<${message.messageId}>` },
-    { name: 'Date', value: message.date.toUTCString() },
-    { name: 'From', value: formatAddress(message.from) },
-    { name: 'To', value: message.to.map(formatAddress).join(', ') },
-    ...(message.cc.length ? [{ name: 'Cc', value: message.cc.map(formatAddress).join(', ') }] : []),
-    { name: 'Subject', value: /^[\x20-\x7e]*$/.test(message.subject) ? message.subject : `=?UTF-8?B?${Buffer.from(message.subject).toString('base64')}?=` },
-  ];
-  return { labelIds: LABELS[message.folder], internalDate: message.date.toISOString(), headers };
-}
+import { contractSeed, describeMailProviderContract, memoryTokenStore } from '../support/provider-contract.ts';
 
 describeMailProviderContract('microsoft', async () => {
   const emulator: GraphEmulator = await startGraphEmulator({ requestsPer10Minutes: null });
   return {
     async mailbox(owner, messages) {
-      emulator.addMailbox({ email: owner.email, messages: messages.map(graphSeed) });
+      emulator.addMailbox({ email: owner.email, messages: messages.map(contractSeed) });
       const account = createMicrosoftAccount({
         clientId: emulator.clientId,
         clientSecret: emulator.clientSecret,
@@ -45,7 +22,7 @@ describeMailProviderContract('microsoft', async () => {
       return {
         mail: account.mail,
         async deliver(message) {
-          emulator.addMessage(owner.email, graphSeed(message));
+          emulator.addMessage(owner.email, contractSeed(message));
         },
         async remove(providerId) {
           emulator.deleteMessage(owner.email, providerId);

@@ -71,6 +71,30 @@ export const CONTRACT_MESSAGES: ContractMessage[] = [
   { messageId: 'sent-3@contract.example', folder: 'sent', date: day(21), from: OWNER, to: [GRACE], cc: [], subject: 'Re: Compiler demo' },
 ];
 
+/** Gmail labels of each folder; the Graph emulator files them into Outlook folders. */
+const LABELS: Record<ContractMessage['folder'], string[]> = {
+  sent: ['SENT'],
+  inbox: ['INBOX', 'CATEGORY_PERSONAL'],
+  // Archived in Gmail; in Outlook, the Archive folder.
+  other: ['CATEGORY_PERSONAL'],
+};
+
+const formatAddress = (a: Address) => (a.name ? `"${a.name}" <${a.email}>` : a.email);
+
+/** A contract message as a seed both emulators take (Gmail's message resource shape). */
+export function contractSeed(message: ContractMessage) {
+  const headers = [
+    { name: 'Message-ID', value: `<${message.messageId}>` },
+    { name: 'Date', value: message.date.toUTCString() },
+    { name: 'From', value: formatAddress(message.from) },
+    { name: 'To', value: message.to.map(formatAddress).join(', ') },
+    ...(message.cc.length ? [{ name: 'Cc', value: message.cc.map(formatAddress).join(', ') }] : []),
+    // Non-ASCII subjects arrive RFC 2047 encoded, as they do from real mail.
+    { name: 'Subject', value: /^[\x20-\x7e]*$/.test(message.subject) ? message.subject : `=?UTF-8?B?${Buffer.from(message.subject).toString('base64')}?=` },
+  ];
+  return { labelIds: LABELS[message.folder], internalDate: message.date.toISOString(), headers };
+}
+
 /** A TokenStore in memory that records every save. */
 export function memoryTokenStore(initial: StoredTokens): TokenStore & { saved: StoredTokens[]; current(): StoredTokens } {
   let current = initial;
