@@ -90,6 +90,8 @@ const schema = z.object({
   SYNC_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   /** Pages one job handles before it yields the worker to other accounts. */
   SYNC_PAGES_PER_JOB: z.coerce.number().int().min(1).default(10),
+  /** How long one provider request (token requests included) may take before it is given up and retried. */
+  PROVIDER_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
   /** How long a claimed sync stays claimed without a heartbeat (a dead worker's claim expires). */
   SYNC_LEASE_SECONDS: z.coerce.number().int().min(1).default(120),
   /** How often a worker looks for due syncs and stale contacts (one worker at a time does). */

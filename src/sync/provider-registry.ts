@@ -46,6 +46,7 @@ export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis;
           calendarGate,
           logger: log,
           pageSize: config.SYNC_PAGE_SIZE,
+          timeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
         });
         return {
           profile: () => account.profile(),
@@ -79,6 +80,7 @@ export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis;
           calendarGate,
           logger: log,
           pageSize: config.SYNC_PAGE_SIZE,
+          timeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
         });
         return {
           profile: () => account.profile(),

@@ -11,7 +11,7 @@
  * partial responses (the whole resource is always returned), recurring events, push
  * notifications, batch requests, and the per-project quota.
  */
-import type { Fault } from '../shared/fault-list.ts';
+import type { Fault, RandomFaults, WireFault } from '../shared/fault-list.ts';
 import type { MailboxSeed, SeedEvent, SeedMessage } from './seed-types.ts';
 
 export type ApiMethod =
@@ -72,6 +72,8 @@ export interface RequestRecord {
   messageId?: string;
   /** 0 while the request is still in flight. */
   status: number;
+  /** Set when an injected fault broke the answer on the wire (the status is then meaningless). */
+  fault?: WireFault;
   /** Epoch milliseconds; finishedAt is 0 while in flight. */
   startedAt: number;
   finishedAt: number;
@@ -125,6 +127,10 @@ export interface GoogleEmulator {
   historyId(email: string): string;
 
   injectFault(fault: Fault): void;
+  /** Fails a random share of requests from now on (5xx, 429, resets, truncated JSON, timeouts); null stops it. */
+  setRandomFaults(options: RandomFaults | null): void;
+  /** Faults injected so far, scripted and random, by kind (`status:503`, `wire:reset`, `delay`). */
+  injectedFaults(): Record<string, number>;
   /** Drops faults not yet used up. */
   clearFaults(): void;
   usage(email: string): QuotaUsage;
@@ -134,4 +140,4 @@ export interface GoogleEmulator {
   close(): Promise<void>;
 }
 
-export type { Fault };
+export type { Fault, RandomFaults, WireFault };

@@ -9,6 +9,7 @@ import { CalendarStore } from './calendar-store.ts';
 import type {
   AuthorizationCodeOptions,
   Fault,
+  RandomFaults,
   GoogleEmulator,
   GoogleEmulatorOptions,
   QuotaUsage,
@@ -161,6 +162,14 @@ class GoogleEmulatorServer implements GoogleEmulator {
 
   clearFaults(): void {
     this.#faults.clear();
+  }
+
+  setRandomFaults(options: RandomFaults | null): void {
+    this.#faults.setRandomFaults(options);
+  }
+
+  injectedFaults(): Record<string, number> {
+    return this.#faults.injected();
   }
 
   usage(email: string): QuotaUsage {

@@ -9,6 +9,7 @@ export type {
   ApiMethod,
   AuthorizationCodeOptions,
   Fault,
+  RandomFaults,
   GoogleEmulator,
   GoogleEmulatorOptions,
   MethodUsage,

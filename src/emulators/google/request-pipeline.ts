@@ -56,6 +56,7 @@ export async function serveRequest(req: IncomingMessage, res: ServerResponse, de
     console.error('Google emulator: request failed', error);
   }
   record.status = answer.status;
+  if (answer.wire) record.fault = answer.wire;
   sendAnswer(res, answer, JSON_CONTENT_TYPE);
   record.finishedAt = Date.now();
 }
@@ -89,7 +90,7 @@ async function serveApi(req: IncomingMessage, url: URL, record: RequestRecord, d
     if (!route.scopes.some((s) => grant.scopes.includes(s))) return { status: 403, body: insufficientScopes(route.style) };
 
     const faulted = await applyFault(route.method, route.style, account.email, deps);
-    if (faulted) return faulted;
+    if (faulted && faulted !== TRUNCATE) return faulted;
 
     const admitted = account.quota.admit(route.method);
     if (!admitted.ok) {
@@ -107,7 +108,7 @@ async function serveApi(req: IncomingMessage, url: URL, record: RequestRecord, d
       params,
       historyPageSize: deps.historyPageSize,
     });
-    return response;
+    return faulted === TRUNCATE ? { ...response, wire: 'truncate' } : response;
   } finally {
     account.inFlight--;
   }
@@ -125,11 +126,11 @@ async function serveToken(req: IncomingMessage, record: RequestRecord, deps: Pip
   record.user = refreshToken ? deps.grants.ownerOf(refreshToken) : null;
   await simulateLatency(deps.latencyMs);
   const faulted = await applyFault('oauth.token', 'gmail', record.user, deps);
-  if (faulted) return faulted;
+  if (faulted && faulted !== TRUNCATE) return faulted;
   const answer = handleToken(form, req.headers.authorization, deps.client, deps.grants);
   record.user = answer.user;
   if (answer.status === 200 && answer.user) deps.accounts.get(answer.user)?.quota.admit('oauth.token');
-  return answer;
+  return faulted === TRUNCATE ? { ...answer, wire: 'truncate' } : answer;
 }
 
 async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
@@ -139,11 +140,16 @@ async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDep
   return answer;
 }
 
+/** The request is served, and its answer cut short on the wire. */
+const TRUNCATE = 'truncate' as const;
+
 /** Holds and/or fails the request when an injected fault matches it. */
-async function applyFault(method: ApiMethod, style: ApiStyle, user: string | null, deps: PipelineDeps): Promise<Answer | null> {
+async function applyFault(method: ApiMethod, style: ApiStyle, user: string | null, deps: PipelineDeps): Promise<Answer | typeof TRUNCATE | null> {
   const fault = deps.faults.take(method, user);
   if (!fault) return null;
   if (fault.delayMs) await sleep(fault.delayMs);
+  if (fault.wire === 'truncate') return TRUNCATE;
+  if (fault.wire) return { status: 0, body: null, wire: fault.wire, ...(fault.holdMs !== undefined ? { holdMs: fault.holdMs } : {}) };
   if (fault.status === undefined) return null;
   const body =
     fault.body ??

@@ -30,7 +30,7 @@
  * usually keeps working until it expires, but the emulator refuses it at once, so a client that
  * ever reuses an old refresh token fails its tests rather than in production a year later.
  */
-import type { Fault } from '../shared/fault-list.ts';
+import type { Fault, RandomFaults, WireFault } from '../shared/fault-list.ts';
 import type { MailboxSeed, SeedEvent, SeedMessage } from '../google/seed-types.ts';
 
 export type GraphMethod =
@@ -90,6 +90,8 @@ export interface RequestRecord {
   user: string | null;
   /** 0 while in flight. */
   status: number;
+  /** Set when an injected fault broke the answer on the wire (the status is then meaningless). */
+  fault?: WireFault;
   /** The Graph error code (or OAuth `error`) of a failed answer. */
   errorCode: string | null;
   /** Ids of the items a delta page or a message GET served, `@removed` ones excluded. */
@@ -169,6 +171,10 @@ export interface GraphEmulator {
   expireDeltaTokens(email: string, which?: 'mail' | 'calendar' | 'all'): void;
 
   injectFault(fault: Fault): void;
+  /** Fails a random share of requests from now on (5xx, 429, resets, truncated JSON, timeouts); null stops it. */
+  setRandomFaults(options: RandomFaults | null): void;
+  /** Faults injected so far, scripted and random, by kind (`status:503`, `wire:reset`, `delay`). */
+  injectedFaults(): Record<string, number>;
   clearFaults(): void;
   usage(email: string): MailboxUsage;
   requests(email?: string): RequestRecord[];
@@ -177,4 +183,4 @@ export interface GraphEmulator {
   close(): Promise<void>;
 }
 
-export type { Fault };
+export type { Fault, RandomFaults, WireFault };

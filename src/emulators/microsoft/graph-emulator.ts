@@ -12,6 +12,7 @@ import { CalendarStore } from './calendar-store.ts';
 import type {
   AuthorizationCodeOptions,
   Fault,
+  RandomFaults,
   GraphEmulator,
   GraphEmulatorOptions,
   MailboxProfile,
@@ -189,6 +190,14 @@ class GraphEmulatorServer implements GraphEmulator {
 
   clearFaults(): void {
     this.#faults.clear();
+  }
+
+  setRandomFaults(options: RandomFaults | null): void {
+    this.#faults.setRandomFaults(options);
+  }
+
+  injectedFaults(): Record<string, number> {
+    return this.#faults.injected();
   }
 
   usage(email: string): MailboxUsage {

@@ -8,6 +8,7 @@ export { DEFAULT_SCOPES as GRAPH_DEFAULT_SCOPES } from './identity-grants.ts';
 export type {
   AuthorizationCodeOptions,
   Fault,
+  RandomFaults,
   GraphEmulator,
   GraphEmulatorOptions,
   GraphMethod,

@@ -66,6 +66,7 @@ export async function serveRequest(req: IncomingMessage, res: ServerResponse, de
   }
   record.status = answer.status;
   record.errorCode ??= answer.errorCode ?? errorCodeOf(answer.body);
+  if (answer.wire) record.fault = answer.wire;
   sendAnswer(res, answer, JSON_CONTENT_TYPE);
   record.finishedAt = Date.now();
 }
@@ -109,7 +110,7 @@ async function serveGraph(req: IncomingMessage, url: URL, record: RequestRecord,
       };
     }
     const faulted = await applyFault(route.method, account.email, deps);
-    if (faulted) return faulted;
+    if (faulted && faulted !== TRUNCATE) return faulted;
     const charged = account.limits.charge();
     if (!charged.ok) return throttled(charged.retryAfterMs, mailboxRequests());
 
@@ -124,7 +125,7 @@ async function serveGraph(req: IncomingMessage, url: URL, record: RequestRecord,
     if (answer.status < 400) account.limits.served(route.method);
     record.served = answer.served ?? [];
     record.removed = answer.removed ?? [];
-    return answer;
+    return faulted === TRUNCATE ? { ...answer, wire: 'truncate' } : answer;
   } finally {
     account.limits.leave();
   }
@@ -145,10 +146,10 @@ async function serveToken(req: IncomingMessage, record: RequestRecord, deps: Pip
   record.user = refreshToken ? deps.grants.ownerOf(refreshToken) : null;
   await simulateLatency(deps.latencyMs);
   const faulted = await applyFault('identity.token', record.user, deps);
-  if (faulted) return faulted;
+  if (faulted && faulted !== TRUNCATE) return faulted;
   const answer = handleToken(form, req.headers.authorization, deps.client, deps.grants, deps.baseUrl());
   record.user = answer.user;
-  return answer;
+  return faulted === TRUNCATE ? { ...answer, wire: 'truncate' } : answer;
 }
 
 async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
@@ -159,11 +160,16 @@ async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDep
   return answer;
 }
 
+/** The request is served, and its answer cut short on the wire. */
+const TRUNCATE = 'truncate' as const;
+
 /** Holds and/or fails the request when an injected fault matches it. */
-async function applyFault(method: GraphMethod, user: string | null, deps: PipelineDeps): Promise<Answer | null> {
+async function applyFault(method: GraphMethod, user: string | null, deps: PipelineDeps): Promise<Answer | typeof TRUNCATE | null> {
   const fault = deps.faults.take(method, user);
   if (!fault) return null;
   if (fault.delayMs) await sleep(fault.delayMs);
+  if (fault.wire === 'truncate') return TRUNCATE;
+  if (fault.wire) return { status: 0, body: null, wire: fault.wire, ...(fault.holdMs !== undefined ? { holdMs: fault.holdMs } : {}) };
   if (fault.status === undefined) return null;
   const body =
     fault.body ??
