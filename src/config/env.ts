@@ -53,6 +53,16 @@ const schema = z.object({
     .optional(),
   /** Password of the queue dashboard (/admin/queues, user `admin`) and of /metrics; unset: no dashboard. */
   ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').optional(),
+  /**
+   * The reverse proxies in front of `serve` whose X-Forwarded-For / -Proto to believe: a number
+   * of hops, or their addresses and CIDRs comma-separated. Unset: none, so rate limits count the
+   * connecting address. Never "every proxy": a client could then pick its own address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|[0-9A-Fa-f:.\/]+(\s*,\s*[0-9A-Fa-f:.\/]+)*)$/, 'expected a number of hops or comma-separated proxy addresses / CIDRs')
+    .transform((v) => (/^\d+$/.test(v) ? Number(v) : v.split(',').map((s) => s.trim())))
+    .optional(),
   /** Days a digest's done / snooze / never links work. */
   ACTION_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 

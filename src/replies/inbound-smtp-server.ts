@@ -39,6 +39,11 @@ export interface InboundSmtp {
   close(): Promise<void>;
 }
 
+/** Recipients per message: the reply address, maybe its bounce twin and postmaster. */
+export const MAX_RECIPIENTS = 10;
+/** Connections at once; mail servers queue and retry when refused. */
+const MAX_CLIENTS = 100;
+
 const TOKEN_ADDRESS = /^(?:reply|bounce)\+([a-z0-9]{16,64})$/i;
 
 export async function startInboundSmtp(options: InboundSmtpOptions): Promise<InboundSmtp> {
@@ -53,6 +58,7 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
     disabledCommands: options.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     size: maxBytes,
+    maxClients: MAX_CLIENTS,
     logger: false,
     // Nothing here uses the client's reverse DNS name; looking it up only costs time (and DNS).
     disableReverseLookup: true,
@@ -63,7 +69,9 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
       if (declared > maxBytes) return callback(refuse(`Message too big for a reply (at most ${maxBytes} bytes)`, 552));
       callback();
     },
-    onRcptTo(address, _session, callback) {
+    onRcptTo(address, session, callback) {
+      // A reply goes to one address; a long list is someone probing tokens, one lookup each.
+      if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) return callback(refuse('Too many recipients', 452));
       const at = address.address.lastIndexOf('@');
       const local = address.address.slice(0, at).toLowerCase();
       if (address.address.slice(at + 1).toLowerCase() !== domain) return callback(refuse('No such recipient here', 550));
@@ -81,11 +89,18 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
       );
     },
     onData(stream, session, callback) {
+      // smtp-server only flags an oversized message and keeps streaming it: a client that
+      // announced no SIZE (or lied) must not make us hold more than the limit in memory.
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let held = 0;
+      stream.on('data', (chunk: Buffer) => {
+        if (held > maxBytes) return;
+        held += chunk.length;
+        chunks.push(chunk);
+      });
       stream.on('error', callback);
       stream.on('end', () => {
-        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded || held > maxBytes) {
           return callback(refuse('Message too big for a reply', 552));
         }
         const envelope: Envelope = {

@@ -7,12 +7,14 @@
  * sender's authenticity comes from trusted Authentication-Results (TRUSTED_AUTHSERV_IDS).
  *
  * 200 once processed (applied or deliberately ignored, `{outcome}`); 401 without the secret;
- * 413 over the size limit; 503 when it could not be processed, so the sender retries.
+ * 413 over the size limit; 503 when it could not be processed, so the sender retries; 429 when
+ * one address sends too much, or got the secret wrong too often (src/web/rate-limits.ts).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Envelope, ReplyResult } from '../replies/handle-reply.ts';
+import { authFailureGuard, RATE_LIMITS } from './rate-limits.ts';
 
 export interface InboundWebhookDeps {
   secret: string;
@@ -28,12 +30,18 @@ export function registerInboundWebhook(app: FastifyInstance, deps: InboundWebhoo
     return given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected);
   };
 
+  const guard = authFailureGuard(app, 'webhook');
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBytes }, (_request, body, done) => done(null, body));
 
-    scope.post('/inbound/email', async (request, reply) => {
-      if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+    // The limit is checked before the body is read (onRequest), so a flood costs no parsing.
+    scope.post('/inbound/email', { config: { rateLimit: { ...RATE_LIMITS.webhook, hook: 'onRequest' } } }, async (request, reply) => {
+      if (await guard.refused(request, reply)) return reply;
+      if (!authorized(request.headers.authorization)) {
+        await guard.failed(request);
+        return reply.code(401).send({ error: 'unauthorized' });
+      }
       const raw = Buffer.isBuffer(request.body) ? request.body : null;
       if (!raw || raw.length === 0) return reply.code(400).send({ error: 'expected the raw message as the request body' });
       const list = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',').map((v) => v.trim()).filter(Boolean);

@@ -25,6 +25,7 @@ import {
 } from '../providers/microsoft/microsoft-authorization.ts';
 import { signToken, verifyToken } from '../security/signed-token.ts';
 import { sendMessage } from './html.ts';
+import { RATE_LIMITS } from './rate-limits.ts';
 import { appendCookie, cookieHeader, OAUTH_COOKIE, OAUTH_FLOW_SECONDS, parseCookies, readSession, startSession } from './session.ts';
 import { callbackUrl, PROVIDER_LABEL, PROVIDERS, providerConfigured, type WebDeps, type WebProvider } from './web-deps.ts';
 
@@ -71,7 +72,8 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   const providerOf = (name: string): WebProvider | null => (PROVIDERS as readonly string[]).includes(name) ? (name as WebProvider) : null;
 
-  app.get<{ Params: { provider: string }; Querystring: { tz?: string; login_hint?: string } }>('/connect/:provider', async (request, reply) => {
+  // Per address (src/web/rate-limits.ts): each callback costs a code exchange with the provider.
+  app.get<{ Params: { provider: string }; Querystring: { tz?: string; login_hint?: string } }>('/connect/:provider', { config: { rateLimit: RATE_LIMITS.connect } }, async (request, reply) => {
     const provider = providerOf(request.params.provider);
     if (!provider) return sendMessage(reply, 404, 'Not found', 'rekindle connects Google and Microsoft mailboxes.');
     if (!providerConfigured(config, provider)) {
@@ -92,7 +94,7 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: WebDeps): void {
     return reply.header('cache-control', 'no-store').redirect(target, 302);
   });
 
-  app.get<{ Params: { provider: string }; Querystring: Record<string, string | undefined> }>('/oauth/:provider/callback', async (request, reply) => {
+  app.get<{ Params: { provider: string }; Querystring: Record<string, string | undefined> }>('/oauth/:provider/callback', { config: { rateLimit: RATE_LIMITS.callback } }, async (request, reply) => {
     const provider = providerOf(request.params.provider);
     if (!provider || !providerConfigured(config, provider)) return sendMessage(reply, 404, 'Not found', 'There is nothing here.');
     const startAgain = `<p><a class="button" href="/connect/${provider}">Start again</a> <a class="button secondary" href="/">Home</a></p>`;

@@ -3,8 +3,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import type { Config } from '../config/env.ts';
+import { DASHBOARD_PATH } from './admin-routes.ts';
 import { registerInboundWebhook, type InboundWebhookDeps } from './inbound-webhook-route.ts';
+import { registerRateLimits } from './rate-limits.ts';
 import { registerReplyConfirmRoutes, type ReplyConfirmDeps } from './reply-confirm-route.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import { registerUnsubscribe } from './unsubscribe-route.ts';
 import { registerWebApp } from './web-app.ts';
 
@@ -19,6 +22,8 @@ export interface ServerDeps {
   logger?: Logger;
   /** Replies: the confirmation links of held replies, and the inbound webhook (when INBOUND_WEBHOOK_SECRET is set). */
   replies?: { confirm?: ReplyConfirmDeps; webhook?: InboundWebhookDeps };
+  /** Prefix of the rate limits' Redis keys when there is no config (its QUEUE_PREFIX otherwise). */
+  keyPrefix?: string;
 }
 
 /**
@@ -27,7 +32,13 @@ export interface ServerDeps {
  */
 export function buildServer(deps: ServerDeps): FastifyInstance {
   // Signed link tokens travel as path parameters (about 200 characters).
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 512 } });
+  // Behind a proxy, TRUST_PROXY makes request.ip the client's, which the rate limits count.
+  const proxies = deps.config?.TRUST_PROXY;
+  const trustProxy = proxies === undefined ? false : typeof proxies === 'number' ? (_address: string, hop: number) => hop < proxies : proxies;
+  // Forms are tiny; the webhook sets its own (INBOUND_MAX_BYTES) limit for raw mail.
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 512 }, trustProxy, bodyLimit: 65_536 });
+  registerSecurityHeaders(app, { publicUrl: deps.config?.PUBLIC_URL, dashboardPath: DASHBOARD_PATH });
+  registerRateLimits(app, { redis: deps.redis, keyPrefix: deps.config?.QUEUE_PREFIX ?? deps.keyPrefix ?? 'rekindle' });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

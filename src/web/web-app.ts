@@ -48,6 +48,8 @@ export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis:
 
   // Logged by route pattern only: URLs hold link tokens and OAuth codes.
   app.addHook('onError', async (request, _reply, error) => {
+    // A refused flood is the limit working, not a failure; logging each would flood the logs too.
+    if (error.statusCode === 429) return;
     logger.error({ route: request.routeOptions.url, method: request.method, err: error.message }, 'request failed');
   });
 

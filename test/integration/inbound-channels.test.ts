@@ -19,7 +19,7 @@ import { buildServer } from '../../src/web/server.ts';
 import { sendReply, testMailDns } from '../support/reply-harness.ts';
 import { startReplyWorld, WORLD, type ReplyWorld, type WorldUser } from '../support/reply-world.ts';
 import { testLogger } from '../support/sync-harness.ts';
-import { redisUrl } from '../support/test-redis.ts';
+import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
 
 const SECRET = 'webhook-secret-0123456789abcdef0123456789abcdef';
 
@@ -28,17 +28,20 @@ describe('inbound channels', () => {
   let sam: WorldUser;
   let redis: ReturnType<typeof createRedis>;
   let app: ReturnType<typeof buildServer>;
+  // The webhook's rate limits count in Redis: this file's own keys.
+  const keys = createTestPrefix('inbound');
 
   beforeAll(async () => {
     world = await startReplyWorld();
     sam = await world.addUser('sam@example.com', 'Sam Rivera');
     redis = createRedis(redisUrl);
-    app = buildServer({ sql: world.database.sql, redis, replies: { webhook: { secret: SECRET, maxBytes: 100_000, logger: testLogger(), handle: world.handle } } });
+    app = buildServer({ sql: world.database.sql, redis, keyPrefix: keys.prefix, replies: { webhook: { secret: SECRET, maxBytes: 100_000, logger: testLogger(), handle: world.handle } } });
   });
   afterAll(async () => {
     await app?.close();
     redis?.disconnect();
     await world?.close();
+    await keys.cleanup();
   });
 
   const message = (text: string, options: { authenticationResults?: string; messageId?: string; size?: number } = {}) =>

@@ -1,0 +1,93 @@
+/**
+ * Per-address limits on the routes an attacker can hammer without an account: starting a
+ * connect flow, the OAuth callback (each one costs a token exchange with the provider), the
+ * inbound webhook, and failed passwords at /admin and /metrics. Counted in Redis
+ * (@fastify/rate-limit's store, under `<QUEUE_PREFIX>:rate-limit:`), so every `serve` process
+ * shares one count; keyed by the client address (IPv6 by its /56, as one household or host gets
+ * a whole prefix). Behind a reverse proxy set TRUST_PROXY, or every client is the proxy.
+ *
+ * Deliberately left out: limits on signed-in pages and digest links. They need a session or an
+ * unguessable token, and a limit there would only let one busy address lock people out.
+ * A Redis outage lets requests through (skipOnError) rather than take sign-in down with it.
+ */
+import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+
+interface Limit {
+  max: number;
+  timeWindow: number;
+}
+
+const MINUTE = 60_000;
+
+export const RATE_LIMITS = {
+  /** GET /connect/:provider — a person clicks it a few times at most. */
+  connect: { max: 30, timeWindow: MINUTE },
+  /** GET /oauth/:provider/callback — each one is a code exchange with Google or Microsoft. */
+  callback: { max: 30, timeWindow: MINUTE },
+  /** POST /inbound/email — a relay posts every reply from one address, so this is generous. */
+  webhook: { max: 300, timeWindow: MINUTE },
+  /** Wrong passwords (or secrets) at /admin, /metrics and the webhook, before that address is refused outright. */
+  authFailures: { max: 10, timeWindow: 15 * MINUTE },
+} as const satisfies Record<string, Limit>;
+
+export interface RateLimitRoutes {
+  /** For a route's `config: { rateLimit }`. */
+  connect: Limit;
+  callback: Limit;
+  webhook: Limit;
+}
+
+/** Registers the plugin (no global limit: only routes that ask are limited). Call before the routes. */
+export function registerRateLimits(app: FastifyInstance, options: { redis: Redis; keyPrefix: string }): void {
+  const settings: RateLimitPluginOptions = {
+    global: false,
+    redis: options.redis,
+    nameSpace: `${options.keyPrefix}:rate-limit:`,
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: `Too many requests from your address; try again in ${context.after}.`,
+    }),
+  };
+  void app.register(rateLimit, settings);
+}
+
+/**
+ * Counts failed passwords per address; a request from an address over the limit is refused
+ * before its password is even compared. Successful sign-ins do not count, so an operator's
+ * dashboard (which polls) never trips it.
+ */
+export function authFailureGuard(app: FastifyInstance, name: string): {
+  refused: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+  failed: (request: FastifyRequest) => Promise<void>;
+} {
+  type Check = (request: FastifyRequest, options?: { increment?: boolean }) => Promise<{ remaining?: number; ttlInSeconds?: number }>;
+  let check: Check | null = null;
+  const limiter = (): Check => {
+    // The plugin's decorator exists once the server is ready, which it is by the first request.
+    check ??= (app as unknown as { createRateLimit: (o: object) => Check }).createRateLimit({
+      ...RATE_LIMITS.authFailures,
+      keyGenerator: (request: FastifyRequest) => `${name}:${request.ip}`,
+    });
+    return check;
+  };
+  return {
+    refused: async (request, reply) => {
+      // Read without counting: only a wrong password counts. `remaining` is 0 once `max` failed.
+      const state = await limiter()(request, { increment: false });
+      if (state.remaining !== 0) return false;
+      await reply
+        .code(429)
+        .header('retry-after', String(state.ttlInSeconds ?? 60))
+        .type('text/plain')
+        .send('Too many failed attempts from your address; try again later.');
+      return true;
+    },
+    failed: async (request) => {
+      await limiter()(request);
+    },
+  };
+}
