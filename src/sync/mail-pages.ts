@@ -53,11 +53,13 @@ export async function* readMailPages(cursor: unknown, options: MailPagesOptions)
       listed++;
       const fresh = (await unseenRefs(options.sql, options.target.accountId, page.refs)).filter((r) => !dispatched.has(r.providerId));
       for (const ref of fresh) dispatched.add(ref.providerId);
+      // The next listing goes through the gate before this page's fetches, not behind them:
+      // it is then back long before they run out, and the quota never waits on a listing.
+      listing = !page.caughtUp && listed < options.maxPages ? provider.mail.nextPage(page.cursor) : null;
+      listing?.catch(() => {}); // awaited at the top of the loop
       const committed = fetchAndCommit(fresh, options);
       outstanding.add(committed);
       committed.catch(() => {}); // awaited in order below
-      listing = !page.caughtUp && listed < options.maxPages ? provider.mail.nextPage(page.cursor) : null;
-      listing?.catch(() => {}); // awaited at the top of the loop
       const ready = previous;
       previous = { page, committed };
       if (ready) yield await finish(ready, outstanding);

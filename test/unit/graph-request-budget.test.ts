@@ -39,6 +39,6 @@ describe('graph request budget', () => {
 
   it('keeps the per-minute shape Gmail uses unchanged', () => {
     expect(bucketShape(6_000)).toEqual(windowBucketShape(6_000, 60_000));
-    expect(bucketShape(6_000).burst).toBe(60);
+    expect(bucketShape(6_000).burst).toBe(30);
   });
 });

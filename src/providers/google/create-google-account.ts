@@ -58,16 +58,29 @@ export function createGoogleAccount(options: GoogleAccountOptions): ProviderAcco
   const mailCall = createGoogleCaller(auth, options.mailGate, logger);
   const calendarCall = createGoogleCaller(auth, options.calendarGate, logger);
 
+  // The historyId of the last getProfile answer, for the mail walk if it starts right after.
+  let profileHistoryId: string | null = null;
   return {
     async profile() {
       const profile = await mailCall('gmail.users.getProfile', GMAIL_UNITS.getProfile, () =>
         gmail.users.getProfile({ userId: 'me' }),
       );
+      profileHistoryId = profile.historyId ?? null;
       // Send-as aliases live in users.settings.sendAs, which gmail.metadata cannot read (it needs
       // gmail.settings.basic or gmail.readonly); rekindle does not ask for more than metadata.
       return { email: profile.emailAddress ?? '', aliases: [] };
     },
-    mail: createGmailMailSource({ gmail, call: mailCall, pageSize: options.pageSize ?? 500, logger }),
+    mail: createGmailMailSource({
+      gmail,
+      call: mailCall,
+      pageSize: options.pageSize ?? 500,
+      logger,
+      takeProfileHistoryId: () => {
+        const taken = profileHistoryId;
+        profileHistoryId = null;
+        return taken;
+      },
+    }),
     calendar: createGoogleCalendarSource({ calendar, call: calendarCall, logger }),
   };
 }

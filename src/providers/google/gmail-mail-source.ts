@@ -32,6 +32,11 @@ export interface GmailMailSourceOptions {
   call: GoogleCaller;
   pageSize: number;
   logger?: Logger;
+  /**
+   * A historyId the account's own `getProfile` answered moments before (see
+   * createGoogleAccount), taken once: a new sync then needs no second getProfile.
+   */
+  takeProfileHistoryId?: () => string | null;
 }
 
 /** Gmail quota units (per user) of each call; the gate is charged the same. */
@@ -47,6 +52,8 @@ export function createGmailMailSource(options: GmailMailSourceOptions): MailSour
   const pageSize = Math.min(500, Math.max(1, options.pageSize));
 
   async function startingHistoryId(): Promise<string> {
+    const known = options.takeProfileHistoryId?.();
+    if (known) return known;
     const profile = await call('gmail.users.getProfile', GMAIL_UNITS.getProfile, () =>
       gmail.users.getProfile({ userId: 'me' }),
     );
