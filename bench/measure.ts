@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const seconds = (ms: number) => Math.round(ms) / 1000;
+export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export function loadAverage(): [number, number, number] {
+  const [a, b, c] = loadavg();
+  return [round(a!), round(b!), round(c!)];
+}
+
+/** Resident set and its peak (VmRSS, VmHWM) of a process, in MB; null when it is gone. */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+    return { rssMb: round(field('VmRSS'), 1), peakMb: round(field('VmHWM'), 1) };
+  } catch {
+    return null;
+  }
+}
+
+/** Polls `check` until it returns something, or fails after `timeoutMs`. */
+export async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== null && value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Percentiles of a list of numbers (nearest rank). */
+export function percentiles(values: number[], points = [50, 90, 99, 100]): Record<string, number> {
+  const sorted = [...values].sort((a, b) => a - b);
+  const result: Record<string, number> = {};
+  for (const p of points) {
+    const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+    result[p === 100 ? 'max' : `p${p}`] = sorted.length === 0 ? 0 : round(sorted[index]!, 3);
+  }
+  return result;
+}
