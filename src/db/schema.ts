@@ -43,7 +43,13 @@ export const users = pgTable('users', {
    * (a hard bounce of the digest); no digest is sent while set. Cleared on resume.
    */
   digestPausedAt: at('digest_paused_at'),
-  digestPausedReason: text('digest_paused_reason').$type<'user' | 'bounced'>(),
+  /** `complaint`: the person's mail provider reported a digest as spam (an ARF report). */
+  digestPausedReason: text('digest_paused_reason').$type<'user' | 'bounced' | 'complaint'>(),
+  /**
+   * When the user was told (once, at another of their addresses) that rekindle paused their
+   * digests; a pause newer than this one is still to be told (src/accounts/notify-digest-pause.ts).
+   */
+  digestPauseNotifiedAt: at('digest_pause_notified_at'),
   /** People per digest; null = the deployment's DIGEST_BUDGET. */
   digestBudget: smallint('digest_budget'),
   createdAt: createdAt(),
@@ -64,6 +70,12 @@ export const accounts = pgTable(
     /** The mailbox's primary address, lower-cased. */
     email: text('email').notNull(),
     status: text('status').$type<AccountStatus>().notNull().default('active'),
+    /**
+     * The provider's immutable id of the signed-in principal (Microsoft Graph's user `id`): a
+     * Microsoft address is whatever a tenant's admin typed, so it alone never proves who this is.
+     * Null for Google (Gmail's address is Google's own) and for rows made before it was kept.
+     */
+    subject: text('subject'),
     /** AES-256-GCM ciphertexts (`rk1.<key id>.…`, src/security/token-cipher.ts), never plaintext. */
     refreshToken: text('refresh_token'),
     accessToken: text('access_token'),
