@@ -43,6 +43,8 @@ describe('mapGraphError', () => {
     ['500', graphError(500, 'generalException'), 'graph.me', 'transient', null],
     ['502', graphError(502, null), 'graph.me', 'transient', null],
     ['504', graphError(504, 'UnknownError'), 'graph.me', 'transient', null],
+    // Found by npm run chaos: a delta page cut short used to be permanent (six hours' wait).
+    ['a 200 whose JSON was cut short', graphError(200, 'SyntaxError'), 'graph.messages.delta', 'transient', null],
     // No response at all.
     ['a network failure', noResponse('TypeError'), 'graph.messages.delta', 'transient', null],
     ['a timeout', noResponse('TimeoutError'), 'graph.messages.delta', 'transient', null],

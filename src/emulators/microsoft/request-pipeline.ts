@@ -146,10 +146,15 @@ async function serveToken(req: IncomingMessage, record: RequestRecord, deps: Pip
   record.user = refreshToken ? deps.grants.ownerOf(refreshToken) : null;
   await simulateLatency(deps.latencyMs);
   const faulted = await applyFault('identity.token', record.user, deps);
-  if (faulted && faulted !== TRUNCATE) return faulted;
+  // Microsoft keeps a rotated refresh token working for a while, so a client that lost the
+  // answer can redeem the old one again; this emulator refuses it at once (to catch reuse).
+  // An answer lost after the rotation would be fatal here and harmless there: a token request
+  // is therefore broken before it is processed, as a connection reset.
+  if (faulted === TRUNCATE) return { status: 0, body: null, wire: 'reset' };
+  if (faulted) return faulted;
   const answer = handleToken(form, req.headers.authorization, deps.client, deps.grants, deps.baseUrl());
   record.user = answer.user;
-  return faulted === TRUNCATE ? { ...answer, wire: 'truncate' } : answer;
+  return answer;
 }
 
 async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {

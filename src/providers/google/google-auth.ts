@@ -1,3 +1,4 @@
+import { rejectBrokenJson } from './broken-answer.ts';
 import { google, type Auth } from 'googleapis';
 import type { Logger } from 'pino';
 import { ProviderError } from '../provider-error.ts';
@@ -61,7 +62,8 @@ export function createGoogleAuth(options: GoogleAuthOptions): GoogleAuth {
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     endpoints: { oauth2TokenUrl: options.tokenUrl ?? GOOGLE_TOKEN_URL },
-    transporterOptions: { retryConfig: { ...NO_LIBRARY_RETRIES }, timeout: options.timeoutMs },
+    // rejectBrokenJson: a token answer cut short is a failed request, not a string to read tokens from.
+    transporterOptions: { retryConfig: { ...NO_LIBRARY_RETRIES }, timeout: options.timeoutMs, adapter: rejectBrokenJson },
   });
 
   let loading: Promise<void> | null = null;

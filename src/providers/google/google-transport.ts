@@ -22,6 +22,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 // googleapis' own view of gaxios (gaxios ships two builds whose types do not mix).
 import type { GaxiosOptions, GaxiosResponse } from 'googleapis-common';
+import { BrokenAnswerError, declaresJson } from './broken-answer.ts';
 
 const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, maxFreeSockets: 256 };
 const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
@@ -57,9 +58,16 @@ export const googleTransport: Adapter = <T>(options: Prepared, fallback: (option
           for (const [name, value] of Object.entries(response.headers)) {
             if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
           }
+          let data: unknown;
+          try {
+            data = parse(text, options.responseType, responseHeaders.get('content-type'));
+          } catch {
+            reject(new BrokenAnswerError(response.statusCode ?? 0, text.length));
+            return;
+          }
           const result = {
             config: options,
-            data: parse(text, options.responseType, responseHeaders.get('content-type')),
+            data,
             status: response.statusCode ?? 0,
             statusText: response.statusMessage ?? '',
             headers: responseHeaders,
@@ -92,13 +100,13 @@ function decoded(response: http.IncomingMessage): Readable {
   }
 }
 
-/** What gaxios's default adapter makes of a body: JSON when asked or served as JSON, else text. */
+/**
+ * JSON when asked or served as JSON, else text. Unlike gaxios's default adapter, which hands a
+ * JSON answer that does not parse on as a string, this throws: see broken-answer.ts.
+ */
 function parse(text: string, responseType: Prepared['responseType'], contentType: string | null): unknown {
-  const json = responseType === 'json' || ((responseType === undefined || responseType === 'unknown') && /application\/json/i.test(contentType ?? ''));
+  const json = responseType === 'json' || ((responseType === undefined || responseType === 'unknown') && declaresJson(contentType));
   if (!json) return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  // An empty body is not a broken one (a 204, a HEAD).
+  return text === '' ? text : JSON.parse(text);
 }

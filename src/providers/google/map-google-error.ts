@@ -51,6 +51,8 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
+  // A JSON answer cut short (broken-answer.ts).
+  'EBROKENANSWER',
 ]);
 
 const TRANSIENT_STATUSES = new Set([408, 500, 502, 503, 504]);

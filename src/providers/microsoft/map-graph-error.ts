@@ -87,6 +87,9 @@ export function mapGraphError(error: unknown, context: GraphErrorContext = {}): 
     if (isNetworkError(error)) return make('transient', `network error talking to Microsoft Graph: ${messageOf(error)}`);
     return make('permanent', `unexpected error calling Microsoft Graph: ${messageOf(error)}`);
   }
+  // A success whose body would not parse (the graph client reports it as an error with the
+  // 2xx status and code SyntaxError): the answer was cut short on the way. Ask again.
+  if (status >= 200 && status < 300) return make('transient', `Microsoft Graph's answer could not be read (${label}); cut short?`);
   if (status === 429 || status === 509) return make('throttled', `Microsoft Graph throttled the request (${label})`, retryAfter);
   if (status === 503) {
     // Graph sends Retry-After with 503 when the service is shedding load: wait as told.
