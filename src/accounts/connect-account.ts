@@ -11,6 +11,12 @@ export interface ConnectAccountInput {
   accountEmail: string;
   refreshToken: string;
   timezone?: string;
+  /**
+   * The provider's immutable id of who signed in (Microsoft). A mailbox row that has one is
+   * reconnected only by that same principal: another tenant's user with the same `mail` is
+   * someone else.
+   */
+  subject?: string | null;
 }
 
 /**
@@ -39,12 +45,13 @@ export async function connectAccount(
 
     // The row's id is part of the ciphertext's associated data, so the token is written once the id is known.
     const [account] = await tx<{ id: string }[]>`
-      insert into accounts (user_id, provider, email)
-      values (${userId}, ${input.provider}, ${accountEmail})
+      insert into accounts (user_id, provider, email, subject)
+      values (${userId}, ${input.provider}, ${accountEmail}, ${input.subject ?? null})
       on conflict (provider, email) do update
-         set access_token = null, access_token_expires_at = null,
+         set access_token = null, access_token_expires_at = null, subject = coalesce(accounts.subject, excluded.subject),
              status = 'active', needs_reauth_at = null, reauth_notified_at = null, last_error = null
        where accounts.user_id = ${userId}
+         and (accounts.subject is null or excluded.subject is null or accounts.subject = excluded.subject)
       returning id`;
     if (!account) throw new AccountOwnedElsewhereError(accountEmail);
     await tx`update accounts set refresh_token = ${cipher.encrypt(input.refreshToken, tokenContext('refresh_token', account.id))}

@@ -19,6 +19,14 @@ export interface AuthorizedMailbox {
   refreshToken: string;
   accessToken: string;
   accessTokenExpiresAt: Date;
+  /**
+   * Whether the provider vouches that this person owns `email`. Gmail's address is Google's
+   * own; a Microsoft `mail` is whatever the tenant's admin typed (any tenant can sign in to a
+   * `common` app), so it identifies nobody and must never sign anyone in to an existing user.
+   */
+  addressVerified: boolean;
+  /** The provider's immutable id of who signed in (Microsoft Graph's user `id`), when it has one. */
+  subject: string | null;
 }
 
 /**

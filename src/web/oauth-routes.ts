@@ -149,12 +149,29 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: WebDeps): void {
       return sendMessage(reply, 400, 'Not connected', `${PROVIDER_LABEL[provider]} did not accept this sign-in. Nothing was connected.`, startAgain);
     }
 
-    const userEmail = await ownerEmail(deps, session?.userId ?? null, provider, mailbox.email);
+    const owner = await ownerOf(deps, session?.userId ?? null, provider, mailbox);
+    if (!owner.ok) {
+      deps.logger.warn({ provider, why: owner.why }, 'oauth sign-in refused: the address does not prove who this is');
+      return sendMessage(
+        reply,
+        409,
+        'Not connected',
+        'A rekindle account already uses this address, and Microsoft does not vouch that this sign-in is its owner. Sign in with a mailbox already connected to that account, then connect this one from its status page.',
+        startAgain,
+      );
+    }
     let connected: { userId: string; accountId: string };
     try {
       connected = await connectAccount(
         deps.sql,
-        { userEmail, provider, accountEmail: mailbox.email, refreshToken: mailbox.refreshToken, timezone: state.payload.tz ?? undefined },
+        {
+          userEmail: owner.email,
+          provider,
+          accountEmail: mailbox.email,
+          refreshToken: mailbox.refreshToken,
+          timezone: state.payload.tz ?? undefined,
+          subject: mailbox.subject,
+        },
         deps.cipher,
       );
     } catch (error) {
@@ -172,14 +189,28 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: WebDeps): void {
 
 /**
  * Whose mailbox this becomes: the signed-in user's; else the user who connected it before (this
- * is how they sign in again); else a new user named by the mailbox.
+ * is how they sign in again) — for Microsoft only when it is the same Microsoft principal, as a
+ * tenant's admin can give anyone any `mail`; else, when the provider vouches for the address,
+ * the user of that address; else a new user named by the mailbox. A Microsoft sign-in whose
+ * address a user already has, by another principal or none on record, signs nobody in.
  */
-async function ownerEmail(deps: WebDeps, sessionUserId: string | null, provider: WebProvider, mailbox: string): Promise<string> {
+async function ownerOf(
+  deps: WebDeps,
+  sessionUserId: string | null,
+  provider: WebProvider,
+  mailbox: AuthorizedMailbox,
+): Promise<{ ok: true; email: string } | { ok: false; why: string }> {
   if (sessionUserId) {
     const [user] = await deps.sql<{ email: string }[]>`select email from users where id = ${sessionUserId}`;
-    if (user) return user.email;
+    if (user) return { ok: true, email: user.email };
   }
-  const [owner] = await deps.sql<{ email: string }[]>`
-    select u.email from accounts a join users u on u.id = a.user_id where a.provider = ${provider} and a.email = ${mailbox}`;
-  return owner?.email ?? mailbox;
+  const [known] = await deps.sql<{ email: string; subject: string | null }[]>`
+    select u.email, a.subject from accounts a join users u on u.id = a.user_id where a.provider = ${provider} and a.email = ${mailbox.email}`;
+  if (known) {
+    if (mailbox.addressVerified || (known.subject !== null && known.subject === mailbox.subject)) return { ok: true, email: known.email };
+    return { ok: false, why: known.subject === null ? 'mailbox has no subject on record' : 'another principal' };
+  }
+  const [user] = await deps.sql<{ id: string }[]>`select id from users where email = ${mailbox.email}`;
+  if (user && !mailbox.addressVerified) return { ok: false, why: 'address of an existing user' };
+  return { ok: true, email: mailbox.email };
 }

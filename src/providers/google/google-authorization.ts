@@ -70,6 +70,9 @@ export async function exchangeGoogleCode(options: GoogleAuthorizationOptions, co
   return {
     email,
     aliases: [],
+    // Gmail's own address for the mailbox: Google (or the Workspace's verified domain) vouches for it.
+    addressVerified: true,
+    subject: null,
     refreshToken: tokens.refresh_token,
     accessToken: tokens.access_token,
     accessTokenExpiresAt: new Date(tokens.expiry_date ?? Date.now() + 3_000_000),

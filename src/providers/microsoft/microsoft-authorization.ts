@@ -69,12 +69,16 @@ export async function exchangeMicrosoftCode(options: MicrosoftAuthorizationOptio
   if (typeof refreshToken !== 'string' || !refreshToken) throw new AuthorizationError('no_refresh_token', 'Microsoft returned no refresh token');
 
   const graph = createGraphClient({ graphUrl: options.graphUrl, timeoutMs });
-  const me = (await graph.request('/me', accessToken).select([...USER_SELECT]).get()) as GraphUser;
+  const me = (await graph.request('/me', accessToken).select([...USER_SELECT, 'id']).get()) as GraphUser & { id?: unknown };
   const profile = mapGraphProfile(me);
   if (!profile.email) throw new AuthorizationError('no_address', 'Microsoft Graph did not say which mailbox this is');
+  if (typeof me.id !== 'string' || !me.id) throw new AuthorizationError('provider_error', 'Microsoft Graph did not say who signed in');
   return {
     email: profile.email,
     aliases: profile.aliases,
+    // `mail` and the proxy addresses are set by the tenant's admin, unverified; `id` is Microsoft's.
+    addressVerified: false,
+    subject: me.id,
     refreshToken,
     accessToken,
     accessTokenExpiresAt: new Date(Date.now() + (Number(body?.expires_in) || 3600) * 1000),
