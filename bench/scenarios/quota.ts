@@ -20,6 +20,7 @@ export interface QuotaOptions {
   unitsPerMinute: number;
   latencyMs: { min: number; max: number };
   naiveSeconds: number;
+  progress?: (line: string) => void;
 }
 
 export async function quotaSaturation(options: QuotaOptions) {
@@ -39,6 +40,7 @@ export async function quotaSaturation(options: QuotaOptions) {
   try {
     const accounts = await connectMailboxes(database, 'google', { [owner]: emulator.refreshTokens[owner]! });
     const { accountId } = accounts.get(owner)!;
+    options.progress?.(`quota: syncing ${options.messages} messages at ${options.unitsPerMinute} units/min`);
     const started = Date.now();
     const worker = await startWorker({
       config: workerConfig(database, queue.prefix, emulator.endpoints, {
@@ -81,6 +83,7 @@ export async function quotaSaturation(options: QuotaOptions) {
     const activeSeconds = ((stats.lastAt ?? started) - (stats.firstAt ?? started)) / 1000;
     const firstUsable = Math.max(sentDoneAt ?? Infinity, calendarDoneAt ?? Infinity);
 
+    options.progress?.(`quota: naive baseline for ${options.naiveSeconds} s`);
     const naiveAccounts = await connectMailboxes(database, 'google', { [naiveOwner]: emulator.refreshTokens[naiveOwner]! });
     const naiveAccount = naiveAccounts.get(naiveOwner)!;
     const naive = await naiveSync(

@@ -14,6 +14,7 @@ import { ensureLocalAccount } from '../../src/import/local-account.ts';
 import { metaOf } from '../../src/import/import-mail.ts';
 import { readMaildir } from '../../src/import/read-maildir.ts';
 import { startWorker } from '../../src/worker/start-worker.ts';
+import { corpus } from '../../test/support/corpora.ts';
 import { connectMailboxes, createBenchDatabase, createBenchPrefix, workerConfig, type BenchDatabase } from '../bench-env.ts';
 import { startEmulatorProcess } from '../emulator-process.ts';
 import { round, until } from '../measure.ts';
@@ -32,6 +33,19 @@ export interface ThroughputOptions {
   naiveSeconds: number;
   /** The Enron maildir root; null to skip that part. */
   enron: string | null;
+  /** Messages of the corpus read at most (smaller runs); null for all. */
+  importLimit?: number | null;
+  progress?: (line: string) => void;
+}
+
+/** The first `limit` items of a stream (all of them for null). */
+async function* take<T>(items: AsyncIterable<T>, limit: number | null | undefined): AsyncGenerator<T> {
+  if (limit === null || limit === undefined) return yield* items;
+  let n = 0;
+  for await (const item of items) {
+    if (n++ >= limit) return;
+    yield item;
+  }
 }
 
 /** Both streams of the account caught up, nothing leased, contacts computed since the last change. */
@@ -113,7 +127,7 @@ export async function maildirThroughput(root: string, options: ThroughputOptions
     const account = await ensureLocalAccount(sql, 'enron-import@example.com');
     await sql`checkpoint`;
     const started = performance.now();
-    const summary = await importMail(sql, account, readMaildir(root), { storeSubjects: true });
+    const summary = await importMail(sql, account, take(readMaildir(root), options.importLimit), { storeSubjects: true });
     const imported = (performance.now() - started) / 1000;
     const contacts = await recomputeContacts(sql, account.userId);
     const seconds = (performance.now() - started) / 1000;
@@ -124,7 +138,7 @@ export async function maildirThroughput(root: string, options: ThroughputOptions
     const naiveStarted = performance.now();
     const deadline = naiveStarted + options.naiveSeconds * 1000;
     let naiveMessages = 0;
-    for await (const raw of readMaildir(root)) {
+    for await (const raw of take(readMaildir(root), options.importLimit)) {
       if (performance.now() > deadline) break;
       naiveMessages++;
       if (raw.skip) continue;
@@ -152,8 +166,11 @@ export async function maildirThroughput(root: string, options: ThroughputOptions
 }
 
 export async function pipelineThroughput(options: ThroughputOptions) {
+  options.progress?.(`throughput: Gmail emulator, ${options.messages} messages`);
   const gmail = await httpThroughput('google', options);
+  options.progress?.(`throughput: Graph emulator, ${options.messages} messages`);
   const graph = await httpThroughput('microsoft', options);
+  options.progress?.(`throughput: maildir import of ${options.enron ?? '(no corpus)'}`);
   const maildir =
     options.enron !== null && existsSync(options.enron)
       ? await maildirThroughput(options.enron, options)
@@ -161,17 +178,15 @@ export async function pipelineThroughput(options: ThroughputOptions) {
   return { gmail, graph, maildir, target: { httpMessagesPerSecond: 2000, importMessagesPerSecond: 20_000, speedupVsNaive: 5 } };
 }
 
-/** The Enron maildir root, resolved like the tests' corpora (test/support/corpora.ts). */
+/** The Enron maildir root: under `--corpora` when given, else where the tests find it (test/support/corpora.ts). */
 export function enronRoot(explicit?: string): string | null {
-  const candidates = [
-    explicit,
-    process.env.REKINDLE_CORPORA,
-    path.resolve(import.meta.dirname, '../../../shared/corpora'),
-    '/work/shared/corpora',
-  ].filter((c): c is string => Boolean(c));
-  for (const root of candidates) {
-    const dir = path.join(root, 'enron-inbox/maildir');
-    if (existsSync(dir)) return dir;
+  if (explicit) {
+    const dir = path.join(explicit, 'enron-inbox/maildir');
+    return existsSync(dir) ? dir : null;
   }
-  return null;
+  try {
+    return corpus('enron-inbox/maildir');
+  } catch {
+    return null;
+  }
 }

@@ -1,0 +1,43 @@
+/**
+ * The sizes of every scenario at `--scale 1` (the issue's) and how they shrink: counts scale
+ * linearly with a floor that keeps each figure meaningful, so `--scale 0.01` is a quick smoke
+ * run through exactly the same code.
+ */
+export const SCENARIOS = ['quota', 'throughput', 'memory', 'users', 'recompute'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+const scaled = (full: number, scale: number, floor: number) => Math.max(floor, Math.round(full * scale));
+
+export function benchSizes(scale: number) {
+  return {
+    quota: {
+      messages: scaled(20_000, scale, 300),
+      // Scaled up from Gmail's 6,000 so 20,000 messages take about two minutes, not seventeen.
+      unitsPerMinute: scaled(60_000, scale, 6_000),
+      latencyMs: { min: 100, max: 300 },
+      naiveSeconds: scaled(30, scale, 3),
+    },
+    throughput: {
+      messages: scaled(20_000, scale, 200),
+      naiveSeconds: scaled(20, scale, 2),
+      /** Enron messages the import reads at most (the corpus has about 517,000). */
+      importLimit: scale >= 1 ? null : scaled(520_000, scale, 2_000),
+    },
+    memory: {
+      sizes: [50_000, 100_000, 200_000].map((n) => scaled(n, scale, 500)),
+    },
+    users: {
+      accounts: scaled(2_000, scale, 20),
+      messagesPerAccount: 30,
+      /** One account with a big backfill among them: the small ones must not wait behind it. */
+      bigAccountMessages: scaled(20_000, scale, 500),
+      digests: scaled(10_000, scale, 50),
+      naiveSeconds: scaled(20, scale, 2),
+    },
+    recompute: {
+      // About 2.1 interactions per synthetic message: 48,000 messages give ~100,000.
+      messages: scaled(48_000, scale, 300),
+      smallSync: scaled(50, scale, 10),
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * Scenario 4b, many users' digests: thousands of users across timezones whose weekly slot has
+ * passed, each with a small history; one real worker process schedules, composes and hands
+ * every digest to a local SMTP sink. Figures: digests per second from the worker's start to
+ * the last one handed over, and what became of each. The naive baseline sends the same kind
+ * of digest one after another in this process.
+ */
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { recomputeContacts } from '../../src/contact-store/recompute-contacts.ts';
+import { createOwner } from '../../src/contacts/owner.ts';
+import { sendDigest } from '../../src/digest/send-digest.ts';
+import { ensureLocalAccount } from '../../src/import/local-account.ts';
+import { createMailer } from '../../src/mailer/create-mailer.ts';
+import { startMailCatcher } from '../../src/mailer/mail-catcher.ts';
+import { ingestMail } from '../../src/sync/ingest-mail.ts';
+import { createBenchDatabase, createBenchPrefix, workerEnv, type BenchDatabase } from '../bench-env.ts';
+import { round, until } from '../measure.ts';
+import { seedToMeta } from '../seed-meta.ts';
+import { syntheticMailbox } from '../synthetic-mailbox.ts';
+import { startWorkerProcess } from '../worker-process.ts';
+
+export interface ManyDigestsOptions {
+  digests: number;
+  naiveSeconds: number;
+  progress?: (line: string) => void;
+}
+
+export const TIMEZONES = [
+  'UTC',
+  'America/Los_Angeles',
+  'America/New_York',
+  'America/Sao_Paulo',
+  'Europe/London',
+  'Europe/Berlin',
+  'Africa/Lagos',
+  'Asia/Kolkata',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'Pacific/Auckland',
+];
+
+export async function manyDigests(options: ManyDigestsOptions) {
+  const database = await createBenchDatabase('digests', 6);
+  const queue = createBenchPrefix('digests');
+  const sink = await startMailCatcher();
+  try {
+    const template = await templateUser(database);
+    options.progress?.(`users: ${options.digests} users with a history, across ${TIMEZONES.length} timezones`);
+    await cloneUsers(database, template, 'digest', options.digests, false);
+    const env = workerEnv(database, queue.prefix, null, {
+      SMTP_URL: sink.url,
+      LINK_SECRETS: randomBytes(32).toString('hex'),
+      MAIL_FROM: 'rekindle <digest@bench.example.com>',
+    });
+    options.progress?.(`users: one worker process sends ${options.digests} digests`);
+    const started = performance.now();
+    const worker = startWorkerProcess(env);
+    try {
+      await until('every digest handed over', async () => (await unsettled(database)) === 0 && (await settled(database)) >= options.digests, 60 * 60_000, 200);
+    } finally {
+      await worker.stop();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const outcomes = await database.sql<{ status: string; n: number }[]>`select status, count(*)::int as n from digests group by status order by status`;
+    const timezones = await database.sql<{ n: number }[]>`
+      select count(distinct u.timezone)::int as n from digests d join users u on u.id = d.user_id where d.status = 'sent'`;
+    const [{ items }] = await database.sql<[{ items: number }]>`select count(*)::int as items from digest_items`;
+
+    options.progress?.(`users: naive digests for ${options.naiveSeconds} s`);
+    const naive = await naiveDigests(database, template, options.naiveSeconds, sink.url);
+    const perSecond = options.digests / seconds;
+    return {
+      users: options.digests,
+      seconds: round(seconds, 1),
+      digestsPerSecond: round(perSecond, 1),
+      outcomes: Object.fromEntries(outcomes.map((o) => [o.status, o.n])),
+      itemsPerDigest: round(items / options.digests, 2),
+      timezonesSent: timezones[0]?.n ?? 0,
+      smtpAccepted: sink.accepted.length - naive.digests,
+      naive,
+      speedupVsNaive: round(perSecond / naive.digestsPerSecond, 1),
+      target: { digestsPerSecond: 200 },
+    };
+  } finally {
+    await sink.close();
+    await database.drop();
+    await queue.cleanup();
+  }
+}
+
+const unsettled = async (database: BenchDatabase) =>
+  (await database.sql<[{ n: number }]>`select count(*)::int as n from digests where status in ('queued', 'preparing', 'sending')`)[0].n;
+const settled = async (database: BenchDatabase) =>
+  (await database.sql<[{ n: number }]>`select count(*)::int as n from digests where status not in ('queued', 'preparing', 'sending')`)[0].n;
+
+/** One user with two years of mail with a dozen people, last heard from months ago. */
+async function templateUser(database: BenchDatabase): Promise<{ userId: string; accountId: string }> {
+  const owner = 'digest-template@example.com';
+  const account = await ensureLocalAccount(database.sql, owner);
+  const end = new Date(Date.now() - 150 * 86_400_000);
+  const seed = syntheticMailbox({ owner, messages: 150, people: 12, events: 0, end });
+  await ingestMail(database.sql, { ...account, owner: createOwner(account.addresses), storeSubjects: true }, seed.messages.map(seedToMeta), []);
+  await recomputeContacts(database.sql, account.userId);
+  // The template itself gets no digest: only its copies are counted.
+  await database.sql`update users set digest_stopped_at = now() where id = ${account.userId}`;
+  return account;
+}
+
+/**
+ * `count` users copied from the template (their own local account and interactions), each in
+ * one of TIMEZONES with a digest slot at midnight of their current local day, so all are due.
+ */
+async function cloneUsers(database: BenchDatabase, template: { userId: string }, label: string, count: number, stopped: boolean): Promise<void> {
+  const now = new Date();
+  const dayIn = (timezone: string) =>
+    ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short' }).format(now));
+  const batch = 2_000;
+  for (let start = 0; start < count; start += batch) {
+    const n = Math.min(batch, count - start);
+    const emails = Array.from({ length: n }, (_, k) => `${label}-${start + k}@bench.example.com`);
+    const zones = emails.map((_, k) => TIMEZONES[(start + k) % TIMEZONES.length]!);
+    await database.sql.begin(async (tx) => {
+      await tx`
+        with u as (
+          insert into users (email, timezone, digest_day, digest_hour, contacts_computed_at, digest_stopped_at)
+          select e, z, d, 0, now(), ${stopped ? now : null}::timestamptz
+            from unnest(${emails}::text[], ${zones}::text[], ${zones.map(dayIn)}::smallint[]) as t(e, z, d)
+          returning id, email),
+        a as (insert into accounts (user_id, provider, email) select id, 'local', email from u returning id, user_id),
+        o as (insert into user_addresses (user_id, address, source) select id, email, 'account' from u)
+        insert into interactions (user_id, source_key, contact, address, kind, account_id, occurred_at, weight,
+                                  contact_name, participants, thread_key, subject)
+        select a.user_id, i.source_key, i.contact, i.address, i.kind, a.id, i.occurred_at, i.weight,
+               i.contact_name, i.participants, i.thread_key, i.subject
+          from a cross join interactions i where i.user_id = ${template.userId}`;
+    });
+  }
+}
+
+/** Digests one at a time: claim the row, compose, a fresh SMTP connection, next. */
+async function naiveDigests(database: BenchDatabase, template: { userId: string }, naiveSeconds: number, smtpUrl: string) {
+  const count = Math.max(20, naiveSeconds * 40);
+  await cloneUsers(database, template, 'naive', count, true);
+  const users = await database.sql<{ id: string; email: string }[]>`select id, email from users where email like 'naive-%' order by email`;
+  const mailer = createMailer(smtpUrl);
+  const logger = pino({ level: 'silent' });
+  const settings = { mailFrom: 'rekindle <digest@bench.example.com>', inboundDomain: 'bench.example.com', publicUrl: 'http://localhost:3000', budget: 5 };
+  const started = performance.now();
+  const deadline = started + naiveSeconds * 1000;
+  let digests = 0;
+  try {
+    for (const user of users) {
+      if (performance.now() > deadline) break;
+      const [row] = await database.sql<[{ id: string }]>`
+        insert into digests (user_id, week_of, status, token, message_id, recipient, lease_until, attempts)
+        values (${user.id}, current_date, 'queued', ${randomBytes(16).toString('hex')}, ${`<naive.${randomBytes(8).toString('hex')}@bench.example.com>`},
+                ${user.email}, now() + interval '5 minutes', 0)
+        returning id`;
+      await sendDigest({ sql: database.sql, mailer, logger, settings }, row.id);
+      digests++;
+    }
+  } finally {
+    mailer.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { digests, seconds: round(seconds, 1), digestsPerSecond: round(digests / seconds, 1) };
+}

@@ -1,0 +1,33 @@
+/**
+ * A real worker process (`node workers/worker.ts`, what `rekindle work` runs) pointed at a
+ * bench database and prefix: for figures that belong to one process (peak RSS) and for
+ * scaling across processes. Stopped with SIGTERM, as a process manager would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface WorkerProcess {
+  pid: number;
+  /** SIGTERM, then waits for the graceful stop (SIGKILL after 30 s). */
+  stop(): Promise<void>;
+}
+
+const entry = fileURLToPath(new URL('../workers/worker.ts', import.meta.url));
+
+export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
+  const child: ChildProcess = spawn(process.execPath, [entry], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return {
+    pid: child.pid!,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
