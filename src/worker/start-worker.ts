@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { notifyDigestPause } from '../accounts/notify-digest-pause.ts';
 import { notifyReauth } from '../accounts/notify-reauth.ts';
 import { dkimSettings, type Config } from '../config/env.ts';
 import { recomputeContacts } from '../contact-store/recompute-contacts.ts';
@@ -10,6 +11,7 @@ import { queueDueDigests } from '../digest/schedule-digests.ts';
 import { messageIdDomain, sendDigest, type SendOutcome } from '../digest/send-digest.ts';
 import { createMailer, type Mailer } from '../mailer/create-mailer.ts';
 import { createRedis } from '../queue/connection.ts';
+import { LOST_SYNC_SECONDS, releaseLostSyncs } from '../queue/release-lost-syncs.ts';
 import { claimDueStreams, dirtyUsers, enqueueDigests, enqueueRecomputes, enqueueSyncs, type Queues } from '../queue/enqueue.ts';
 import {
   CONTACTS_QUEUE,
@@ -124,18 +126,28 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   }
 
   let lastReauthPass = 0;
+  let lastSweep = 0;
   let ticking: Promise<void> | null = null;
   const tick = async () => {
     // One pass at a time in this process; other processes are kept apart by SKIP LOCKED.
     ticking ??= (async () => {
       try {
+        // Streams whose job vanished (Redis flushed, a process killed mid-enqueue) go back to due.
+        if (Date.now() - lastSweep >= LOST_SYNC_SECONDS * 1000) {
+          lastSweep = Date.now();
+          const released = await releaseLostSyncs(database.sql, queues.sync);
+          if (released > 0) logger.warn({ released }, 'queued syncs whose job was lost are queued again');
+        }
         await enqueueSyncs(queues, await claimDueStreams(database.sql, 500));
         await enqueueRecomputes(queues, await dirtyUsers(database.sql, 500));
         await enqueueDigests(queues, await queueDueDigests(database.sql, { messageIdDomain: messageIdDomain(config.MAIL_FROM) }));
-        // Revoked grants: one reconnect email each, at most one pass a minute per process.
+        // Revoked grants and paused digests: one email each, at most one pass a minute per process.
         if (Date.now() - lastReauthPass >= REAUTH_PASS_MS) {
           lastReauthPass = Date.now();
-          await notifyReauth({ sql: database.sql, mailer, logger, settings: { mailFrom: config.MAIL_FROM, publicUrl: config.PUBLIC_URL } });
+          const notices = { sql: database.sql, mailer, logger, settings: { mailFrom: config.MAIL_FROM, publicUrl: config.PUBLIC_URL } };
+          await notifyReauth(notices);
+          // Digests rekindle paused (a hard bounce, a complaint): at most one notice per pause.
+          await notifyDigestPause(notices);
         }
       } catch (err) {
         logger.error({ err }, 'scheduler pass failed; will try again');
