@@ -6,6 +6,7 @@ import { createRedis } from '../queue/connection.ts';
 import { replyRoutesFrom } from '../replies/reply-settings.ts';
 import { buildServer } from '../web/server.ts';
 import { startWorker } from '../worker/start-worker.ts';
+import { migrateApart } from '../worker/migrate-apart.ts';
 
 export async function migrateCommand(): Promise<void> {
   const config = getConfig();
@@ -17,7 +18,7 @@ export async function migrateCommand(): Promise<void> {
 export async function workCommand(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  await runMigrations(config.DATABASE_URL);
+  await migrateApart(config.DATABASE_URL);
   const worker = await startWorker({ config, logger });
   await untilSignal(logger, () => worker.close());
 }

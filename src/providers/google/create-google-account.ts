@@ -1,4 +1,4 @@
-import { google } from 'googleapis';
+import { google } from './google-apis.ts';
 import type { Logger } from 'pino';
 import type { ProviderAccount, RequestGate, TokenStore } from '../types.ts';
 import { createGmailMailSource, GMAIL_UNITS } from './gmail-mail-source.ts';

@@ -1,5 +1,6 @@
 import { rejectBrokenJson } from './broken-answer.ts';
-import { google, type Auth } from 'googleapis';
+import type { Auth } from 'googleapis';
+import { google } from './google-apis.ts';
 import type { Logger } from 'pino';
 import { ProviderError } from '../provider-error.ts';
 import type { StoredTokens, TokenStore } from '../types.ts';

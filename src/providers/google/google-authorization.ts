@@ -3,7 +3,7 @@
  * access, exactly GOOGLE_SCOPES) and the code exchange through the real google-auth-library,
  * then the mailbox's address from Gmail's getProfile (allowed under gmail.metadata).
  */
-import { google } from 'googleapis';
+import { google } from './google-apis.ts';
 import { AuthorizationError, type AuthorizationRequest, type AuthorizedMailbox } from '../authorization.ts';
 import { GOOGLE_SCOPES, GOOGLE_TOKEN_URL, NO_LIBRARY_RETRIES } from './google-auth.ts';
 
