@@ -50,6 +50,7 @@ await sweepBenchDatabases();
 const result: Record<string, unknown> = {
   startedAt: new Date().toISOString(),
   scale,
+  sizes,
   machine: { cpus: cpus().length, memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version },
   loadAverageAtStart: loadAverage(),
 };

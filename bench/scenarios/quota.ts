@@ -109,6 +109,8 @@ export async function quotaSaturation(options: QuotaOptions) {
       unitsPerMessage: round(stats.charged / messages, 3),
       messagesGetUnitsPerMessage: round((gets * 5) / messages, 3),
       listCalls: stats.calls['gmail.users.messages.list'] ?? 0,
+      /** Mail requests by method, as the emulator counted them. */
+      calls: stats.calls,
       messagesFetchedTwice: stats.fetchedTwice,
       fullSyncSeconds: round(fullSeconds, 1),
       firstUsableDigestSeconds: Number.isFinite(firstUsable) ? round((firstUsable - started) / 1000, 1) : null,
