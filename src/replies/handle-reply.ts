@@ -180,8 +180,11 @@ async function handleReport(
   }
   const result = await record('bounced', { detail, digestId: digest.id, userId: digest.userId });
   if (result.outcome === 'duplicate') return result;
+  // The reason decides what the status page says and whether the person is emailed about it
+  // (src/accounts/notify-digest-pause.ts): never after a complaint.
+  const reason = software.kind === 'complaint' ? 'complaint' : 'bounced';
   await deps.sql`
-    update users set digest_paused_at = ${now}, digest_paused_reason = 'bounced'
+    update users set digest_paused_at = ${now}, digest_paused_reason = ${reason}
      where id = ${digest.userId} and digest_paused_at is null`;
   deps.logger.warn({ digestId: digest.id, detail }, 'a digest bounced for good; that user’s digests are paused');
   return result;

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { disconnectAccount } from '../accounts/disconnect-account.ts';
 import { isKnownTimezone } from '../digest/digest-week.ts';
+import { DIGEST_MAX_ATTEMPTS } from '../digest/schedule-digests.ts';
 import { ASSET_PATHS, dayName, esc, formatDay, formatInstant, SCRIPT, sendMessage, sendPage, STYLESHEET } from './html.ts';
 import { csrfOk, csrfToken, endSession, readSession, type Session } from './session.ts';
 import { loadUserStatus, type MailboxStatus, type UserStatus } from './user-status.ts';
@@ -85,16 +86,25 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
     if (request.query.connected && PROVIDER_LABEL[request.query.connected]) {
       notices.push(`<p class="notice">Your ${esc(PROVIDER_LABEL[request.query.connected]!)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`);
     }
+    // Everything a person must act on shows here, whether or not an email could also say it.
     if (status.digestPausedReason === 'bounced') {
-      notices.push(`<p class="notice error">Your weekly list is <strong>paused</strong>: the last one to ${esc(status.email)} bounced. Once that address takes mail again, <a href="/settings">resume it in settings</a>.</p>`);
+      notices.push(`<p class="notice error" id="paused-bounced">Your weekly list is <strong>paused</strong>: the last one to ${esc(status.email)} bounced. Once that address takes mail again, <a href="/settings">resume it in settings</a>.</p>`);
+    } else if (status.digestPausedReason === 'complaint') {
+      notices.push(`<p class="notice error" id="paused-complaint">Your weekly list is <strong>paused</strong>: your mail provider reported the last one to ${esc(status.email)} as spam, so rekindle sends nothing more. If that was a mistake, <a href="/settings">resume it in settings</a>.</p>`);
     } else if (status.digestPausedAt) {
       notices.push(`<p class="notice">Your weekly list is <strong>paused</strong> since ${esc(formatDay(status.digestPausedAt, tz))}. <a href="/settings">Resume it in settings</a>.</p>`);
     }
     if (status.digestStoppedAt) {
       notices.push(`<p class="notice">You <strong>unsubscribed</strong> from the weekly list on ${esc(formatDay(status.digestStoppedAt, tz))}. <a href="/settings">Subscribe again in settings</a>.</p>`);
     }
+    if (status.lastDigest?.status === 'failed') {
+      const gaveUp = status.lastDigest.attempts >= DIGEST_MAX_ATTEMPTS;
+      notices.push(
+        `<p class="notice error" id="digest-failed">Your list for the week of ${esc(status.lastDigest.weekOf)} could not be handed to the mail server${gaveUp ? `, and rekindle gave up after ${status.lastDigest.attempts} tries; the next one is due as usual` : '; rekindle is trying again'}. If this keeps happening, tell whoever runs this rekindle.</p>`,
+      );
+    }
     for (const m of status.mailboxes.filter((x) => x.state === 'needs_reauth')) {
-      notices.push(`<p class="notice error">rekindle lost access to ${esc(m.email)}; syncing it stopped. <a href="/connect/${esc(m.provider)}?login_hint=${encodeURIComponent(m.email)}">Reconnect it</a>.</p>`);
+      notices.push(`<p class="notice error" data-needs-reauth="${esc(m.id)}">rekindle lost access to ${esc(m.email)}; syncing it stopped. <a href="/connect/${esc(m.provider)}?login_hint=${encodeURIComponent(m.email)}">Reconnect it</a>.</p>`);
     }
     const overall = status.mailboxes.length === 0 ? 'no mailbox' : status.synced ? 'synced' : 'syncing';
     const badge = overall === 'synced' ? 'ok' : overall === 'syncing' ? 'busy' : '';
@@ -152,7 +162,7 @@ ${request.query.saved ? '<p class="notice" id="saved">Saved.</p>' : ''}
 <div class="card" id="pause"><h2>${paused ? 'The weekly list is off' : 'Pause'}</h2>
 ${
   paused
-    ? `<p>${status.digestStoppedAt ? 'You unsubscribed.' : status.digestPausedReason === 'bounced' ? 'Paused because the last list bounced.' : 'Paused.'} No list is sent until you resume.</p>
+    ? `<p>${status.digestStoppedAt ? 'You unsubscribed.' : status.digestPausedReason === 'bounced' ? 'Paused because the last list bounced.' : status.digestPausedReason === 'complaint' ? 'Paused because the last list was reported as spam.' : 'Paused.'} No list is sent until you resume.</p>
 <form method="post" action="/settings/resume">${csrf}<button type="submit">Resume the weekly list</button></form>`
     : `<p>Stop the weekly list for a while; your mailboxes keep syncing.</p>
 <form method="post" action="/settings/pause">${csrf}<button type="submit" class="secondary">Pause the weekly list</button></form>`

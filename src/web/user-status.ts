@@ -39,7 +39,8 @@ export interface UserStatus {
   digestStoppedAt: Date | null;
   contacts: number;
   mailboxes: MailboxStatus[];
-  lastDigest: { weekOf: string; status: string; sentAt: Date | null } | null;
+  /** `attempts`: SMTP hand-offs tried; a `failed` one is retried up to DIGEST_MAX_ATTEMPTS. */
+  lastDigest: { weekOf: string; status: string; sentAt: Date | null; attempts: number } | null;
   /** When the next digest is due; null while paused or unsubscribed. `soon`: due now, waiting on the first sync or the scheduler. */
   nextDigest: { at: Date; soon: boolean } | null;
   /** Every connected mailbox has finished its first sync. */
@@ -86,9 +87,9 @@ export async function loadUserStatus(sql: Sql, userId: string, now: Date = new D
             : 'syncing';
     return { ...account, mail, calendar, state };
   });
-  const [lastDigest] = await sql<{ weekOf: string; status: string; sentAt: Date | null }[]>`
-    select week_of::text as "weekOf", status, sent_at as "sentAt" from digests
-     where user_id = ${userId} order by week_of desc, created_at desc limit 1`;
+  const [lastDigest] = await sql<{ weekOf: string; status: string; sentAt: Date | null; attempts: number }[]>`
+    select week_of::text as "weekOf", status, sent_at as "sentAt", attempts from digests
+     where user_id = ${userId} and kind = 'weekly' order by week_of desc, created_at desc limit 1`;
   const schedule = { day: user.digestDay, hour: user.digestHour, timezone: user.timezone };
   const paused = user.digestPausedAt !== null || user.digestStoppedAt !== null;
   const synced = mailboxes.every((m) => m.state !== 'syncing');

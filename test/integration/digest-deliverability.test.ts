@@ -170,7 +170,7 @@ describe('digest deliverability', () => {
     const before = world.results.length;
     await sendReply({ port: world.inbound.port, from: 'fbl@isp.example', to: `postmaster@${WORLD.inboundDomain}`, text: '', raw: arf, envelopeFrom: '', dkim: null });
     expect(world.results[before]).toMatchObject({ outcome: 'bounced', detail: 'complaint:abuse' });
-    expect((await pausedState(zoe.userId)).reason).toBe('bounced');
+    expect((await pausedState(zoe.userId)).reason).toBe('complaint');
 
     await sendReply({
       port: world.inbound.port,
