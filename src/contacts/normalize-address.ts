@@ -29,8 +29,11 @@ export function normalizeAddress(email: string): string | null {
   const known = seen.get(email);
   if (known !== undefined) return known;
   const key = normalize(email);
-  if (seen.size >= SEEN_LIMIT) seen.clear();
-  seen.set(email, key);
+  // An address is at most 254 characters; longer input is not kept (bounded memory).
+  if (email.length <= 320) {
+    if (seen.size >= SEEN_LIMIT) seen.clear();
+    seen.set(email, key);
+  }
   return key;
 }
 

@@ -16,8 +16,12 @@ export function parseAddressList(...values: (string | null | undefined)[]): Addr
     let parsed = seen.get(value);
     if (parsed === undefined) {
       parsed = parseOne(value);
-      if (seen.size >= SEEN_LIMIT) seen.clear();
-      seen.set(value, parsed);
+      // Only short values are kept: a bounded count of unbounded strings is unbounded memory
+      // (found by npm run chaos: distinct 4,000-recipient Cc lists held hundreds of MB).
+      if (value.length <= MEMO_MAX_LENGTH) {
+        if (seen.size >= SEEN_LIMIT) seen.clear();
+        seen.set(value, parsed);
+      }
     }
     // Copies: callers own what they get.
     for (const address of parsed) result.push({ email: address.email, name: address.name });
@@ -28,6 +32,8 @@ export function parseAddressList(...values: (string | null | undefined)[]): Addr
 /** Header values parsed lately: a mailbox repeats the same From and To on thousands of messages. */
 const seen = new Map<string, readonly Address[]>();
 const SEEN_LIMIT = 10_000;
+/** Longer header values are parsed every time (repeated From and To lines are short). */
+export const MEMO_MAX_LENGTH = 1_000;
 
 function parseOne(value: string): Address[] {
   const result: Address[] = [];
