@@ -1,0 +1,152 @@
+/**
+ * A throwaway PostgreSQL cluster and Redis server of the chaos run's own, on free loopback
+ * ports in a temporary directory. The chaos run restarts and flushes these; the shared
+ * servers other tests and engineers use are never touched.
+ *
+ * Postgres refuses to run as root, so under root the cluster belongs to the `postgres` user
+ * (created by the Debian package) and is driven through `runuser`.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+
+const run = promisify(execFile);
+
+export interface PrivateServers {
+  /** `postgres://postgres@127.0.0.1:<port>/<database>` */
+  databaseUrl(database: string): string;
+  redisUrl: string;
+  createDatabase(name: string): Promise<string>;
+  /** An immediate (crash) shutdown and a start: recovery replays the WAL, every connection breaks. */
+  restartPostgres(): Promise<void>;
+  /** FLUSHALL: every queue, job, lock and quota bucket is gone. */
+  flushRedis(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPrivateServers(): Promise<PrivateServers> {
+  const bin = postgresBin();
+  const dir = mkdtempSync(join(tmpdir(), 'rekindle-chaos-'));
+  const data = join(dir, 'pg');
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) chownSync(dir, ...postgresIds());
+  const pg = (tool: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
+
+  const pgPort = await freePort();
+  const redisPort = await freePort();
+  await pg('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+  const options = `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const startPg = () => pg('pg_ctl', ['start', '-D', data, '-w', '-t', '60', '-l', join(dir, 'postgres.log'), '-o', options]);
+  await startPg();
+
+  let redis: ChildProcess = startRedis(redisPort);
+  await waitForRedis(redisPort);
+
+  const url = (database: string) => `postgres://postgres@127.0.0.1:${pgPort}/${database}`;
+  let stopped = false;
+  const servers: PrivateServers = {
+    databaseUrl: url,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    async createDatabase(name) {
+      const admin = postgres(url('postgres'), { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`create database ${name}`);
+      } finally {
+        await admin.end();
+      }
+      return url(name);
+    },
+    async restartPostgres() {
+      await pg('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
+      await startPg();
+    },
+    async flushRedis() {
+      const client = new Redis(servers.redisUrl, { maxRetriesPerRequest: 3 });
+      client.on('error', () => undefined);
+      try {
+        await client.flushall();
+      } finally {
+        client.disconnect();
+      }
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      redis.kill('SIGKILL');
+      await pg('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  // Also when the run is interrupted: a leftover cluster would hold its port and directory.
+  const onExit = () => void servers.stop();
+  process.once('SIGINT', onExit);
+  process.once('SIGTERM', onExit);
+  redis.once('exit', () => {
+    if (!stopped) redis = startRedis(redisPort);
+  });
+  return servers;
+}
+
+function startRedis(port: number): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+}
+
+async function waitForRedis(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      return;
+    } catch {
+      await sleep(100);
+    } finally {
+      client.disconnect();
+    }
+  }
+  throw new Error(`chaos: redis-server on port ${port} did not start`);
+}
+
+/** The newest installed PostgreSQL's binaries (Debian layout). */
+function postgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const version of versions) {
+    const bin = join(root, version, 'bin');
+    if (existsSync(join(bin, 'initdb'))) return bin;
+  }
+  throw new Error('chaos: no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)');
+}
+
+function postgresIds(): [number, number] {
+  const line = readPasswd().find((l) => l.startsWith('postgres:'));
+  if (!line) throw new Error('chaos: running as root needs a "postgres" user to own the throwaway cluster');
+  const [, , uid, gid] = line.split(':');
+  return [Number(uid), Number(gid)];
+}
+
+function readPasswd(): string[] {
+  return readFileSync('/etc/passwd', 'utf8').split('\n');
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
