@@ -10,9 +10,10 @@
  *
  * Keys come from TOKEN_ENCRYPTION_KEYS (`id:base64key,...`, newest first). Outside production,
  * with no key configured, a fixed development key (id `dev`) is used so that tests, the demo
- * and a first local run work; production refuses to start without a real key. The development
- * key always decrypts (never encrypts once a real key is set), so `rekindle tokens reencrypt`
- * can move a development database onto a real key.
+ * and a first local run work; production refuses to start without a real key. Outside
+ * production the development key always decrypts (never encrypts once a real key is set), so
+ * `rekindle tokens reencrypt` can move a development database onto a real key. In production it
+ * never does: it is public, so whoever can write a row could make a "ciphertext" that decrypts.
  *
  * Deliberately left out: key derivation from passwords (keys are random 32 bytes), and any
  * plaintext fallback: a value that is not a ciphertext is refused.
@@ -41,11 +42,11 @@ export class TokenDecryptError extends Error {
 
 const PREFIX = 'rk1';
 
-export function createTokenCipher(keys: readonly TokenKey[]): TokenCipher {
+export function createTokenCipher(keys: readonly TokenKey[], options: { acceptDevKey?: boolean } = {}): TokenCipher {
   const [current] = keys;
   if (!current) throw new Error('createTokenCipher: no key');
   const byId = new Map(keys.map((k) => [k.id, k.key]));
-  if (!byId.has(DEV_KEY_ID)) byId.set(DEV_KEY_ID, DEV_KEY);
+  if ((options.acceptDevKey ?? true) && !byId.has(DEV_KEY_ID)) byId.set(DEV_KEY_ID, DEV_KEY);
 
   return {
     currentKeyId: current.id,
@@ -84,7 +85,7 @@ function aad(keyId: string, context: string): Buffer {
 
 /** The cipher the process's config asks for; names TOKEN_ENCRYPTION_KEYS when production lacks it. */
 export function tokenCipherFor(config: Pick<Config, 'TOKEN_ENCRYPTION_KEYS' | 'NODE_ENV'>): TokenCipher {
-  if (config.TOKEN_ENCRYPTION_KEYS) return createTokenCipher(config.TOKEN_ENCRYPTION_KEYS);
+  if (config.TOKEN_ENCRYPTION_KEYS) return createTokenCipher(config.TOKEN_ENCRYPTION_KEYS, { acceptDevKey: config.NODE_ENV !== 'production' });
   if (config.NODE_ENV === 'production') {
     throw new ConfigError([
       { variable: 'TOKEN_ENCRYPTION_KEYS', message: 'required in production to encrypt OAuth tokens (e.g. k1:$(openssl rand -base64 32))' },

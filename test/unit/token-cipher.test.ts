@@ -59,9 +59,11 @@ describe('token cipher', () => {
     expect(loadConfig({ TOKEN_ENCRYPTION_KEYS: `k9:${randomBytes(32).toString('hex')}` }).TOKEN_ENCRYPTION_KEYS![0]!.key).toHaveLength(32);
     expect(() => tokenCipherFor(loadConfig({ NODE_ENV: 'production' }))).toThrow(ConfigError);
     expect(tokenCipherFor(loadConfig({ NODE_ENV: 'development' })).currentKeyId).toBe(DEV_KEY_ID);
-    // The development key still decrypts once a real key is set, so a database can be moved onto it.
+    // Outside production the development key still decrypts once a real key is set, so a database
+    // can be moved onto it; in production it is refused: it is public, anyone could make one.
     const dev = tokenCipherFor(loadConfig({})).encrypt('t', 'c');
-    expect(tokenCipherFor(loadConfig({ TOKEN_ENCRYPTION_KEYS: K1, NODE_ENV: 'production' })).decrypt(dev, 'c')).toBe('t');
+    expect(tokenCipherFor(loadConfig({ TOKEN_ENCRYPTION_KEYS: K1, NODE_ENV: 'development' })).decrypt(dev, 'c')).toBe('t');
+    expect(() => tokenCipherFor(loadConfig({ TOKEN_ENCRYPTION_KEYS: K1, NODE_ENV: 'production' })).decrypt(dev, 'c')).toThrow(TokenDecryptError);
   });
 });
 
