@@ -1,6 +1,6 @@
 /**
  * The signed-in pages: landing, status, settings (digest day, hour, timezone, list size,
- * pause and resume), disconnecting a mailbox, signing out. Every POST needs the session's
+ * pause and resume), disconnecting a mailbox, deleting the account, signing out. Every POST needs the session's
  * CSRF token (src/web/session.ts); a POST without it changes nothing and answers 403.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -174,7 +174,11 @@ ${status.mailboxes
 <button type="submit" class="danger">Disconnect and delete its data</button></p></form>`,
   )
   .join('\n')}
-<p class="muted">Disconnecting deletes that mailbox's access token and everything read from it; your contacts are recomputed from your other mailboxes. To also withdraw the grant at the provider: Google account → Security → Third-party connections, or Microsoft account → Privacy → Apps and services.</p></div>`,
+<p class="muted">Disconnecting deletes that mailbox's access token and everything read from it; your contacts are recomputed from your other mailboxes. To also withdraw the grant at the provider: Google account → Security → Third-party connections, or Microsoft account → Privacy → Apps and services.</p></div>
+<form class="card" method="post" action="/account/delete" id="delete-account">${csrf}<h2>Delete your account</h2>
+<p>Deletes everything rekindle holds about you at once: every mailbox's tokens and synced metadata, your contacts, marks, past lists and replies, and your settings. It cannot be undone.</p>
+<label><input type="checkbox" name="confirm" value="yes" required> Yes, delete all of it</label>
+<p><button type="submit" class="danger">Delete my account</button></p></form>`,
     );
   });
 
@@ -222,6 +226,21 @@ ${status.mailboxes
     if (!result) return sendMessage(reply, 404, 'Not found', 'There is no such mailbox among yours.');
     deps.logger.info({ userId: session.userId, accountId: request.params.id, ...result }, 'mailbox disconnected');
     return reply.redirect('/status', 303);
+  });
+
+  // Every table holding a user's data references users with ON DELETE CASCADE: one row goes, all of it goes.
+  app.post('/account/delete', async (request, reply) => {
+    const session = checkedPost(request, reply);
+    if (!session) return reply;
+    if (formOf(request).confirm !== 'yes') return sendMessage(reply, 400, 'Nothing was deleted', 'Tick the box to confirm, then press the button again.', '<p><a class="button" href="/settings">Back to settings</a></p>');
+    const deleted = await deps.sql.begin(async (tx) => {
+      // Replies and links lock the user's row too; this waits for them and leaves nothing behind.
+      await tx`select 1 from users where id = ${session.userId} for update`;
+      return tx`delete from users where id = ${session.userId} returning 1`;
+    });
+    deps.logger.info({ userId: session.userId, deleted: deleted.length }, 'account deleted');
+    endSession(deps.session, reply);
+    return sendMessage(reply, 200, 'Your account is deleted', 'Everything rekindle held about you is gone. To also withdraw its access at Google or Microsoft: Google account → Security → Third-party connections, or Microsoft account → Privacy → Apps and services.', '<p><a class="button" href="/">Home</a></p>');
   });
 
   app.post('/signout', async (request, reply) => {

@@ -307,4 +307,23 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     expect(await (await http('/status', { jar: fresh })).text()).toContain('sam@outlook.example');
     await expectKimUntouched('Microsoft sign-ins');
   });
+
+  it("Sam deleting his account removes every row of his, in every table, and nothing of Kim's", async () => {
+    const settingsPage = await (await http('/settings', { jar: sam.jar })).text();
+    const csrf = csrfOf(settingsPage);
+    // Without the confirmation box nothing goes.
+    expect((await postForm('/account/delete', { csrf }, sam.jar)).status).toBe(400);
+    expect(await database.sql`select 1 from users where id = ${sam.userId}`).toHaveLength(1);
+    const deleted = await postForm('/account/delete', { csrf, confirm: 'yes' }, sam.jar);
+    expect(deleted.status).toBe(200);
+    expect(deleted.headers.get('set-cookie')).toMatch(/rk_session=; .*Max-Age=0/);
+    const tables = await database.sql<{ name: string }[]>`select quote_ident(table_name) as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`;
+    for (const { name } of tables) {
+      const dump = (await database.sql.unsafe<{ t: string }[]>(`select t::text as t from ${name} t`)).map((r) => r.t).join('\n');
+      for (const trace of [sam.userId, sam.accountId, sam.digestId, 'sam-only.example', 'Samside', 'sam@outlook.example']) {
+        expect(dump.includes(trace), `${trace} left in ${name}`).toBe(false);
+      }
+    }
+    await expectKimUntouched('Sam deleting his account');
+  });
 });
