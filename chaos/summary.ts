@@ -36,7 +36,7 @@ export function invariantsOf(summary: ChaosSummary): Invariant[] {
   }
   if (summary.digest) {
     const d = summary.digest;
-    invariants.push({ part: 'digest', name: 'no user-week received two digests', ok: d.duplicateDeliveries === 0 && d.duplicateReceipts === 0, detail: `${d.duplicateDeliveries} accepted twice, ${d.duplicateReceipts} received twice` });
+    invariants.push({ part: 'digest', name: 'no user-week received two digests', ok: d.duplicateDeliveries === 0 && d.duplicateReceipts === 0, detail: `${d.duplicateDeliveries} accepted twice, ${d.duplicateReceipts} possibly delivered twice (accepted or dropped after the final dot)` });
     invariants.push({ part: 'digest', name: 'one digest row per user-week', ok: d.rows === d.users, detail: `${d.rows} rows for ${d.users} users` });
     invariants.push({ part: 'digest', name: 'every digest settled on its own', ok: d.unsettled === 0, detail: `${d.unsettled} still queued or preparing` });
   }
@@ -88,8 +88,8 @@ export function formatSummary(summary: ChaosSummary): { text: string; failed: bo
     duplicates += d.duplicateDeliveries + d.duplicateReceipts;
     lines.push(
       '',
-      `digest: ${d.users} user-weeks, ${d.sendAttempts} send attempts, ${d.accepted} accepted by the SMTP sink, ${d.kills} worker kills in ${Math.round(d.durationMs / 1000)} s`,
-      `  duplicates ${d.duplicateDeliveries} (accepted twice), ${d.duplicateReceipts} (received twice, acknowledged or not)`,
+      `digest: ${d.users} user-weeks, ${d.sendAttempts} messages reached the sink, ${d.accepted} accepted by the SMTP sink, ${d.kills} worker kills in ${Math.round(d.durationMs / 1000)} s`,
+      `  duplicates ${d.duplicateDeliveries} (accepted twice), ${d.duplicateReceipts} (possibly delivered twice: accepted, or dropped after the final dot)`,
       `  statuses: ${Object.entries(d.statuses).map(([s, n]) => `${s} ${n}`).join(', ')}`,
       `  remaining window — digests that never reached the user: ${d.missed} of ${d.users} (${(100 * d.missed / Math.max(1, d.users)).toFixed(1)}%): ` +
         `${d.missedInSending} killed between recording the send and SMTP's answer, ${d.missedGivenUp} refused by SMTP ${5} times; ` +

@@ -92,7 +92,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
       SYNC_PAGES_PER_JOB: '2',
       SYNC_LEASE_SECONDS: '6',
       SYNC_REQUEST_CONCURRENCY: '16',
-      PROVIDER_TIMEOUT_SECONDS: '2',
+      PROVIDER_TIMEOUT_SECONDS: '1',
       SCHEDULER_TICK_SECONDS: '0.5',
       WORKER_CONCURRENCY: '4',
       // Digests are another scenario's; nothing listens here, so a digest attempt fails fast.
