@@ -3,7 +3,7 @@
  * connect flow, the OAuth callback (each one costs a token exchange with the provider), the
  * inbound webhook, and failed passwords at /admin and /metrics. Counted in Redis
  * (@fastify/rate-limit's store, under `<QUEUE_PREFIX>:rate-limit:`), so every `serve` process
- * shares one count; keyed by the client address (IPv6 by its /56, as one household or host gets
+ * shares one count; keyed by the client address (IPv6 by its /64, as one host or household gets
  * a whole prefix). Behind a reverse proxy set TRUST_PROXY, or every client is the proxy.
  *
  * Deliberately left out: limits on signed-in pages and digest links. They need a session or an
@@ -70,7 +70,7 @@ export function authFailureGuard(app: FastifyInstance, name: string): {
     // The plugin's decorator exists once the server is ready, which it is by the first request.
     check ??= (app as unknown as { createRateLimit: (o: object) => Check }).createRateLimit({
       ...RATE_LIMITS.authFailures,
-      keyGenerator: (request: FastifyRequest) => `${name}:${request.ip}`,
+      keyGenerator: (request: FastifyRequest) => `${name}:${addressKey(request.ip)}`,
     });
     return check;
   };
@@ -90,4 +90,16 @@ export function authFailureGuard(app: FastifyInstance, name: string): {
       await limiter()(request);
     },
   };
+}
+
+/** An IPv4 address as it is; an IPv6 one as its /64 (one host can use the whole prefix). */
+export function addressKey(ip: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (v4) return v4[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
