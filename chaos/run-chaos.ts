@@ -13,15 +13,15 @@
  *
  * Exits 1 when an invariant failed, 2 on bad arguments.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chaosMailbox } from './chaos-mailbox.ts';
 import { runDigestChaos } from './digest-scenario.ts';
 import { runFuzz } from './fuzz-scenario.ts';
 import { startPrivateServers } from './private-servers.ts';
-import { formatSummary, type ChaosSummary } from './summary.ts';
-import { compareSnapshots } from './sync-snapshot.ts';
+import { formatSummary, invariantsOf, type ChaosSummary } from './summary.ts';
+import { compareSnapshots, type SyncSnapshot } from './sync-snapshot.ts';
 import { runSync } from './sync-scenario.ts';
 
 const PARTS = ['crash', 'faults', 'digest', 'fuzz'] as const;
@@ -109,14 +109,19 @@ async function main(): Promise<number> {
 
   summary.durationMs = Date.now() - started;
   const { text, failed } = formatSummary(summary);
-  if (args.json) console.log(JSON.stringify(summary, replacer, 2));
-  else console.log(text);
+  const json = JSON.stringify({ ...summary, invariants: invariantsOf(summary) }, replacer, 2);
+  // Both forms are kept beside the logs, whichever was printed.
+  writeFileSync(join(logDir, 'summary.txt'), `${text}\n`);
+  writeFileSync(join(logDir, 'summary.json'), `${json}\n`);
+  console.log(args.json ? json : text);
   return failed ? 1 : 0;
 }
 
-/** Snapshots are for comparing, not for printing. */
+/** Snapshots are for comparing; the report keeps their sizes. */
 function replacer(key: string, value: unknown): unknown {
-  return key === 'snapshot' ? undefined : value;
+  if (key !== 'snapshot') return value;
+  const s = value as SyncSnapshot;
+  return { messages: s.messages.length, events: s.events.length, interactions: s.interactions.length, contacts: s.contacts.size, duplicateRows: s.duplicateRows };
 }
 
 process.exitCode = await main();
