@@ -1,6 +1,7 @@
 import { dkimSettings, getConfig, inboundTls } from '../config/env.ts';
 import { createDatabase } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
+import { surviveClosedSocketWrites } from '../db/survive-closed-socket.ts';
 import { createLogger } from '../log.ts';
 import { createMailer } from '../mailer/create-mailer.ts';
 import { handleInboundMessage } from '../replies/handle-reply.ts';
@@ -19,6 +20,7 @@ import { untilSignal } from './run-commands.ts';
 export async function inboundCommand(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  surviveClosedSocketWrites(logger);
   const tls = inboundTls(config);
   const dkim = dkimSettings(config);
   await runMigrations(config.DATABASE_URL);

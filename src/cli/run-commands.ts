@@ -1,5 +1,6 @@
 import { getConfig } from '../config/env.ts';
 import { runMigrations } from '../db/migrate.ts';
+import { surviveClosedSocketWrites } from '../db/survive-closed-socket.ts';
 import { createDatabase } from '../db/client.ts';
 import { createLogger } from '../log.ts';
 import { createRedis } from '../queue/connection.ts';
@@ -18,6 +19,7 @@ export async function migrateCommand(): Promise<void> {
 export async function workCommand(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  surviveClosedSocketWrites(logger);
   await migrateApart(config.DATABASE_URL);
   const worker = await startWorker({ config, logger });
   await untilSignal(logger, () => worker.close());
@@ -26,6 +28,7 @@ export async function workCommand(): Promise<void> {
 export async function serveCommand(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  surviveClosedSocketWrites(logger);
   await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL, { max: 5 });
   const redis = createRedis(config.REDIS_URL);
