@@ -53,6 +53,8 @@ export async function runDigestChaos(options: {
   logDir: string;
   log: (line: string) => void;
   timeoutMs?: number;
+  /** BullMQ prefix of the run's queues. Default `chaos-digest`. */
+  queuePrefix?: string;
 }): Promise<DigestChaosResult> {
   const { servers, log } = options;
   const url = await servers.createDatabase(`chaos_digest_${Date.now().toString(36)}`);
@@ -103,7 +105,7 @@ export async function runDigestChaos(options: {
       LOG_LEVEL: 'warn',
       DATABASE_URL: url,
       REDIS_URL: servers.redisUrl,
-      QUEUE_PREFIX: 'chaos-digest',
+      QUEUE_PREFIX: options.queuePrefix ?? 'chaos-digest',
       SMTP_URL: catcher.url,
       MAIL_FROM: 'rekindle <digest@rekindle.chaos>',
       INBOUND_DOMAIN: 'in.rekindle.chaos',

@@ -36,6 +36,8 @@ export interface SyncRunOptions {
   logDir: string;
   timeoutMs: number;
   log: (line: string) => void;
+  /** BullMQ prefix of the run's queues. Default `chaos-<name>`. */
+  queuePrefix?: string;
 }
 
 export interface SyncRunResult {
@@ -73,7 +75,7 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
     accountEmail: owner,
     refreshToken: emulator.issueRefreshToken(owner),
   });
-  const prefix = `chaos-${options.name}`;
+  const prefix = options.queuePrefix ?? `chaos-${options.name}`;
   const fleet = new WorkerFleet(
     options.workers,
     {
