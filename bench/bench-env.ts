@@ -122,6 +122,8 @@ export function workerEnv(database: BenchDatabase, prefix: string, endpoints: Em
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     SCHEDULER_TICK_SECONDS: '0.2',
+    // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for a profile of every worker process.
+    ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
     ...provider,
     ...extra,
   };

@@ -42,3 +42,32 @@ export function percentiles(values: number[], points = [50, 90, 99, 100]): Recor
   }
   return result;
 }
+
+/** CPU seconds (user + system) a process has used so far; null when it is gone. */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** The machine's busy and total CPU time so far (all cores), from /proc/stat, in seconds. */
+function machineCpu(): { busy: number; total: number } {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const ticks = values.map(Number);
+  const idle = ticks[3]! + (ticks[4] ?? 0);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
+/** Starts a measurement of how busy the whole machine is (every process, ours or not). */
+export function machineBusy(): () => number {
+  const start = machineCpu();
+  return () => {
+    const end = machineCpu();
+    return round((end.busy - start.busy) / Math.max(0.01, end.total - start.total), 2);
+  };
+}

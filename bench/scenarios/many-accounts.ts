@@ -8,7 +8,7 @@
 import { createOwner } from '../../src/contacts/owner.ts';
 import { connectMailboxes, createBenchDatabase, createBenchPrefix, workerEnv, type BenchDatabase } from '../bench-env.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../emulator-process.ts';
-import { percentiles, round, until } from '../measure.ts';
+import { cpuSecondsOf, machineBusy, percentiles, round, until } from '../measure.ts';
 import { naiveProvider, naiveSync } from '../naive.ts';
 import { startWorkerProcess } from '../worker-process.ts';
 import { NO_QUOTA } from './throughput.ts';
@@ -68,10 +68,18 @@ async function syncAll(emulator: EmulatorProcess, owners: string[], processes: n
     const bigAccount = accounts.get(BIG)!.accountId;
     const env = workerEnv(database, queue.prefix, emulator.endpoints, { ...NO_QUOTA, SYNC_LEASE_SECONDS: '60' });
     const started = Date.now();
+    const busy = machineBusy();
+    const emulatorCpu = (await emulator.stats([])).cpuSeconds;
     const workers = Array.from({ length: processes }, () => startWorkerProcess(env));
+    let workerCpuSeconds = 0;
+    let machineCpuBusy = 0;
+    let emulatorCpuSeconds = 0;
     try {
       await until('every small account synced', () => smallAccountsDone(database, bigAccount), 60 * 60_000, 250);
     } finally {
+      workerCpuSeconds = workers.reduce((sum, w) => sum + (cpuSecondsOf(w.pid) ?? 0), 0);
+      machineCpuBusy = busy();
+      emulatorCpuSeconds = (await emulator.stats([])).cpuSeconds - emulatorCpu;
       await Promise.all(workers.map((w) => w.stop()));
     }
     const seconds = (Date.now() - started) / 1000;
@@ -87,6 +95,10 @@ async function syncAll(emulator: EmulatorProcess, owners: string[], processes: n
       seconds: round(seconds, 1),
       smallAccountsPerSecond: round(owners.length / seconds, 1),
       messagesStored: messages,
+      /** CPU the worker processes, and the emulator serving them, used; and how busy all cores were. */
+      workerCpuSeconds: round(workerCpuSeconds, 1),
+      emulatorCpuSeconds: round(emulatorCpuSeconds, 1),
+      machineCpuBusy,
       /** Seconds from the start until each small account's first sync was complete. */
       smallAccountDoneSeconds: percentiles(small),
       /** Where the big backfill was when the last small account was done (it goes on alone after). */

@@ -15,7 +15,7 @@ import { createMailer } from '../../src/mailer/create-mailer.ts';
 import { startMailCatcher } from '../../src/mailer/mail-catcher.ts';
 import { ingestMail } from '../../src/sync/ingest-mail.ts';
 import { createBenchDatabase, createBenchPrefix, workerEnv, type BenchDatabase } from '../bench-env.ts';
-import { round, until } from '../measure.ts';
+import { cpuSecondsOf, machineBusy, round, until } from '../measure.ts';
 import { seedToMeta } from '../seed-meta.ts';
 import { syntheticMailbox } from '../synthetic-mailbox.ts';
 import { startWorkerProcess } from '../worker-process.ts';
@@ -55,10 +55,15 @@ export async function manyDigests(options: ManyDigestsOptions) {
     });
     options.progress?.(`users: one worker process sends ${options.digests} digests`);
     const started = performance.now();
+    const busy = machineBusy();
     const worker = startWorkerProcess(env);
+    let workerCpuSeconds = 0;
+    let machineCpuBusy = 0;
     try {
       await until('every digest handed over', async () => (await unsettled(database)) === 0 && (await settled(database)) >= options.digests, 60 * 60_000, 200);
     } finally {
+      workerCpuSeconds = cpuSecondsOf(worker.pid) ?? 0;
+      machineCpuBusy = busy();
       await worker.stop();
     }
     const seconds = (performance.now() - started) / 1000;
@@ -76,6 +81,8 @@ export async function manyDigests(options: ManyDigestsOptions) {
       digestsPerSecond: round(perSecond, 1),
       outcomes: Object.fromEntries(outcomes.map((o) => [o.status, o.n])),
       itemsPerDigest: round(items / options.digests, 2),
+      workerCpuSeconds: round(workerCpuSeconds, 1),
+      machineCpuBusy,
       timezonesSent: timezones[0]?.n ?? 0,
       smtpAccepted: sink.accepted.length - naive.digests,
       naive,

@@ -28,6 +28,8 @@ import { providerRegistry, type ProviderFor } from '../sync/provider-registry.ts
 import { syncStream, type SyncOutcome } from '../sync/sync-stream.ts';
 
 const REAUTH_PASS_MS = 60_000;
+/** Digest jobs per unit of WORKER_CONCURRENCY. */
+const DIGESTS_PER_SYNC_SLOT = 4;
 
 export interface WorkerHandle {
   /** Runs one scheduler pass now (the interval runs it too). */
@@ -61,7 +63,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     contacts: new Queue<RecomputeContactsJob>(CONTACTS_QUEUE, { connection, prefix }),
     digest: new Queue<SendDigestJob>(DIGEST_QUEUE, { connection, prefix }),
   };
-  const mailer = options.mailer ?? createMailer(config.SMTP_URL, { dkim: dkimSettings(config) });
+  const mailer = options.mailer ?? createMailer(config.SMTP_URL, { dkim: dkimSettings(config), pool: true });
   const digestSettings = {
     mailFrom: config.MAIL_FROM,
     inboundDomain: config.INBOUND_DOMAIN,
@@ -117,7 +119,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     DIGEST_QUEUE,
     async (job) =>
       sendDigest({ sql: database.sql, mailer, logger: logger.child({ jobId: job.id }), settings: digestSettings }, sendDigestJob.parse(job.data).digestId),
-    { connection, prefix, concurrency: config.WORKER_CONCURRENCY },
+    // A digest job mostly waits (Postgres, then SMTP's answer): more of them run at once than
+    // sync jobs, or a worker sits idle while thousands of users' Monday digests queue up.
+    { connection, prefix, concurrency: config.WORKER_CONCURRENCY * DIGESTS_PER_SYNC_SLOT },
   );
 
   for (const worker of [syncWorker, contactsWorker, digestWorker]) {
