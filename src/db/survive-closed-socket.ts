@@ -7,9 +7,14 @@
  * connections were cut. The query that write belonged to has already been rejected with
  * CONNECTION_CLOSED by then, so the error carries nothing to act on.
  *
- * Long-running processes (`rekindle work`, `serve`, `inbound`) install this: that one error
- * is logged and the process carries on (the pool reconnects); every other uncaught exception
- * still ends the process, as Node's default does. Remove once postgres.js guards the write.
+ * The same restart also leaves, now and then, a rejected connection attempt nobody awaits
+ * (57P03 "not yet accepting connections", ECONNREFUSED while the server is down): an unhandled
+ * rejection, which Node also turns into an exit. Found the same way, in the same run.
+ *
+ * Long-running processes (`rekindle work`, `serve`, `inbound`) install this: those errors are
+ * logged and the process carries on (the pool reconnects, every job's state is in Postgres);
+ * every other uncaught exception still ends the process, as Node's default does. Remove once
+ * postgres.js guards the write and settles every connection attempt.
  */
 import type { Logger } from 'pino';
 
@@ -24,12 +29,26 @@ export function isClosedSocketWrite(error: unknown): boolean {
   );
 }
 
+/** Postgres going away or not back yet: admin/crash shutdown, still starting, refused, closed. */
+const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+
+export function isUnavailablePostgres(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, name, stack } = error as { code?: unknown; name?: unknown; stack?: unknown };
+  const fromPostgres = name === 'PostgresError' || /[\\/]postgres[\\/]src[\\/]/.test(typeof stack === 'string' ? stack : '');
+  return fromPostgres && typeof code === 'string' && UNAVAILABLE.has(code);
+}
+
 export function surviveClosedSocketWrites(logger: Logger): void {
   if (installed) return;
   installed = true;
-  process.on('uncaughtException', (error) => {
+  process.on('uncaughtException', (error, origin) => {
     if (isClosedSocketWrite(error)) {
       logger.warn({ err: error }, 'postgres.js wrote to a connection that had just closed; the query was already failed, carrying on');
+      return;
+    }
+    if (origin === 'unhandledRejection' && isUnavailablePostgres(error)) {
+      logger.warn({ err: error }, 'a Postgres connection attempt failed with nobody waiting on it; carrying on');
       return;
     }
     // What Node does without a handler: print the error and exit 1.

@@ -1,13 +1,14 @@
 /**
  * A long-running process survives postgres.js's deferred write to a closed connection (an
- * uncatchable TypeError from a timer, see survive-closed-socket.ts; found by `npm run chaos`
- * when a worker died after its Postgres connections were cut) — and still dies, as Node
- * would, of any other uncaught exception.
+ * uncatchable TypeError from a timer, see survive-closed-socket.ts) and a failed connection
+ * attempt nobody awaited while Postgres restarts — both found by `npm run chaos`, when workers
+ * died after their Postgres connections were cut — and still dies, as Node would, of any
+ * other uncaught exception.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isClosedSocketWrite } from '../../src/db/survive-closed-socket.ts';
+import { isClosedSocketWrite, isUnavailablePostgres } from '../../src/db/survive-closed-socket.ts';
 
 const moduleUrl = new URL('../../src/db/survive-closed-socket.ts', import.meta.url).href;
 
@@ -42,5 +43,14 @@ describe('surviving a write to a closed Postgres connection', () => {
     const died = runChild(`throw new Error('something else')`);
     expect(died.status).toBe(1);
     expect(died.stderr).toContain('something else');
+  });
+
+  it('carries on after a connection attempt nobody awaited failed because Postgres is restarting', () => {
+    const notYet = `Object.assign(new Error('the database system is not yet accepting connections'), { name: 'PostgresError', code: '57P03' })`;
+    expect(runChild(`Promise.reject(${notYet});`).status).toBe(0);
+    // Any other rejection still ends the process.
+    expect(runChild(`Promise.reject(Object.assign(new Error('duplicate key'), { name: 'PostgresError', code: '23505' }));`).status).toBe(1);
+    expect(isUnavailablePostgres(Object.assign(new Error('x'), { name: 'PostgresError', code: '57P01' }))).toBe(true);
+    expect(isUnavailablePostgres(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(false);
   });
 });
