@@ -23,16 +23,17 @@ export function sharedChaosServers(): SharedChaosServers {
     u.pathname = `/${database}`;
     return u.toString();
   };
+  // One Lua script, so the wipe is atomic like FLUSHALL: a worker never sees half the
+  // run's keys gone (a SCAN-and-DEL loop would let it recreate some midway).
   const deletePrefixes = async () => {
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
     try {
       for (const prefix of prefixes) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
+        await redis.eval(
+          "local keys = redis.call('KEYS', ARGV[1]) for i = 1, #keys, 500 do redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys))) end return #keys",
+          0,
+          `${prefix}*`,
+        );
       }
     } finally {
       redis.disconnect();
