@@ -42,11 +42,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  // Anyone can ask: the answer says what is down, and only the log says why (host names, ports
+  // and database names stay inside).
   app.get('/readyz', async (_request, reply) => {
-    const checks = await Promise.all([
-      deps.sql`select 1`.then(() => 'ok', (e: Error) => e.message),
-      deps.redis.ping().then(() => 'ok', (e: Error) => e.message),
-    ]);
+    const failed = (component: string) => (e: Error) => {
+      deps.logger?.warn({ component, err: e.message }, 'not ready');
+      return 'unavailable';
+    };
+    const checks = await Promise.all([deps.sql`select 1`.then(() => 'ok', failed('postgres')), deps.redis.ping().then(() => 'ok', failed('redis'))]);
     const [postgres, redis] = checks;
     const ready = checks.every((c) => c === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis });

@@ -9,6 +9,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
+import { createDatabase } from '../../src/db/client.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { RATE_LIMITS } from '../../src/web/rate-limits.ts';
 import { buildServer, type ServerDeps } from '../../src/web/server.ts';
@@ -116,6 +117,23 @@ describe('web hardening over real HTTP', () => {
     expect(landing.headers.get('content-security-policy')).not.toContain('unsafe-inline');
     const dashboard = await app.get('/admin/queues', { headers: { authorization: basic(ADMIN_PASSWORD) } });
     expect(dashboard.headers.get('content-security-policy')).toContain("style-src 'self' 'unsafe-inline'");
+  });
+
+  it('says what is not ready, and not why: no host, port or database name to anyone who asks', async () => {
+    const missing = `rekindle_missing_${Date.now()}`;
+    const url = new URL(database.url);
+    url.pathname = `/${missing}`;
+    const broken = createDatabase(url.toString(), { max: 1 });
+    const app = buildServer({ sql: broken.sql, redis, keyPrefix: 'unused' });
+    servers.push(app);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const response = await fetch(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/readyz`);
+    expect(response.status).toBe(503);
+    const body = await response.text();
+    expect(JSON.parse(body)).toEqual({ status: 'unavailable', postgres: 'unavailable', redis: 'ok' });
+    expect(body).not.toContain(missing);
+    await broken.close();
   });
 
   it('sends HSTS on every response when PUBLIC_URL is https, and on requests a trusted proxy says came over https', async () => {
