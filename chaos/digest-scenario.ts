@@ -55,6 +55,8 @@ export async function runDigestChaos(options: {
   timeoutMs?: number;
   /** BullMQ prefix of the run's queues. Default `chaos-digest`. */
   queuePrefix?: string;
+  /** A worker is killed every this many messages at the sink (drawn in the range). Default 5–35. */
+  killEvery?: [number, number];
 }): Promise<DigestChaosResult> {
   const { servers, log } = options;
   const url = await servers.createDatabase(`chaos_digest_${Date.now().toString(36)}`);
@@ -71,13 +73,15 @@ export async function runDigestChaos(options: {
   // sender does not know. Such a copy counts as delivered for the duplicate check.
   const dropped = new Map<string, number>();
   let received = 0;
-  let nextKillAt = 5 + Math.floor(random() * 30);
+  const [killMin, killMax] = options.killEvery ?? [5, 35];
+  const nextGap = () => killMin + Math.floor(random() * (killMax - killMin + 1));
+  let nextKillAt = nextGap();
   let killsWanted = 0;
   catcher.behave = (mail): CatcherBehaviour => {
-    // Crashes come with the traffic: every 5–35 messages, a random worker dies.
+    // Crashes come with the traffic: every few messages, a random worker dies.
     if (++received >= nextKillAt) {
       killsWanted++;
-      nextKillAt = received + 5 + Math.floor(random() * 30);
+      nextKillAt = received + nextGap();
     }
     const roll = random();
     if (roll < 0.06) {

@@ -85,7 +85,7 @@ export async function startPrivateServers(): Promise<PrivateServers> {
     },
   };
   // Also when the run is interrupted: a leftover cluster would hold its port and directory.
-  const onExit = () => void servers.stop();
+  const onExit = () => void servers.stop().finally(() => process.exit(130));
   process.once('SIGINT', onExit);
   process.once('SIGTERM', onExit);
   redis.once('exit', () => {
