@@ -40,6 +40,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerSecurityHeaders(app, { publicUrl: deps.config?.PUBLIC_URL, dashboardPath: DASHBOARD_PATH });
   registerRateLimits(app, { redis: deps.redis, keyPrefix: deps.config?.QUEUE_PREFIX ?? deps.keyPrefix ?? 'rekindle' });
 
+  // A failure's message (a SQL error, a host name) is for the log; the client learns only that
+  // it failed. Client errors (400s: a body too big, a bad content type, a rate limit) keep theirs.
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    // (The rate limit's refusal is a plain object carrying its statusCode.)
+    if (status < 500) return reply.code(status).send(error);
+    // The web app's own onError hook logs it (src/web/web-app.ts); without it, this does.
+    if (!deps.config) deps.logger?.error({ route: request.routeOptions.url, method: request.method, err: error.message }, 'request failed');
+    return reply.code(status).send({ statusCode: status, error: 'Internal Server Error', message: 'Something went wrong on our side; nothing was changed. Please try again.' });
+  });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   // Anyone can ask: the answer says what is down, and only the log says why (host names, ports

@@ -6,16 +6,18 @@
  * client address (a forged X-Forwarded-For changes nothing unless TRUST_PROXY says so), and the
  * body limits of forms and of the webhook.
  */
+import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
 import { createDatabase } from '../../src/db/client.ts';
 import { createRedis } from '../../src/queue/connection.ts';
+import { signToken } from '../../src/security/signed-token.ts';
 import { RATE_LIMITS } from '../../src/web/rate-limits.ts';
 import { buildServer, type ServerDeps } from '../../src/web/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
-import { ADMIN_PASSWORD, webTestConfig } from '../support/web-harness.ts';
+import { ADMIN_PASSWORD, LINK_SECRET, webTestConfig } from '../support/web-harness.ts';
 
 const WEBHOOK_SECRET = 'w'.repeat(40);
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
@@ -133,6 +135,21 @@ describe('web hardening over real HTTP', () => {
     const body = await response.text();
     expect(JSON.parse(body)).toEqual({ status: 'unavailable', postgres: 'unavailable', redis: 'ok' });
     expect(body).not.toContain(missing);
+
+    // A page whose query fails: a 500 that says nothing of the cause.
+    const keys = createTestPrefix('sec-web');
+    prefixes.push(keys);
+    const web = buildServer({ sql: broken.sql, redis, config: webTestConfig(database, keys.prefix, { google }) });
+    servers.push(web);
+    await web.listen({ host: '127.0.0.1', port: 0 });
+    const webAddress = web.server.address();
+    const session = signToken({ secrets: [LINK_SECRET] }, 'session', { u: randomUUID(), n: 'n' }, new Date(Date.now() + 60_000));
+    const failed = await fetch(`http://127.0.0.1:${typeof webAddress === 'object' && webAddress ? webAddress.port : 0}/status`, { headers: { cookie: `rk_session=${session}` } });
+    expect(failed.status).toBe(500);
+    const text = await failed.text();
+    expect(text).not.toContain(missing);
+    expect(text).not.toMatch(/database|postgres|select/i);
+    expectHardened(failed, '500');
     await broken.close();
   });
 
