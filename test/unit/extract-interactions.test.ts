@@ -104,11 +104,9 @@ describe('interactionsFromMessage: outbound', () => {
     expect(extract({ folder: 'sent', to: [addr('not-an-address')] }).skipReason).toBe('no-recipients');
   });
 
-  it('makes a 500-recipient message cheap and nearly weightless per person', () => {
+  it('makes a 500-recipient message nearly weightless per person', () => {
     const to = Array.from({ length: 500 }, (_, i) => addr(`person${i}@example.org`));
-    const started = performance.now();
     const { interactions } = extract({ folder: 'sent', to });
-    expect(performance.now() - started).toBeLessThan(100);
     expect(interactions).toHaveLength(500);
     expect(Math.max(...interactions.map((i) => i.weight))).toBeLessThan(0.01);
     expect(interactions[0]!.participants).toBe(500);
