@@ -32,9 +32,15 @@ export function isClosedSocketWrite(error: unknown): boolean {
 /** Postgres going away or not back yet: admin/crash shutdown, still starting, refused, closed. */
 const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
 
+/**
+ * Postgres's own "going away / not back yet" errors, and a refused TCP connection: nothing was
+ * connected, so nothing can be half done. (postgres.js sometimes lets the raw ECONNREFUSED of
+ * a reconnect escape with only Node's own frames on its stack.)
+ */
 export function isUnavailablePostgres(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, name, stack } = error as { code?: unknown; name?: unknown; stack?: unknown };
+  const { code, name, stack, syscall } = error as { code?: unknown; name?: unknown; stack?: unknown; syscall?: unknown };
+  if (code === 'ECONNREFUSED' && syscall === 'connect') return true;
   const fromPostgres = name === 'PostgresError' || /[\\/]postgres[\\/]src[\\/]/.test(typeof stack === 'string' ? stack : '');
   return fromPostgres && typeof code === 'string' && UNAVAILABLE.has(code);
 }
@@ -47,8 +53,8 @@ export function surviveClosedSocketWrites(logger: Logger): void {
       logger.warn({ err: error }, 'postgres.js wrote to a connection that had just closed; the query was already failed, carrying on');
       return;
     }
-    if (origin === 'unhandledRejection' && isUnavailablePostgres(error)) {
-      logger.warn({ err: error }, 'a Postgres connection attempt failed with nobody waiting on it; carrying on');
+    if (isUnavailablePostgres(error)) {
+      logger.warn({ err: error, origin }, 'a Postgres connection attempt failed with nobody waiting on it; carrying on');
       return;
     }
     // What Node does without a handler: print the error and exit 1.

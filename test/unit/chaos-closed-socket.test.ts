@@ -51,6 +51,9 @@ describe('surviving a write to a closed Postgres connection', () => {
     // Any other rejection still ends the process.
     expect(runChild(`Promise.reject(Object.assign(new Error('duplicate key'), { name: 'PostgresError', code: '23505' }));`).status).toBe(1);
     expect(isUnavailablePostgres(Object.assign(new Error('x'), { name: 'PostgresError', code: '57P01' }))).toBe(true);
-    expect(isUnavailablePostgres(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(isUnavailablePostgres(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe(false);
+    // The raw refusal of a reconnect, thrown from Node's own frames.
+    const refused = `Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5'), { code: 'ECONNREFUSED', syscall: 'connect' })`;
+    expect(runChild(`throw ${refused};`).status).toBe(0);
   });
 });
