@@ -16,7 +16,7 @@ describe('weekly digests through worker crashes and a faulty SMTP server', () =>
   afterAll(() => servers.stop());
 
   it('reach each user at most once, and only the known window misses', { timeout: 180_000 }, async () => {
-    const users = 36;
+    const users = 24;
     const result = await runDigestChaos({
       servers,
       digests: users,
@@ -24,7 +24,7 @@ describe('weekly digests through worker crashes and a faulty SMTP server', () =>
       logDir: tmpdir(),
       log: () => undefined,
       queuePrefix: servers.prefix('chaos-digest'),
-      killEvery: [3, 8],
+      killEvery: [4, 8],
       timeoutMs: 150_000,
     });
     expect(result.kills).toBeGreaterThan(0);
