@@ -125,6 +125,7 @@ export async function runDigestChaos(options: {
 
   let quietSince = Date.now();
   let lastState = '';
+  let lastDone = 0;
   while (Date.now() < deadline) {
     while (killsWanted > 0) {
       killsWanted--;
@@ -133,7 +134,12 @@ export async function runDigestChaos(options: {
     // Claims of killed workers and SMTP retries would wait minutes; move their clock on.
     await sql`update digests set lease_until = now() - interval '1 millisecond'
                where status in ('preparing', 'failed') and lease_until > now()`.catch(() => undefined);
-    const state = await statusCounts(sql);
+    const state = await statusCounts(sql).catch(() => ({}) as Record<string, number>);
+    const done = (state.sent ?? 0) + (state.unknown ?? 0) + (state.sending ?? 0) + (state.failed ?? 0) + (state.empty ?? 0);
+    if (Math.floor((10 * done) / options.digests) > Math.floor((10 * lastDone) / options.digests)) {
+      log(`  digest: ${done} of ${options.digests} settled after ${Math.round((Date.now() - started) / 1000)} s, ${fleet.kills} kills`);
+    }
+    lastDone = done;
     const unsettled = (state.queued ?? 0) + (state.preparing ?? 0) + (state.retrying ?? 0);
     const key = JSON.stringify(state);
     if (key !== lastState) {
