@@ -141,7 +141,9 @@ export async function runDigestChaos(options: {
     }
     lastDone = done;
     const unsettled = (state.queued ?? 0) + (state.preparing ?? 0) + (state.retrying ?? 0);
-    const key = JSON.stringify(state);
+    // Quiet means no status change and nothing arriving at the sink: a send still in its SMTP
+    // conversation must finish before the run ends, or it would count as a crash's loss.
+    const key = `${JSON.stringify(state)} ${catcher.received.length}`;
     if (key !== lastState) {
       lastState = key;
       quietSince = Date.now();
@@ -149,7 +151,7 @@ export async function runDigestChaos(options: {
     const rows = Object.values(state).reduce((a, b) => a + b, 0);
     // Settled: every user has this week's row, none is waiting, and nothing changed for a while
     // (a row in `sending` whose worker was killed stays there: that is the window).
-    if (rows >= options.digests && unsettled === 0 && Date.now() - quietSince > 4_000) break;
+    if (rows >= options.digests && unsettled === 0 && Date.now() - quietSince > 8_000) break;
     await sleep(250);
   }
   const durationMs = Date.now() - started;
