@@ -42,6 +42,8 @@ export interface DigestChaosResult {
   deliveredNotRecorded: number;
   /** Rows still queued or preparing when the run ended. */
   unsettled: number;
+  /** Rows that were `sending` when the run ended, before its workers were stopped (all of them killed sends). */
+  sendingBeforeStop: number;
 }
 
 const DAY = 86_400_000;
@@ -155,6 +157,9 @@ export async function runDigestChaos(options: {
     await sleep(250);
   }
   const durationMs = Date.now() - started;
+  // Rows in `sending` before the workers are stopped, to tell the kills' losses from any
+  // send still hanging when the run ended.
+  const sendingBeforeStop = (await statusCounts(sql)).sending ?? 0;
   await fleet.stop();
 
   const statuses = await statusCounts(sql);
@@ -198,6 +203,7 @@ export async function runDigestChaos(options: {
     missedGivenUp,
     deliveredNotRecorded,
     unsettled: (statuses.queued ?? 0) + (statuses.preparing ?? 0) + (statuses.retrying ?? 0),
+    sendingBeforeStop,
   };
   await sql.end();
   await catcher.close();

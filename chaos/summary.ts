@@ -94,6 +94,7 @@ export function formatSummary(summary: ChaosSummary): { text: string; failed: bo
       `  remaining window — digests that never reached the user: ${d.missed} of ${d.users} (${(100 * d.missed / Math.max(1, d.users)).toFixed(1)}%): ` +
         `${d.missedInSending} killed between recording the send and SMTP's answer, ${d.missedGivenUp} refused by SMTP ${5} times; ` +
         `${d.deliveredNotRecorded} reached the sink though the row never saw the 250`,
+      `  ${(d.statuses.sending ?? 0)} left in sending (${d.sendingBeforeStop} before the workers were stopped): ${(d.kills > 0 ? (d.statuses.sending ?? 0) / d.kills : 0).toFixed(1)} per kill`,
     );
   }
   if (summary.fuzz) {
