@@ -4,16 +4,16 @@
  * configuration pointed at them and at an emulator process.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { connectAccount } from '../src/accounts/connect-account.ts';
 import { loadConfig, type Config } from '../src/config/env.ts';
 import { createDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
+import { createTestPrefix, redisUrl } from '../test/support/test-redis.ts';
 import type { EmulatorEndpoints } from './emulator-host.ts';
 
 export const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { redisUrl };
 /** Scratch databases are named so; a bench killed half-way leaves one that the next run sweeps. */
 export const BENCH_DATABASE_PREFIX = 'rekindle_bench_';
 
@@ -77,24 +77,9 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A Redis key prefix of the bench's own (`rk-bench-…`); `cleanup()` deletes every key under it. */
 export function createBenchPrefix(label: string) {
-  const prefix = `rk-bench-${label}-${randomBytes(3).toString('hex')}`;
-  return {
-    prefix,
-    async cleanup() {
-      const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
-    },
-  };
+  return createTestPrefix(`bench-${label}`);
 }
 
 /** The environment of a worker pointed at this database, prefix and emulator. */

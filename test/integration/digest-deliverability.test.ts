@@ -17,6 +17,7 @@ import { sendDigest } from '../../src/digest/send-digest.ts';
 import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
 import { createMailer } from '../../src/mailer/create-mailer.ts';
 import { makeDkimKey, staticResolver } from '../../src/replies/static-dns.ts';
+import { arfComplaint } from '../support/arf-complaint.ts';
 import { corpus } from '../support/corpora.ts';
 import { seedDigestUser } from '../support/digest-fixtures.ts';
 import { sendReply, testMailDns } from '../support/reply-harness.ts';
@@ -139,34 +140,7 @@ describe('digest deliverability', () => {
 
   it('pauses on a spam complaint (ARF) about a digest, and a verified "resume" brings the digests back', async () => {
     const zoe = await userWithSignedDigest('zoe@example.com');
-    const arf = [
-      'From: Feedback Loop <fbl@isp.example>',
-      `To: postmaster@${WORLD.inboundDomain}`,
-      'Subject: FW: complaint',
-      `Message-ID: <${randomUUID()}@isp.example>`,
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=feedback-report; boundary="b1"',
-      '',
-      '--b1',
-      'Content-Type: text/plain',
-      '',
-      'This is an email abuse report.',
-      '--b1',
-      'Content-Type: message/feedback-report',
-      '',
-      'Feedback-Type: abuse',
-      'User-Agent: SomeISP/1.0',
-      'Version: 1',
-      '--b1',
-      'Content-Type: text/rfc822-headers',
-      '',
-      `From: ${WORLD.mailFrom}`,
-      `To: ${zoe.email}`,
-      `Message-ID: ${zoe.digest.messageId}`,
-      'Subject: Reconnect this week',
-      '--b1--',
-      '',
-    ].join('\r\n');
+    const arf = arfComplaint({ inboundDomain: WORLD.inboundDomain, digestFrom: WORLD.mailFrom, digestTo: zoe.email, digestMessageId: zoe.digest.messageId });
     const before = world.results.length;
     await sendReply({ port: world.inbound.port, from: 'fbl@isp.example', to: `postmaster@${WORLD.inboundDomain}`, text: '', raw: arf, envelopeFrom: '', dkim: null });
     expect(world.results[before]).toMatchObject({ outcome: 'bounced', detail: 'complaint:abuse' });

@@ -30,6 +30,7 @@ import { startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-sm
 import { signToken } from '../../src/security/signed-token.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { arfComplaint } from '../support/arf-complaint.ts';
 import { corpus } from '../support/corpora.ts';
 import { seedDigestUser } from '../support/digest-fixtures.ts';
 import { sendReply, testReplySettings } from '../support/reply-harness.ts';
@@ -215,34 +216,7 @@ describe('failures a person must act on are shown and told once', () => {
     await connectAccount(database.sql, { userEmail: 'zoe@example.com', provider: 'google', accountEmail: 'zoe.home@example.net', refreshToken: 'unused' });
     await database.sql`update sync_streams set phase = 'incremental', backfill_completed_at = now(), next_run_at = now() + interval '1 year'
       where account_id in (select id from accounts where email = 'zoe.home@example.net')`;
-    const arf = [
-      'From: Feedback Loop <fbl@isp.example>',
-      `To: postmaster@${INBOUND}`,
-      'Subject: FW: complaint',
-      `Message-ID: <${randomUUID()}@isp.example>`,
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=feedback-report; boundary="b1"',
-      '',
-      '--b1',
-      'Content-Type: text/plain',
-      '',
-      'This is an email abuse report.',
-      '--b1',
-      'Content-Type: message/feedback-report',
-      '',
-      'Feedback-Type: abuse',
-      'User-Agent: SomeISP/1.0',
-      'Version: 1',
-      '--b1',
-      'Content-Type: text/rfc822-headers',
-      '',
-      `From: ${MAIL_FROM}`,
-      'To: zoe@example.com',
-      `Message-ID: ${zoe.digest.messageId}`,
-      'Subject: Reconnect this week',
-      '--b1--',
-      '',
-    ].join('\r\n');
+    const arf = arfComplaint({ inboundDomain: INBOUND, digestFrom: MAIL_FROM, digestTo: 'zoe@example.com', digestMessageId: zoe.digest.messageId });
     const before = catcher.received.length;
     await sendReply({ port: smtp.port, from: 'fbl@isp.example', to: `postmaster@${INBOUND}`, text: '', raw: arf, envelopeFrom: '', dkim: null });
     await startAWorker();
