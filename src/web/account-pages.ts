@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { disconnectAccount } from '../accounts/disconnect-account.ts';
+import { ACCESS_PAGES, heldGrants, withdrawAccess } from '../accounts/withdraw-access.ts';
 import { isKnownTimezone } from '../digest/digest-week.ts';
 import { DIGEST_MAX_ATTEMPTS } from '../digest/schedule-digests.ts';
 import { ASSET_PATHS, dayName, esc, formatDay, formatInstant, SCRIPT, sendMessage, sendPage, STYLESHEET } from './html.ts';
@@ -174,7 +175,7 @@ ${status.mailboxes
 <button type="submit" class="danger">Disconnect and delete its data</button></p></form>`,
   )
   .join('\n')}
-<p class="muted">Disconnecting deletes that mailbox's access token and everything read from it; your contacts are recomputed from your other mailboxes. To also withdraw the grant at the provider: Google account → Security → Third-party connections, or Microsoft account → Privacy → Apps and services.</p></div>
+<p class="muted">Disconnecting deletes that mailbox's tokens and everything read from it, and your contacts are recomputed from your other mailboxes. A Google mailbox's grant is revoked at Google too; for a Microsoft mailbox, withdraw it yourself: Microsoft account → Privacy → Apps and services (work or school: My Apps).</p></div>
 <form class="card" method="post" action="/account/delete" id="delete-account">${csrf}<h2>Delete your account</h2>
 <p>Deletes everything rekindle holds about you at once: every mailbox's tokens and synced metadata, your contacts, marks, past lists and replies, and your settings. It cannot be undone.</p>
 <label><input type="checkbox" name="confirm" value="yes" required> Yes, delete all of it</label>
@@ -222,9 +223,11 @@ ${status.mailboxes
     const session = checkedPost(request, reply);
     if (!session) return reply;
     if (!/^[0-9a-f-]{36}$/.test(request.params.id)) return sendMessage(reply, 404, 'Not found', 'There is no such mailbox.');
+    const grants = await heldGrants(deps.sql, deps.cipher, session.userId, request.params.id);
     const result = await disconnectAccount(deps.sql, session.userId, request.params.id);
     if (!result) return sendMessage(reply, 404, 'Not found', 'There is no such mailbox among yours.');
     deps.logger.info({ userId: session.userId, accountId: request.params.id, ...result }, 'mailbox disconnected');
+    for (const grant of grants) await withdrawAccess(config, grant, deps.logger);
     return reply.redirect('/status', 303);
   });
 
@@ -233,6 +236,7 @@ ${status.mailboxes
     const session = checkedPost(request, reply);
     if (!session) return reply;
     if (formOf(request).confirm !== 'yes') return sendMessage(reply, 400, 'Nothing was deleted', 'Tick the box to confirm, then press the button again.', '<p><a class="button" href="/settings">Back to settings</a></p>');
+    const grants = await heldGrants(deps.sql, deps.cipher, session.userId);
     const deleted = await deps.sql.begin(async (tx) => {
       // Replies and links lock the user's row too; this waits for them and leaves nothing behind.
       await tx`select 1 from users where id = ${session.userId} for update`;
@@ -240,7 +244,14 @@ ${status.mailboxes
     });
     deps.logger.info({ userId: session.userId, deleted: deleted.length }, 'account deleted');
     endSession(deps.session, reply);
-    return sendMessage(reply, 200, 'Your account is deleted', 'Everything rekindle held about you is gone. To also withdraw its access at Google or Microsoft: Google account → Security → Third-party connections, or Microsoft account → Privacy → Apps and services.', '<p><a class="button" href="/">Home</a></p>');
+    const outcomes = await Promise.all(grants.map(async (grant) => ({ provider: grant.provider, outcome: await withdrawAccess(config, grant, deps.logger) })));
+    const leftOpen = [...new Set(outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'not-offered').map((o) => o.provider))];
+    const advice = leftOpen.length
+      ? ` To withdraw its access at ${leftOpen.map((p) => PROVIDER_LABEL[p] ?? p).join(' and ')} as well: ${leftOpen.map((p) => ACCESS_PAGES[p]).filter(Boolean).join('; ')}.`
+      : outcomes.length
+        ? ' Its access to your mailbox is withdrawn.'
+        : '';
+    return sendMessage(reply, 200, 'Your account is deleted', `Everything rekindle held about you is gone.${advice}`, '<p><a class="button" href="/">Home</a></p>');
   });
 
   app.post('/signout', async (request, reply) => {

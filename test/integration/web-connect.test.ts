@@ -312,4 +312,48 @@ describe('connecting mailboxes through the web app', () => {
     expect(api.statusCode).toBe(200);
     expect((JSON.parse(api.body) as { queues: { name: string }[] }).queues.map((q) => q.name).sort()).toEqual(['contacts', 'digest', 'sync']);
   });
+  describe("withdrawing rekindle's access at Google", () => {
+    const cipher = createTokenCipher(parseTokenKeys(KEY_1));
+    const post = (jar: CookieJar, url: string, fields: Record<string, string>) =>
+      app.inject({ method: 'POST', url, headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields) });
+    const csrfFor = async (jar: CookieJar) => csrfOf((await app.inject({ method: 'GET', url: '/settings', headers: { cookie: jar.header() } })).body);
+    const refreshTokenOf = async (email: string) => {
+      const [account] = await database.sql<{ id: string; refreshToken: string }[]>`select id, refresh_token as "refreshToken" from accounts where email = ${email}`;
+      return { id: account!.id, token: cipher.decrypt(account!.refreshToken, `accounts.refresh_token:${account!.id}`) };
+    };
+    /** What Google's token endpoint now says of that refresh token. */
+    const refreshAnswer = async (refreshToken: string) => {
+      const response = await fetch(google.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: google.clientId, client_secret: google.clientSecret }),
+      });
+      return { status: response.status, error: ((await response.json()) as { error?: string }).error };
+    };
+    const revocations = () => google.requests().filter((r) => r.method === 'oauth.revoke');
+
+    it('disconnecting a Google mailbox revokes the grant: its refresh token is refused from then on', async () => {
+      const { id, token } = await refreshTokenOf(SAM);
+      expect((await refreshAnswer(token)).status).toBe(200);
+      const before = revocations().length;
+      expect((await post(sam, `/accounts/${id}/disconnect`, { csrf: await csrfFor(sam) })).statusCode).toBe(303);
+      expect(revocations().slice(before).map((r) => [r.user, r.status])).toEqual([[SAM, 200]]);
+      expect(await refreshAnswer(token)).toEqual({ status: 400, error: 'invalid_grant' });
+    });
+
+    it('deleting the account revokes every Google grant and says so; a grant already gone changes nothing', async () => {
+      const ada = new CookieJar();
+      google.addMailbox({ email: 'ada@example.com', messages: [] });
+      await connectThroughConsent(app, ada, 'google', '?login_hint=ada@example.com');
+      const { token } = await refreshTokenOf('ada@example.com');
+      const deleted = await post(ada, '/account/delete', { csrf: await csrfFor(ada), confirm: 'yes' });
+      expect(deleted.statusCode).toBe(200);
+      expect(deleted.body).toContain('Its access to your mailbox is withdrawn.');
+      expect(await refreshAnswer(token)).toEqual({ status: 400, error: 'invalid_grant' });
+      // Google answers invalid_token for a token it no longer knows: the same end state.
+      const again = await fetch(`${new URL('revoke', google.tokenUrl)}?token=${encodeURIComponent(token)}`, { method: 'POST' });
+      expect(again.status).toBe(400);
+      expect(await again.json()).toMatchObject({ error: 'invalid_token' });
+    });
+  });
 });

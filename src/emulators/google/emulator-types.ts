@@ -20,7 +20,8 @@ export type ApiMethod =
   | 'gmail.users.messages.get'
   | 'gmail.users.history.list'
   | 'calendar.events.list'
-  | 'oauth.token';
+  | 'oauth.token'
+  | 'oauth.revoke';
 
 export interface GoogleEmulatorOptions {
   /** Default 0: a random free port. The server always binds 127.0.0.1. */

@@ -141,6 +141,18 @@ export class OAuthGrants {
     return this.#refreshTokens.get(refreshToken)?.email ?? null;
   }
 
+  /**
+   * Google's revoke endpoint: a refresh or access token ends the app's whole grant for its
+   * user (every token of it). The user whose grant ended, or null when the token is unknown,
+   * expired or already revoked.
+   */
+  revokeByToken(token: string): string | null {
+    const refresh = this.#refreshTokens.get(token);
+    const email = refresh ? (refresh.revoked ? null : refresh.email) : (this.authenticate(token)?.email ?? null);
+    if (email) this.revoke(email);
+    return email;
+  }
+
   revoke(email: string): void {
     for (const grant of this.#refreshTokens.values()) if (grant.email === email) grant.revoked = true;
     for (const [token, entry] of this.#accessTokens) if (entry.grant.email === email) this.#accessTokens.delete(token);

@@ -16,6 +16,8 @@ import type { OAuthGrants } from './oauth-grants.ts';
 import { handleAuthorize, handleToken, parseTokenRequest, type OAuthClient } from './oauth-routes.ts';
 
 export const TOKEN_PATH = '/token';
+/** Beside the token endpoint, as Google has it (oauth2.googleapis.com/token and /revoke). */
+export const REVOKE_PATH = '/revoke';
 export const AUTHORIZE_PATH = '/o/oauth2/v2/auth';
 
 const ROUTES: ApiRoute[] = [...gmailRoutes, ...calendarRoutes];
@@ -49,6 +51,7 @@ export async function serveRequest(req: IncomingMessage, res: ServerResponse, de
   let answer: Answer;
   try {
     if (url.pathname === TOKEN_PATH) answer = await serveToken(req, record, deps);
+    else if (url.pathname === REVOKE_PATH) answer = await serveRevoke(req, url, record, deps);
     else if (url.pathname === AUTHORIZE_PATH && req.method === 'GET') answer = await serveAuthorize(url, record, deps);
     else answer = await serveApi(req, url, record, deps);
   } catch (error) {
@@ -133,6 +136,27 @@ async function serveToken(req: IncomingMessage, record: RequestRecord, deps: Pip
   return faulted === TRUNCATE ? { ...answer, wire: 'truncate' } : answer;
 }
 
+/**
+ * POST /revoke with `token` in the query (google-auth-library's `revokeToken`) or the form:
+ * 200 `{}` when a grant ended, 400 `invalid_token` when the token is unknown or already dead.
+ */
+async function serveRevoke(req: IncomingMessage, url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
+  record.method = 'oauth.revoke';
+  if (req.method !== 'POST') {
+    await simulateLatency(deps.latencyMs);
+    return { status: 405, body: { error: 'invalid_request', error_description: 'Use POST.' } };
+  }
+  const form = parseTokenRequest(req.headers['content-type'], await readBody(req, MAX_FORM_BYTES));
+  const token = url.searchParams.get('token') ?? form.get('token');
+  await simulateLatency(deps.latencyMs);
+  const faulted = await applyFault('oauth.revoke', 'gmail', token ? deps.grants.ownerOf(token) : null, deps);
+  if (faulted && faulted !== TRUNCATE) return faulted;
+  if (!token) return { status: 400, body: { error: 'invalid_request', error_description: 'Missing required parameter: token' } };
+  record.user = deps.grants.revokeByToken(token);
+  if (!record.user) return { status: 400, body: { error: 'invalid_token', error_description: 'Token expired or revoked' } };
+  return faulted === TRUNCATE ? { status: 200, body: {}, wire: 'truncate' } : { status: 200, body: {} };
+}
+
 async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDeps): Promise<Answer> {
   await simulateLatency(deps.latencyMs);
   const answer = handleAuthorize(url.searchParams, deps.client, deps.grants, [...deps.accounts.keys()]);
@@ -153,7 +177,7 @@ async function applyFault(method: ApiMethod, style: ApiStyle, user: string | nul
   if (fault.status === undefined) return null;
   const body =
     fault.body ??
-    (method === 'oauth.token'
+    (method.startsWith('oauth.')
       ? { error: fault.status >= 500 ? 'internal_failure' : 'invalid_request', error_description: 'Injected fault' }
       : faultBody(style, fault.status));
   return {
