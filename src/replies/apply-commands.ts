@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
 import type { InboundChannel, MarkStatus, ReplyOutcome } from '../db/schema.ts';
+import { writeMark, type StoredMark } from '../digest/write-mark.ts';
 import { DIGEST_CLAIM_SECONDS } from '../digest/schedule-digests.ts';
 import { describeCommand, snoozeEnd, type ReplyCommand } from './parse-commands.ts';
 import type { AppliedChange, ConfirmationContent } from './render-confirmation.ts';
@@ -39,12 +40,6 @@ export const selectDigest = (sql: Sql) => sql`
   select d.id, d.user_id as "userId", d.status, d.token, d.message_id as "messageId", d.subject, d.week_of::text as "weekOf",
          coalesce(d.sent_at, d.handed_to_smtp_at) as "sentAt", u.email, u.name, u.timezone
     from digests d join users u on u.id = d.user_id`;
-
-interface StoredMark {
-  status: MarkStatus;
-  markedAt: string;
-  until: string | null;
-}
 
 interface DigestState {
   pausedAt: string | null;
@@ -230,13 +225,3 @@ async function writeDigestState(tx: TransactionSql, userId: string, state: Diges
      where id = ${userId}`;
 }
 
-async function writeMark(tx: TransactionSql, userId: string, contact: string, mark: StoredMark | null): Promise<void> {
-  if (!mark) {
-    await tx`delete from contact_marks where user_id = ${userId} and contact = ${contact}`;
-    return;
-  }
-  await tx`
-    insert into contact_marks (user_id, contact, status, marked_at, until)
-    values (${userId}, ${contact}, ${mark.status}, ${mark.markedAt}, ${mark.until})
-    on conflict (user_id, contact) do update set status = excluded.status, marked_at = excluded.marked_at, until = excluded.until`;
-}

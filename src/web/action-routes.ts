@@ -11,6 +11,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TransactionSql } from 'postgres';
 import type { DigestActionVerb, MarkStatus } from '../db/schema.ts';
+import { writeMark, type StoredMark } from '../digest/write-mark.ts';
 import { readActionToken, type ActionLinkTarget } from '../digest/action-links.ts';
 import { addDuration } from '../replies/parse-commands.ts';
 import { esc, formatDay, sendMessage, sendPage } from './html.ts';
@@ -26,12 +27,6 @@ interface Item {
   lastContactAt: Date;
   timezone: string;
   weekOf: string;
-}
-
-interface Mark {
-  status: MarkStatus;
-  markedAt: string;
-  until: string | null;
 }
 
 export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void {
@@ -60,7 +55,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
     if (!target) return reply;
     const item = await loadItem(deps.sql, target);
     if (!item) return sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
-    const [mark] = await deps.sql<Mark[]>`
+    const [mark] = await deps.sql<StoredMark[]>`
       select status, marked_at as "markedAt", until from contact_marks where user_id = ${target.userId} and contact = ${item.contact}`;
     const [acted] = await deps.sql<{ verb: string }[]>`
       select verb from digest_actions where digest_id = ${target.digestId} and position = ${target.position}`;
@@ -83,9 +78,9 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
       await tx`select 1 from users where id = ${target.userId} for update`;
       const item = await loadItem(tx, target);
       if (!item) return null;
-      const [current] = await tx<Mark[]>`
+      const [current] = await tx<StoredMark[]>`
         select status, marked_at as "markedAt", until from contact_marks where user_id = ${target.userId} and contact = ${item.contact}`;
-      const [acted] = await tx<{ verb: DigestActionVerb; before: Mark | null }[]>`
+      const [acted] = await tx<{ verb: DigestActionVerb; before: StoredMark | null }[]>`
         select verb, before from digest_actions where digest_id = ${target.digestId} and position = ${target.position} for update`;
       if (verb === 'undo') {
         if (!acted) return { item, result: 'nothing-to-undo' as const };
@@ -97,7 +92,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
       // The same link clicked again (or a scanner replaying the POST) changes nothing.
       if (acted?.verb === verb && current?.status === status && verb !== 'snooze') return { item, result: 'already' as const, mark: current };
       const until = duration ? addDuration(now, duration) : null;
-      const mark: Mark = { status, markedAt: now.toISOString(), until: until?.toISOString() ?? null };
+      const mark: StoredMark = { status, markedAt: now.toISOString(), until: until?.toISOString() ?? null };
       if (acted?.verb === verb && verb === 'snooze' && current?.status === 'snoozed' && sameDuration(current, duration!)) {
         return { item, result: 'already' as const, mark: current };
       }
@@ -130,28 +125,17 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
   });
 }
 
-function sameDuration(mark: Mark, duration: string): boolean {
+function sameDuration(mark: StoredMark, duration: string): boolean {
   if (!mark.until) return false;
   const expected = addDuration(new Date(mark.markedAt), duration);
   return Math.abs(expected.getTime() - new Date(mark.until).getTime()) < 1000;
-}
-
-async function writeMark(tx: TransactionSql, userId: string, contact: string, mark: Mark | null): Promise<void> {
-  if (!mark) {
-    await tx`delete from contact_marks where user_id = ${userId} and contact = ${contact}`;
-    return;
-  }
-  await tx`
-    insert into contact_marks (user_id, contact, status, marked_at, until)
-    values (${userId}, ${contact}, ${mark.status}, ${mark.markedAt}, ${mark.until})
-    on conflict (user_id, contact) do update set status = excluded.status, marked_at = excluded.marked_at, until = excluded.until`;
 }
 
 function displayName(item: Pick<Item, 'name' | 'email'>): string {
   return item.name ?? item.email;
 }
 
-function actionPage(token: string, item: Item, mark: Mark | null, acted: boolean, chosen: string | undefined): string {
+function actionPage(token: string, item: Item, mark: StoredMark | null, acted: boolean, chosen: string | undefined): string {
   const post = (verb: string, label: string, extra = '', primary = false) =>
     `<form class="inline" method="post" action="/d/${esc(token)}"><input type="hidden" name="do" value="${verb}">${extra}<button type="submit" class="${primary ? '' : 'secondary'}">${esc(label)}</button></form>`;
   const state = !mark
