@@ -14,10 +14,10 @@
  * An SMTP failure leaves the pause untold, so a later pass tries again; two workers never take
  * the same row (SKIP LOCKED).
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/client.ts';
 import type { Mailer } from '../mailer/create-mailer.ts';
+import { newMessageId } from '../mailer/message-id.ts';
 import type { ReauthNoticeSettings } from './notify-reauth.ts';
 
 export interface PauseNoticeOutcome {
@@ -32,7 +32,6 @@ export async function notifyDigestPause(
   limit = 20,
 ): Promise<PauseNoticeOutcome> {
   const { settings } = deps;
-  const domain = settings.mailFrom.match(/@([^>\s]+)>?\s*$/)?.[1] ?? 'localhost';
   const outcome: PauseNoticeOutcome = { sent: 0, unsent: 0 };
   await deps.sql.begin(async (tx) => {
     const due = await tx<{ id: string; email: string; reason: 'bounced' | 'complaint'; other: string | null }[]>`
@@ -66,7 +65,7 @@ export async function notifyDigestPause(
             `${user.email} again would only bounce.\n\n` +
             `Once ${user.email} takes mail again, resume the list in your settings:\n${settingsUrl}\n\n` +
             `Nothing else changed: your mailboxes keep syncing and your contacts are as they were.\n`,
-          messageId: `<rk.p.${randomUUID().replace(/-/g, '')}@${domain}>`,
+          messageId: newMessageId('p', settings.mailFrom),
           headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
         });
       } catch (error) {

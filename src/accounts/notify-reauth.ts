@@ -5,10 +5,10 @@
  * mail is handed to SMTP, and cleared only by reconnecting. An SMTP failure leaves it unset,
  * so a later pass tries again; two workers never both take the same row (SKIP LOCKED).
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/client.ts';
 import type { Mailer } from '../mailer/create-mailer.ts';
+import { newMessageId } from '../mailer/message-id.ts';
 
 export interface ReauthNoticeSettings {
   mailFrom: string;
@@ -19,7 +19,6 @@ const LABEL: Record<string, string> = { google: 'Google', microsoft: 'Microsoft'
 
 export async function notifyReauth(deps: { sql: Sql; mailer: Mailer; logger: Logger; settings: ReauthNoticeSettings }, limit = 20): Promise<number> {
   const { settings } = deps;
-  const domain = settings.mailFrom.match(/@([^>\s]+)>?\s*$/)?.[1] ?? 'localhost';
   let sent = 0;
   await deps.sql.begin(async (tx) => {
     const due = await tx<{ id: string; provider: string; email: string; userEmail: string }[]>`
@@ -42,7 +41,7 @@ export async function notifyReauth(deps: { sql: Sql; mailer: Mailer; logger: Log
             `weekly list are as they were.\n\nTo reconnect it, open this link and sign in again:\n${link}\n\n` +
             `If you meant to stop, there is nothing to do. You can disconnect the mailbox in your settings, which ` +
             `deletes everything read from it.\n`,
-          messageId: `<rk.r.${randomUUID().replace(/-/g, '')}@${domain}>`,
+          messageId: newMessageId('r', settings.mailFrom),
           headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
         });
       } catch (error) {

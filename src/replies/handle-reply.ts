@@ -11,7 +11,7 @@
  * owner — at their own address, at most once a day per sender — gets a link to apply it with
  * one click. Nothing is ever sent to anyone but the owner, nor to software.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import { normalizeAddress } from '../contacts/normalize-address.ts';
@@ -19,6 +19,7 @@ import type { InboundChannel, ReplyOutcome } from '../db/schema.ts';
 import { formatDate } from '../digest/render-digest.ts';
 import { sendDigest, type DigestSettings } from '../digest/send-digest.ts';
 import type { Mailer, SentMail } from '../mailer/create-mailer.ts';
+import { mailFromDomain, newMessageId } from '../mailer/message-id.ts';
 import { signToken, type SignedTokenKeys } from '../security/signed-token.ts';
 import { applyCommands, selectDigest, type Applied, type DigestRow } from './apply-commands.ts';
 import { authenticateSender, type AuthenticationSettings, type SenderVerdict } from './authenticate-sender.ts';
@@ -138,7 +139,7 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
     digest,
     commands,
     now,
-    messageIdDomain: domainOf(settings.mailFrom),
+    messageIdDomain: mailFromDomain(settings.mailFrom),
   });
   if (!applied) return { outcome: 'duplicate', digestId: digest.id };
   logger.info({ outcome: applied.outcome, commands: commands.length, changes: applied.content.changes.length }, 'reply applied');
@@ -257,7 +258,7 @@ async function hold(
       to: digest.email,
       subject: `Did you reply to your rekindle list? (${formatDate(digest.sentAt ?? now, digest.timezone)})`,
       text,
-      messageId: `<rk.n.${randomUUID().replace(/-/g, '')}@${domainOf(settings.mailFrom)}>`,
+      messageId: newMessageId('n', settings.mailFrom),
       headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
     });
   } catch (error) {
@@ -314,7 +315,7 @@ async function confirm(deps: ReplyDeps, digest: DigestRow, mail: InboundMail, co
       replyTo: `reply+${digest.token}@${deps.settings.inboundDomain}`,
       subject,
       text: renderConfirmation(content),
-      messageId: `<rk.c.${randomUUID().replace(/-/g, '')}@${domainOf(deps.settings.mailFrom)}>`,
+      messageId: newMessageId('c', deps.settings.mailFrom),
       inReplyTo: mail.messageId ?? undefined,
       references: [digest.messageId, ...(mail.messageId ? [mail.messageId] : [])],
       headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
@@ -323,8 +324,4 @@ async function confirm(deps: ReplyDeps, digest: DigestRow, mail: InboundMail, co
     deps.logger.warn({ err: error instanceof Error ? error.message : String(error), digestId: digest.id }, 'confirmation not sent');
     return null;
   }
-}
-
-function domainOf(mailFrom: string): string {
-  return mailFrom.match(/@([^>\s]+)>?\s*$/)?.[1] ?? 'localhost';
 }
