@@ -11,6 +11,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY drizzle ./drizzle
 COPY src ./src
+# The emulators and sample mailbox of `rekindle demo` (the compose file runs it once); never loaded otherwise.
+COPY fakes ./fakes
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \

@@ -9,7 +9,7 @@ import { connectAccount } from '../src/accounts/connect-account.ts';
 import { loadConfig, type Config } from '../src/config/env.ts';
 import { createDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { createTestPrefix, redisUrl } from '../test/support/test-redis.ts';
+import { createTestPrefix, redisUrl } from '../testkit/test-redis.ts';
 import type { EmulatorEndpoints } from './emulator-host.ts';
 
 export const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

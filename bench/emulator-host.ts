@@ -8,8 +8,8 @@
  *   parent → { type: 'stats', emails? }         child → { type: 'stats', stats }
  *   parent → { type: 'close' }                  child exits
  */
-import { startGoogleEmulator, type GoogleEmulator } from '../src/emulators/google/index.ts';
-import { startGraphEmulator, type GraphEmulator } from '../src/emulators/microsoft/index.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../fakes/google/index.ts';
+import { startGraphEmulator, type GraphEmulator } from '../fakes/microsoft/index.ts';
 import { syntheticMailbox, type SyntheticOptions } from './synthetic-mailbox.ts';
 
 export interface EmulatorSpec {

@@ -13,7 +13,8 @@ import { interactionsFromMessage } from '../src/contacts/extract-interactions.ts
 import type { Owner } from '../src/contacts/types.ts';
 import { createGoogleAccount } from '../src/providers/google/create-google-account.ts';
 import { createMicrosoftAccount } from '../src/providers/microsoft/create-microsoft-account.ts';
-import type { MessageMeta, ProviderAccount } from '../src/providers/types.ts';
+import type { ProviderAccount } from '../src/providers/types.ts';
+import type { MessageMeta } from '../src/mail/types.ts';
 import { bucketShape, createLocalBucket, windowBucketShape } from '../src/sync/quota-bucket.ts';
 import { createRequestGate } from '../src/sync/request-gate.ts';
 import type { EmulatorEndpoints } from './emulator-host.ts';

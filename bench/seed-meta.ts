@@ -2,9 +2,9 @@
  * Synthetic seed messages as the provider boundary would hand them over (MessageMeta), for
  * scenarios that feed ingestion directly instead of through an emulator.
  */
-import type { SeedMessage } from '../src/emulators/google/seed-types.ts';
+import type { SeedMessage } from '../fakes/google/seed-types.ts';
 import { messageMetaFromHeaders } from '../src/mail/message-meta.ts';
-import type { MessageMeta } from '../src/providers/types.ts';
+import type { MessageMeta } from '../src/mail/types.ts';
 import { categoryOfLabels, folderOfLabels } from '../src/providers/google/map-gmail-message.ts';
 
 export function seedToMeta(seed: SeedMessage): MessageMeta {

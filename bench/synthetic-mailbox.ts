@@ -3,7 +3,7 @@
  * recipients, threads, some lists) and a calendar of small meetings, generated fast and
  * deterministically. The same options always give the same mailbox.
  */
-import type { MailboxSeed, SeedEvent, SeedMessage } from '../src/emulators/google/seed-types.ts';
+import type { MailboxSeed, SeedEvent, SeedMessage } from '../fakes/google/seed-types.ts';
 
 export interface SyntheticOptions {
   owner: string;

@@ -4,7 +4,7 @@
  * memory). A failing case is shrunk by fast-check and reported with its counterexample.
  */
 import fc from 'fast-check';
-import { caseClock, FUZZ_TARGETS } from './fuzz-targets.ts';
+import { caseClock, FUZZ_TARGETS } from '../testkit/chaos/fuzz-targets.ts';
 
 export interface FuzzTargetResult {
   name: string;

@@ -16,13 +16,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chaosMailbox } from './chaos-mailbox.ts';
-import { runDigestChaos } from './digest-scenario.ts';
+import { chaosMailbox } from '../testkit/chaos/chaos-mailbox.ts';
+import { runDigestChaos } from '../testkit/chaos/digest-scenario.ts';
 import { runFuzz } from './fuzz-scenario.ts';
-import { startPrivateServers } from './private-servers.ts';
+import { startPrivateServers } from '../testkit/chaos/private-servers.ts';
 import { formatSummary, invariantsOf, type ChaosSummary } from './summary.ts';
-import { compareSnapshots, type SyncSnapshot } from './sync-snapshot.ts';
-import { runSync } from './sync-scenario.ts';
+import { compareSnapshots, type SyncSnapshot } from '../testkit/chaos/sync-snapshot.ts';
+import { runSync } from '../testkit/chaos/sync-scenario.ts';
 
 const PARTS = ['crash', 'faults', 'digest', 'fuzz'] as const;
 type Part = (typeof PARTS)[number];

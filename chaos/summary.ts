@@ -2,10 +2,10 @@
  * The chaos run's report: what was injected, which invariants held, and the figures that
  * must be 0 (duplicates, lost records, crashes). `failed` is true when any invariant failed.
  */
-import type { DigestChaosResult } from './digest-scenario.ts';
+import type { DigestChaosResult } from '../testkit/chaos/digest-scenario.ts';
 import type { FuzzResult } from './fuzz-scenario.ts';
-import type { Comparison } from './sync-snapshot.ts';
-import type { SyncRunResult } from './sync-scenario.ts';
+import type { Comparison } from '../testkit/chaos/sync-snapshot.ts';
+import type { SyncRunResult } from '../testkit/chaos/sync-scenario.ts';
 
 export interface ChaosSummary {
   scale: number;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { normalizeAddress } from '../src/contacts/normalize-address.ts';
 import { parseHeaderBlock } from '../src/mail/header-block.ts';
 import { messageMetaFromHeaders } from '../src/mail/message-meta.ts';
-import type { MessageMeta } from '../src/providers/types.ts';
+import type { MessageMeta } from '../src/mail/types.ts';
 import { rawMessageId, type RawMessage } from '../src/import/raw-message.ts';
 import { readHeaderBlock } from '../src/import/read-header-block.ts';
 import { readMaildir } from '../src/import/read-maildir.ts';

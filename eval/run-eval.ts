@@ -33,7 +33,7 @@ import { importMail } from '../src/import/import-mail.ts';
 import { ensureLocalAccount, type LocalAccount } from '../src/import/local-account.ts';
 import { readIcs } from '../src/import/read-ics.ts';
 import { readMaildir } from '../src/import/read-maildir.ts';
-import { corporaRoot } from './corpora-root.ts';
+import { corporaRoot } from '../testkit/corpora.ts';
 import {
   ENRON_OWNERS,
   indexSenders,

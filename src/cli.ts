@@ -62,7 +62,7 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
   demo: {
     usage: 'rekindle demo [--provider google|microsoft] [--keep-running]',
     summary: 'see rekindle work end to end on a sample mailbox (local emulator)',
-    run: async (argv) => (await import('./cli/demo-command.ts')).demoCommand(argv),
+    run: async (argv) => (await import('../fakes/demo/demo-command.ts')).demoCommand(argv),
   },
 };
 

@@ -12,7 +12,7 @@ import { createOwner } from '../../src/contacts/owner.ts';
 import { sendDigest } from '../../src/digest/send-digest.ts';
 import { ensureLocalAccount } from '../../src/import/local-account.ts';
 import { createMailer } from '../../src/mailer/create-mailer.ts';
-import { startMailCatcher } from '../../src/mailer/mail-catcher.ts';
+import { startMailCatcher } from '../../fakes/mail-catcher.ts';
 import { ingestMail } from '../../src/sync/ingest-mail.ts';
 import { createBenchDatabase, createBenchPrefix, workerEnv, type BenchDatabase } from '../bench-env.ts';
 import { cpuSecondsOf, machineBusy, round, until } from '../measure.ts';

@@ -14,7 +14,7 @@ import { ensureLocalAccount } from '../../src/import/local-account.ts';
 import { metaOf } from '../../src/import/import-mail.ts';
 import { readMaildir } from '../../src/import/read-maildir.ts';
 import { startWorker } from '../../src/worker/start-worker.ts';
-import { corpus } from '../../test/support/corpora.ts';
+import { corpus } from '../../testkit/corpora.ts';
 import { connectMailboxes, createBenchDatabase, createBenchPrefix, workerConfig, type BenchDatabase } from '../bench-env.ts';
 import { startEmulatorProcess } from '../emulator-process.ts';
 import { round, until } from '../measure.ts';
@@ -178,7 +178,7 @@ export async function pipelineThroughput(options: ThroughputOptions) {
   return { gmail, graph, maildir, target: { httpMessagesPerSecond: 2000, importMessagesPerSecond: 20_000, speedupVsNaive: 5 } };
 }
 
-/** The Enron maildir root: under `--corpora` when given, else where the tests find it (test/support/corpora.ts). */
+/** The Enron maildir root: under `--corpora` when given, else where the tests find it (testkit/corpora.ts). */
 export function enronRoot(explicit?: string): string | null {
   if (explicit) {
     const dir = path.join(explicit, 'enron-inbox/maildir');

@@ -1,4 +1,4 @@
-import type { MessageMeta } from '../providers/types.ts';
+import type { MessageMeta } from '../mail/types.ts';
 import {
   BULK_HOST_LABELS,
   BULK_WORDS,

@@ -1,4 +1,4 @@
-import type { Address, Attendee, CalendarEvent, MessageMeta, ResponseStatus } from '../providers/types.ts';
+import type { Address, Attendee, CalendarEvent, MessageMeta, ResponseStatus } from '../mail/types.ts';
 import { automatedAddressReason, automatedMessageReason } from './detect-automated.ts';
 import {
   ALL_DAY_FACTOR,

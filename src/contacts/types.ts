@@ -2,10 +2,10 @@
  * Shapes of inference. Everything in src/contacts is pure: plain data in, plain data out,
  * no I/O and no clock (the caller passes `asOf`).
  */
-import type { InteractionKind } from '../db/schema.ts';
 import type { IdentityLink } from './identity.ts';
 
-export type { InteractionKind };
+/** How the owner and a contact interacted: a message each way, or a meeting together. */
+export type InteractionKind = 'sent' | 'received' | 'meeting';
 
 /** Who the user is: every normalized address of theirs (accounts, aliases). */
 export interface Owner {

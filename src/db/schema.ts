@@ -20,6 +20,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import type { InteractionKind } from '../contacts/types.ts';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => at('created_at').notNull().defaultNow();
@@ -183,7 +184,7 @@ export const calendarEvents = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.providerId] })],
 );
 
-export type InteractionKind = 'sent' | 'received' | 'meeting';
+export type { InteractionKind };
 
 /**
  * One row per (message or meeting, contact, kind). `sourceKey` is the Message-ID (or the

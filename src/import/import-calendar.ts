@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import { createOwner } from '../contacts/owner.ts';
-import type { CalendarEvent } from '../providers/types.ts';
+import type { CalendarEvent } from '../mail/types.ts';
 import { ingestCalendar } from '../sync/ingest-calendar.ts';
 import type { LocalAccount } from './local-account.ts';
 

@@ -3,7 +3,7 @@ import { addUserAliases } from '../accounts/connect-account.ts';
 import { createOwner } from '../contacts/owner.ts';
 import { HeaderMap, parseHeaderBlock } from '../mail/header-block.ts';
 import { messageMetaFromHeaders } from '../mail/message-meta.ts';
-import type { MessageMeta, SkippedMessage } from '../providers/types.ts';
+import type { MessageMeta, SkippedMessage } from '../mail/types.ts';
 import { ingestMail, unseenRefs } from '../sync/ingest-mail.ts';
 import { OwnerAddressLearner } from './learn-owner-addresses.ts';
 import type { LocalAccount } from './local-account.ts';

@@ -1,6 +1,6 @@
 import { automatedAddressReason } from '../contacts/detect-automated.ts';
 import { normalizeAddress } from '../contacts/normalize-address.ts';
-import type { MessageMeta } from '../providers/types.ts';
+import type { MessageMeta } from '../mail/types.ts';
 
 /**
  * A From address on this many of the owner's sent-folder messages is the owner's own: an

@@ -3,7 +3,7 @@
  * it was found, and an id stable across imports so re-importing the same mail adds nothing.
  */
 import { createHash } from 'node:crypto';
-import type { Folder, MessageFlags } from '../providers/types.ts';
+import type { Folder, MessageFlags } from '../mail/types.ts';
 
 export interface RawMessage {
   /** Stable id of this copy: a hash of its header block (see rawMessageId). */

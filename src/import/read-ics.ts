@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ICAL from 'ical.js';
-import type { Address, Attendee, CalendarEvent, ResponseStatus } from '../providers/types.ts';
+import type { Address, Attendee, CalendarEvent, ResponseStatus } from '../mail/types.ts';
 
 /** Occurrences of one recurring event at most: ten years of a daily stand-up, and no endless loop. */
 export const MAX_OCCURRENCES = 4_000;

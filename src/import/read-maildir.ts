@@ -1,6 +1,6 @@
 import { opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Folder } from '../providers/types.ts';
+import type { Folder } from '../mail/types.ts';
 import { isSentFolderName, skippedFolderReason } from './folder-names.ts';
 import { rawMessageId, type RawMessage } from './raw-message.ts';
 import { readHeaderBlockSync } from './read-header-block.ts';

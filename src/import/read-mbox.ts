@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Folder, MessageFlags } from '../providers/types.ts';
+import type { Folder, MessageFlags } from '../mail/types.ts';
 import { rawMessageId, type RawMessage } from './raw-message.ts';
 import { decode } from './read-header-block.ts';
 

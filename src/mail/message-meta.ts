@@ -1,4 +1,4 @@
-import type { Address, Folder, MessageFlags, MessageMeta, SkippedMessage } from '../providers/types.ts';
+import type { Address, Folder, MessageFlags, MessageMeta, SkippedMessage } from './types.ts';
 import { decodeWords } from './decode-words.ts';
 import { HeaderMap, type RawHeader } from './header-block.ts';
 import { parseAddress, parseAddressList } from './parse-addresses.ts';

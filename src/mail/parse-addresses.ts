@@ -1,5 +1,5 @@
 import addressparser from 'nodemailer/lib/addressparser';
-import type { Address } from '../providers/types.ts';
+import type { Address } from './types.ts';
 import { decodeWords } from './decode-words.ts';
 
 const ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.]+$|^[^\s@<>()",;:]+@\[[0-9a-f.:]+\]$/i;

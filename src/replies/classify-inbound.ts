@@ -9,7 +9,7 @@
  */
 import { automatedAddressReason, automatedMessageReason } from '../contacts/detect-automated.ts';
 import type { RawHeader } from '../mail/header-block.ts';
-import type { MessageMeta } from '../providers/types.ts';
+import type { MessageMeta } from '../mail/types.ts';
 
 export type SoftwareKind = 'bounce' | 'complaint' | 'receipt' | 'auto-reply' | 'automated';
 

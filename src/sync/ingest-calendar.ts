@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres';
 import { eventSourceKey, interactionsFromEvent } from '../contacts/extract-interactions.ts';
 import type { Owner } from '../contacts/types.ts';
-import type { CalendarEvent } from '../providers/types.ts';
+import type { CalendarEvent } from '../mail/types.ts';
 import { insertInteractions, markContactsDirty } from './insert-interactions.ts';
 
 export interface CalendarIngestTarget {

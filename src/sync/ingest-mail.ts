@@ -1,7 +1,8 @@
 import type { Sql } from 'postgres';
 import { interactionsFromMessage } from '../contacts/extract-interactions.ts';
 import type { InteractionRecord, Owner } from '../contacts/types.ts';
-import type { MessageMeta, MessageRef, SkippedMessage } from '../providers/types.ts';
+import type { MessageRef } from '../providers/types.ts';
+import type { MessageMeta, SkippedMessage } from '../mail/types.ts';
 import { insertInteractions } from './insert-interactions.ts';
 
 export interface MailIngestTarget {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
-import type { MailPage, MessageMeta, MessageRef, ProviderAccount, SkippedMessage } from '../providers/types.ts';
+import type { MailPage, MessageRef, ProviderAccount } from '../providers/types.ts';
+import type { MessageMeta, SkippedMessage } from '../mail/types.ts';
 import { ingestMail, unseenRefs, type MailIngestTarget } from './ingest-mail.ts';
 
 /** One page, committed: the engine may now store its cursor. */

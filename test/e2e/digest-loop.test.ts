@@ -8,11 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUGGESTION_REST_DAYS } from '../../src/contacts/select-reconnects.ts';
 import { chooseEntries } from '../../src/digest/choose-entries.ts';
-import { startDemoLoop, type DemoDigest, type DemoLoop } from '../../src/demo/demo-loop.ts';
+import { startDemoLoop, type DemoDigest, type DemoLoop } from '../../fakes/demo/demo-loop.ts';
 import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
-import { testLogger } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 
 const DAY = 86_400_000;
 /** People the sample owner talked with days ago, at their usual rhythm, or is about to meet: never suggested. */

@@ -12,16 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSampleMailbox } from '../../src/demo/sample-mailbox.ts';
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
-import { startMailCatcher, type MailCatcher } from '../../src/mailer/mail-catcher.ts';
+import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
+import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
-import { testLogger } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
-import { webTestConfig } from '../support/web-harness.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
+import { webTestConfig } from '../../testkit/web-harness.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 

@@ -15,14 +15,14 @@ import { recomputeContacts } from '../../src/contact-store/recompute-contacts.ts
 import { createOwner } from '../../src/contacts/owner.ts';
 import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
 import { createMailer } from '../../src/mailer/create-mailer.ts';
-import { startMailCatcher, type MailCatcher } from '../../src/mailer/mail-catcher.ts';
+import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { createTokenCipher, parseTokenKeys, TokenDecryptError } from '../../src/security/token-cipher.ts';
 import { ingestCalendar } from '../../src/sync/ingest-calendar.ts';
 import { ingestMail } from '../../src/sync/ingest-mail.ts';
-import { seedDigestUser } from '../support/digest-fixtures.ts';
-import { addr, attendee, event, message } from '../support/inference-fixtures.ts';
-import { testLogger } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
+import { addr, attendee, event, message } from '../../testkit/inference-fixtures.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 
 const key = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 const K1 = key('k1');

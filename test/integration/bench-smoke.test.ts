@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl } from '../support/test-redis.ts';
+import { redisUrl } from '../../testkit/test-redis.ts';
 
 const bench = fileURLToPath(new URL('../../bench/run-bench.ts', import.meta.url));
 

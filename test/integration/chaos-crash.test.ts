@@ -8,10 +8,10 @@
  */
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chaosMailbox } from '../../chaos/chaos-mailbox.ts';
-import { compareSnapshots } from '../../chaos/sync-snapshot.ts';
-import { runSync } from '../../chaos/sync-scenario.ts';
-import { sharedChaosServers } from '../support/chaos-servers.ts';
+import { chaosMailbox } from '../../testkit/chaos/chaos-mailbox.ts';
+import { compareSnapshots } from '../../testkit/chaos/sync-snapshot.ts';
+import { runSync } from '../../testkit/chaos/sync-scenario.ts';
+import { sharedChaosServers } from '../../testkit/chaos-servers.ts';
 
 describe('a backfill through crashes, a lost Postgres and a lost Redis', () => {
   const servers = sharedChaosServers();

@@ -8,8 +8,8 @@
  */
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDigestChaos } from '../../chaos/digest-scenario.ts';
-import { sharedChaosServers } from '../support/chaos-servers.ts';
+import { runDigestChaos } from '../../testkit/chaos/digest-scenario.ts';
+import { sharedChaosServers } from '../../testkit/chaos-servers.ts';
 
 describe('weekly digests through worker crashes and a faulty SMTP server', () => {
   const servers = sharedChaosServers();

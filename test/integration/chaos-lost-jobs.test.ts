@@ -10,8 +10,8 @@ import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { enqueueSyncs } from '../../src/queue/enqueue.ts';
 import { SYNC_QUEUE, type SyncStreamJob } from '../../src/queue/queues.ts';
 import { releaseLostSyncs } from '../../src/queue/release-lost-syncs.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 
 describe('the sweeper of lost sync jobs', () => {
   let database: TestDatabase;

@@ -6,15 +6,15 @@
  * no job left stuck, without anyone stepping in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSampleMailbox } from '../../src/demo/sample-mailbox.ts';
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
-import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/microsoft/index.ts';
+import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
+import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
-import { contactsOf, expectMatchesTruth } from '../support/contact-truth.ts';
-import { connectEmulatedMicrosoft, microsoftTestConfig } from '../support/microsoft-harness.ts';
-import { connectEmulatedGoogle, makeDue, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix } from '../support/test-redis.ts';
+import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
+import { connectEmulatedMicrosoft, microsoftTestConfig } from '../../testkit/microsoft-harness.ts';
+import { connectEmulatedGoogle, makeDue, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix } from '../../testkit/test-redis.ts';
 
 // Short timeouts and leases so a held request or a lost job costs seconds, not minutes.
 const overrides = {

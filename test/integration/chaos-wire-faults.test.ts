@@ -6,14 +6,14 @@
  * ones: Google's token answer crashed google-auth-library, Graph's delta page was permanent.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
-import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/microsoft/index.ts';
-import type { Fault } from '../../src/emulators/shared/fault-list.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
+import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
+import type { Fault } from '../../fakes/shared/fault-list.ts';
 import { createGoogleAccount } from '../../src/providers/google/create-google-account.ts';
 import { createMicrosoftAccount } from '../../src/providers/microsoft/create-microsoft-account.ts';
 import type { ProviderAccount } from '../../src/providers/types.ts';
 import { createRequestGate } from '../../src/sync/request-gate.ts';
-import { memoryTokenStore, walkMail } from '../support/provider-contract.ts';
+import { memoryTokenStore, walkMail } from '../../testkit/provider-contract.ts';
 
 const messages = Array.from({ length: 12 }, (_, i) => {
   const at = new Date(Date.UTC(2024, 4, 1, 8, i));

@@ -8,10 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createConnection, createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../chaos/private-servers.ts';
-import { waitFor } from '../support/sync-harness.ts';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
+import { freePort } from '../../testkit/chaos/private-servers.ts';
+import { waitFor } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 

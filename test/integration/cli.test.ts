@@ -10,10 +10,10 @@ import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { createOwner } from '../../src/contacts/owner.ts';
 import { parseHeaderBlock } from '../../src/mail/header-block.ts';
 import { messageMetaFromHeaders } from '../../src/mail/message-meta.ts';
-import type { MessageMeta } from '../../src/providers/types.ts';
+import type { MessageMeta } from '../../src/mail/types.ts';
 import { ingestMail } from '../../src/sync/ingest-mail.ts';
-import { adminConnection, createTestDatabase, TEST_DATABASE_PREFIX, type TestDatabase } from '../support/test-database.ts';
-import { redisUrl } from '../support/test-redis.ts';
+import { adminConnection, createTestDatabase, TEST_DATABASE_PREFIX, type TestDatabase } from '../../testkit/test-database.ts';
+import { redisUrl } from '../../testkit/test-redis.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 

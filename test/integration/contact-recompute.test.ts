@@ -14,11 +14,11 @@ import { refreshContacts, type RecomputeReport } from '../../src/contact-store/r
 import { computeContacts } from '../../src/contacts/compute-contacts.ts';
 import { createOwner } from '../../src/contacts/owner.ts';
 import { ensureLocalAccount, type LocalAccount } from '../../src/import/local-account.ts';
-import type { CalendarEvent, MessageMeta } from '../../src/providers/types.ts';
+import type { CalendarEvent, MessageMeta } from '../../src/mail/types.ts';
 import { ingestCalendar } from '../../src/sync/ingest-calendar.ts';
 import { ingestMail } from '../../src/sync/ingest-mail.ts';
-import { addr, attendee, NO_FLAGS } from '../support/inference-fixtures.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { addr, attendee, NO_FLAGS } from '../../testkit/inference-fixtures.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 
 const DAY = 86_400_000;
 const ME = 'me@home.example';

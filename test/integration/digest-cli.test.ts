@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDigestUser } from '../support/digest-fixtures.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/replies/${name}`, import.meta.url));

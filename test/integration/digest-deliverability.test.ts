@@ -16,13 +16,13 @@ import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
 import { sendDigest } from '../../src/digest/send-digest.ts';
 import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
 import { createMailer } from '../../src/mailer/create-mailer.ts';
-import { makeDkimKey, staticResolver } from '../../src/replies/static-dns.ts';
-import { arfComplaint } from '../support/arf-complaint.ts';
-import { corpus } from '../support/corpora.ts';
-import { seedDigestUser } from '../support/digest-fixtures.ts';
-import { sendReply, testMailDns } from '../support/reply-harness.ts';
-import { startReplyWorld, WORLD, type ReplyWorld, type WorldUser } from '../support/reply-world.ts';
-import { testLogger } from '../support/sync-harness.ts';
+import { makeDkimKey, staticResolver } from '../../fakes/static-dns.ts';
+import { arfComplaint } from '../../testkit/arf-complaint.ts';
+import { corpus } from '../../testkit/corpora.ts';
+import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
+import { sendReply, testMailDns } from '../../testkit/reply-harness.ts';
+import { startReplyWorld, WORLD, type ReplyWorld, type WorldUser } from '../../testkit/reply-world.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
 
 const DAY = 86_400_000;
 

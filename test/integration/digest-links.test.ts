@@ -9,16 +9,16 @@ import { actionToken, readActionToken } from '../../src/digest/action-links.ts';
 import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
 import { sendDigest } from '../../src/digest/send-digest.ts';
 import { createMailer } from '../../src/mailer/create-mailer.ts';
-import { startMailCatcher, type MailCatcher } from '../../src/mailer/mail-catcher.ts';
+import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { parseCommandLine } from '../../src/replies/parse-commands.ts';
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { seedDigestUser } from '../support/digest-fixtures.ts';
-import { testLogger } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
-import { form, LINK_SECRET, webTestConfig } from '../support/web-harness.ts';
+import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
+import { form, LINK_SECRET, webTestConfig } from '../../testkit/web-harness.ts';
 
 const keys = { secrets: [LINK_SECRET] };
 const PEOPLE = [

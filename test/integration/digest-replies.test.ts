@@ -12,13 +12,13 @@ import { chooseEntries } from '../../src/digest/choose-entries.ts';
 import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
 import { sendDigest } from '../../src/digest/send-digest.ts';
 import { createMailer, type Mailer } from '../../src/mailer/create-mailer.ts';
-import { startMailCatcher, type MailCatcher } from '../../src/mailer/mail-catcher.ts';
+import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { handleInboundMessage, type ReplyResult } from '../../src/replies/handle-reply.ts';
 import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
-import { seedDigestUser } from '../support/digest-fixtures.ts';
-import { sendReply, testMailDns, testReplySettings } from '../support/reply-harness.ts';
-import { testLogger } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
+import { sendReply, testMailDns, testReplySettings } from '../../testkit/reply-harness.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 
 const people = [
   { email: 'ada@example.org', name: 'Ada Byron', everyDays: 14, lastDaysAgo: 120, conversations: 12 },

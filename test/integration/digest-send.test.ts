@@ -12,11 +12,11 @@ import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../../src/mail/heade
 import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
 import { sendDigest, type SendDigestDeps } from '../../src/digest/send-digest.ts';
 import { createMailer, type Mailer } from '../../src/mailer/create-mailer.ts';
-import { startMailCatcher, type MailCatcher } from '../../src/mailer/mail-catcher.ts';
-import { seedDigestUser } from '../support/digest-fixtures.ts';
-import { testLogger, waitFor } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
+import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
+import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
+import { testLogger, waitFor } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 
 const people = [
   { email: 'ada@example.org', name: 'Ada Byron', everyDays: 14, lastDaysAgo: 120, conversations: 12, subject: 'Engines' },

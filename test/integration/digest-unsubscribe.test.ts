@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../../src/queue/connection.ts';
 import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { seedDigestUser } from '../support/digest-fixtures.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { redisUrl } from '../support/test-redis.ts';
+import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { redisUrl } from '../../testkit/test-redis.ts';
 
 describe('one-click unsubscribe', () => {
   let database: TestDatabase;

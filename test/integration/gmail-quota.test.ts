@@ -4,12 +4,12 @@
  * The limit is scaled down so the sync crosses the one-minute window in about a minute.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeedMessage } from '../../src/emulators/google/index.ts';
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
+import type { SeedMessage } from '../../fakes/google/index.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
-import { connectEmulatedGoogle, streamsOf, testConfig, testLogger, waitUntilSynced } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix } from '../support/test-redis.ts';
+import { connectEmulatedGoogle, streamsOf, testConfig, testLogger, waitUntilSynced } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix } from '../../testkit/test-redis.ts';
 
 const LIMIT = 1_000;
 const MESSAGES = 210;

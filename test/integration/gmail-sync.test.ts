@@ -3,8 +3,8 @@
  * Postgres, with the sample mailbox whose ground truth we know.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSampleMailbox } from '../../src/demo/sample-mailbox.ts';
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
+import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
 import {
   connectEmulatedGoogle,
@@ -15,10 +15,10 @@ import {
   testLogger,
   waitFor,
   waitUntilSynced,
-} from '../support/sync-harness.ts';
-import { contactsOf, expectMatchesTruth } from '../support/contact-truth.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix } from '../support/test-redis.ts';
+} from '../../testkit/sync-harness.ts';
+import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix } from '../../testkit/test-redis.ts';
 
 describe('gmail sync, end to end', () => {
   let database: TestDatabase;

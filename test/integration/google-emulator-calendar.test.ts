@@ -1,7 +1,7 @@
 /** The Google emulator's Calendar events.list, driven through the real googleapis client. */
 import { google, type calendar_v3 } from 'googleapis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startGoogleEmulator, type GoogleEmulator, type SeedEvent } from '../../src/emulators/google/index.ts';
+import { startGoogleEmulator, type GoogleEmulator, type SeedEvent } from '../../fakes/google/index.ts';
 
 const ADA = 'ada@example.com';
 

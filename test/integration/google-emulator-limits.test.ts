@@ -4,7 +4,7 @@
  */
 import { google } from 'googleapis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions } from '../../src/emulators/google/index.ts';
+import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions } from '../../fakes/google/index.ts';
 
 const ADA = 'ada@example.com';
 const BOB = 'bob@example.com';

@@ -14,9 +14,9 @@ import {
   type GoogleEmulator,
   type MailboxSeed,
   type MaildirSeed,
-} from '../../src/emulators/google/index.ts';
+} from '../../fakes/google/index.ts';
 import { parseMailDate } from '../../src/mail/parse-date.ts';
-import { corpus } from '../support/corpora.ts';
+import { corpus } from '../../testkit/corpora.ts';
 
 const ENRON = corpus('enron-inbox/maildir');
 const OWNER = 'owner@example.com';

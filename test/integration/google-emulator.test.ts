@@ -4,7 +4,7 @@
  */
 import { google, type gmail_v1 } from 'googleapis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions, type SeedMessage } from '../../src/emulators/google/index.ts';
+import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions, type SeedMessage } from '../../fakes/google/index.ts';
 
 const ADA = 'ada@example.com';
 const METADATA = 'https://www.googleapis.com/auth/gmail.metadata';

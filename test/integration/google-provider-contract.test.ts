@@ -1,7 +1,7 @@
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { createGoogleAccount } from '../../src/providers/google/create-google-account.ts';
 import { createRequestGate } from '../../src/sync/request-gate.ts';
-import { contractSeed, describeMailProviderContract, memoryTokenStore } from '../support/provider-contract.ts';
+import { contractSeed, describeMailProviderContract, memoryTokenStore } from '../../testkit/provider-contract.ts';
 
 describeMailProviderContract('google', async () => {
   const emulator: GoogleEmulator = await startGoogleEmulator({ quotaUnitsPerMinute: null });

@@ -3,7 +3,7 @@
  * asks for, in which order, what it costs, and how it fails.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGoogleEmulator, type GoogleEmulator, type RequestRecord, type SeedEvent, type SeedMessage } from '../../src/emulators/google/index.ts';
+import { startGoogleEmulator, type GoogleEmulator, type RequestRecord, type SeedEvent, type SeedMessage } from '../../fakes/google/index.ts';
 import { METADATA_HEADERS } from '../../src/mail/message-meta.ts';
 import { isProviderError } from '../../src/providers/provider-error.ts';
 import { createGoogleAccount } from '../../src/providers/google/create-google-account.ts';
@@ -12,7 +12,7 @@ import type { GoogleCalendarCursor } from '../../src/providers/google/google-cal
 import type { CalendarSource, MailPage, MailSource, RequestGate, StoredTokens } from '../../src/providers/types.ts';
 import { bucketShape, createLocalBucket } from '../../src/sync/quota-bucket.ts';
 import { createRequestGate } from '../../src/sync/request-gate.ts';
-import { memoryTokenStore, walkMail } from '../support/provider-contract.ts';
+import { memoryTokenStore, walkMail } from '../../testkit/provider-contract.ts';
 
 let emulator: GoogleEmulator;
 /** A second emulator: short history pages and some latency, for paging and concurrency. */

@@ -5,8 +5,8 @@
  * drive the same emulator through @microsoft/microsoft-graph-client.)
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../../src/emulators/microsoft/index.ts';
-import type { SeedEvent, SeedMessage } from '../../src/emulators/google/index.ts';
+import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../../fakes/microsoft/index.ts';
+import type { SeedEvent, SeedMessage } from '../../fakes/google/index.ts';
 
 const ADA = 'ada@example.com';
 let emulator: GraphEmulator;

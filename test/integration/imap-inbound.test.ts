@@ -13,9 +13,9 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeMail } from '../../src/mailer/create-mailer.ts';
 import { PROCESSED_KEYWORD, startImapInbound, type ImapInbound } from '../../src/replies/imap-inbound.ts';
-import { startDovecot, waitFor, type Dovecot } from '../support/dovecot.ts';
-import { startReplyWorld, type ReplyWorld, type WorldUser } from '../support/reply-world.ts';
-import { testLogger } from '../support/sync-harness.ts';
+import { startDovecot, waitFor, type Dovecot } from '../../testkit/dovecot.ts';
+import { startReplyWorld, type ReplyWorld, type WorldUser } from '../../testkit/reply-world.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
 
 const TRUSTED = 'Authentication-Results: mx.rekindle.test; dkim=pass header.d=example.com; spf=pass smtp.mailfrom=sam@example.com; dmarc=pass header.from=example.com';
 

@@ -16,10 +16,10 @@ import { composeMail } from '../../src/mailer/create-mailer.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { sendReply, testMailDns } from '../support/reply-harness.ts';
-import { startReplyWorld, WORLD, type ReplyWorld, type WorldUser } from '../support/reply-world.ts';
-import { testLogger } from '../support/sync-harness.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
+import { sendReply, testMailDns } from '../../testkit/reply-harness.ts';
+import { startReplyWorld, WORLD, type ReplyWorld, type WorldUser } from '../../testkit/reply-world.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 
 const SECRET = 'webhook-secret-0123456789abcdef0123456789abcdef';
 

@@ -14,8 +14,8 @@ import { recomputeContacts } from '../../src/contact-store/recompute-contacts.ts
 import { importMail } from '../../src/import/import-mail.ts';
 import { ensureLocalAccount } from '../../src/import/local-account.ts';
 import { readMaildir } from '../../src/import/read-maildir.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { redisUrl } from '../support/test-redis.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { redisUrl } from '../../testkit/test-redis.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const root = mkdtempSync(path.join(tmpdir(), 'rekindle-local-import-'));

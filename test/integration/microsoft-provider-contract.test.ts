@@ -1,7 +1,7 @@
-import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/microsoft/index.ts';
+import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
 import { createMicrosoftAccount } from '../../src/providers/microsoft/create-microsoft-account.ts';
 import { createRequestGate } from '../../src/sync/request-gate.ts';
-import { contractSeed, describeMailProviderContract, memoryTokenStore } from '../support/provider-contract.ts';
+import { contractSeed, describeMailProviderContract, memoryTokenStore } from '../../testkit/provider-contract.ts';
 
 describeMailProviderContract('microsoft', async () => {
   const emulator: GraphEmulator = await startGraphEmulator({ requestsPer10Minutes: null });

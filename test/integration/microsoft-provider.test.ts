@@ -5,8 +5,8 @@
  * calendar window, and where a token may be sent.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SeedMessage } from '../../src/emulators/google/index.ts';
-import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../../src/emulators/microsoft/index.ts';
+import type { SeedMessage } from '../../fakes/google/index.ts';
+import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../../fakes/microsoft/index.ts';
 import { isProviderError, type ProviderError } from '../../src/providers/provider-error.ts';
 import { createMicrosoftAccount, type MicrosoftAccountOptions } from '../../src/providers/microsoft/create-microsoft-account.ts';
 import { createGraphCaller } from '../../src/providers/microsoft/graph-call.ts';
@@ -16,7 +16,7 @@ import { createMicrosoftAuth } from '../../src/providers/microsoft/microsoft-aut
 import type { MessageRef, RequestGate } from '../../src/providers/types.ts';
 import { createLocalBucket, windowBucketShape } from '../../src/sync/quota-bucket.ts';
 import { createRequestGate } from '../../src/sync/request-gate.ts';
-import { memoryTokenStore, walkMail } from '../support/provider-contract.ts';
+import { memoryTokenStore, walkMail } from '../../testkit/provider-contract.ts';
 
 const ADA = 'ada@example.com';
 const DAY = 86_400_000;

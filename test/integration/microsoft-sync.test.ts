@@ -4,14 +4,14 @@
  * we know (filed into Outlook folders by the emulator).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSampleMailbox } from '../../src/demo/sample-mailbox.ts';
-import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/microsoft/index.ts';
+import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
+import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
-import { contactsOf, expectMatchesTruth } from '../support/contact-truth.ts';
-import { connectEmulatedMicrosoft, microsoftTestConfig, servesPerMessage, storedRefreshToken } from '../support/microsoft-harness.ts';
-import { makeDue, streamsOf, testLogger, waitFor, waitUntilSynced } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix } from '../support/test-redis.ts';
+import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
+import { connectEmulatedMicrosoft, microsoftTestConfig, servesPerMessage, storedRefreshToken } from '../../testkit/microsoft-harness.ts';
+import { makeDue, streamsOf, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix } from '../../testkit/test-redis.ts';
 
 /** Graph keeps DateTimeOffsets to the second: build the mailbox on a whole second. */
 const now = new Date(Math.floor(Date.now() / 1000) * 1000);

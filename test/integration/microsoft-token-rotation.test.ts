@@ -6,14 +6,14 @@
  * ever be presented twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSampleMailbox } from '../../src/demo/sample-mailbox.ts';
-import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/microsoft/index.ts';
+import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
+import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
-import { contactsOf, expectMatchesTruth } from '../support/contact-truth.ts';
-import { connectEmulatedMicrosoft, microsoftTestConfig, storedRefreshToken } from '../support/microsoft-harness.ts';
-import { makeDue, testLogger, waitUntilSynced } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix } from '../support/test-redis.ts';
+import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
+import { connectEmulatedMicrosoft, microsoftTestConfig, storedRefreshToken } from '../../testkit/microsoft-harness.ts';
+import { makeDue, testLogger, waitUntilSynced } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix } from '../../testkit/test-redis.ts';
 
 describe('refresh token rotation across workers', () => {
   let database: TestDatabase;

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bucketShape, createRedisBucket } from '../../src/sync/quota-bucket.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 
 describe('redis quota bucket', () => {
   const { prefix, cleanup } = createTestPrefix('bucket');

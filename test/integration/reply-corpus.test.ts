@@ -9,7 +9,7 @@
  * - bounces: every bounce, complaint and auto-reply of sisimai's set is software, never obeyed;
  *   the `not/` messages are never taken for a bounce.
  *
- * The corpora are read in place (test/support/corpora.ts). Figures are printed.
+ * The corpora are read in place (testkit/corpora.ts). Figures are printed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,15 +18,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
 import { sendDigest } from '../../src/digest/send-digest.ts';
 import { composeMail, createMailer, type Mailer, type SentMail } from '../../src/mailer/create-mailer.ts';
-import { startMailCatcher, type MailCatcher } from '../../src/mailer/mail-catcher.ts';
+import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { handleInboundMessage, type ReplyDeps } from '../../src/replies/handle-reply.ts';
 import { parseCommandLine } from '../../src/replies/parse-commands.ts';
-import { corpus } from '../support/corpora.ts';
-import { seedDigestUser } from '../support/digest-fixtures.ts';
-import { buildReply, loadReplyFixtures, type ReplyFixture } from '../support/reply-corpus.ts';
-import { testReplySettings } from '../support/reply-harness.ts';
-import { testLogger } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { corpus } from '../../testkit/corpora.ts';
+import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
+import { buildReply, loadReplyFixtures, type ReplyFixture } from '../../testkit/reply-corpus.ts';
+import { testReplySettings } from '../../testkit/reply-harness.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 
 const settings = { mailFrom: 'rekindle <digest@rekindle.test>', inboundDomain: 'in.rekindle.test', publicUrl: 'https://rekindle.test', budget: 5, replyWindowDays: 14 };
 const owner = 'sam@example.com';

@@ -12,10 +12,10 @@ import { createRedis } from '../../src/queue/connection.ts';
 import { CONFIRM_PURPOSE } from '../../src/replies/handle-reply.ts';
 import { signToken } from '../../src/security/signed-token.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { sendReply, testMailDns } from '../support/reply-harness.ts';
-import { startReplyWorld, WORLD, type ReplyWorld, type WorldUser } from '../support/reply-world.ts';
-import { testLogger } from '../support/sync-harness.ts';
-import { redisUrl } from '../support/test-redis.ts';
+import { sendReply, testMailDns } from '../../testkit/reply-harness.ts';
+import { startReplyWorld, WORLD, type ReplyWorld, type WorldUser } from '../../testkit/reply-world.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
+import { redisUrl } from '../../testkit/test-redis.ts';
 
 describe('forged replies apply nothing', () => {
   let world: ReplyWorld;

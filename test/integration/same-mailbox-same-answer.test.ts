@@ -13,15 +13,15 @@ import { loadInteractions } from '../../src/contact-store/load-interactions.ts';
 import { computeContacts } from '../../src/contacts/compute-contacts.ts';
 import { selectReconnects } from '../../src/contacts/select-reconnects.ts';
 import type { ContactSummary } from '../../src/contacts/types.ts';
-import { buildSampleMailbox } from '../../src/demo/sample-mailbox.ts';
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
-import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/microsoft/index.ts';
+import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
+import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
-import { contactsOf, expectMatchesTruth } from '../support/contact-truth.ts';
-import { connectEmulatedMicrosoft, microsoftTestConfig } from '../support/microsoft-harness.ts';
-import { connectEmulatedGoogle, testConfig, testLogger, waitUntilSynced } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix } from '../support/test-redis.ts';
+import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
+import { connectEmulatedMicrosoft, microsoftTestConfig } from '../../testkit/microsoft-harness.ts';
+import { connectEmulatedGoogle, testConfig, testLogger, waitUntilSynced } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix } from '../../testkit/test-redis.ts';
 
 /** On a whole second: Graph's DateTimeOffsets have no milliseconds (Gmail's internalDate has). */
 const now = new Date(Math.floor(Date.now() / 1000) * 1000);

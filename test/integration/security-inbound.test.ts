@@ -7,7 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RECIPIENTS, startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
-import { testLogger } from '../support/sync-harness.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
 
 const DOMAIN = 'in.rekindle.test';
 

@@ -9,15 +9,15 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { createDatabase } from '../../src/db/client.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { signToken } from '../../src/security/signed-token.ts';
 import { RATE_LIMITS } from '../../src/web/rate-limits.ts';
 import { buildServer, type ServerDeps } from '../../src/web/server.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
-import { ADMIN_PASSWORD, LINK_SECRET, webTestConfig } from '../support/web-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
+import { ADMIN_PASSWORD, LINK_SECRET, webTestConfig } from '../../testkit/web-harness.ts';
 
 const WEBHOOK_SECRET = 'w'.repeat(40);
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;

@@ -7,15 +7,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/env.ts';
-import { buildSampleMailbox, type SampleMailbox } from '../../src/demo/sample-mailbox.ts';
-import { startGoogleEmulator } from '../../src/emulators/google/index.ts';
-import { startGraphEmulator } from '../../src/emulators/microsoft/index.ts';
+import { buildSampleMailbox, type SampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
+import { startGoogleEmulator } from '../../fakes/google/index.ts';
+import { startGraphEmulator } from '../../fakes/microsoft/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
-import { contactsOf, expectMatchesTruth } from '../support/contact-truth.ts';
-import { connectEmulatedMicrosoft, microsoftTestConfig, microsoftWorkerEnv, servesPerMessage, storedRefreshToken } from '../support/microsoft-harness.ts';
-import { connectEmulatedGoogle, getsPerMessage, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../support/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
+import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
+import { connectEmulatedMicrosoft, microsoftTestConfig, microsoftWorkerEnv, servesPerMessage, storedRefreshToken } from '../../testkit/microsoft-harness.ts';
+import { connectEmulatedGoogle, getsPerMessage, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 

@@ -8,15 +8,15 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenCipher, parseTokenKeys } from '../../src/security/token-cipher.ts';
 import { signToken } from '../../src/security/signed-token.ts';
-import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
-import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/microsoft/index.ts';
+import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
+import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
 import { GOOGLE_SCOPES } from '../../src/providers/google/google-auth.ts';
 import { MICROSOFT_SCOPES } from '../../src/providers/microsoft/microsoft-auth.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { buildServer } from '../../src/web/server.ts';
 import type { Config } from '../../src/config/env.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createTestPrefix, redisUrl } from '../support/test-redis.ts';
+import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 import {
   ADMIN_PASSWORD,
   connectThroughConsent,
@@ -28,7 +28,7 @@ import {
   LINK_SECRET,
   startConnect,
   webTestConfig,
-} from '../support/web-harness.ts';
+} from '../../testkit/web-harness.ts';
 
 const SAM = 'sam@example.com';
 const ALEX = 'alex@example.com';

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { FUZZ_TARGETS } from '../../chaos/fuzz-targets.ts';
+import { FUZZ_TARGETS } from '../../testkit/chaos/fuzz-targets.ts';
 
 describe('readers of untrusted text, over random input', () => {
   for (const target of FUZZ_TARGETS) {

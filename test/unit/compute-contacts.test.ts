@@ -3,7 +3,7 @@ import { cadenceDays } from '../../src/contacts/cadence.ts';
 import { computeContacts } from '../../src/contacts/compute-contacts.ts';
 import { strengthOf } from '../../src/contacts/strength.ts';
 import type { InteractionRecord } from '../../src/contacts/types.ts';
-import { interaction } from '../support/inference-fixtures.ts';
+import { interaction } from '../../testkit/inference-fixtures.ts';
 
 const DAY = 86_400_000;
 const asOf = new Date('2024-06-01T00:00:00Z');

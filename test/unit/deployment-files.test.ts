@@ -85,6 +85,9 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^FROM node:24/m);
     expect(dockerfile).toMatch(/^COPY drizzle \.\/drizzle$/m);
     expect(dockerfile).toMatch(/^COPY src \.\/src$/m);
+    // The compose file's demo service runs `rekindle demo` in this image: it loads fakes/.
+    expect(read('docker-compose.yml')).toMatch(/command: \["demo"\]/);
+    expect(dockerfile).toMatch(/^COPY fakes \.\/fakes$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "src\/cli\.ts"\]$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
   });

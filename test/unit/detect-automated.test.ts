@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { automatedAddressReason, automatedMessageReason } from '../../src/contacts/detect-automated.ts';
-import { addr, message } from '../support/inference-fixtures.ts';
+import { addr, message } from '../../testkit/inference-fixtures.ts';
 
 describe('automatedMessageReason', () => {
   it.each([

@@ -3,7 +3,7 @@ import { interactionsFromEvent, interactionsFromMessage } from '../../src/contac
 import { createOwner } from '../../src/contacts/owner.ts';
 import { headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
 import { messageMetaFromHeaders } from '../../src/mail/message-meta.ts';
-import { addr, attendee, event, message } from '../support/inference-fixtures.ts';
+import { addr, attendee, event, message } from '../../testkit/inference-fixtures.ts';
 
 const owner = createOwner(['me@example.com', 'Me.Too@gmail.com']);
 const options = { accountId: 'acct-1', storeSubjects: true };

@@ -4,7 +4,7 @@ import { computeContacts } from '../../src/contacts/compute-contacts.ts';
 import { displayNameOf, nameKey } from '../../src/contacts/display-name.ts';
 import { type AddressProfile, type IdentityDecision, localSpellsName, resolveIdentities } from '../../src/contacts/identity.ts';
 import { organizationOf } from '../../src/contacts/organization.ts';
-import { interaction } from '../support/inference-fixtures.ts';
+import { interaction } from '../../testkit/inference-fixtures.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2001, 0, 1);

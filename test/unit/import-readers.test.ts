@@ -16,7 +16,7 @@ import type { RawMessage } from '../../src/import/raw-message.ts';
 import { parseIcs } from '../../src/import/read-ics.ts';
 import { countMaildir, folderOf, readMaildir } from '../../src/import/read-maildir.ts';
 import { classifyLabels, countMbox, gmailLabels, readMbox } from '../../src/import/read-mbox.ts';
-import { message } from '../support/inference-fixtures.ts';
+import { message } from '../../testkit/inference-fixtures.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'rekindle-import-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -14,8 +14,8 @@ import { createOwner, isOwner } from '../../src/contacts/owner.ts';
 import type { InteractionRecord, Owner } from '../../src/contacts/types.ts';
 import { headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
 import { type MessageContext, messageMetaFromHeaders } from '../../src/mail/message-meta.ts';
-import type { Folder, MessageMeta } from '../../src/providers/types.ts';
-import { corpus } from '../support/corpora.ts';
+import type { Folder, MessageMeta } from '../../src/mail/types.ts';
+import { corpus } from '../../testkit/corpora.ts';
 
 const options = { accountId: 'corpus', storeSubjects: true };
 

@@ -2,7 +2,8 @@ import type { gmail_v1 } from 'googleapis';
 import type { Logger } from 'pino';
 import { METADATA_HEADERS } from '../../mail/message-meta.ts';
 import { ProviderError, isProviderError } from '../provider-error.ts';
-import type { MailPage, MailSource, MessageMeta, MessageRef, SkippedMessage } from '../types.ts';
+import type { MailPage, MailSource, MessageRef } from '../types.ts';
+import type { MessageMeta, SkippedMessage } from '../../mail/types.ts';
 import type { GoogleCaller } from './google-call.ts';
 import { mapGmailMessage, skipReasonOfLabels } from './map-gmail-message.ts';
 

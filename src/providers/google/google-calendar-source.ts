@@ -1,7 +1,8 @@
 import type { calendar_v3 } from 'googleapis';
 import type { Logger } from 'pino';
 import { ProviderError } from '../provider-error.ts';
-import type { CalendarEvent, CalendarPage, CalendarSource } from '../types.ts';
+import type { CalendarPage, CalendarSource } from '../types.ts';
+import type { CalendarEvent } from '../../mail/types.ts';
 import type { GoogleCaller } from './google-call.ts';
 import { mapGoogleEvent } from './map-google-event.ts';
 

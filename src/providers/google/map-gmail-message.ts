@@ -1,7 +1,7 @@
 import type { gmail_v1 } from 'googleapis';
 import { messageMetaFromHeaders } from '../../mail/message-meta.ts';
 import type { RawHeader } from '../../mail/header-block.ts';
-import type { Folder, MessageFlags, MessageMeta, SkippedMessage } from '../types.ts';
+import type { Folder, MessageFlags, MessageMeta, SkippedMessage } from '../../mail/types.ts';
 
 /** SENT wins over INBOX: a message to yourself is still something you wrote. */
 export function folderOfLabels(labelIds: readonly string[]): Folder {

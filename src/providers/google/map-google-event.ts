@@ -1,5 +1,5 @@
 import type { calendar_v3 } from 'googleapis';
-import type { Address, Attendee, CalendarEvent, ResponseStatus } from '../types.ts';
+import type { Address, Attendee, CalendarEvent, ResponseStatus } from '../../mail/types.ts';
 
 const RESPONSE_STATUSES = new Set<ResponseStatus>(['accepted', 'declined', 'tentative', 'needsAction']);
 

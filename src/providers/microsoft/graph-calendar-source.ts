@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ProviderError } from '../provider-error.ts';
-import type { CalendarEvent, CalendarPage, CalendarSource } from '../types.ts';
+import type { CalendarPage, CalendarSource } from '../types.ts';
+import type { CalendarEvent } from '../../mail/types.ts';
 import type { GraphCaller } from './graph-call.ts';
 import { mapGraphEvent, type GraphEvent } from './map-graph-event.ts';
 import { mapGraphProfile, USER_SELECT, type GraphUser } from './map-graph-profile.ts';

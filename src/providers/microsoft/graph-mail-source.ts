@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { isProviderError, ProviderError } from '../provider-error.ts';
-import type { Folder, MailPage, MailSource, MessageMeta, MessageRef, SkippedMessage } from '../types.ts';
+import type { MailPage, MailSource, MessageRef } from '../types.ts';
+import type { Folder, MessageMeta, SkippedMessage } from '../../mail/types.ts';
 import type { GraphCaller } from './graph-call.ts';
 import { mapGraphMessage, MESSAGE_SELECT, type GraphMessage } from './map-graph-message.ts';
 

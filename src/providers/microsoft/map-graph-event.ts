@@ -1,4 +1,4 @@
-import type { Attendee, CalendarEvent, ResponseStatus } from '../types.ts';
+import type { Attendee, CalendarEvent, ResponseStatus } from '../../mail/types.ts';
 import { addressOf, type GraphRecipient } from './map-graph-message.ts';
 
 type GraphResponse = 'none' | 'organizer' | 'tentativelyAccepted' | 'accepted' | 'declined' | 'notResponded';

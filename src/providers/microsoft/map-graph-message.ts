@@ -1,4 +1,4 @@
-import type { Address, Folder, MessageFlags, MessageMeta, SkippedMessage } from '../types.ts';
+import type { Address, Folder, MessageFlags, MessageMeta, SkippedMessage } from '../../mail/types.ts';
 
 /**
  * The message properties rekindle asks Graph for. All are granted by Mail.ReadBasic; the body,
