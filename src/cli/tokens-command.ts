@@ -8,7 +8,7 @@ import { UsageError } from './usage-error.ts';
 
 /**
  * `rekindle tokens reencrypt [--json]`: rewrites every stored OAuth token under the first key of
- * TOKEN_ENCRYPTION_KEYS (see README, "Rotating the token key"). Exits 1 when some token could
+ * TOKEN_ENCRYPTION_KEYS (see docs/operations.md, "Rotating the token key"). Exits 1 when some token could
  * not be decrypted with any configured key.
  */
 export async function tokensCommand(argv: string[]): Promise<void> {

@@ -79,7 +79,7 @@ describe('account lifecycle', () => {
     });
 
     it('rotation: with the new key in front old ciphertexts still decrypt; reencrypt moves every token to it; then the old key can go', async () => {
-      // Step 1 of the README: the new key added in front. Nothing re-encrypted yet, everything still reads.
+      // Step 2 of docs/operations.md, "Rotating the token key": the new key in front. Nothing re-encrypted yet, everything still reads.
       expect(await accountTokenStore(database.sql, accountId, cipher(K2, K1)).load()).toMatchObject({ refreshToken: refresh, accessToken: access });
       // A refresh saved now is written under the new key.
       const { accountId: second } = await connectAccount(database.sql, { userEmail: 'lee@example.com', provider: 'google', accountEmail: 'lee@example.com', refreshToken: '1//lee' }, cipher(K1));
