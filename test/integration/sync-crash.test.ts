@@ -156,5 +156,6 @@ describe.each([
     const mail = (await streamsOf(database, accountId)).find((s) => s.stream === 'mail')!;
     expect(mail.itemsSynced).toBe(total);
     await provider.expectLittleReadAgain(database, accountId, total);
-  });
+    // Two whole syncs and a kill: its waits bound it (60 s and 90 s), not the default test timeout.
+  }, 240_000);
 });
