@@ -141,15 +141,20 @@ describe('rekindle command', () => {
 
   it('serve answers /healthz and /readyz, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, ...env(), PORT: String(port), LOG_LEVEL: 'error' } });
+    const child = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, ...env(), PORT: String(port), LOG_LEVEL: 'info' } });
     try {
       const base = `http://127.0.0.1:${port}`;
-      let health: Response | undefined;
-      for (let i = 0; i < 100 && !health; i++) {
-        health = await fetch(`${base}/healthz`).catch(() => undefined);
-        if (!health) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(health?.status).toBe(200);
+      // Waits for serve to say it listens (its own log line), however slow the machine is.
+      await new Promise<void>((resolve, reject) => {
+        let output = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('web server listening')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening:\n${output}`)));
+      });
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
