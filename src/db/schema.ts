@@ -56,8 +56,26 @@ export const users = pgTable('users', {
 });
 
 export type AccountStatus = 'active' | 'needs_reauth' | 'paused';
-/** `local`: mail and calendars imported from files (`rekindle import`); never synced, no grant. */
-export type ProviderName = 'google' | 'microsoft' | 'local';
+/**
+ * `local`: mail and calendars imported from files (`rekindle import`); never synced, no grant.
+ * `imap`: any IMAP mailbox, signed in with an app password (`imap_server` says where).
+ */
+export type ProviderName = 'google' | 'microsoft' | 'imap' | 'local';
+
+/** Where an IMAP account's server is; the app password itself is `refresh_token` (encrypted). */
+export interface ImapServerSettings {
+  host: string;
+  port: number;
+  /**
+   * `tls`: TLS from the first byte (993); `starttls`: plain, then upgraded before login (143);
+   * `none`: no TLS at all, accepted for a server on this machine only (a local bridge, tests).
+   */
+  security: 'tls' | 'starttls' | 'none';
+  /** The login name (usually the address). */
+  user: string;
+  /** The user's explicit opt-in to a certificate no public authority vouches for (their own server). */
+  allowUntrustedCertificate: boolean;
+}
 
 export const accounts = pgTable(
   'accounts',
@@ -76,7 +94,11 @@ export const accounts = pgTable(
      * Null for Google (Gmail's address is Google's own) and for rows made before it was kept.
      */
     subject: text('subject'),
-    /** AES-256-GCM ciphertexts (`rk1.<key id>.…`, src/security/token-cipher.ts), never plaintext. */
+    /**
+     * AES-256-GCM ciphertexts (`rk1.<key id>.…`, src/security/token-cipher.ts), never plaintext.
+     * For `imap` accounts `refresh_token` holds the app password: the account's long-lived
+     * secret, encrypted, rotated (`rekindle tokens reencrypt`) and cleared like a grant.
+     */
     refreshToken: text('refresh_token'),
     accessToken: text('access_token'),
     accessTokenExpiresAt: at('access_token_expires_at'),
@@ -85,6 +107,8 @@ export const accounts = pgTable(
     /** When the user was emailed a reconnect link for this grant (once per revocation); cleared on reconnect. */
     reauthNotifiedAt: at('reauth_notified_at'),
     lastError: text('last_error'),
+    /** `imap` accounts only: the server to sign in to. No secret in here. */
+    imapServer: jsonb('imap_server').$type<ImapServerSettings>(),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('accounts_provider_email').on(t.provider, t.email), index('accounts_user').on(t.userId)],

@@ -4,9 +4,14 @@
  * temp dir, its own port, run as Dovecot's users. `restart()` stops and starts the same server
  * (same port, same mail) as `systemctl restart` would: every process of it ends, and with them
  * every client's session.
+ *
+ * The usual folders carry their SPECIAL-USE flags (Sent, Drafts, Trash, Junk, Archive) once a
+ * test creates them. Options: `rawlog` keeps every byte each client sent (the proof of what
+ * rekindle asked the server for); `tls` adds an implicit-TLS listener with a self-signed
+ * certificate made for the run.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +24,18 @@ export interface Dovecot {
   password: string;
   /** `imap://inbound:secret@127.0.0.1:<port>/INBOX` */
   url: string;
+  /** The implicit-TLS port, with `tls`. */
+  tlsPort: number | null;
+  /** The self-signed certificate (PEM) of the TLS listener, with `tls`. */
+  certificate: string | null;
+  /** Adds a user (Dovecot reads the users file again when it changes). */
+  addUser(user: string, password: string): void;
+  /** Gives a user a new password (sessions already logged in stay until kicked). */
+  setPassword(user: string, password: string): void;
+  /** Runs `doveadm` against this server (mailbox updates, expunges); returns its output. */
+  doveadm(args: string[]): string;
+  /** Everything every client sent to the server so far, with `rawlog`. */
+  clientCommands(): string;
   stop(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
@@ -26,17 +43,37 @@ export interface Dovecot {
   destroy(): Promise<void>;
 }
 
-export async function startDovecot(): Promise<Dovecot> {
+export interface DovecotOptions {
+  rawlog?: boolean;
+  tls?: boolean;
+}
+
+export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
   if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} is missing: apt-get install -y dovecot-imapd (.ci/run does)`);
   const dir = mkdtempSync(path.join(tmpdir(), 'rekindle-dovecot-'));
   // Dovecot's own users read the users file and the store below it.
   chmodSync(dir, 0o755);
   const port = await freePort();
+  const tlsPort = options.tls ? await freePort() : null;
   const user = 'inbound';
   const password = 'secret';
   mkdirSync(path.join(dir, 'mail'), { recursive: true });
   mkdirSync(path.join(dir, 'run'), { recursive: true });
   execFileSync('chown', ['dovecot:dovecot', path.join(dir, 'mail')]);
+  const rawlogDir = path.join(dir, 'rawlog');
+  if (options.rawlog) {
+    mkdirSync(rawlogDir);
+    execFileSync('chown', ['dovecot:dovecot', rawlogDir]);
+  }
+  let certificate: string | null = null;
+  if (options.tls) {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    certificate = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+  }
   writeFileSync(path.join(dir, 'users'), `${user}:{PLAIN}${password}\n`);
   const config = path.join(dir, 'dovecot.conf');
   writeFileSync(
@@ -46,9 +83,10 @@ listen = 127.0.0.1
 base_dir = ${dir}/run
 state_dir = ${dir}/run
 log_path = ${dir}/dovecot.log
-ssl = no
+${options.tls ? `ssl = yes\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : 'ssl = no'}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:${dir}/mail/%u
 passdb {
   driver = passwd-file
@@ -58,11 +96,31 @@ userdb {
   driver = static
   args = uid=dovecot gid=dovecot home=${dir}/mail/%u
 }
+namespace inbox {
+  inbox = yes
+  mailbox Sent {
+    special_use = \\Sent
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+  }
+  mailbox Trash {
+    special_use = \\Trash
+  }
+  mailbox Junk {
+    special_use = \\Junk
+  }
+  mailbox Archive {
+    special_use = \\Archive
+  }
+}
+${options.rawlog ? `protocol imap {\n  rawlog_dir = ${rawlogDir}\n}` : ''}
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
     port = ${port}
   }
+${tlsPort ? `  inet_listener imaps {\n    address = 127.0.0.1\n    port = ${tlsPort}\n    ssl = yes\n  }` : ''}
 }
 first_valid_uid = 1
 default_internal_user = dovecot
@@ -75,6 +133,26 @@ default_login_user = dovenull
     user,
     password,
     url: `imap://${user}:${password}@127.0.0.1:${port}/INBOX`,
+    tlsPort,
+    certificate,
+    addUser(name, secret) {
+      appendFileSync(path.join(dir, 'users'), `${name}:{PLAIN}${secret}\n`);
+    },
+    setPassword(name, secret) {
+      const file = path.join(dir, 'users');
+      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith(`${name}:`));
+      writeFileSync(file, [...lines, `${name}:{PLAIN}${secret}`, ''].join('\n'));
+    },
+    doveadm(args) {
+      return execFileSync('/usr/bin/doveadm', ['-c', config, ...args], { encoding: 'utf8' });
+    },
+    clientCommands() {
+      if (!options.rawlog) throw new Error('startDovecot({ rawlog: true }) keeps what clients send');
+      return readdirSync(rawlogDir)
+        .filter((f) => f.endsWith('.in'))
+        .map((f) => readFileSync(path.join(rawlogDir, f), 'utf8'))
+        .join('\n');
+    },
     async start() {
       // In the foreground (-F), as a child of this process in a group of its own: stopping it
       // reaps it, and stops every process of it.
