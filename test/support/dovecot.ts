@@ -19,6 +19,7 @@ import path from 'node:path';
 export const DOVECOT = '/usr/sbin/dovecot';
 
 export interface Dovecot {
+  host: string;
   port: number;
   user: string;
   password: string;
@@ -34,8 +35,14 @@ export interface Dovecot {
   setPassword(user: string, password: string): void;
   /** Runs `doveadm` against this server (mailbox updates, expunges); returns its output. */
   doveadm(args: string[]): string;
+  /** The server's directory (config, users, mail, logs). */
+  dir: string;
   /** Everything every client sent to the server so far, with `rawlog`. */
   clientCommands(): string;
+  /** Everything the server sent to every client so far, with `rawlog`. */
+  serverReplies(): string;
+  /** IMAP sessions logged in since the start, with `rawlog` (one raw log per session). */
+  sessions(): number;
   stop(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
@@ -46,6 +53,11 @@ export interface Dovecot {
 export interface DovecotOptions {
   rawlog?: boolean;
   tls?: boolean;
+  /**
+   * Refuse passwords over a connection without TLS (LOGINDISABLED), as most servers do. Dovecot
+   * trusts a client whose address is its own, so the server then listens on 127.0.0.2.
+   */
+  refusePlaintextLogin?: boolean;
 }
 
 export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
@@ -53,6 +65,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   const dir = mkdtempSync(path.join(tmpdir(), 'rekindle-dovecot-'));
   // Dovecot's own users read the users file and the store below it.
   chmodSync(dir, 0o755);
+  const host = options.refusePlaintextLogin ? '127.0.0.2' : '127.0.0.1';
   const port = await freePort();
   const tlsPort = options.tls ? await freePort() : null;
   const user = 'inbound';
@@ -79,12 +92,12 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   writeFileSync(
     config,
     `protocols = imap
-listen = 127.0.0.1
+listen = ${host}
 base_dir = ${dir}/run
 state_dir = ${dir}/run
 log_path = ${dir}/dovecot.log
 ${options.tls ? `ssl = yes\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : 'ssl = no'}
-disable_plaintext_auth = no
+disable_plaintext_auth = ${options.refusePlaintextLogin ? 'yes' : 'no'}
 auth_mechanisms = plain login
 auth_failure_delay = 0
 mail_location = maildir:${dir}/mail/%u
@@ -117,7 +130,7 @@ namespace inbox {
 ${options.rawlog ? `protocol imap {\n  rawlog_dir = ${rawlogDir}\n}` : ''}
 service imap-login {
   inet_listener imap {
-    address = 127.0.0.1
+    address = ${host}
     port = ${port}
   }
 ${tlsPort ? `  inet_listener imaps {\n    address = 127.0.0.1\n    port = ${tlsPort}\n    ssl = yes\n  }` : ''}
@@ -127,12 +140,20 @@ default_internal_user = dovecot
 default_login_user = dovenull
 `,
   );
+  const rawlogs = (suffix: '.in' | '.out') => {
+    if (!options.rawlog) throw new Error('startDovecot({ rawlog: true }) keeps what clients and server say');
+    return readdirSync(rawlogDir)
+      .filter((f) => f.endsWith(suffix))
+      .map((f) => readFileSync(path.join(rawlogDir, f), 'utf8'))
+      .join('\n');
+  };
   let master: ChildProcess | null = null;
   const server: Dovecot = {
+    host,
     port,
     user,
     password,
-    url: `imap://${user}:${password}@127.0.0.1:${port}/INBOX`,
+    url: `imap://${user}:${password}@${host}:${port}/INBOX`,
     tlsPort,
     certificate,
     addUser(name, secret) {
@@ -146,12 +167,12 @@ default_login_user = dovenull
     doveadm(args) {
       return execFileSync('/usr/bin/doveadm', ['-c', config, ...args], { encoding: 'utf8' });
     },
-    clientCommands() {
-      if (!options.rawlog) throw new Error('startDovecot({ rawlog: true }) keeps what clients send');
-      return readdirSync(rawlogDir)
-        .filter((f) => f.endsWith('.in'))
-        .map((f) => readFileSync(path.join(rawlogDir, f), 'utf8'))
-        .join('\n');
+    dir,
+    clientCommands: () => rawlogs('.in'),
+    serverReplies: () => rawlogs('.out'),
+    sessions() {
+      if (!options.rawlog) throw new Error('startDovecot({ rawlog: true }) counts sessions');
+      return readdirSync(rawlogDir).filter((f) => f.endsWith('.in')).length;
     },
     async start() {
       // In the foreground (-F), as a child of this process in a group of its own: stopping it
@@ -161,7 +182,7 @@ default_login_user = dovenull
       child.once('exit', () => {
         if (master === child) master = null;
       });
-      await waitFor(() => canConnect(port), `dovecot to listen on ${port}`);
+      await waitFor(() => canConnect(host, port), `dovecot to listen on ${port}`);
     },
     async stop() {
       const child = master;
@@ -171,7 +192,7 @@ default_login_user = dovenull
       // would leave the serving imap processes (and their clients' sessions) running for a while.
       process.kill(-child.pid, 'SIGTERM');
       await exited;
-      await waitFor(async () => !(await canConnect(port)), 'dovecot to stop');
+      await waitFor(async () => !(await canConnect(host, port)), 'dovecot to stop');
     },
     async restart() {
       await server.stop();
@@ -198,9 +219,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

@@ -99,7 +99,7 @@ async function canLogIn(port: number, user: string, pass: string): Promise<boole
   }
 }
 
-export async function createImapUser(dovecot: Dovecot, email: string): Promise<ImapTestUser> {
+export async function createImapUser(dovecot: Dovecot, email: string, options: { folders?: readonly string[] } = {}): Promise<ImapTestUser> {
   const user = email;
   let password = `app-password-${++users}-${process.pid}`;
   dovecot.addUser(user, password);
@@ -125,7 +125,7 @@ export async function createImapUser(dovecot: Dovecot, email: string): Promise<I
     }
   };
   await withClient(async (c) => {
-    for (const folder of STANDARD_FOLDERS) await c.mailboxCreate(folder);
+    for (const folder of options.folders ?? STANDARD_FOLDERS) await c.mailboxCreate(folder);
   });
   const testUser: ImapTestUser = {
     user,
