@@ -97,7 +97,7 @@ export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis;
         const account = createImapAccount({
           email: claim.accountEmail,
           credentials: () => imapCredentials(sql, claim.accountId, cipher),
-          pageSize: Math.max(config.SYNC_PAGE_SIZE, 1000),
+          pageSize: config.SYNC_PAGE_SIZE,
           timeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
           logger: log,
         });

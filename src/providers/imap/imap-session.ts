@@ -24,7 +24,8 @@ export interface ImapSessionOptions {
  *
  * Operations take turns on it (IMAP selects one mailbox at a time). Every operation rekindle
  * runs only reads, so one that fails because the connection went away (the server restarted,
- * a NAT dropped it) is run once more on a fresh connection before the failure is reported.
+ * a NAT dropped it) is run again on a fresh connection, a few times over a few seconds, before
+ * the failure is reported.
  */
 export interface ImapSession {
   run<T>(operation: (client: ImapFlow) => Promise<T>): Promise<T>;
@@ -49,6 +50,12 @@ export function imapClientOptions(credentials: ImapCredentials, timeoutMs = 30_0
     clientInfo: { name: 'rekindle' },
   };
 }
+
+/**
+ * Pauses before each new connection after one was lost: long enough for a server restart
+ * (Dovecot is back within a second or two), short enough not to hold the job for long.
+ */
+const RECONNECT_PAUSES_MS = [0, 1_000, 3_000];
 
 export function createImapSession(options: ImapSessionOptions): ImapSession {
   let client: ImapFlow | null = null;
@@ -76,17 +83,16 @@ export function createImapSession(options: ImapSessionOptions): ImapSession {
   }
 
   async function attempt<T>(operation: (client: ImapFlow) => Promise<T>): Promise<T> {
-    try {
-      return await operation(await connected());
-    } catch (error) {
-      if (!isConnectionLost(error) && client?.usable !== false) throw mapImapError(error, where);
-      options.logger?.info({ err: (error as Error).message }, 'IMAP connection lost; reconnecting once');
-      client?.close();
-      client = null;
+    for (let retry = 0; ; retry++) {
       try {
         return await operation(await connected());
-      } catch (again) {
-        throw mapImapError(again, where);
+      } catch (error) {
+        const lost = isConnectionLost(error) || client?.usable === false;
+        if (!lost || retry >= RECONNECT_PAUSES_MS.length) throw mapImapError(error, where);
+        options.logger?.info({ err: (error as Error).message, retry: retry + 1 }, 'IMAP connection lost; reconnecting');
+        client?.close();
+        client = null;
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_PAUSES_MS[retry]));
       }
     }
   }
