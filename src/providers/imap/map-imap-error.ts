@@ -58,7 +58,7 @@ export function describeImapFailure(error: unknown, where: { host: string; port:
   if (UNTRUSTED_CERTIFICATE.has(code)) {
     return {
       reason: 'untrusted_certificate',
-      message: `The certificate of ${server} is not trusted (${code}). If this is your own server with a self-signed certificate, tick "I run this server; accept its certificate".`,
+      message: `The certificate of ${server} is not trusted (${code}). If this is your own server and its certificate is self-signed, you can choose to accept it for this server only.`,
     };
   }
   if (/login is disabled|LOGINDISABLED|PRIVACYREQUIRED|plaintext auth/i.test(text) || e.serverResponseCode === 'PRIVACYREQUIRED') {
