@@ -3,7 +3,7 @@
  * linearly with a floor that keeps each figure meaningful, so `--scale 0.01` is a quick smoke
  * run through exactly the same code (the floors are the smoke test's sizes).
  */
-export const SCENARIOS = ['quota', 'throughput', 'memory', 'users', 'recompute'] as const;
+export const SCENARIOS = ['quota', 'throughput', 'memory', 'users', 'recompute', 'imap'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 const scaled = (full: number, scale: number, floor: number) => Math.max(floor, Math.round(full * scale));
@@ -33,6 +33,10 @@ export function benchSizes(scale: number) {
       bigAccountMessages: scaled(20_000, scale, 500),
       digests: scaled(10_000, scale, 50),
       naiveSeconds: scaled(20, scale, 2),
+    },
+    imap: {
+      messages: scaled(20_000, scale, 200),
+      naiveSeconds: scaled(10, scale, 1),
     },
     recompute: {
       // About 0.97 interactions per synthetic message (lists and crowd mail make none):

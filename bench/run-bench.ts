@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--json] [--only quota,throughput,memory,users,recompute] [--scale 0.1]
+ * `npm run bench -- [--json] [--only quota,throughput,memory,users,recompute,imap] [--scale 0.1]
  * [--corpora <dir>]`: the scenarios of the performance issue against the local emulators and
  * the real Postgres and Redis, each beside its naive baseline run in the same process and
  * minute (ratios hold on a busy machine; absolute figures do not). Progress goes to stderr;
@@ -16,6 +16,7 @@ import { enronRoot, pipelineThroughput } from './scenarios/throughput.ts';
 import { workerMemory } from './scenarios/memory.ts';
 import { manyUsers } from './scenarios/many-users.ts';
 import { contactRecompute } from './scenarios/recompute.ts';
+import { imapHeaderSync } from './scenarios/imap.ts';
 
 function usage(message: string): never {
   process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--json] [--only ${SCENARIOS.join(',')}] [--scale <factor>] [--corpora <dir>]\n`);
@@ -87,5 +88,7 @@ function run(name: ScenarioName): Promise<object> {
       return manyUsers({ ...sizes.users, progress });
     case 'recompute':
       return contactRecompute(sizes.recompute);
+    case 'imap':
+      return imapHeaderSync({ ...sizes.imap, progress });
   }
 }

@@ -4,9 +4,14 @@
  * temp dir, its own port, run as Dovecot's users. `restart()` stops and starts the same server
  * (same port, same mail) as `systemctl restart` would: every process of it ends, and with them
  * every client's session.
+ *
+ * The usual folders carry their SPECIAL-USE flags (Sent, Drafts, Trash, Junk, Archive) once a
+ * test creates them. Options: `rawlog` keeps every byte each client sent (the proof of what
+ * rekindle asked the server for); `tls` adds an implicit-TLS listener with a self-signed
+ * certificate made for the run.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,11 +19,30 @@ import path from 'node:path';
 export const DOVECOT = '/usr/sbin/dovecot';
 
 export interface Dovecot {
+  host: string;
   port: number;
   user: string;
   password: string;
   /** `imap://inbound:secret@127.0.0.1:<port>/INBOX` */
   url: string;
+  /** The implicit-TLS port, with `tls`. */
+  tlsPort: number | null;
+  /** The self-signed certificate (PEM) of the TLS listener, with `tls`. */
+  certificate: string | null;
+  /** Adds a user (Dovecot reads the users file again when it changes). */
+  addUser(user: string, password: string): void;
+  /** Gives a user a new password (sessions already logged in stay until kicked). */
+  setPassword(user: string, password: string): void;
+  /** Runs `doveadm` against this server (mailbox updates, expunges); returns its output. */
+  doveadm(args: string[]): string;
+  /** The server's directory (config, users, mail, logs). */
+  dir: string;
+  /** Everything every client sent to the server so far, with `rawlog`. */
+  clientCommands(): string;
+  /** Everything the server sent to every client so far, with `rawlog`. */
+  serverReplies(): string;
+  /** IMAP sessions logged in since the start, with `rawlog` (one raw log per session). */
+  sessions(): number;
   stop(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
@@ -26,29 +50,56 @@ export interface Dovecot {
   destroy(): Promise<void>;
 }
 
-export async function startDovecot(): Promise<Dovecot> {
+export interface DovecotOptions {
+  rawlog?: boolean;
+  tls?: boolean;
+  /**
+   * Refuse passwords over a connection without TLS (LOGINDISABLED), as most servers do. Dovecot
+   * trusts a client whose address is its own, so the server then listens on 127.0.0.2.
+   */
+  refusePlaintextLogin?: boolean;
+}
+
+export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
   if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} is missing: apt-get install -y dovecot-imapd (.ci/run does)`);
   const dir = mkdtempSync(path.join(tmpdir(), 'rekindle-dovecot-'));
   // Dovecot's own users read the users file and the store below it.
   chmodSync(dir, 0o755);
+  const host = options.refusePlaintextLogin ? '127.0.0.2' : '127.0.0.1';
   const port = await freePort();
+  const tlsPort = options.tls ? await freePort() : null;
   const user = 'inbound';
   const password = 'secret';
   mkdirSync(path.join(dir, 'mail'), { recursive: true });
   mkdirSync(path.join(dir, 'run'), { recursive: true });
   execFileSync('chown', ['dovecot:dovecot', path.join(dir, 'mail')]);
+  const rawlogDir = path.join(dir, 'rawlog');
+  if (options.rawlog) {
+    mkdirSync(rawlogDir);
+    execFileSync('chown', ['dovecot:dovecot', rawlogDir]);
+  }
+  let certificate: string | null = null;
+  if (options.tls) {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    certificate = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+  }
   writeFileSync(path.join(dir, 'users'), `${user}:{PLAIN}${password}\n`);
   const config = path.join(dir, 'dovecot.conf');
   writeFileSync(
     config,
     `protocols = imap
-listen = 127.0.0.1
+listen = ${host}
 base_dir = ${dir}/run
 state_dir = ${dir}/run
 log_path = ${dir}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
+${options.tls ? `ssl = yes\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : 'ssl = no'}
+disable_plaintext_auth = ${options.refusePlaintextLogin ? 'yes' : 'no'}
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:${dir}/mail/%u
 passdb {
   driver = passwd-file
@@ -58,23 +109,71 @@ userdb {
   driver = static
   args = uid=dovecot gid=dovecot home=${dir}/mail/%u
 }
+namespace inbox {
+  inbox = yes
+  mailbox Sent {
+    special_use = \\Sent
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+  }
+  mailbox Trash {
+    special_use = \\Trash
+  }
+  mailbox Junk {
+    special_use = \\Junk
+  }
+  mailbox Archive {
+    special_use = \\Archive
+  }
+}
+${options.rawlog ? `protocol imap {\n  rawlog_dir = ${rawlogDir}\n}` : ''}
 service imap-login {
   inet_listener imap {
-    address = 127.0.0.1
+    address = ${host}
     port = ${port}
   }
+${tlsPort ? `  inet_listener imaps {\n    address = 127.0.0.1\n    port = ${tlsPort}\n    ssl = yes\n  }` : ''}
 }
 first_valid_uid = 1
 default_internal_user = dovecot
 default_login_user = dovenull
 `,
   );
+  const rawlogs = (suffix: '.in' | '.out') => {
+    if (!options.rawlog) throw new Error('startDovecot({ rawlog: true }) keeps what clients and server say');
+    return readdirSync(rawlogDir)
+      .filter((f) => f.endsWith(suffix))
+      .map((f) => readFileSync(path.join(rawlogDir, f), 'utf8'))
+      .join('\n');
+  };
   let master: ChildProcess | null = null;
   const server: Dovecot = {
+    host,
     port,
     user,
     password,
-    url: `imap://${user}:${password}@127.0.0.1:${port}/INBOX`,
+    url: `imap://${user}:${password}@${host}:${port}/INBOX`,
+    tlsPort,
+    certificate,
+    addUser(name, secret) {
+      appendFileSync(path.join(dir, 'users'), `${name}:{PLAIN}${secret}\n`);
+    },
+    setPassword(name, secret) {
+      const file = path.join(dir, 'users');
+      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith(`${name}:`));
+      writeFileSync(file, [...lines, `${name}:{PLAIN}${secret}`, ''].join('\n'));
+    },
+    doveadm(args) {
+      return execFileSync('/usr/bin/doveadm', ['-c', config, ...args], { encoding: 'utf8' });
+    },
+    dir,
+    clientCommands: () => rawlogs('.in'),
+    serverReplies: () => rawlogs('.out'),
+    sessions() {
+      if (!options.rawlog) throw new Error('startDovecot({ rawlog: true }) counts sessions');
+      return readdirSync(rawlogDir).filter((f) => f.endsWith('.in')).length;
+    },
     async start() {
       // In the foreground (-F), as a child of this process in a group of its own: stopping it
       // reaps it, and stops every process of it.
@@ -83,7 +182,7 @@ default_login_user = dovenull
       child.once('exit', () => {
         if (master === child) master = null;
       });
-      await waitFor(() => canConnect(port), `dovecot to listen on ${port}`);
+      await waitFor(() => canConnect(host, port), `dovecot to listen on ${port}`);
     },
     async stop() {
       const child = master;
@@ -93,7 +192,7 @@ default_login_user = dovenull
       // would leave the serving imap processes (and their clients' sessions) running for a while.
       process.kill(-child.pid, 'SIGTERM');
       await exited;
-      await waitFor(async () => !(await canConnect(port)), 'dovecot to stop');
+      await waitFor(async () => !(await canConnect(host, port)), 'dovecot to stop');
     },
     async restart() {
       await server.stop();
@@ -120,9 +219,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

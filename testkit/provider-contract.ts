@@ -10,7 +10,9 @@
  * - a message the user archives after caught-up keeps its providerId (Gmail: a label comes off;
  *   Outlook: it moves to Archive, which without immutable ids would give it a new id);
  * - a message deleted between listing and hydrating is skipped as `gone`, not thrown;
- * - an expired cursor is `cursor_expired` (never an empty page);
+ * - an expired cursor is `cursor_expired` (never an empty page), or, for a provider whose
+ *   cursors expire folder by folder (IMAP's UIDVALIDITY), the provider reads those folders again
+ *   in place: every message is listed again under the providerId it had, nothing new appears;
  * - a revoked grant is `auth_revoked`.
  *
  * Deliberately not part of the contract: how often a ref repeats (Gmail lists sent mail in two
@@ -41,13 +43,21 @@ export interface ContractMailbox {
   remove(providerId: string): Promise<void>;
   /** The user archives an inbox message (Gmail: INBOX comes off; Outlook: moved to Archive). */
   archive(providerId: string): Promise<void>;
-  /** Every cursor handed out so far stops working (Gmail: history too old; Graph: delta gone). */
+  /**
+   * Every cursor handed out so far stops working (Gmail: history too old; Graph: delta gone;
+   * IMAP: every folder's UIDVALIDITY changes).
+   */
   expireCursors(): Promise<void>;
   /** The user's grant is revoked at the provider. */
   revokeGrant(): Promise<void>;
 }
 
 export interface ContractHarness {
+  /**
+   * What an expired cursor does: `error` (default) throws cursor_expired and the engine starts a
+   * full resync; `resync-in-place` reads the expired folders again within the walk (IMAP).
+   */
+  expiredCursor?: 'error' | 'resync-in-place';
   /** A fresh mailbox holding `messages`, with a connected provider. Called once per test. */
   mailbox(owner: Address, messages: ContractMessage[]): Promise<ContractMailbox>;
   close(): Promise<void>;
@@ -275,6 +285,13 @@ export function describeMailProviderContract(name: string, setup: () => Promise<
       const box = await harness.mailbox(owner, messages);
       const walk = await walkMail(box.mail);
       await box.expireCursors();
+      if (harness.expiredCursor === 'resync-in-place') {
+        const again = await walkMail(box.mail, walk.cursor);
+        const listed = new Set(again.pages.flatMap((p) => p.refs.map((r) => r.providerId)));
+        expect([...listed].sort()).toEqual(walk.messages.map((m) => m.providerId).sort());
+        expect(again.pages.at(-1)!.caughtUp).toBe(true);
+        return;
+      }
       const error = await rejection(box.mail.nextPage(walk.cursor));
       expect(isProviderError(error, 'cursor_expired'), String(error)).toBe(true);
     });

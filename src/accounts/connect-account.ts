@@ -1,6 +1,6 @@
 import { normalizeAddress } from '../contacts/normalize-address.ts';
 import type { Sql } from '../db/client.ts';
-import type { ProviderName } from '../db/schema.ts';
+import type { ImapServerSettings, ProviderName } from '../db/schema.ts';
 import { defaultTokenCipher, tokenContext, type TokenCipher } from '../security/token-cipher.ts';
 
 export interface ConnectAccountInput {
@@ -9,7 +9,10 @@ export interface ConnectAccountInput {
   provider: ProviderName;
   /** The mailbox's primary address. */
   accountEmail: string;
+  /** The OAuth refresh token; for `imap`, the app password. Stored encrypted. */
   refreshToken: string;
+  /** `imap` only: where the server is. */
+  imapServer?: ImapServerSettings | null;
   timezone?: string;
   /**
    * The provider's immutable id of who signed in (Microsoft). A mailbox row that has one is
@@ -54,7 +57,8 @@ export async function connectAccount(
          and (accounts.subject is null or excluded.subject is null or accounts.subject = excluded.subject)
       returning id`;
     if (!account) throw new AccountOwnedElsewhereError(accountEmail);
-    await tx`update accounts set refresh_token = ${cipher.encrypt(input.refreshToken, tokenContext('refresh_token', account.id))}
+    await tx`update accounts set refresh_token = ${cipher.encrypt(input.refreshToken, tokenContext('refresh_token', account.id))},
+                                 imap_server = ${input.imapServer ? tx.json(input.imapServer as never) : null}
               where id = ${account.id}`;
 
     await tx`

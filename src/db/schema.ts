@@ -21,6 +21,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import type { InteractionKind } from '../contacts/types.ts';
+import type { ImapServerSettings } from '../providers/imap/imap-server-settings.ts';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => at('created_at').notNull().defaultNow();
@@ -57,8 +58,13 @@ export const users = pgTable('users', {
 });
 
 export type AccountStatus = 'active' | 'needs_reauth' | 'paused';
-/** `local`: mail and calendars imported from files (`rekindle import`); never synced, no grant. */
-export type ProviderName = 'google' | 'microsoft' | 'local';
+/**
+ * `local`: mail and calendars imported from files (`rekindle import`); never synced, no grant.
+ * `imap`: any IMAP mailbox, signed in with an app password (`imap_server` says where).
+ */
+export type ProviderName = 'google' | 'microsoft' | 'imap' | 'local';
+
+export type { ImapServerSettings };
 
 export const accounts = pgTable(
   'accounts',
@@ -77,7 +83,11 @@ export const accounts = pgTable(
      * Null for Google (Gmail's address is Google's own) and for rows made before it was kept.
      */
     subject: text('subject'),
-    /** AES-256-GCM ciphertexts (`rk1.<key id>.…`, src/security/token-cipher.ts), never plaintext. */
+    /**
+     * AES-256-GCM ciphertexts (`rk1.<key id>.…`, src/security/token-cipher.ts), never plaintext.
+     * For `imap` accounts `refresh_token` holds the app password: the account's long-lived
+     * secret, encrypted, rotated (`rekindle tokens reencrypt`) and cleared like a grant.
+     */
     refreshToken: text('refresh_token'),
     accessToken: text('access_token'),
     accessTokenExpiresAt: at('access_token_expires_at'),
@@ -86,6 +96,8 @@ export const accounts = pgTable(
     /** When the user was emailed a reconnect link for this grant (once per revocation); cleared on reconnect. */
     reauthNotifiedAt: at('reauth_notified_at'),
     lastError: text('last_error'),
+    /** `imap` accounts only: the server to sign in to. No secret in here. */
+    imapServer: jsonb('imap_server').$type<ImapServerSettings>(),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('accounts_provider_email').on(t.provider, t.email), index('accounts_user').on(t.userId)],

@@ -64,6 +64,8 @@ export interface ProviderAccount {
   profile(): Promise<AccountProfile>;
   mail: MailSource;
   calendar: CalendarSource;
+  /** Lets go of what the account holds open (IMAP's connection); called when a job is done with it. */
+  close?(): Promise<void>;
 }
 
 /** Persistence of OAuth tokens; the provider saves every refresh (Microsoft rotates them). */

@@ -4,6 +4,8 @@ import { accountTokenStore } from '../accounts/account-token-store.ts';
 import { requireGoogleCredentials, requireMicrosoftCredentials, type Config } from '../config/env.ts';
 import type { Sql } from '../db/client.ts';
 import { createGoogleAccount } from '../providers/google/create-google-account.ts';
+import { createImapAccount } from '../providers/imap/create-imap-account.ts';
+import { imapCredentials } from '../accounts/imap-credentials.ts';
 import { createMicrosoftAccount } from '../providers/microsoft/create-microsoft-account.ts';
 import type { RefreshLock } from '../providers/microsoft/microsoft-auth.ts';
 import type { ProviderAccount, RequestGate } from '../providers/types.ts';
@@ -88,6 +90,18 @@ export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis;
           calendar: account.calendar,
           spent: () => (claim.stream === 'mail' ? mailGate.spent : calendarGate.spent),
         };
+      }
+      case 'imap': {
+        // IMAP servers publish no quota to pace under: the account's one connection
+        // (imap-session.ts) is the limit, and no quota units are spent.
+        const account = createImapAccount({
+          email: claim.accountEmail,
+          credentials: () => imapCredentials(sql, claim.accountId, cipher),
+          pageSize: config.SYNC_PAGE_SIZE,
+          timeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
+          logger: log,
+        });
+        return { ...account, spent: () => 0 };
       }
       default:
         throw new Error(`Provider ${claim.provider} is not supported by this version of rekindle`);

@@ -4,7 +4,7 @@ import type { SyncPhase, SyncStreamName } from '../db/schema.ts';
 export interface ClaimedStream {
   accountId: string;
   userId: string;
-  provider: 'google' | 'microsoft';
+  provider: 'google' | 'microsoft' | 'imap';
   accountEmail: string;
   stream: SyncStreamName;
   phase: SyncPhase;

@@ -68,8 +68,9 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
       (err: unknown) => logger.warn({ err }, 'could not renew the lease'),
     );
   }, (settings.leaseSeconds * 1000) / 3);
+  let provider: (ProviderAccount & { spent(): number }) | null = null;
   try {
-    const provider = deps.providerFor(claim);
+    provider = deps.providerFor(claim);
     let spentBefore = provider.spent();
     if (stream === 'mail' && claim.cursor === null) {
       // The mailbox's own addresses as the provider reports them are the user, never contacts.
@@ -144,6 +145,7 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
     return await handleFailure(deps, claim, logger, error);
   } finally {
     clearInterval(heartbeat);
+    await provider?.close?.().catch((err: unknown) => logger.debug({ err }, 'could not close the provider'));
   }
 }
 
