@@ -4,10 +4,15 @@
  * temp dir, its own port, run as Dovecot's users. `restart()` stops and starts the same server
  * (same port, same mail) as `systemctl restart` would: every process of it ends, and with them
  * every client's session.
+ *
+ * Every wait is on an event, none on the clock: started is Dovecot's own "starting up" log line
+ * (written once its listeners are bound), stopped is the master's exit with its log pipe closed
+ * (the master waits for its children, and the log process, which goes last, holds the pipe).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -24,6 +29,8 @@ export interface Dovecot {
   restart(): Promise<void>;
   /** Stops the server and removes its directory. */
   destroy(): Promise<void>;
+  /** What Dovecot logged so far (it logs to its standard error here). */
+  log(): string;
 }
 
 export async function startDovecot(): Promise<Dovecot> {
@@ -45,7 +52,7 @@ export async function startDovecot(): Promise<Dovecot> {
 listen = 127.0.0.1
 base_dir = ${dir}/run
 state_dir = ${dir}/run
-log_path = ${dir}/dovecot.log
+log_path = /dev/stderr
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
@@ -70,6 +77,7 @@ default_login_user = dovenull
 `,
   );
   let master: ChildProcess | null = null;
+  let log = '';
   const server: Dovecot = {
     port,
     user,
@@ -78,22 +86,30 @@ default_login_user = dovenull
     async start() {
       // In the foreground (-F), as a child of this process in a group of its own: stopping it
       // reaps it, and stops every process of it.
-      const child = spawn(DOVECOT, ['-F', '-c', config], { stdio: 'ignore', detached: true });
+      const child = spawn(DOVECOT, ['-F', '-c', config], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       master = child;
-      child.once('exit', () => {
-        if (master === child) master = null;
+      const from = log.length;
+      const listening = new Promise<void>((resolve, reject) => {
+        child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+          log += chunk;
+          if (/master: Info: Dovecot v\S+ .*starting up/.test(log.slice(from))) resolve();
+        });
+        child.once('close', (code, signal) => {
+          if (master === child) master = null;
+          reject(new Error(`dovecot ended (${signal ?? code}) before it listened on ${port}:\n${log.slice(from)}`));
+        });
       });
-      await waitFor(() => canConnect(port), `dovecot to listen on ${port}`);
+      await listening;
     },
     async stop() {
       const child = master;
       if (!child || child.exitCode !== null || child.pid === undefined) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // 'close': the master exited (after its children) and its log pipe closed (the log process ended last).
+      const ended = once(child, 'close');
       // The whole process group, as `systemctl restart` stops the whole unit: the master alone
       // would leave the serving imap processes (and their clients' sessions) running for a while.
       process.kill(-child.pid, 'SIGTERM');
-      await exited;
-      await waitFor(async () => !(await canConnect(port)), 'dovecot to stop');
+      await ended;
     },
     async restart() {
       await server.stop();
@@ -103,6 +119,7 @@ default_login_user = dovenull
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    log: () => log,
   };
   await server.start();
   return server;
@@ -118,24 +135,4 @@ async function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** Polls `check` until it holds, failing after 20 s. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
