@@ -1,5 +1,5 @@
 /**
- * A throwaway Dovecot IMAP server on loopback (Debian's dovecot-imapd; `.ci/run` installs it),
+ * A throwaway Dovecot IMAP server on loopback (Debian's dovecot-imapd; `npm run setup` installs it, and .ci/run runs that),
  * set up as shared/RECIPES.md describes: its own config, users file and maildir store in a
  * temp dir, its own port, run as Dovecot's users. `restart()` stops and starts the same server
  * (same port, same mail) as `systemctl restart` would: every process of it ends, and with them
@@ -34,7 +34,7 @@ export interface Dovecot {
 }
 
 export async function startDovecot(): Promise<Dovecot> {
-  if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} is missing: apt-get install -y dovecot-imapd (.ci/run does)`);
+  if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} is missing: apt-get install -y dovecot-imapd (npm run setup does)`);
   const dir = mkdtempSync(path.join(tmpdir(), 'rekindle-dovecot-'));
   // Dovecot's own users read the users file and the store below it.
   chmodSync(dir, 0o755);
