@@ -139,17 +139,23 @@ describe('rekindle command', () => {
     }
   });
 
-  it('serve answers /healthz and /readyz, and stops cleanly on SIGTERM', async () => {
+  // A generous timeout: serve loads its code and migrates first, slowly on a busy machine.
+  it('serve answers /healthz and /readyz, and stops cleanly on SIGTERM', { timeout: 180_000 }, async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, ...env(), PORT: String(port), LOG_LEVEL: 'error' } });
+    // LOG_LEVEL=info: serve says on stdout when it listens, which is what the test waits for.
+    const child = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, ...env(), PORT: String(port), LOG_LEVEL: 'info' } });
     try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('"msg":"web server listening"')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it listened:\n${out}`)));
+      });
       const base = `http://127.0.0.1:${port}`;
-      let health: Response | undefined;
-      for (let i = 0; i < 100 && !health; i++) {
-        health = await fetch(`${base}/healthz`).catch(() => undefined);
-        if (!health) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(health?.status).toBe(200);
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
