@@ -4,6 +4,7 @@
  * scripts depend on them (see README).
  */
 import { ConfigError } from './config/env.ts';
+import { checkStartupConfig, checksConfig } from './config/startup-checks.ts';
 import { explainError } from './cli/explain-error.ts';
 import { UsageError } from './cli/usage-error.ts';
 
@@ -94,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    // Before the command's code loads or anything starts: a missing secret stops it here.
+    if (checksConfig(name)) checkStartupConfig(name);
     await command.run(rest);
     return 0;
   } catch (error) {
@@ -111,4 +114,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// A command that failed may have failed midway through start-up, with a Postgres pool, a Redis
+// connection, a listening socket or an emulator still open behind the error: none of them may
+// keep the process alive (it would hang after printing the error). Output to pipes and files
+// is written synchronously, so nothing printed is lost.
+if (code !== 0) process.exit(code);

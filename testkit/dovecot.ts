@@ -1,5 +1,5 @@
 /**
- * A throwaway Dovecot IMAP server on loopback (Debian's dovecot-imapd; `.ci/run` installs it),
+ * A throwaway Dovecot IMAP server on loopback (Debian's dovecot-imapd; `npm run setup` installs it, and .ci/run runs that),
  * set up as shared/RECIPES.md describes: its own config, users file and maildir store in a
  * temp dir, its own port, run as Dovecot's users. `restart()` stops and starts the same server
  * (same port, same mail) as `systemctl restart` would: every process of it ends, and with them
@@ -9,10 +9,15 @@
  * test creates them. Options: `rawlog` keeps every byte each client sent (the proof of what
  * rekindle asked the server for); `tls` adds an implicit-TLS listener with a self-signed
  * certificate made for the run.
+ *
+ * Starting and stopping wait on events, not the clock: started is Dovecot's own "starting up"
+ * log line (written once its listeners are bound), stopped is the master's exit with its log
+ * pipe closed (the master waits for its children, and the log process, which goes last, holds it).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -46,6 +51,8 @@ export interface Dovecot {
   stop(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
+  /** What Dovecot logged so far (it logs to its standard error here). */
+  log(): string;
   /** Stops the server and removes its directory. */
   destroy(): Promise<void>;
 }
@@ -61,7 +68,7 @@ export interface DovecotOptions {
 }
 
 export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
-  if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} is missing: apt-get install -y dovecot-imapd (.ci/run does)`);
+  if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} is missing: apt-get install -y dovecot-imapd (npm run setup does)`);
   const dir = mkdtempSync(path.join(tmpdir(), 'rekindle-dovecot-'));
   // Dovecot's own users read the users file and the store below it.
   chmodSync(dir, 0o755);
@@ -95,7 +102,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
 listen = ${host}
 base_dir = ${dir}/run
 state_dir = ${dir}/run
-log_path = ${dir}/dovecot.log
+log_path = /dev/stderr
 ${options.tls ? `ssl = yes\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : 'ssl = no'}
 disable_plaintext_auth = ${options.refusePlaintextLogin ? 'yes' : 'no'}
 auth_mechanisms = plain login
@@ -148,6 +155,7 @@ default_login_user = dovenull
       .join('\n');
   };
   let master: ChildProcess | null = null;
+  let log = '';
   const server: Dovecot = {
     host,
     port,
@@ -168,6 +176,7 @@ default_login_user = dovenull
       return execFileSync('/usr/bin/doveadm', ['-c', config, ...args], { encoding: 'utf8' });
     },
     dir,
+    log: () => log,
     clientCommands: () => rawlogs('.in'),
     serverReplies: () => rawlogs('.out'),
     sessions() {
@@ -177,22 +186,30 @@ default_login_user = dovenull
     async start() {
       // In the foreground (-F), as a child of this process in a group of its own: stopping it
       // reaps it, and stops every process of it.
-      const child = spawn(DOVECOT, ['-F', '-c', config], { stdio: 'ignore', detached: true });
+      const child = spawn(DOVECOT, ['-F', '-c', config], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       master = child;
-      child.once('exit', () => {
-        if (master === child) master = null;
+      const from = log.length;
+      const listening = new Promise<void>((resolve, reject) => {
+        child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+          log += chunk;
+          if (/master: Info: Dovecot v\S+ .*starting up/.test(log.slice(from))) resolve();
+        });
+        child.once('close', (code, signal) => {
+          if (master === child) master = null;
+          reject(new Error(`dovecot ended (${signal ?? code}) before it listened on ${port}:\n${log.slice(from)}`));
+        });
       });
-      await waitFor(() => canConnect(host, port), `dovecot to listen on ${port}`);
+      await listening;
     },
     async stop() {
       const child = master;
       if (!child || child.exitCode !== null || child.pid === undefined) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // 'close': the master exited (after its children) and its log pipe closed (the log process ended last).
+      const ended = once(child, 'close');
       // The whole process group, as `systemctl restart` stops the whole unit: the master alone
       // would leave the serving imap processes (and their clients' sessions) running for a while.
       process.kill(-child.pid, 'SIGTERM');
-      await exited;
-      await waitFor(async () => !(await canConnect(host, port)), 'dovecot to stop');
+      await ended;
     },
     async restart() {
       await server.stop();
@@ -216,17 +233,6 @@ async function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       probe.close(() => resolve(port));
     });
-  });
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, host);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
   });
 }
 

@@ -40,8 +40,8 @@ export interface ReplyWorld {
   deps: ReplyDeps;
   digestSettings: DigestSettings;
   results: ReplyResult[];
-  /** Makes the next message fail to process (as with Postgres down). */
-  failNext(): void;
+  /** Makes the next message fail to process (as with Postgres down); resolves once it has. */
+  failNext(): Promise<void>;
   /** Messages that failed that way so far. */
   readonly failures: number;
   addUser(email: string, name: string): Promise<WorldUser>;
@@ -59,12 +59,14 @@ export async function startReplyWorld(): Promise<ReplyWorld> {
   const digestSettings: DigestSettings = { mailFrom: WORLD.mailFrom, inboundDomain: WORLD.inboundDomain, publicUrl: WORLD.publicUrl, budget: WORLD.budget };
   const deps: ReplyDeps = { sql: database.sql, mailer, logger: testLogger(), settings: { ...testReplySettings(WORLD), digest: digestSettings } };
   const results: ReplyResult[] = [];
-  let failing = false;
+  let failing: (() => void) | null = null;
   let failures = 0;
   const handle = async (raw: Buffer, envelope: Envelope) => {
     if (failing) {
-      failing = false;
+      const failed = failing;
+      failing = null;
       failures++;
+      failed();
       throw new Error('database unavailable');
     }
     const result = await handleInboundMessage(deps, raw, envelope);
@@ -87,9 +89,10 @@ export async function startReplyWorld(): Promise<ReplyWorld> {
     deps,
     digestSettings,
     results,
-    failNext: () => {
-      failing = true;
-    },
+    failNext: () =>
+      new Promise<void>((resolve) => {
+        failing = resolve;
+      }),
     get failures() {
       return failures;
     },

@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import { getConfig } from '../../src/config/env.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { startDemoLoop } from './demo-loop.ts';
+import { demoServices, type DemoServices } from './demo-services.ts';
 import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
 import { createLogger } from '../../src/log.ts';
 import { renderContacts } from '../../src/cli/contacts-command.ts';
@@ -19,7 +20,8 @@ const DEMO_DATABASE = 'rekindle_demo';
  * into a fresh `rekindle_demo` database; the scheduler sends the weekly digest over real SMTP
  * (to SMTP_URL when set — Mailpit in docker compose — else to a catcher on loopback); then a
  * real reply, "done 1", goes over SMTP to the inbound listener, and the confirmation and the
- * next list are printed.
+ * next list are printed. With no PostgreSQL or Redis answering at DATABASE_URL / REDIS_URL, it
+ * runs private ones for as long as it runs (demo-services.ts).
  */
 export async function demoCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -30,15 +32,33 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const provider = values.provider;
   if (provider !== 'google' && provider !== 'microsoft') throw new UsageError(`--provider is google or microsoft, not "${provider}"`);
   const base = getConfig();
-  const databaseUrl = await freshDemoDatabase(base.DATABASE_URL);
-  await runMigrations(databaseUrl);
   const say = (line: string) => process.stderr.write(line + '\n');
+  const services = await demoServices({ databaseUrl: base.DATABASE_URL, redisUrl: base.REDIS_URL });
+  if (services.note) say(services.note);
+  // Ctrl-C or a TERM before the end still removes the private servers (a cluster would outlive us).
+  const stopOnSignal = () => void services.stop().finally(() => process.exit(130));
+  if (services.note) {
+    process.once('SIGINT', stopOnSignal);
+    process.once('SIGTERM', stopOnSignal);
+  }
+  try {
+    await runDemo(services, values['keep-running'], provider, say, stopOnSignal);
+  } finally {
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    await services.stop();
+  }
+}
+
+async function runDemo(services: DemoServices, keepRunning: boolean, provider: 'google' | 'microsoft', say: (line: string) => void, stopOnSignal: () => void): Promise<void> {
+  const databaseUrl = await freshDemoDatabase(services.databaseUrl);
+  await runMigrations(databaseUrl);
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
   const logger = createLogger(process.env.LOG_LEVEL ?? 'error');
 
   const loop = await startDemoLoop({
     databaseUrl,
-    redisUrl: base.REDIS_URL,
+    redisUrl: services.redisUrl,
     queuePrefix: 'rekindle-demo',
     smtpUrl: process.env.SMTP_URL || undefined,
     logger,
@@ -70,10 +90,20 @@ export async function demoCommand(argv: string[]): Promise<void> {
     out(`\n=== The next list: next week's digest ${'='.repeat(43)}\n`);
     out(await renderPreview(loop.database, sample.owner.email, new Date(Date.now() + 7 * 86_400_000), config.DIGEST_BUDGET, false));
 
-    say(`The demo data stays in ${DEMO_DATABASE}. Look around with:`);
-    say(`  DATABASE_URL=${redact(databaseUrl)} node src/cli.ts digest preview --user ${sample.owner.email} --json`);
-    if (values['keep-running']) {
+    const lookAround = `  DATABASE_URL=${redact(databaseUrl)} node src/cli.ts digest preview --user ${sample.owner.email} --json`;
+    if (!services.privatePostgres) {
+      say(`The demo data stays in ${DEMO_DATABASE}. Look around with:`);
+      say(lookAround);
+    } else if (keepRunning) {
+      say(`The demo data is in ${DEMO_DATABASE} of the private PostgreSQL until Ctrl-C. Look around with:`);
+      say(lookAround);
+    } else {
+      say(`The demo data went with the private PostgreSQL; with a PostgreSQL of yours at DATABASE_URL it stays in ${DEMO_DATABASE}.`);
+    }
+    if (keepRunning) {
       say(`\nEverything keeps running: reply to ${digest.replyTo} over SMTP at 127.0.0.1:${loop.inboundPort}. Ctrl-C stops.`);
+      // Ctrl-C now ends the demo the ordinary way, which removes the private servers too.
+      process.off('SIGINT', stopOnSignal);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {

@@ -16,6 +16,9 @@ export function explainError(error: unknown): string {
           : 'a service';
     return `cannot reach ${what}: ${message}. Is it running, and does the URL point at it?`;
   }
+  if (code === 'EADDRINUSE') {
+    return `${message}. Another process listens there: stop it, or choose another port (PORT for serve, INBOUND_SMTP_PORT for inbound).`;
+  }
   if (code === '42P01') return `${message}. The database is not migrated yet: run \`rekindle migrate\`.`;
   if (code === '28P01' || code === '28000') return `${message}. Check the user and password in DATABASE_URL.`;
   if (code === '3D000') return `${message}. Run \`rekindle migrate\` to create it.`;

@@ -176,9 +176,15 @@ export type Config = z.infer<typeof schema>;
 /** Every variable rekindle reads (the README and .env.example document each one). */
 export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof Config)[];
 
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
 export class ConfigError extends Error {
   readonly variables: string[];
-  constructor(issues: { variable: string; message: string }[]) {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
     super(
       'Invalid configuration:\n' +
         issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n') +
@@ -186,6 +192,7 @@ export class ConfigError extends Error {
     );
     this.name = 'ConfigError';
     this.variables = issues.map((i) => i.variable);
+    this.issues = issues;
   }
 }
 

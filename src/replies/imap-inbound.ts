@@ -10,7 +10,12 @@
  *
  * The connection is kept up: when it drops — the server restarted, the network went away — it
  * reconnects with a growing pause (up to a minute) and carries on where it stopped.
+ *
+ * Mail that arrives while a pass is running (the server announces it with the answer to a
+ * FETCH or STORE of the pass, not during IDLE) wakes the next pass: a wake-up that finds the
+ * watcher busy is kept, not dropped, or that mail would wait for the poll.
  */
+import { EventEmitter } from 'node:events';
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Envelope } from './handle-reply.ts';
@@ -32,7 +37,14 @@ export interface ImapInboundOptions {
   allowUnauthorized?: boolean;
 }
 
-export interface ImapInbound {
+export interface ImapInboundEvents {
+  /** A connection was made and the mailbox is about to be read; the count so far. */
+  connected: [connections: number];
+  /** A message was handed to the pipeline and marked; the count so far. */
+  processed: [processed: number];
+}
+
+export interface ImapInbound extends EventEmitter<ImapInboundEvents> {
   /** Messages handed to the pipeline and marked, since start. */
   readonly processed: number;
   /** Times a connection was made (1 at first, more after reconnects). */
@@ -69,13 +81,9 @@ export function startImapInbound(options: ImapInboundOptions): ImapInbound {
   const backoff = options.reconnect ?? { minMs: 1_000, maxMs: 60_000 };
   let stopped = false;
   let client: ImapFlow | null = null;
-  let wake: (() => void) | null = null;
-  const state = { processed: 0, connections: 0 };
-  const nudge = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
+  const wakeup = createWakeup();
+  const nudge = wakeup.nudge;
+  const watcher = Object.assign(new EventEmitter<ImapInboundEvents>(), { processed: 0, connections: 0, close });
 
   const run = async () => {
     let pause = backoff.minMs;
@@ -97,9 +105,10 @@ export function startImapInbound(options: ImapInboundOptions): ImapInbound {
       try {
         logger.debug('IMAP inbound connecting');
         await current.connect();
-        state.connections++;
+        watcher.connections++;
         pause = backoff.minMs;
-        logger.info({ connections: state.connections }, 'IMAP inbound connected');
+        logger.info({ connections: watcher.connections }, 'IMAP inbound connected');
+        watcher.emit('connected', watcher.connections);
         // The connection is this watcher's alone: the mailbox stays selected without a lock,
         // because imapflow starts IDLE by itself only while no lock is held.
         const moveTo = options.processedMailbox ?? null;
@@ -107,13 +116,13 @@ export function startImapInbound(options: ImapInboundOptions): ImapInbound {
         const mailbox = await current.mailboxOpen(target.mailbox);
         const keywords = mailbox.permanentFlags?.has('\\*') ?? true;
         while (!stopped && current.usable) {
+          // The pass's SEARCH sees everything announced until now; what is announced while it
+          // runs wakes the next one.
+          wakeup.clear();
           await processPending(current, { moveTo, keywords });
           if (stopped || !current.usable) break;
           // IDLE starts on its own while nothing runs; `exists`, the poll timer or a close wakes us.
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(nudge, options.pollSeconds * 1000).unref();
-          });
+          await wakeup.wait(options.pollSeconds * 1000);
         }
       } catch (error) {
         if (!stopped) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'IMAP inbound disconnected');
@@ -124,10 +133,9 @@ export function startImapInbound(options: ImapInboundOptions): ImapInbound {
         else current.close();
       }
       if (stopped) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(nudge, pause).unref();
-      });
+      // Only close() cuts the pause short; the next connection's SEARCH finds what came meanwhile.
+      wakeup.clear();
+      await wakeup.wait(pause);
       pause = Math.min(backoff.maxMs, pause * 2);
     }
   };
@@ -153,26 +161,57 @@ export function startImapInbound(options: ImapInboundOptions): ImapInbound {
       }
       if (how.moveTo) await c.messageMove(String(uid), how.moveTo, { uid: true });
       else await c.messageFlagsAdd(String(uid), how.keywords ? [PROCESSED_KEYWORD, '\\Seen'] : ['\\Seen'], { uid: true });
-      state.processed++;
+      watcher.processed++;
+      watcher.emit('processed', watcher.processed);
     }
   };
 
   const done = run().catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'IMAP inbound stopped'));
 
+  async function close(): Promise<void> {
+    stopped = true;
+    nudge();
+    const c = client;
+    if (c?.usable) await c.logout().catch(() => c.close());
+    else c?.close();
+    await done;
+  }
+
+  return watcher;
+}
+
+/**
+ * What wakes the watcher's loop: `wait(ms)` ends at the first nudge or after `ms`. A nudge that
+ * comes while nobody waits is kept for the next wait (until `clear()`), so it is never lost.
+ */
+function createWakeup() {
+  let pending = false;
+  let waiting: { resolve: () => void; timer: NodeJS.Timeout } | null = null;
+  const nudge = () => {
+    if (!waiting) {
+      pending = true;
+      return;
+    }
+    const { resolve, timer } = waiting;
+    waiting = null;
+    clearTimeout(timer);
+    resolve();
+  };
   return {
-    get processed() {
-      return state.processed;
+    nudge,
+    clear() {
+      pending = false;
     },
-    get connections() {
-      return state.connections;
-    },
-    async close() {
-      stopped = true;
-      nudge();
-      const c = client;
-      if (c?.usable) await c.logout().catch(() => c.close());
-      else c?.close();
-      await done;
+    wait(ms: number): Promise<void> {
+      if (pending) {
+        pending = false;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        waiting = { resolve, timer: setTimeout(nudge, ms) };
+        // The poll alone keeps no process alive (the connection does while it is up).
+        waiting.timer.unref();
+      });
     },
   };
 }

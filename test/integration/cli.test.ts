@@ -139,20 +139,21 @@ describe('rekindle command', () => {
     }
   });
 
-  it('serve answers /healthz and /readyz, and stops cleanly on SIGTERM', async () => {
+  // A generous timeout: serve loads its code and migrates first, slowly on a busy machine.
+  it('serve answers /healthz and /readyz, and stops cleanly on SIGTERM', { timeout: 180_000 }, async () => {
     const port = await freePort();
+    // LOG_LEVEL=info: serve says on stdout when it listens, which is what the test waits for.
     const child = spawn(process.execPath, [cli, 'serve'], { env: { ...process.env, ...env(), PORT: String(port), LOG_LEVEL: 'info' } });
     try {
-      const base = `http://127.0.0.1:${port}`;
-      // Waits for serve to say it listens (its own log line), however slow the machine is.
       await new Promise<void>((resolve, reject) => {
-        let output = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('web server listening')) resolve();
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('"msg":"web server listening"')) resolve();
         });
-        child.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening:\n${output}`)));
+        child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it listened:\n${out}`)));
       });
+      const base = `http://127.0.0.1:${port}`;
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(200);
       const ready = await fetch(`${base}/readyz`);

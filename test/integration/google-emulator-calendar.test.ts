@@ -1,5 +1,6 @@
 /** The Google emulator's Calendar events.list, driven through the real googleapis client. */
-import { google, type calendar_v3 } from 'googleapis';
+import { calendar as calendarApi, type calendar_v3 } from '@googleapis/calendar';
+import { OAuth2Client } from 'google-auth-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator, type SeedEvent } from '../../fakes/google/index.ts';
 
@@ -17,13 +18,13 @@ afterEach(async () => {
 });
 
 function connect(email = ADA, scopes?: string[]) {
-  const auth = new google.auth.OAuth2({
+  const auth = new OAuth2Client({
     clientId: emulator.clientId,
     clientSecret: emulator.clientSecret,
     endpoints: { oauth2TokenUrl: emulator.tokenUrl },
   });
   auth.setCredentials({ refresh_token: emulator.issueRefreshToken(email, scopes) });
-  return google.calendar({ version: 'v3', rootUrl: emulator.url, auth, retry: false });
+  return calendarApi({ version: 'v3', rootUrl: emulator.url, auth, retry: false });
 }
 
 function seed(events: SeedEvent[], aliases: string[] = []) {

@@ -2,7 +2,9 @@
  * The Google emulator's per-user quota, injected faults, request log, concurrency and latency,
  * seen through the real googleapis client.
  */
-import { google } from 'googleapis';
+import { calendar as calendarApi } from '@googleapis/calendar';
+import { gmail as gmailApi } from '@googleapis/gmail';
+import { OAuth2Client } from 'google-auth-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions } from '../../fakes/google/index.ts';
 
@@ -29,7 +31,7 @@ async function start(options: GoogleEmulatorOptions = {}) {
 
 /** googleapis clients for one user; `retry` as googleapis would have it (off unless asked). */
 function connect(email: string, retry = false) {
-  const auth = new google.auth.OAuth2({
+  const auth = new OAuth2Client({
     clientId: emulator.clientId,
     clientSecret: emulator.clientSecret,
     endpoints: { oauth2TokenUrl: emulator.tokenUrl },
@@ -37,8 +39,8 @@ function connect(email: string, retry = false) {
   auth.setCredentials({ refresh_token: emulator.issueRefreshToken(email) });
   return {
     auth,
-    gmail: google.gmail({ version: 'v1', rootUrl: emulator.url, auth, retry }),
-    calendar: google.calendar({ version: 'v3', rootUrl: emulator.url, auth, retry }),
+    gmail: gmailApi({ version: 'v1', rootUrl: emulator.url, auth, retry }),
+    calendar: calendarApi({ version: 'v3', rootUrl: emulator.url, auth, retry }),
   };
 }
 

@@ -5,7 +5,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { google } from 'googleapis';
+import { gmail as gmailApi } from '@googleapis/gmail';
+import { OAuth2Client } from 'google-auth-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   loadMailboxSeed,
@@ -47,9 +48,9 @@ function header(seed: MailboxSeed, index: number, name: string): string | undefi
 async function gmailFor(seed: MailboxSeed) {
   emulator = await startGoogleEmulator();
   emulator.addMailbox(seed);
-  const auth = new google.auth.OAuth2({ clientId: emulator.clientId, clientSecret: emulator.clientSecret, endpoints: { oauth2TokenUrl: emulator.tokenUrl } });
+  const auth = new OAuth2Client({ clientId: emulator.clientId, clientSecret: emulator.clientSecret, endpoints: { oauth2TokenUrl: emulator.tokenUrl } });
   auth.setCredentials({ refresh_token: emulator.issueRefreshToken(seed.email) });
-  return google.gmail({ version: 'v1', rootUrl: emulator.url, auth, retry: false });
+  return gmailApi({ version: 'v1', rootUrl: emulator.url, auth, retry: false });
 }
 
 describe('Google emulator seeds: maildir', () => {

@@ -2,7 +2,8 @@
  * The Google emulator's OAuth and Gmail surface, driven through the real googleapis client
  * over HTTP (calendar, limits and seeding have their own files).
  */
-import { google, type gmail_v1 } from 'googleapis';
+import { gmail as gmailApi, type gmail_v1 } from '@googleapis/gmail';
+import { OAuth2Client } from 'google-auth-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator, type GoogleEmulatorOptions, type SeedMessage } from '../../fakes/google/index.ts';
 
@@ -21,7 +22,7 @@ afterEach(async () => {
 });
 
 function oauthClient(overrides: { clientSecret?: string; authBaseUrl?: string } = {}) {
-  return new google.auth.OAuth2({
+  return new OAuth2Client({
     clientId: emulator.clientId,
     clientSecret: overrides.clientSecret ?? emulator.clientSecret,
     redirectUri: 'http://127.0.0.1:9/callback',
@@ -33,7 +34,7 @@ function oauthClient(overrides: { clientSecret?: string; authBaseUrl?: string } 
 function gmailFor(email: string, scopes?: string[]) {
   const auth = oauthClient();
   auth.setCredentials({ refresh_token: emulator.issueRefreshToken(email, scopes) });
-  return { auth, gmail: google.gmail({ version: 'v1', rootUrl: emulator.url, auth, retry: false }) };
+  return { auth, gmail: gmailApi({ version: 'v1', rootUrl: emulator.url, auth, retry: false }) };
 }
 
 interface HttpFailure {
@@ -85,7 +86,7 @@ describe('Google emulator: OAuth', () => {
     const auth = oauthClient();
     // No expiry_date: googleapis only refreshes on 401 when it cannot tell the token expired.
     auth.setCredentials({ refresh_token: emulator.issueRefreshToken(ADA), access_token: 'ya29.stale' });
-    const gmail = google.gmail({ version: 'v1', rootUrl: emulator.url, auth, retry: false });
+    const gmail = gmailApi({ version: 'v1', rootUrl: emulator.url, auth, retry: false });
     await gmail.users.getProfile({ userId: 'me' });
     expect(emulator.requests().map((r) => [r.method, r.status])).toEqual([
       ['gmail.users.getProfile', 401],

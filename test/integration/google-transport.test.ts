@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
-import { google } from 'googleapis';
+import { gmail as gmailApi } from '@googleapis/gmail';
 import { afterEach, describe, expect, it } from 'vitest';
 import { googleTransport } from '../../src/providers/google/google-transport.ts';
 
@@ -29,7 +29,7 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   return { root: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, connections: () => connections };
 }
 
-const gmail = (root: string) => google.gmail({ version: 'v1', rootUrl: root, retry: false, adapter: googleTransport });
+const gmail = (root: string) => gmailApi({ version: 'v1', rootUrl: root, retry: false, adapter: googleTransport });
 
 describe('google transport', () => {
   it('reads gzip and brotli answers as JSON, as googleapis asks for gzip', async () => {

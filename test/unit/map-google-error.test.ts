@@ -1,9 +1,9 @@
-import { Common } from 'googleapis';
+import { gaxios } from 'google-auth-library';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/providers/provider-error.ts';
 import { mapGoogleError, type GoogleErrorContext } from '../../src/providers/google/map-google-error.ts';
 
-const { GaxiosError } = Common;
+const { GaxiosError } = gaxios;
 // gaxios' own (internal, hence untyped) extractor, so the errors carry exactly what gaxios puts on them.
 const extractAPIError = (GaxiosError as unknown as {
   extractAPIErrorFromResponse(response: unknown, fallback: string): { message: string } | undefined;

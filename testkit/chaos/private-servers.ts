@@ -9,9 +9,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { once } from 'node:events';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -31,29 +31,16 @@ export interface PrivateServers {
 }
 
 export async function startPrivateServers(): Promise<PrivateServers> {
-  const bin = postgresBin();
-  const dir = mkdtempSync(join(tmpdir(), 'rekindle-chaos-'));
-  const data = join(dir, 'pg');
-  const asRoot = userInfo().uid === 0;
-  if (asRoot) chownSync(dir, ...postgresIds());
-  const pg = (tool: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
-
-  const pgPort = await freePort();
-  const redisPort = await freePort();
-  await pg('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-  const options = `-p ${pgPort} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  const startPg = () => pg('pg_ctl', ['start', '-D', data, '-w', '-t', '60', '-l', join(dir, 'postgres.log'), '-o', options]);
-  await startPg();
-
-  let redis: ChildProcess = startRedis(redisPort);
-  await waitForRedis(redisPort);
-
-  const url = (database: string) => `postgres://postgres@127.0.0.1:${pgPort}/${database}`;
+  const postgresServer = await startPrivatePostgres('rekindle-chaos-');
+  const redisServer = await startPrivateRedis({ restartOnExit: true }).catch(async (error: unknown) => {
+    await postgresServer.stop();
+    throw error;
+  });
+  const url = postgresServer.url;
   let stopped = false;
   const servers: PrivateServers = {
     databaseUrl: url,
-    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    redisUrl: redisServer.url,
     async createDatabase(name) {
       const admin = postgres(url('postgres'), { max: 1, onnotice: () => {} });
       try {
@@ -63,10 +50,7 @@ export async function startPrivateServers(): Promise<PrivateServers> {
       }
       return url(name);
     },
-    async restartPostgres() {
-      await pg('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
-      await startPg();
-    },
+    restartPostgres: () => postgresServer.restart(),
     async flushRedis() {
       const client = new Redis(servers.redisUrl, { maxRetriesPerRequest: 3 });
       client.on('error', () => undefined);
@@ -79,58 +63,133 @@ export async function startPrivateServers(): Promise<PrivateServers> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      redis.kill('SIGKILL');
-      await pg('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']).catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
+      await redisServer.stop();
+      await postgresServer.stop();
     },
   };
   // Also when the run is interrupted: a leftover cluster would hold its port and directory.
   const onExit = () => void servers.stop().finally(() => process.exit(130));
   process.once('SIGINT', onExit);
   process.once('SIGTERM', onExit);
-  redis.once('exit', () => {
-    if (!stopped) redis = startRedis(redisPort);
-  });
   return servers;
 }
 
-function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
+export interface PrivatePostgres {
+  /** The temporary directory that holds the cluster (and is removed by `stop()`). */
+  dir: string;
+  port: number;
+  /** `postgres://postgres@127.0.0.1:<port>/<database>` */
+  url(database: string): string;
+  /** An immediate (crash) shutdown and a start: recovery replays the WAL, every connection breaks. */
+  restart(): Promise<void>;
+  /** Stops the cluster and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/** A PostgreSQL cluster of its own from the installed server binaries, in a new temporary directory. */
+export async function startPrivatePostgres(prefix: string): Promise<PrivatePostgres> {
+  const bin = postgresBin();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const data = join(dir, 'pg');
+  const asRoot = userInfo().uid === 0;
+  const pg = (tool: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
+  const port = await freePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const start = () => pg('pg_ctl', ['start', '-D', data, '-w', '-t', '60', '-l', join(dir, 'postgres.log'), '-o', options]);
+  try {
+    if (asRoot) chownSync(dir, ...postgresIds());
+    await pg('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+    await start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  let stopped = false;
+  return {
+    dir,
+    port,
+    url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    async restart() {
+      await pg('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
+      await start();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pg('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PrivateRedis {
+  port: number;
+  /** `redis://127.0.0.1:<port>` */
+  url: string;
+  /** Ends the server; resolves once its process has exited (its port is free). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A redis-server of its own on a free loopback port, keeping nothing on disk. Started is its
+ * own "Ready to accept connections" line. `restartOnExit`: started again once if it dies.
+ */
+export async function startPrivateRedis(options: { restartOnExit?: boolean } = {}): Promise<PrivateRedis> {
+  const port = await freePort();
+  let redis = await startRedis(port);
+  let stopped = false;
+  if (options.restartOnExit) {
+    redis.once('exit', () => {
+      if (!stopped) void startRedis(port).then((next) => (redis = next));
+    });
+  }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (redis.exitCode !== null || redis.signalCode !== null) return;
+      const exited = once(redis, 'exit');
+      redis.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+function startRedis(port: number): Promise<ChildProcess> {
+  // A process group of its own, as pg_ctl gives the postmaster: a terminal's Ctrl-C reaches the
+  // program that started it, which stops it in order, not the server behind its back.
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    detached: true,
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(`redis-server could not be started (${error.message}); install Redis (Debian: apt-get install redis-server)`)));
+    child.once('exit', (code, signal) => reject(new Error(`redis-server on port ${port} ended (${signal ?? code}) before it was ready:\n${output}`)));
+    // Read to the end, so its log never fills the pipe.
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (output.length < 65_536) output += chunk;
+      if (/Ready to accept connections/.test(output)) resolve(child);
+    });
   });
 }
 
-async function waitForRedis(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      return;
-    } catch {
-      await sleep(100);
-    } finally {
-      client.disconnect();
-    }
-  }
-  throw new Error(`chaos: redis-server on port ${port} did not start`);
-}
-
-/** The newest installed PostgreSQL's binaries (Debian layout). */
+/** The newest installed PostgreSQL's server binaries: Debian's layout, else the first on PATH (Homebrew). */
 function postgresBin(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const version of versions) {
-    const bin = join(root, version, 'bin');
-    if (existsSync(join(bin, 'initdb'))) return bin;
-  }
-  throw new Error('chaos: no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)');
+  const candidates = [...versions.map((version) => join(root, version, 'bin')), ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
+  const bin = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
+  if (!bin) throw new Error('no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql or on PATH: install PostgreSQL (Debian: apt-get install postgresql)');
+  return bin;
 }
 
 function postgresIds(): [number, number] {
   const line = readPasswd().find((l) => l.startsWith('postgres:'));
-  if (!line) throw new Error('chaos: running as root needs a "postgres" user to own the throwaway cluster');
+  if (!line) throw new Error('running as root needs a "postgres" user to own the throwaway cluster (Debian\'s postgresql package creates it)');
   const [, , uid, gid] = line.split(':');
   return [Number(uid), Number(gid)];
 }

@@ -4,7 +4,7 @@
  * googleapis and google-auth-library then read as an object with nothing in it — an empty page,
  * or a token answer they crash on. It is a transient failure of the request instead: retry it.
  */
-import type { GaxiosOptions, GaxiosResponse } from 'googleapis-common';
+import type { gaxios } from 'google-auth-library';
 
 export class BrokenAnswerError extends Error {
   readonly code = 'EBROKENANSWER';
@@ -19,10 +19,10 @@ export function declaresJson(contentType: string | null | undefined): boolean {
   return /application\/(?:[\w.+-]+\+)?json/i.test(contentType ?? '');
 }
 
-type Adapter = NonNullable<GaxiosOptions['adapter']>;
+type Adapter = NonNullable<gaxios.GaxiosOptions['adapter']>;
 
 /** Wraps gaxios's own adapter (token requests) so a broken JSON answer is an error, not a string. */
-export const rejectBrokenJson: Adapter = async <T>(options: Parameters<Adapter>[0], fallback: (options: Parameters<Adapter>[0]) => Promise<GaxiosResponse<T>>) => {
+export const rejectBrokenJson: Adapter = async <T>(options: Parameters<Adapter>[0], fallback: (options: Parameters<Adapter>[0]) => Promise<gaxios.GaxiosResponse<T>>) => {
   const response = await fallback(options);
   const data: unknown = response.data;
   if (typeof data === 'string' && declaresJson(response.headers?.get('content-type'))) {

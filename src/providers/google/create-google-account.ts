@@ -1,4 +1,5 @@
-import { google } from './google-apis.ts';
+import { calendar as calendarApi } from '@googleapis/calendar';
+import { gmail as gmailApi } from '@googleapis/gmail';
 import type { Logger } from 'pino';
 import type { ProviderAccount, RequestGate, TokenStore } from '../types.ts';
 import { createGmailMailSource, GMAIL_UNITS } from './gmail-mail-source.ts';
@@ -30,7 +31,7 @@ export interface GoogleAccountOptions {
 
 /**
  * One connected Google account: Gmail (metadata scope) and the primary Google Calendar, through
- * the real `googleapis` client. Nothing is fetched until the first call.
+ * the real Google clients (@googleapis/gmail, @googleapis/calendar). Nothing is fetched until the first call.
  */
 export function createGoogleAccount(options: GoogleAccountOptions): ProviderAccount {
   const logger = options.logger;
@@ -53,8 +54,8 @@ export function createGoogleAccount(options: GoogleAccountOptions): ProviderAcco
     adapter: googleTransport,
     ...(options.apiUrl ? { rootUrl: options.apiUrl } : {}),
   };
-  const gmail = google.gmail({ version: 'v1', ...common });
-  const calendar = google.calendar({ version: 'v3', ...common });
+  const gmail = gmailApi({ version: 'v1', ...common });
+  const calendar = calendarApi({ version: 'v3', ...common });
   const mailCall = createGoogleCaller(auth, options.mailGate, logger);
   const calendarCall = createGoogleCaller(auth, options.calendarGate, logger);
 

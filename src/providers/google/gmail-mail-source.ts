@@ -1,4 +1,4 @@
-import type { gmail_v1 } from 'googleapis';
+import type { gmail_v1 } from '@googleapis/gmail';
 import type { Logger } from 'pino';
 import { METADATA_HEADERS } from '../../mail/message-meta.ts';
 import { ProviderError, isProviderError } from '../provider-error.ts';

@@ -1,6 +1,5 @@
 import { rejectBrokenJson } from './broken-answer.ts';
-import type { Auth } from 'googleapis';
-import { google } from './google-apis.ts';
+import { OAuth2Client, type Credentials } from 'google-auth-library';
 import type { Logger } from 'pino';
 import { ProviderError } from '../provider-error.ts';
 import type { StoredTokens, TokenStore } from '../types.ts';
@@ -36,7 +35,7 @@ export interface GoogleAuthOptions {
 
 export interface GoogleAuth {
   /** The client the API objects are built with (it signs every request). */
-  readonly client: Auth.OAuth2Client;
+  readonly client: OAuth2Client;
   /**
    * Loads the stored tokens, once. Its failures are the token store's (a database error) and
    * propagate as they are; only a missing refresh token is `auth_revoked`.
@@ -59,7 +58,7 @@ export interface GoogleAuth {
 }
 
 export function createGoogleAuth(options: GoogleAuthOptions): GoogleAuth {
-  const client = new google.auth.OAuth2({
+  const client = new OAuth2Client({
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     endpoints: { oauth2TokenUrl: options.tokenUrl ?? GOOGLE_TOKEN_URL },
@@ -75,7 +74,7 @@ export function createGoogleAuth(options: GoogleAuthOptions): GoogleAuth {
 
   // google-auth-library emits `tokens` once per refresh, before it puts the new access token in
   // its credentials. `refresh_token` is present only when Google issued a new one.
-  client.on('tokens', (credentials: Auth.Credentials) => {
+  client.on('tokens', (credentials: Credentials) => {
     if (credentials.refresh_token) refreshToken = credentials.refresh_token;
     const next: StoredTokens = {
       refreshToken,

@@ -3,7 +3,8 @@
  * access, exactly GOOGLE_SCOPES) and the code exchange through the real google-auth-library,
  * then the mailbox's address from Gmail's getProfile (allowed under gmail.metadata).
  */
-import { google } from './google-apis.ts';
+import { gmail as gmailApi } from '@googleapis/gmail';
+import { OAuth2Client } from 'google-auth-library';
 import { AuthorizationError, type AuthorizationRequest, type AuthorizedMailbox } from '../authorization.ts';
 import { GOOGLE_SCOPES, GOOGLE_TOKEN_URL, NO_LIBRARY_RETRIES } from './google-auth.ts';
 
@@ -40,7 +41,7 @@ export function googleAuthorizeUrl(options: GoogleAuthorizationOptions, request:
 
 export async function exchangeGoogleCode(options: GoogleAuthorizationOptions, code: string, codeVerifier: string): Promise<AuthorizedMailbox> {
   const timeout = options.timeoutMs ?? 30_000;
-  const client = new google.auth.OAuth2({
+  const client = new OAuth2Client({
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     redirectUri: options.redirectUri,
@@ -63,7 +64,7 @@ export async function exchangeGoogleCode(options: GoogleAuthorizationOptions, co
   if (!tokens.access_token) throw new AuthorizationError('provider_error', 'Google returned no access token');
   client.setCredentials(tokens);
 
-  const gmail = google.gmail({ version: 'v1', auth: client, retry: false, timeout, ...(options.apiUrl ? { rootUrl: options.apiUrl } : {}) });
+  const gmail = gmailApi({ version: 'v1', auth: client, retry: false, timeout, ...(options.apiUrl ? { rootUrl: options.apiUrl } : {}) });
   const { data } = await gmail.users.getProfile({ userId: 'me' });
   const email = data.emailAddress?.trim().toLowerCase();
   if (!email) throw new AuthorizationError('no_address', 'Gmail did not say which mailbox this is');

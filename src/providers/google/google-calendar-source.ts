@@ -1,4 +1,4 @@
-import type { calendar_v3 } from 'googleapis';
+import type { calendar_v3 } from '@googleapis/calendar';
 import type { Logger } from 'pino';
 import { ProviderError } from '../provider-error.ts';
 import type { CalendarPage, CalendarSource } from '../types.ts';

@@ -20,17 +20,17 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-// googleapis' own view of gaxios (gaxios ships two builds whose types do not mix).
-import type { GaxiosOptions, GaxiosResponse } from 'googleapis-common';
+// gaxios as google-auth-library (and so the API clients) sees it: gaxios ships two builds whose types do not mix.
+import type { gaxios } from 'google-auth-library';
 import { BrokenAnswerError, declaresJson } from './broken-answer.ts';
 
 const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, maxFreeSockets: 256 };
 const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
 
-type Adapter = NonNullable<GaxiosOptions['adapter']>;
+type Adapter = NonNullable<gaxios.GaxiosOptions['adapter']>;
 type Prepared = Parameters<Adapter>[0];
 
-export const googleTransport: Adapter = <T>(options: Prepared, fallback: (options: Prepared) => Promise<GaxiosResponse<T>>) => {
+export const googleTransport: Adapter = <T>(options: Prepared, fallback: (options: Prepared) => Promise<gaxios.GaxiosResponse<T>>) => {
   const { body } = options;
   const simpleBody = body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body);
   const simpleResponse = options.responseType === undefined || options.responseType === 'json' || options.responseType === 'text' || options.responseType === 'unknown';
@@ -42,7 +42,7 @@ export const googleTransport: Adapter = <T>(options: Prepared, fallback: (option
   options.headers.forEach((value, name) => {
     headers[name] = value;
   });
-  return new Promise<GaxiosResponse<T>>((resolve, reject) => {
+  return new Promise<gaxios.GaxiosResponse<T>>((resolve, reject) => {
     const client = url.protocol === 'https:' ? https : http;
     const request = client.request(
       url,
@@ -77,7 +77,7 @@ export const googleTransport: Adapter = <T>(options: Prepared, fallback: (option
             // What a read fetch Response says; GaxiosError keeps `data` of an error only then.
             bodyUsed: true,
           };
-          resolve(result as unknown as GaxiosResponse<T>);
+          resolve(result as unknown as gaxios.GaxiosResponse<T>);
         });
       },
     );

@@ -1,4 +1,4 @@
-import type { gmail_v1 } from 'googleapis';
+import type { gmail_v1 } from '@googleapis/gmail';
 import { messageMetaFromHeaders } from '../../mail/message-meta.ts';
 import type { RawHeader } from '../../mail/header-block.ts';
 import type { Folder, MessageFlags, MessageMeta, SkippedMessage } from '../../mail/types.ts';

@@ -1,4 +1,4 @@
-import type { calendar_v3 } from 'googleapis';
+import type { calendar_v3 } from '@googleapis/calendar';
 import type { Address, Attendee, CalendarEvent, ResponseStatus } from '../../mail/types.ts';
 
 const RESPONSE_STATUSES = new Set<ResponseStatus>(['accepted', 'declined', 'tentative', 'needsAction']);

@@ -4,7 +4,7 @@
  * account's "Third-party connections" no longer lists rekindle. It lives beside the token
  * endpoint (oauth2.googleapis.com/token → /revoke), so the emulator's is found the same way.
  */
-import { google } from './google-apis.ts';
+import { OAuth2Client } from 'google-auth-library';
 import { GOOGLE_TOKEN_URL, NO_LIBRARY_RETRIES } from './google-auth.ts';
 
 /** `gone`: Google no longer knew the token (revoked or expired already) — the same end state. */
@@ -20,7 +20,7 @@ export interface RevokeGoogleGrantOptions {
 
 export async function revokeGoogleGrant(options: RevokeGoogleGrantOptions): Promise<{ outcome: RevokeOutcome; error?: string }> {
   const tokenUrl = options.tokenUrl ?? GOOGLE_TOKEN_URL;
-  const client = new google.auth.OAuth2({
+  const client = new OAuth2Client({
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     endpoints: { oauth2TokenUrl: tokenUrl, oauth2RevokeUrl: new URL('revoke', tokenUrl).toString() },
