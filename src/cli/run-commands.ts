@@ -4,7 +4,7 @@ import { surviveClosedSocketWrites } from '../db/survive-closed-socket.ts';
 import { createDatabase } from '../db/client.ts';
 import { createLogger } from '../log.ts';
 import { createRedis } from '../queue/connection.ts';
-import { replyRoutesFrom } from '../replies/reply-settings.ts';
+import { replyRoutesFrom } from '../web/reply-routes.ts';
 import { buildServer } from '../web/server.ts';
 import { startWorker } from '../worker/start-worker.ts';
 import { migrateApart } from '../worker/migrate-apart.ts';

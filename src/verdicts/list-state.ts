@@ -64,8 +64,9 @@ export function takeBackList(current: ListState, before: ListState, after: ListS
       conflict = true;
       continue;
     }
-    state = { ...(state ?? current) };
-    for (const field of part) (state as Record<string, unknown>)[field] = before[field];
+    const next: Record<string, unknown> = { ...(state ?? current) };
+    for (const field of part) next[field] = before[field];
+    state = next as unknown as ListState;
   }
   return { state, conflict };
 }
