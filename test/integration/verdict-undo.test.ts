@@ -58,7 +58,12 @@ describe('undo from either channel, over one journal', () => {
     mailer = createMailer(catcher.url);
     google = await startGoogleEmulator();
     redis = createRedis(redisUrl);
-    app = buildServer({ sql: database.sql, redis, config: webTestConfig(database, queue.prefix, { google }, { PUBLIC_URL }) });
+    app = buildServer({
+      sql: database.sql,
+      redis,
+      config: webTestConfig(database, queue.prefix, { google }, { PUBLIC_URL }),
+      replies: { confirm: { sql: database.sql, keys, logger: testLogger(), mailFrom: settings.mailFrom, replyWindowDays: settings.replyWindowDays } },
+    });
     const deps = { sql: database.sql, mailer, logger: testLogger(), settings: replySettings };
     inbound = await startInboundSmtp({
       host: '127.0.0.1',
@@ -98,11 +103,11 @@ describe('undo from either channel, over one journal', () => {
     at = Object.fromEntries(items.map((i) => [i.position, i.contact]));
   });
 
-  const reply = async (text: string) => {
+  const reply = async (text: string, from = `Sam Rivera <${owner}>`) => {
     const before = results.length;
     await sendReply({
       port: inbound.port,
-      from: `Sam Rivera <${owner}>`,
+      from,
       to: `reply+${digest.token}@${settings.inboundDomain}`,
       text,
       messageId: `<${randomUUID()}@client.example>`,
@@ -163,6 +168,19 @@ describe('undo from either channel, over one journal', () => {
     expect(await lastConfirmation()).toContain('There was nothing to take back.');
     // A forged or altered token changes nothing.
     expect((await post(`${path.slice(0, -3)}abc`)).statusCode).toBe(404);
+  });
+
+  it('a held reply confirmed on the web can be taken back from the same page', async () => {
+    // From another address: held, and the owner is sent a link that applies it.
+    expect((await reply('done 2', 'Sam at home <sam.home@example.net>')).outcome).toBe('wrong_sender');
+    const confirm = new URL(/(https:\/\/\S+\/replies\/confirm\/\S+)/.exec(await lastConfirmation())![1]!).pathname;
+    const applied = await post(confirm);
+    expect(applied.statusCode).toBe(200);
+    expect(await mark(at[2]!)).toBe('done');
+    const undo = /<form method="post" action="(\/undo\/[^"]+)">/.exec(applied.body)?.[1];
+    expect(undo).toBeDefined();
+    expect((await post(undo!.replace(/&amp;/g, '&'))).body).toContain('Back to how it was before your reply');
+    expect(await mark(at[2]!)).toBeNull();
   });
 
   it('never restores over a change made since: the later click stays', async () => {
