@@ -23,6 +23,7 @@ import type { Mailer, SentMail } from '../mailer/create-mailer.ts';
 import { mailFromDomain, newMessageId } from '../mailer/message-id.ts';
 import { signToken, type SignedTokenKeys } from '../security/signed-token.ts';
 import { applyVerdicts } from '../verdicts/apply-verdicts.ts';
+import { lockUser } from '../verdicts/journal.ts';
 import { undoUrl } from '../verdicts/undo-links.ts';
 import { applyCommands, type Applied } from './apply-commands.ts';
 import { authenticateSender, type AuthenticationSettings, type SenderVerdict } from './authenticate-sender.ts';
@@ -186,6 +187,8 @@ async function handleReport(
   // (src/accounts/notify-digest-pause.ts): never after a complaint.
   const reason = software.kind === 'complaint' ? 'complaint' : 'bounced';
   const reportId = await deps.sql.begin(async (tx) => {
+    // The user's row first, as every writer of verdicts takes it: two reports at once queue here.
+    await lockUser(tx, digest.userId);
     const [row] = await tx<{ id: string }[]>`
       insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel)
       values (${dedupeKey}, ${digest.id}, ${digest.userId}, 'bounced', ${detail}, ${channel})
