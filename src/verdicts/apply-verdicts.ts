@@ -122,7 +122,8 @@ export async function applyVerdicts(tx: TransactionSql, userId: string, verdicts
       }
       case 'more': {
         if (more) break;
-        more = await queueMoreList(tx, { userId, weekOf: verdict.weekOf, recipient: verdict.recipient, requestedBy: entryId, now, messageIdDomain: verdict.messageIdDomain, perWeek: MORE_PER_WEEK });
+        const { weekOf, recipient, messageIdDomain } = verdict;
+        more = await queueMoreList(tx, { userId, weekOf, recipient, requestedBy: entryId, now, messageIdDomain, perWeek: MORE_PER_WEEK });
         break;
       }
     }
