@@ -93,3 +93,8 @@ export async function queueMoreList(
     on conflict (requested_by) do nothing returning id`;
   return row ? { digestId: row.id } : null;
 }
+
+/** Leaves a queued "more" list to the workers' scheduler: its claim lapses now, so the next pass sends it. */
+export async function releaseMoreList(sql: Sql, digestId: string): Promise<void> {
+  await sql`update digests set lease_until = now() where id = ${digestId} and status = 'queued'`;
+}

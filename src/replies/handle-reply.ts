@@ -18,6 +18,7 @@ import { normalizeAddress } from '../contacts/normalize-address.ts';
 import type { InboundChannel, ReplyOutcome } from '../db/schema.ts';
 import { digestForReply, digestForReport, digestItems, type DigestRow } from '../digest/find-digest.ts';
 import { formatDate } from '../digest/render-digest.ts';
+import { releaseMoreList } from '../digest/schedule-digests.ts';
 import { sendDigest, type DigestSettings } from '../digest/send-digest.ts';
 import type { Mailer, SentMail } from '../mailer/create-mailer.ts';
 import { mailFromDomain, newMessageId } from '../mailer/message-id.ts';
@@ -295,7 +296,7 @@ export async function sendMore(
   if (!applied.moreDigestId) return;
   if (!deps.settings.digest) {
     // No sender here: leave it queued with a lapsed claim, and the workers' scheduler sends it.
-    await deps.sql`update digests set lease_until = now() where id = ${applied.moreDigestId} and status = 'queued'`;
+    await releaseMoreList(deps.sql, applied.moreDigestId);
     applied.content.more = { sent: 0 };
     return;
   }

@@ -10,6 +10,7 @@ import type { Sql } from 'postgres';
 import type { ReplyOutcome } from '../db/schema.ts';
 import { verifyToken, type SignedTokenKeys } from '../security/signed-token.ts';
 import { digestById, type DigestRow } from '../digest/find-digest.ts';
+import { releaseMoreList } from '../digest/schedule-digests.ts';
 import { applyCommands, type Applied } from './apply-commands.ts';
 import { CONFIRM_PURPOSE, sendMore, type ReplyDeps } from './handle-reply.ts';
 import type { ReplyCommand } from './parse-commands.ts';
@@ -72,7 +73,7 @@ export async function confirmHeldReply(
     if (deps.mailer) await sendMore({ sql: deps.sql, mailer: deps.mailer, logger: deps.logger, settings: { digest: deps.settings.digest } }, applied);
     else {
       // No mailer here: the workers' scheduler sends it at its next pass.
-      await deps.sql`update digests set lease_until = now() where id = ${applied.moreDigestId} and status = 'queued'`;
+      await releaseMoreList(deps.sql, applied.moreDigestId);
       applied.content.more = { sent: 0 };
     }
   }
