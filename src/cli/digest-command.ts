@@ -41,7 +41,7 @@ export async function renderPreview(database: Database, email: string, asOf: Dat
       email: c.contact.email,
       name: c.contact.name,
       reason: c.reason,
-      lastContactAt: c.contact.lastContactAt.toISOString(),
+      lastContactAt: c.lastContactAt.toISOString(),
       daysSinceLastContact: c.daysSinceLastContact,
       cadenceDays: c.contact.cadenceDays === null ? null : Math.round(c.contact.cadenceDays * 10) / 10,
       expectedGapDays: Math.round(c.expectedGapDays * 10) / 10,

@@ -13,13 +13,29 @@ import type { ContactSummary } from './types.ts';
 
 const DAY = 86_400_000;
 
-/** What the user said about a person in reply to a digest (or through a link). */
+/** What the user said about a person (src/verdicts/), by reply, through a link or otherwise. */
 export interface ContactMark {
-  status: 'done' | 'snoozed' | 'never';
+  /** Null when the user said only when they met, or the rhythm. */
+  status: 'done' | 'snoozed' | 'never' | null;
   /** When the mark was made: `done` holds until there is contact after this. */
-  markedAt: Date;
+  markedAt: Date | null;
   /** `snoozed` holds until then. */
   until: Date | null;
+  /** They met or called then ("met 2"): as real a contact as a mail, for how long it has been. */
+  metAt?: Date | null;
+  /** The gap the user expects between conversations ("every 2m 3"), instead of the learned one. */
+  cadenceDays?: number | null;
+}
+
+/** When the user was last in touch with the person: their last mail or meeting, or a meeting they told rekindle about. */
+export function lastInTouch(contact: Pick<ContactSummary, 'lastContactAt'>, mark: ContactMark | undefined): Date {
+  const met = mark?.metAt;
+  return met && met.getTime() > contact.lastContactAt.getTime() ? met : contact.lastContactAt;
+}
+
+/** The gap expected between conversations: the one the user set, else the learned one (null: too little history). */
+export function expectedGap(contact: Pick<ContactSummary, 'cadenceDays'>, mark: ContactMark | undefined): number | null {
+  return mark?.cadenceDays ?? contact.cadenceDays;
 }
 
 export interface SelectOptions {
@@ -40,7 +56,9 @@ export interface ReconnectCandidate {
   contact: ContactSummary;
   score: number;
   daysSinceLastContact: number;
-  /** The gap rekindle expected from this relationship's history. */
+  /** When they were last in touch: the contact's last mail or meeting, or a later meeting the user told of. */
+  lastContactAt: Date;
+  /** The gap rekindle expected: the one the user set for this person, else the one learned from history. */
   expectedGapDays: number;
   /** Why this person, now: one or more sentences, the main reason first. */
   reason: string;
@@ -90,15 +108,18 @@ export function selectReconnects(
   const candidates: ReconnectCandidate[] = [];
   for (const contact of contacts) {
     if (!isRealRelationship(contact) || isAutomated(contact) || contact.strength < MIN_STRENGTH) continue;
-    if (isMarkedAway(marks.get(contact.key), contact, asOf)) continue;
+    const mark = marks.get(contact.key);
+    if (isMarkedAway(mark, contact, asOf)) continue;
     const suggested = options.lastSuggested?.get(contact.key);
     if (suggested && asOf - suggested.getTime() < SUGGESTION_REST_DAYS * DAY) continue;
     if (contact.nextMeetingAt && contact.nextMeetingAt.getTime() - asOf < UPCOMING_MEETING_DAYS * DAY) continue;
-    const silence = (asOf - contact.lastContactAt.getTime()) / DAY;
-    const expected = contact.cadenceDays ?? DEFAULT_GAP_DAYS;
+    const lastContactAt = lastInTouch(contact, mark);
+    const silence = (asOf - lastContactAt.getTime()) / DAY;
+    const gap = expectedGap(contact, mark);
+    const expected = gap ?? DEFAULT_GAP_DAYS;
     if (silence < MIN_SILENCE_DAYS || silence < expected * OVERDUE_FACTOR) continue;
 
-    const reasons = reasonsFor(contact, silence, expected, asOf);
+    const reasons = reasonsFor(contact, silence, expected, asOf, { setByUser: mark?.cadenceDays != null, metSince: lastContactAt !== contact.lastContactAt });
     // Overdue counts in doublings of the usual gap, so a decade of silence does not drown a
     // strong friendship that lapsed last season.
     let score = contact.strength * Math.min(Math.log2(silence / expected), MAX_DOUBLINGS);
@@ -109,6 +130,7 @@ export function selectReconnects(
       contact,
       score: Math.round(score * 10_000) / 10_000,
       daysSinceLastContact: Math.floor(silence),
+      lastContactAt,
       expectedGapDays: expected,
       reason: reasons.map((r) => r.text).join(' '),
       reasons,
@@ -161,18 +183,27 @@ function topic(subject: string): string {
   return subject.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-function reasonsFor(contact: ContactSummary, silence: number, expected: number, asOf: number): ReconnectCandidate['reasons'] {
+function reasonsFor(
+  contact: ContactSummary,
+  silence: number,
+  expected: number,
+  asOf: number,
+  said: { setByUser: boolean; metSince: boolean },
+): ReconnectCandidate['reasons'] {
   const reasons: ReconnectCandidate['reasons'] = [];
   const times = silence / expected;
+  const howMany = times >= 10 ? 'more than ten' : `about ${numberWord(Math.round(times))}`;
   // The digest shows how long and how often next to the reason: the reason says what that means.
   reasons.push({
     code: 'overdue',
-    text:
-      contact.cadenceDays !== null
-        ? `The silence is ${times >= 10 ? 'more than ten' : `about ${numberWord(Math.round(times))}`} times your usual gap.`
+    text: said.setByUser
+      ? `The silence is ${howMany} times the gap you set for them (${humanDuration(expected)}).`
+      : contact.cadenceDays !== null
+        ? `The silence is ${howMany} times your usual gap.`
         : `${capitalize(humanDuration(silence))} is a long silence for people who wrote to each other.`,
   });
-  if (contact.lastWriter === 'them') reasons.push({ code: 'their-turn', text: 'They wrote last, so a reply is the natural next step.' });
+  // Who wrote last says little once you have met since.
+  if (contact.lastWriter === 'them' && !said.metSince) reasons.push({ code: 'their-turn', text: 'They wrote last, so a reply is the natural next step.' });
   const moved = contact.domainChange;
   if (moved && asOf - moved.since.getTime() <= NEW_DOMAIN_DAYS * DAY) {
     reasons.push({
@@ -211,15 +242,20 @@ function isAutomated(contact: ContactSummary): boolean {
 }
 
 function isMarkedAway(mark: ContactMark | undefined, contact: ContactSummary, asOf: number): boolean {
-  if (!mark) return false;
+  return markHolds(mark, contact, asOf) !== null;
+}
+
+/** The mark that keeps a person off the list as of `asOf`, or null. */
+export function markHolds(mark: ContactMark | undefined, contact: Pick<ContactSummary, 'lastContactAt'>, asOf: number): 'done' | 'snoozed' | 'never' | null {
+  if (!mark?.status) return null;
   switch (mark.status) {
     case 'never':
-      return true;
+      return 'never';
     case 'snoozed':
-      return mark.until !== null && mark.until.getTime() > asOf;
+      return mark.until !== null && mark.until.getTime() > asOf ? 'snoozed' : null;
     case 'done':
-      // Done until the next conversation: then the rhythm starts over.
-      return contact.lastContactAt.getTime() <= mark.markedAt.getTime();
+      // Done until the next conversation (a mail, a meeting, or one the user told of): then the rhythm starts over.
+      return mark.markedAt !== null && lastInTouch(contact, mark).getTime() <= mark.markedAt.getTime() ? 'done' : null;
   }
 }
 

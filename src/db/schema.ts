@@ -334,9 +334,12 @@ export const contactState = pgTable('contact_state', {
 export type MarkStatus = 'done' | 'snoozed' | 'never';
 
 /**
- * What the user said about a person (by replying to a digest): done until the next
- * conversation, snoozed until a date, or never again. Keyed by the contact's identity
- * (`contacts.contact`), so a mark survives every recompute of `contacts`.
+ * What the user said about a person (src/verdicts/): done until the next conversation,
+ * snoozed until a date, or never again (`status`, with `marked_at` and `until`); that they met
+ * or called them on a day (`met_at`, counted as being in touch then); and how often they
+ * expect to be in touch with them (`cadence_days`, instead of the learned rhythm). Each part
+ * may be unset; a row with none is deleted. Keyed by the contact's identity
+ * (`contacts.contact`), so it survives every recompute of `contacts`.
  */
 export const contactMarks = pgTable(
   'contact_marks',
@@ -345,9 +348,11 @@ export const contactMarks = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     contact: text('contact').notNull(),
-    status: text('status').$type<MarkStatus>().notNull(),
-    markedAt: at('marked_at').notNull(),
+    status: text('status').$type<MarkStatus>(),
+    markedAt: at('marked_at'),
     until: at('until'),
+    metAt: at('met_at'),
+    cadenceDays: real('cadence_days'),
   },
   (t) => [primaryKey({ columns: [t.userId, t.contact] })],
 );
@@ -378,7 +383,7 @@ export const digests = pgTable(
     /** Monday of the digest's week, in the user's timezone: at most one weekly digest per user and week. */
     weekOf: date('week_of', { mode: 'string' }).notNull(),
     kind: text('kind').$type<DigestKind>().notNull().default('weekly'),
-    /** A `more` list: the inbound reply that asked for it (one list per such reply). */
+    /** A `more` list: the verdict that asked for it (verdict_journal.id; before migration 0002, the inbound reply's id). */
     requestedBy: uuid('requested_by'),
     status: text('status').$type<DigestStatus>().notNull(),
     /** Secret part of `Reply-To: reply+<token>@<inbound domain>`; finds the digest a reply answers. */
@@ -429,32 +434,6 @@ export const digestItems = pgTable(
   (t) => [primaryKey({ columns: [t.digestId, t.position] })],
 );
 
-export type DigestActionVerb = 'done' | 'snooze' | 'never';
-
-/**
- * What the digest's signed links did (src/web/action-routes.ts): one row per digest entry
- * acted on, holding the mark the person had before the first click, so `undo` restores it
- * and a second click of the same link changes nothing.
- */
-export const digestActions = pgTable(
-  'digest_actions',
-  {
-    digestId: uuid('digest_id')
-      .notNull()
-      .references(() => digests.id, { onDelete: 'cascade' }),
-    position: smallint('position').notNull(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    contact: text('contact').notNull(),
-    verb: text('verb').$type<DigestActionVerb>().notNull(),
-    /** The contact's mark before the first action through this entry's links (null: none). */
-    before: jsonb('before'),
-    appliedAt: at('applied_at').notNull().defaultNow(),
-  },
-  (t) => [primaryKey({ columns: [t.digestId, t.position] })],
-);
-
 export type ReplyOutcome =
   | 'applied'
   | 'no_commands'
@@ -474,8 +453,8 @@ export type InboundChannel = 'smtp' | 'imap' | 'webhook';
 
 /**
  * Every inbound message once, by Message-ID (or a hash of the raw message when it has none):
- * a redelivered reply is recognised and changes nothing. Only the outcome, the commands read
- * and the marks changed are kept, never the reply's text.
+ * a redelivered reply is recognised and changes nothing. Only the outcome and the commands
+ * read are kept, never the reply's text.
  */
 export const inboundReplies = pgTable(
   'inbound_replies',
@@ -492,11 +471,8 @@ export const inboundReplies = pgTable(
     sender: text('sender'),
     /** What authenticating the sender found, e.g. `dmarc=pass header.from=example.com`, `dmarc=fail`, `none`. */
     auth: text('auth'),
-    /** The parsed commands. */
+    /** The parsed commands (what they changed is in verdict_journal, `ref` = this id). */
     commands: jsonb('commands'),
-    /** Marks (and digest settings) before and after, so `undo` can restore them. */
-    changes: jsonb('changes'),
-    undoneAt: at('undone_at'),
     /** A held reply: when its owner was sent the link that confirms it (at most one per sender a day). */
     noticeSentAt: at('notice_sent_at'),
     /** A held reply: when its owner confirmed it through that link, and it was applied. */
@@ -523,4 +499,39 @@ export const identityDecisions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.addressA, t.addressB] })],
+);
+
+/** Where a verdict came from: a reply, a digest link, the settings page, the unsubscribe link, or a bounce report. */
+export type VerdictSource = 'reply' | 'link' | 'settings' | 'unsubscribe' | 'bounce';
+
+/**
+ * The one journal of what users said (src/verdicts/): one entry per application of verdicts,
+ * whatever the channel, with each change's before and after, so `undo` — by reply, by link or
+ * on the web — takes back the newest entry of any channel, and nothing is restored over a
+ * change made since.
+ */
+export const verdictJournal = pgTable(
+  'verdict_journal',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Order of application (a user's entries are written under a lock on their row): undo takes the highest first. */
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    source: text('source').$type<VerdictSource>().notNull(),
+    /**
+     * What the source names: the inbound message's id (inbound_replies.id) for a reply or a
+     * bounce, `<digest id>/<position>` for a digest link, the digest's id for an unsubscribe;
+     * null for the settings page.
+     */
+    ref: text('ref'),
+    /** The changes, each with its before and after (src/verdicts/journal.ts, JournalChange). */
+    changes: jsonb('changes').notNull(),
+    appliedAt: at('applied_at').notNull(),
+    undoneAt: at('undone_at'),
+    /** The channel that took it back. */
+    undoneVia: text('undone_via').$type<VerdictSource>(),
+  },
+  (t) => [index('verdict_journal_user').on(t.userId, t.seq), index('verdict_journal_ref').on(t.userId, t.source, t.ref)],
 );

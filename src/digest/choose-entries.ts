@@ -34,7 +34,7 @@ export async function chooseEntries(sql: Sql, userId: string, asOf: Date, budget
       email: c.contact.email,
       name: c.contact.name,
       reason: c.reason,
-      lastContactAt: c.contact.lastContactAt,
+      lastContactAt: c.lastContactAt,
       cadenceDays: c.contact.cadenceDays,
       lastSubject: c.contact.lastSubject,
     })),

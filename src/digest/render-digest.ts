@@ -61,7 +61,7 @@ export const REPLY_EXAMPLES: [string, string, string?][] = [
   ['Wrote to 1 and 3?', 'done 1 3'],
   ['Not now for 2?', 'snooze 2 1m', '2w, 3d or 6m work too; a month if you leave it out'],
   ['Never suggest 4 again?', 'never 4'],
-  ['Changed your mind?', 'undo', 'takes back your last reply'],
+  ['Changed your mind?', 'undo', 'takes back your last change'],
 ];
 
 export function renderDigest(content: DigestContent): RenderedMail {

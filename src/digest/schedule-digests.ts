@@ -4,7 +4,8 @@
  * unique (user, week) key means a second scheduler, a second worker process or a Redis that
  * lost its jobs can never make a second digest for the same week.
  */
-import type { Sql } from 'postgres';
+import { randomUUID } from 'node:crypto';
+import type { Sql, TransactionSql } from 'postgres';
 import { currentDigestWeek } from './digest-week.ts';
 
 /** How long a queued or preparing digest may sit before the scheduler queues it again. */
@@ -70,4 +71,30 @@ export async function queueDueDigests(sql: Sql, options: { now?: Date; messageId
 /** A digest row (alias `d`) whose claim lapsed, or that failed and may be tried again now. */
 function requeueable(sql: Sql, now: Date) {
   return sql`d.lease_until < ${now} and (d.status in ('queued', 'preparing') or (d.status = 'failed' and d.attempts < ${DIGEST_MAX_ATTEMPTS}))`;
+}
+
+/**
+ * A "more" list the user asked for: a digest row of its own (kind `more`, queued, claimed for
+ * DIGEST_CLAIM_SECONDS so the scheduler leaves it to whoever sends it now), at most `perWeek`
+ * in seven days. `requestedBy` names the request; a second row for it is never made.
+ */
+export async function queueMoreList(
+  tx: TransactionSql,
+  input: { userId: string; weekOf: string; recipient: string; requestedBy: string; now: Date; messageIdDomain: string; perWeek: number },
+): Promise<{ digestId: string } | { limit: number } | null> {
+  const [asked] = await tx<{ recent: number }[]>`
+    select count(*)::int as recent from digests where user_id = ${input.userId} and kind = 'more' and created_at > ${input.now}::timestamptz - interval '7 days'`;
+  if ((asked?.recent ?? 0) >= input.perWeek) return { limit: input.perWeek };
+  const [row] = await tx<{ id: string }[]>`
+    insert into digests (user_id, week_of, kind, requested_by, status, token, message_id, recipient, lease_until, attempts)
+    values (${input.userId}, ${input.weekOf}, 'more', ${input.requestedBy}, 'queued', ${randomUUID().replace(/-/g, '')},
+            ${`<rk.${randomUUID().replace(/-/g, '')}@${input.messageIdDomain}>`}, ${input.recipient},
+            ${input.now}::timestamptz + make_interval(secs => ${DIGEST_CLAIM_SECONDS}), 0)
+    on conflict (requested_by) do nothing returning id`;
+  return row ? { digestId: row.id } : null;
+}
+
+/** Leaves a queued "more" list to the workers' scheduler: its claim lapses now, so the next pass sends it. */
+export async function releaseMoreList(sql: Sql, digestId: string): Promise<void> {
+  await sql`update digests set lease_until = now() where id = ${digestId} and status = 'queued'`;
 }

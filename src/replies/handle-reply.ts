@@ -16,12 +16,17 @@ import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import { normalizeAddress } from '../contacts/normalize-address.ts';
 import type { InboundChannel, ReplyOutcome } from '../db/schema.ts';
+import { digestForReply, digestForReport, digestItems, type DigestRow } from '../digest/find-digest.ts';
 import { formatDate } from '../digest/render-digest.ts';
+import { releaseMoreList } from '../digest/schedule-digests.ts';
 import { sendDigest, type DigestSettings } from '../digest/send-digest.ts';
 import type { Mailer, SentMail } from '../mailer/create-mailer.ts';
 import { mailFromDomain, newMessageId } from '../mailer/message-id.ts';
 import { signToken, type SignedTokenKeys } from '../security/signed-token.ts';
-import { applyCommands, selectDigest, type Applied, type DigestRow } from './apply-commands.ts';
+import { applyVerdicts } from '../verdicts/apply-verdicts.ts';
+import { lockUser } from '../verdicts/journal.ts';
+import { undoUrl } from '../verdicts/undo-links.ts';
+import { applyCommands, type Applied } from './apply-commands.ts';
 import { authenticateSender, type AuthenticationSettings, type SenderVerdict } from './authenticate-sender.ts';
 import type { ReplyCommand } from './parse-commands.ts';
 import { readCommands, readInbound, type InboundMail } from './read-reply.ts';
@@ -103,11 +108,12 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
   // Software first: a bounce or an out-of-office must never be obeyed or answered, whoever it claims to be.
   const software = mail.software;
   if (software && !isListUnsubscribe(mail)) {
-    if (software.kind === 'bounce' || software.kind === 'complaint') return handleReport(deps, mail, recipients, record, now);
+    if (software.kind === 'bounce' || software.kind === 'complaint') return handleReport(deps, mail, { recipients, dedupeKey, channel }, record, now);
     return record('automated', { detail: software.reason });
   }
 
-  const digest = await findDigest(sql, recipients, mail.references);
+  const tokens = recipients.map((r) => REPLY_TOKEN.exec(r)?.[1]?.toLowerCase()).filter((t): t is string => t !== undefined);
+  const digest = await digestForReply(sql, tokens, mail.references);
   if (!digest || !['sending', 'sent', 'unknown'].includes(digest.status)) return record('unknown_digest');
   const ids = { digestId: digest.id, userId: digest.userId };
 
@@ -144,7 +150,8 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
   if (!applied) return { outcome: 'duplicate', digestId: digest.id };
   logger.info({ outcome: applied.outcome, commands: commands.length, changes: applied.content.changes.length }, 'reply applied');
   await sendMore(deps, applied);
-  const confirmation = await confirm(deps, digest, mail, { ...applied.content, ignored: [...ignored, ...applied.content.ignored] });
+  const undo = settings.linkKeys && applied.entryId ? undoUrl(settings.linkKeys, settings.publicUrl, { userId: digest.userId, entryId: applied.entryId }, now) : undefined;
+  const confirmation = await confirm(deps, digest, mail, { ...applied.content, ignored: [...ignored, ...applied.content.ignored], undoUrl: undo });
   return { outcome: applied.outcome, digestId: digest.id, commands, ignored, confirmation };
 }
 
@@ -161,32 +168,37 @@ function isListUnsubscribe(mail: InboundMail): boolean {
 async function handleReport(
   deps: ReplyDeps,
   mail: InboundMail,
-  recipients: string[],
+  report: { recipients: string[]; dedupeKey: string; channel: InboundChannel },
   record: (outcome: ReplyOutcome, fields?: { detail?: string; digestId?: string; userId?: string }) => Promise<ReplyResult>,
   now: Date,
 ): Promise<ReplyResult> {
+  const { recipients, dedupeKey, channel } = report;
   const software = mail.software!;
   // The digest's return path names it; otherwise the report must quote its Message-ID.
   const tokens = recipients.flatMap((r) => {
     const m = BOUNCE_TOKEN.exec(r);
     return m ? [m[1]!.toLowerCase()] : [];
   });
-  const [digest] = await deps.sql<{ id: string; userId: string }[]>`
-    select id, user_id as "userId" from digests
-     where (token = any(${tokens}::text[]) or message_id = any(${software.reported}::text[])) and status in ('sending', 'sent', 'unknown')
-     order by (token = any(${tokens}::text[])) desc limit 1`;
+  const digest = await digestForReport(deps.sql, tokens, software.reported);
   const detail = `${software.reason}${software.severity ? `:${software.severity}` : ''}${software.status ? ` ${software.status}` : ''}`;
   if (!digest || (software.kind === 'bounce' && software.severity !== 'hard')) {
     return record('automated', { detail, digestId: digest?.id, userId: digest?.userId });
   }
-  const result = await record('bounced', { detail, digestId: digest.id, userId: digest.userId });
-  if (result.outcome === 'duplicate') return result;
   // The reason decides what the status page says and whether the person is emailed about it
   // (src/accounts/notify-digest-pause.ts): never after a complaint.
   const reason = software.kind === 'complaint' ? 'complaint' : 'bounced';
-  await deps.sql`
-    update users set digest_paused_at = ${now}, digest_paused_reason = ${reason}
-     where id = ${digest.userId} and digest_paused_at is null`;
+  const reportId = await deps.sql.begin(async (tx) => {
+    // The user's row first, as every writer of verdicts takes it: two reports at once queue here.
+    await lockUser(tx, digest.userId);
+    const [row] = await tx<{ id: string }[]>`
+      insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel)
+      values (${dedupeKey}, ${digest.id}, ${digest.userId}, 'bounced', ${detail}, ${channel})
+      on conflict (dedupe_key) do nothing returning id`;
+    if (row) await applyVerdicts(tx, digest.userId, [{ verb: 'bounce', reason }], { source: 'bounce', replyId: row.id }, now);
+    return row?.id ?? null;
+  });
+  if (!reportId) return { outcome: 'duplicate', digestId: digest.id };
+  const result: ReplyResult = { outcome: 'bounced', detail, digestId: digest.id };
   deps.logger.warn({ digestId: digest.id, detail }, 'a digest bounced for good; that user’s digests are paused');
   return result;
 }
@@ -238,7 +250,7 @@ async function hold(
   const confirmUrl = settings.linkKeys
     ? `${settings.publicUrl.replace(/\/+$/, '')}/replies/confirm/${signToken(settings.linkKeys, CONFIRM_PURPOSE, { r: held.id, u: digest.userId }, expiresAt)}`
     : null;
-  const items = await sql<{ position: number; name: string | null; email: string }[]>`select position, name, email from digest_items where digest_id = ${digest.id}`;
+  const items = await digestItems(sql, digest.id);
   const text = renderHeldNotice({
     digestSentAt: digest.sentAt ?? now,
     timezone: digest.timezone,
@@ -268,18 +280,6 @@ async function hold(
   return result;
 }
 
-async function findDigest(sql: Sql, recipients: string[], references: string[]): Promise<DigestRow | null> {
-  const tokens = recipients.map((r) => REPLY_TOKEN.exec(r)?.[1]?.toLowerCase()).filter((t): t is string => t !== undefined);
-  const select = selectDigest(sql);
-  if (tokens.length > 0) {
-    const [row] = await sql<DigestRow[]>`${select} where d.token = any(${tokens}::text[]) limit 1`;
-    if (row) return row;
-  }
-  if (references.length === 0) return null;
-  const [row] = await sql<DigestRow[]>`${select} where d.message_id = any(${references}::text[]) order by d.created_at desc limit 1`;
-  return row ?? null;
-}
-
 async function ownAddresses(sql: Sql, digest: DigestRow): Promise<Set<string>> {
   const rows = await sql<{ address: string }[]>`select address from user_addresses where user_id = ${digest.userId}`;
   const own = new Set(rows.map((r) => r.address));
@@ -296,7 +296,7 @@ export async function sendMore(
   if (!applied.moreDigestId) return;
   if (!deps.settings.digest) {
     // No sender here: leave it queued with a lapsed claim, and the workers' scheduler sends it.
-    await deps.sql`update digests set lease_until = now() where id = ${applied.moreDigestId} and status = 'queued'`;
+    await releaseMoreList(deps.sql, applied.moreDigestId);
     applied.content.more = { sent: 0 };
     return;
   }

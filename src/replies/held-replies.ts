@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import type { ReplyOutcome } from '../db/schema.ts';
 import { verifyToken, type SignedTokenKeys } from '../security/signed-token.ts';
-import { applyCommands, selectDigest, type Applied, type DigestRow } from './apply-commands.ts';
+import { digestById, type DigestRow } from '../digest/find-digest.ts';
+import { releaseMoreList } from '../digest/schedule-digests.ts';
+import { applyCommands, type Applied } from './apply-commands.ts';
 import { CONFIRM_PURPOSE, sendMore, type ReplyDeps } from './handle-reply.ts';
 import type { ReplyCommand } from './parse-commands.ts';
 
@@ -35,7 +37,7 @@ export async function loadHeldReply(sql: Sql, keys: SignedTokenKeys, token: stri
     select id, outcome, sender, commands, confirmed_at as "confirmedAt", digest_id as "digestId"
       from inbound_replies where id = ${r} and user_id = ${u}`;
   if (!row) return { ok: false, reason: 'invalid' };
-  const [digest] = await sql<DigestRow[]>`${selectDigest(sql)} where d.id = ${row.digestId} and d.user_id = ${u}`;
+  const digest = await digestById(sql, u, row.digestId);
   if (!digest) return { ok: false, reason: 'invalid' };
   if (now.getTime() - (digest.sentAt ?? now).getTime() > replyWindowDays * 86_400_000) return { ok: false, reason: 'stale' };
   return {
@@ -71,7 +73,7 @@ export async function confirmHeldReply(
     if (deps.mailer) await sendMore({ sql: deps.sql, mailer: deps.mailer, logger: deps.logger, settings: { digest: deps.settings.digest } }, applied);
     else {
       // No mailer here: the workers' scheduler sends it at its next pass.
-      await deps.sql`update digests set lease_until = now() where id = ${applied.moreDigestId} and status = 'queued'`;
+      await releaseMoreList(deps.sql, applied.moreDigestId);
       applied.content.more = { sent: 0 };
     }
   }

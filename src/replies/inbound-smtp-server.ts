@@ -13,6 +13,7 @@
 import { SMTPServer } from 'smtp-server';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
+import { digestTokenKnown } from '../digest/find-digest.ts';
 import type { Envelope } from './handle-reply.ts';
 
 /** Replies are a few lines; anything bigger than this is not one. */
@@ -141,5 +142,5 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
 
 /** `knownToken` for the listener: a digest with that token exists. */
 export function digestTokenExists(sql: Sql): (token: string) => Promise<boolean> {
-  return async (token) => (await sql`select 1 from digests where token = ${token} limit 1`).length > 0;
+  return (token) => digestTokenKnown(sql, token);
 }

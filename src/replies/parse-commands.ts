@@ -9,13 +9,15 @@
  *   done 1 3          done 1, 3-4        done Alice         done Alice Smith and Bo
  *   snooze 2 1m       snooze 2 for 2 weeks   snooze Alice until March   snooze 2 until 2026-03-15
  *   never 4           undo               pause     resume     stop (or unsubscribe)     more
+ *   met 2             called Alice yesterday     met 2 on 2026-03-15     met 2 on 15 March
+ *   every 2m 3        every 2 weeks Alice        every auto 3   (auto: back to the learned rhythm)
  *   done 1 snooze 2 2w never 5   (several on a line; any case)
  *
  * Names are kept as written (lower-cased); they are resolved against that digest's own
  * entries when the reply is applied (src/replies/resolve-entries.ts), never here.
  */
 
-export type Verb = 'done' | 'snooze' | 'never' | 'undo' | 'pause' | 'resume' | 'stop' | 'more';
+export type Verb = 'done' | 'snooze' | 'never' | 'met' | 'every' | 'undo' | 'pause' | 'resume' | 'stop' | 'more';
 
 export interface ReplyCommand {
   verb: Verb;
@@ -23,10 +25,15 @@ export interface ReplyCommand {
   items: number[];
   /** Entries named rather than numbered (`done alice`, `done ada@example.org`), lower-cased. */
   names?: string[];
-  /** Snooze only: how long, normalized to `<n>d|w|m|y` (a month when neither this nor `until` is given). */
+  /**
+   * Snooze: how long, normalized to `<n>d|w|m|y` (a month when neither this nor `until` is given).
+   * Every: the expected gap, the same way, or `auto` (the rhythm learned from mail).
+   */
   duration?: string;
   /** Snooze only, instead of `duration`: `YYYY-MM-DD`, or `--MM-DD` when no year was written (the next one). */
   until?: string;
+  /** Met only: the day, `YYYY-MM-DD`, `--MM-DD` (the last such day), or `yesterday`; absent: today. */
+  on?: string;
 }
 
 /** Entry numbers beyond this are not numbers of a digest. */
@@ -34,6 +41,8 @@ export const MAX_ITEM = 99;
 /** The longest snooze, in days. */
 export const MAX_SNOOZE_DAYS = 2 * 366;
 export const DEFAULT_SNOOZE = '1m';
+/** The longest rhythm a person can set, in days. */
+export const MAX_CADENCE_DAYS = 5 * 366;
 /** A name of more words than this is a sentence, not a name. */
 const MAX_NAME_WORDS = 4;
 
@@ -47,8 +56,11 @@ const VERBS = new Map<string, Verb>([
   ['stop', 'stop'],
   ['unsubscribe', 'stop'],
   ['more', 'more'],
+  ['met', 'met'],
+  ['called', 'met'],
+  ['every', 'every'],
 ]);
-const TAKES_ENTRIES = new Set<Verb>(['done', 'snooze', 'never']);
+const TAKES_ENTRIES = new Set<Verb>(['done', 'snooze', 'never', 'met', 'every']);
 const UNITS = new Map<string, 'd' | 'w' | 'm' | 'y'>(
   Object.entries({
     d: 'd', day: 'd', days: 'd',
@@ -73,6 +85,8 @@ const NOT_NAMES = new Set([
   'a', 'all', 'an', 'and', 'again', 'at', 'for', 'from', 'i', 'in', 'is', 'it', 'me', 'mind', 'my', 'no', 'now',
   'of', 'ok', 'okay', 'on', 'please', 'so', 'thank', 'thanks', 'that', 'the', 'this', 'those', 'to', 'today',
   'up', 'was', 'we', 'with', 'yes', 'you',
+  // "met him last week", "called them yesterday": a sentence, not a name and a day.
+  'him', 'her', 'them', 'us', 'last', 'ago', 'yesterday', 'tomorrow',
 ]);
 
 type Token =
@@ -103,9 +117,18 @@ export function parseCommandLine(line: string): ReplyCommand[] | null {
       commands.push({ verb, items: [] });
       continue;
     }
+    // "every" says the rhythm first: `every 2m 3`, `every auto Alice`.
+    let rhythm: string | undefined;
+    if (verb === 'every') {
+      const read = readRhythm(tokens, i);
+      if (!read) return null;
+      rhythm = read.duration;
+      i = read.next;
+    }
     const parsed = parseEntries(tokens, i, verb);
     if (!parsed) return null;
     i = parsed.next;
+    if (rhythm) parsed.command.duration = rhythm;
     commands.push(parsed.command);
   }
   return commands.length > 0 ? commands : null;
@@ -127,8 +150,19 @@ function parseEntries(tokens: Token[], start: number, verb: Verb): { command: Re
   let i = start;
   let duration: string | undefined;
   let until: string | undefined;
+  let on: string | undefined;
   for (; i < tokens.length; i++) {
     const token = tokens[i]!;
+    if (verb === 'met' && (items.length > 0 || names.length > 0 || words.length > 0)) {
+      const day = parseMetDay(tokens, i);
+      if (day === null) return null;
+      if (day) {
+        if (!endName()) return null;
+        on = day.on;
+        i = day.next;
+        break;
+      }
+    }
     if (verb === 'snooze' && (items.length > 0 || names.length > 0 || words.length > 0)) {
       const rest = parseDuration(tokens, i);
       if (rest === null) return null;
@@ -170,7 +204,33 @@ function parseEntries(tokens: Token[], start: number, verb: Verb): { command: Re
     if (until) command.until = until;
     else command.duration = duration ?? DEFAULT_SNOOZE;
   }
+  if (on) command.on = on;
   return { command, next: i };
+}
+
+/** `every`'s rhythm at `tokens[i]`: `auto`, or a duration as a snooze's (`2m`, `2 months`, `a month`, `month`). */
+function readRhythm(tokens: Token[], i: number): { duration: string; next: number } | null {
+  const token = tokens[i];
+  if (token?.kind === 'word' && token.value === 'auto') return { duration: 'auto', next: i + 1 };
+  const read = readDuration(tokens, i, false);
+  if (!read || read.amount < 1 || read.amount * UNIT_DAYS[read.unit] > MAX_CADENCE_DAYS) return null;
+  return { duration: `${read.amount}${read.unit}`, next: read.next };
+}
+
+/**
+ * A met's day at `tokens[i]`, running to the end of the command: `today`, `yesterday`,
+ * `2026-03-15`, `on 2026-03-15`, `on 15 March [2026]`, `on March 15th`. False when there is
+ * none here; null when it is one but malformed.
+ */
+function parseMetDay(tokens: Token[], i: number): { on?: string; next: number } | false | null {
+  const token = tokens[i]!;
+  if (token.kind === 'date') return endsCommand(tokens, i + 1) ? { on: token.value, next: i + 1 } : null;
+  if (token.kind !== 'word') return false;
+  if (token.value === 'today') return endsCommand(tokens, i + 1) ? { next: i + 1 } : null;
+  if (token.value === 'yesterday') return endsCommand(tokens, i + 1) ? { on: 'yesterday', next: i + 1 } : null;
+  if (token.value !== 'on') return false;
+  const day = parseUntil(tokens, i + 1);
+  return day ? { on: day.until, next: day.next } : null;
 }
 
 /**
@@ -184,32 +244,32 @@ function parseDuration(tokens: Token[], i: number): { duration?: string; until?:
   if (word(j) === 'until' || word(j) === 'till' || word(j) === 'til') return parseUntil(tokens, j + 1);
   const hasFor = word(j) === 'for';
   if (hasFor) j++;
-  const token = tokens[j];
-  let amount: number;
-  let unit: 'd' | 'w' | 'm' | 'y' | undefined;
-  if (token?.kind === 'duration') {
-    amount = token.amount;
-    unit = UNITS.get(token.unit);
-    if (!unit) return null;
-    j += 1;
-  } else if (token?.kind === 'number' && word(j + 1) && UNITS.get(word(j + 1)!)) {
-    amount = token.value;
-    unit = UNITS.get(word(j + 1)!);
-    j += 2;
-  } else if ((word(j) === 'a' || word(j) === 'an' || word(j) === 'one') && word(j + 1) && UNITS.get(word(j + 1)!)) {
-    amount = 1;
-    unit = UNITS.get(word(j + 1)!);
-    j += 2;
-  } else if (word(j) && UNITS.get(word(j)!) && word(j)!.length > 1 && endsCommand(tokens, j + 1)) {
-    amount = 1;
-    unit = UNITS.get(word(j)!);
-    j += 1;
-  } else {
-    return hasFor ? null : false;
-  }
-  if (!unit || amount < 1 || amount * UNIT_DAYS[unit] > MAX_SNOOZE_DAYS) return null;
+  const read = readDuration(tokens, j, true);
+  if (read === null) return null;
+  if (!read) return hasFor ? null : false;
+  const { amount, unit } = read;
+  j = read.next;
+  if (amount < 1 || amount * UNIT_DAYS[unit] > MAX_SNOOZE_DAYS) return null;
   if (!endsCommand(tokens, j)) return null;
   return { duration: `${amount}${unit}`, next: j };
+}
+
+/**
+ * An amount and unit at `tokens[j]`: `2w`, `2 weeks`, `a month`, or a bare unit word (`week`)
+ * — at the end of a command only when `bareAtEnd` (a snooze's), anywhere otherwise. False when
+ * there is none; null for a number with an unknown unit (`2 fortnights` is a typo, not two entries).
+ */
+function readDuration(tokens: Token[], j: number, bareAtEnd: boolean): { amount: number; unit: 'd' | 'w' | 'm' | 'y'; next: number } | false | null {
+  const word = (k: number) => (tokens[k]?.kind === 'word' ? (tokens[k] as { value: string }).value : undefined);
+  const token = tokens[j];
+  if (token?.kind === 'duration') {
+    const unit = UNITS.get(token.unit);
+    return unit ? { amount: token.amount, unit, next: j + 1 } : null;
+  }
+  if (token?.kind === 'number' && word(j + 1) && UNITS.get(word(j + 1)!)) return { amount: token.value, unit: UNITS.get(word(j + 1)!)!, next: j + 2 };
+  if ((word(j) === 'a' || word(j) === 'an' || word(j) === 'one') && word(j + 1) && UNITS.get(word(j + 1)!)) return { amount: 1, unit: UNITS.get(word(j + 1)!)!, next: j + 2 };
+  if (word(j) && UNITS.get(word(j)!) && word(j)!.length > 1 && (!bareAtEnd || endsCommand(tokens, j + 1))) return { amount: 1, unit: UNITS.get(word(j)!)!, next: j + 1 };
+  return false;
 }
 
 /** `until` followed by a month (and day, and year) or an ISO date; the rest of the command. */
@@ -354,9 +414,52 @@ function startOfLocalDay(day: string, timezone: string): Date {
   return new Date(utcMidnight.getTime() - offset(first));
 }
 
-/** `done 1, 3 · snooze 2 for 2w · done alice` — a command as a person would write it. */
+/** `done 1, 3 · snooze 2 2w · met alice on 2026-03-15 · every 2m 3` — a command as a person would write it. */
 export function describeCommand(command: ReplyCommand): string {
   const entries = [...command.items.map(String), ...(command.names ?? [])].join(', ');
-  const when = command.until ? ` until ${command.until.replace(/^--/, '')}` : command.duration ? ` ${command.duration}` : '';
-  return `${command.verb}${entries ? ` ${entries}` : ''}${command.verb === 'snooze' ? when : ''}`;
+  if (command.verb === 'every') return `every ${command.duration ?? 'auto'}${entries ? ` ${entries}` : ''}`;
+  const when =
+    command.verb === 'snooze'
+      ? command.until
+        ? ` until ${command.until.replace(/^--/, '')}`
+        : command.duration
+          ? ` ${command.duration}`
+          : ''
+      : command.verb === 'met' && command.on
+        ? command.on === 'yesterday'
+          ? ' yesterday'
+          : ` on ${command.on.replace(/^--/, '')}`
+        : '';
+  return `${command.verb}${entries ? ` ${entries}` : ''}${when}`;
+}
+
+/**
+ * The day a `met` means, as an instant: now for today (or no day), the start of that day in
+ * the user's timezone otherwise (`--MM-DD`: the last such day). Null for a day still to come.
+ */
+export function metDay(command: Pick<ReplyCommand, 'on'>, now: Date, timezone: string): Date | null {
+  if (!command.on) return now;
+  const today = localDate(now, timezone);
+  let day: string;
+  if (command.on === 'yesterday') day = localDate(new Date(now.getTime() - 86_400_000), timezone);
+  else if (command.on.startsWith('--')) {
+    const year = Number(today.slice(0, 4));
+    day = `${year}-${command.on.slice(2)}` <= today ? `${year}-${command.on.slice(2)}` : `${year - 1}-${command.on.slice(2)}`;
+    // 29 February in a year without one: the day before.
+    const parsed = new Date(`${day}T00:00:00Z`);
+    if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day) day = `${day.slice(0, 4)}-02-28`;
+  } else day = command.on;
+  if (day > today) return null;
+  return day === today ? now : startOfLocalDay(day, timezone);
+}
+
+/** Average days of each unit, for a rhythm (a month is a twelfth of a year). */
+const RHYTHM_UNIT_DAYS = { d: 1, w: 7, m: 365.25 / 12, y: 365.25 } as const;
+
+/** An `every` duration in days; null for `auto`. */
+export function rhythmDays(duration: string): number | null {
+  if (duration === 'auto') return null;
+  const match = /^(\d+)([dwmy])$/.exec(duration);
+  if (!match) throw new RangeError(`not a duration: ${duration}`);
+  return Math.round(Number(match[1]) * RHYTHM_UNIT_DAYS[match[2] as keyof typeof RHYTHM_UNIT_DAYS] * 10) / 10;
 }

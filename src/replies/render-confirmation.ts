@@ -4,22 +4,41 @@
  * (with a link to confirm it). Like the digest, each starts with the marker line and no line
  * of it starts with a verb, so a reply to it ("undo") never reads it back as commands.
  */
+import type { VerdictSource } from '../db/schema.ts';
 import { QUOTE_SENTINEL, formatDate } from '../digest/render-digest.ts';
 import { describeCommand, type ReplyCommand } from './parse-commands.ts';
 
 export interface AppliedChange {
   position: number;
   name: string;
-  verb: 'done' | 'snooze' | 'never';
+  verb: 'done' | 'snooze' | 'never' | 'met' | 'every';
+  /** snooze: until when. */
   until: Date | null;
+  /** met: the day counted as being in touch. */
+  on?: Date;
+  /** every: the rhythm as written (`2m`), or `auto`. */
+  rhythm?: string;
+}
+
+/** A person or a list setting named by what an undo took back. */
+export interface UndoneItem {
+  name: string;
+  /** The number in the list it was said through; null when said elsewhere. */
+  position: number | null;
 }
 
 export interface ConfirmationContent {
   changes: AppliedChange[];
   /** Entries of the reply's undo, restored to what they were before. */
-  undone: { name: string; position: number }[];
+  undone: UndoneItem[];
   /** An undo took back a pause, a resume or a stop. */
   undoneSettings?: boolean;
+  /** Where what the undo took back had been said (one channel, or several). */
+  undoneFrom?: VerdictSource[];
+  /** What an undo left as it is, because it was changed again since. */
+  kept?: UndoneItem[];
+  /** A web page that takes this reply's changes back (absent when links cannot be signed here). */
+  undoUrl?: string;
   /** An undo found nothing to take back. */
   nothingToUndo: boolean;
   unsubscribed: boolean;
@@ -38,7 +57,7 @@ export function renderConfirmation(content: ConfirmationContent): string {
   const lines = [`${QUOTE_SENTINEL} your reply`, ''];
   if (content.notice) lines.push(content.notice, '');
   const names = (verb: AppliedChange['verb']) => content.changes.filter((c) => c.verb === verb);
-  const list = (items: { position: number; name: string }[]) => items.map((c) => `  ${c.position}. ${c.name}`);
+  const list = (items: { position: number | null; name: string }[]) => items.map((c) => (c.position === null ? `  ${c.name}` : `  ${c.position}. ${c.name}`));
   const done = names('done');
   if (done.length) lines.push('Marked as written to (they come back once you have been in touch again and time has passed):', ...list(done), '');
   const snoozed = names('snooze');
@@ -47,8 +66,18 @@ export function renderConfirmation(content: ConfirmationContent): string {
   }
   const never = names('never');
   if (never.length) lines.push('Not suggested again:', ...list(never), '');
-  if (content.undone.length) lines.push('Taken back, as before your last reply:', ...list(content.undone), '');
-  if (content.undoneSettings) lines.push('Your weekly list is back to how it was before your last reply.', '');
+  const met = names('met');
+  for (const on of [...new Set(met.map((c) => c.on!.getTime()))]) {
+    lines.push(`Counted as in touch on ${formatDate(new Date(on), content.timezone)}:`, ...list(met.filter((c) => c.on!.getTime() === on)), '');
+  }
+  const every = names('every');
+  for (const rhythm of [...new Set(every.map((c) => c.rhythm!))]) {
+    lines.push(rhythm === 'auto' ? 'Back to the rhythm rekindle learned from your mail:' : `Expected to be in touch ${rhythmLabel(rhythm)}:`, ...list(every.filter((c) => c.rhythm === rhythm)), '');
+  }
+  const before = undoneLabel(content.undoneFrom);
+  if (content.undone.length) lines.push(`Taken back, as before ${before}:`, ...list(content.undone), '');
+  if (content.undoneSettings) lines.push(`Your weekly list is back to how it was before ${before}.`, '');
+  if (content.kept?.length) lines.push('Left as they are, because they changed again since:', ...list(content.kept), '');
   if (content.nothingToUndo) lines.push('There was nothing to take back.', '');
   if (content.paused) lines.push('Your weekly list is paused. Reply with "resume" to get it again.', '');
   if (content.resumed) lines.push('Your weekly list is on again; the next one comes on its usual day.', '');
@@ -60,7 +89,7 @@ export function renderConfirmation(content: ConfirmationContent): string {
   }
   if (content.ignored.length) lines.push('Not understood, so ignored:', ...content.ignored.map((l) => `  “${l}”`), '');
   const changedSomething =
-    content.changes.length > 0 || content.undone.length > 0 || content.undoneSettings || content.unsubscribed || content.paused || content.resumed || content.more !== undefined;
+    content.changes.length > 0 || content.undone.length > 0 || Boolean(content.kept?.length) || content.undoneSettings || content.unsubscribed || content.paused || content.resumed || content.more !== undefined;
   if (!changedSomething && !content.notice && !content.nothingToUndo) {
     lines.push(
       'Nothing was changed. Write one instruction per line, like these:',
@@ -70,8 +99,34 @@ export function renderConfirmation(content: ConfirmationContent): string {
       '',
     );
   }
-  if (content.changes.length > 0 || content.paused || content.unsubscribed) lines.push('Changed your mind? Reply with: undo', '');
+  if (content.changes.length > 0 || content.paused || content.unsubscribed) {
+    lines.push('Changed your mind? Reply with: undo', ...(content.undoUrl ? [`Or take this reply back on the web: ${content.undoUrl}`] : []), '');
+  }
   return lines.join('\n');
+}
+
+/** `2m` → "every 2 months", `1w` → "every week". */
+export function rhythmLabel(rhythm: string): string {
+  const match = /^(\d+)([dwmy])$/.exec(rhythm);
+  if (!match) return rhythm;
+  const unit = { d: 'day', w: 'week', m: 'month', y: 'year' }[match[2] as 'd' | 'w' | 'm' | 'y'];
+  return match[1] === '1' ? `every ${unit}` : `every ${match[1]} ${unit}s`;
+}
+
+/** What an undo restored things to "before": the channel the undone change came through. */
+function undoneLabel(sources: VerdictSource[] | undefined): string {
+  const distinct = [...new Set(sources ?? ['reply'])];
+  if (distinct.length > 1) return 'your last changes';
+  switch (distinct[0]) {
+    case 'link':
+      return 'your last click on a digest link';
+    case 'settings':
+      return 'your last change in settings';
+    case 'unsubscribe':
+      return 'you unsubscribed';
+    default:
+      return 'your last reply';
+  }
 }
 
 export interface HeldNoticeContent {

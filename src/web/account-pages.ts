@@ -8,6 +8,7 @@ import { disconnectAccount } from '../accounts/disconnect-account.ts';
 import { ACCESS_PAGES, heldGrants, withdrawAccess } from '../accounts/withdraw-access.ts';
 import { isKnownTimezone } from '../digest/digest-week.ts';
 import { DIGEST_MAX_ATTEMPTS } from '../digest/schedule-digests.ts';
+import { applyVerdicts } from '../verdicts/apply-verdicts.ts';
 import { ASSET_PATHS, dayName, esc, formatDay, formatInstant, SCRIPT, sendMessage, sendPage, STYLESHEET } from './html.ts';
 import { csrfOk, csrfToken, endSession, readSession, type Session } from './session.ts';
 import { loadUserStatus, type MailboxStatus, type UserStatus } from './user-status.ts';
@@ -206,7 +207,7 @@ ${status.mailboxes
   app.post('/settings/pause', async (request, reply) => {
     const session = checkedPost(request, reply);
     if (!session) return reply;
-    await deps.sql`update users set digest_paused_at = coalesce(digest_paused_at, now()), digest_paused_reason = coalesce(digest_paused_reason, 'user') where id = ${session.userId}`;
+    await deps.sql.begin((tx) => applyVerdicts(tx, session.userId, [{ verb: 'pause' }], { source: 'settings' }));
     deps.logger.info({ userId: session.userId }, 'digest paused');
     return reply.redirect('/settings?saved=1', 303);
   });
@@ -214,7 +215,7 @@ ${status.mailboxes
   app.post('/settings/resume', async (request, reply) => {
     const session = checkedPost(request, reply);
     if (!session) return reply;
-    await deps.sql`update users set digest_paused_at = null, digest_paused_reason = null, digest_stopped_at = null where id = ${session.userId}`;
+    await deps.sql.begin((tx) => applyVerdicts(tx, session.userId, [{ verb: 'resume' }], { source: 'settings' }));
     deps.logger.info({ userId: session.userId }, 'digest resumed');
     return reply.redirect('/settings?saved=1', 303);
   });

@@ -3,31 +3,25 @@
  * buttons, POST /d/:token applies `done`, `snooze` (2w, 1m, 3m), `never` or `undo`.
  *
  * The token is the authority: it names the user, the digest and the entry, so no session is
- * needed and nothing else can be reached with it. Applying is idempotent: the first action
- * through an entry's link records the mark the person had before (digest_actions), the same
- * action again changes nothing, and `undo` restores that earlier mark. Marks are the same ones
- * replies write (contact_marks), under the same per-user lock.
+ * needed and nothing else can be reached with it. The page is an adapter onto src/verdicts/:
+ * each click is an entry of the one journal (so a reply's "undo" takes it back too), the same
+ * click again changes nothing, and this link's `undo` takes back everything done through it,
+ * unless the person was changed again since.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { TransactionSql } from 'postgres';
-import type { DigestActionVerb, MarkStatus } from '../db/schema.ts';
-import { writeMark, type StoredMark } from '../digest/write-mark.ts';
 import { readActionToken, type ActionLinkTarget } from '../digest/action-links.ts';
+import { linkedItem, type LinkedItem } from '../digest/find-digest.ts';
 import { addDuration } from '../replies/parse-commands.ts';
+import { applyVerdicts, type Verdict } from '../verdicts/apply-verdicts.ts';
+import { readContactState } from '../verdicts/contact-state.ts';
+import { standingEntries, type MarkState } from '../verdicts/journal.ts';
+import { undoLink } from '../verdicts/undo-verdicts.ts';
 import { esc, formatDay, sendMessage, sendPage } from './html.ts';
 import { formOf, type WebDeps } from './web-deps.ts';
 
 const SNOOZES: Record<string, string> = { '2w': '2 weeks', '1m': 'a month', '3m': '3 months' };
 
-interface Item {
-  name: string | null;
-  email: string;
-  contact: string;
-  reason: string;
-  lastContactAt: Date;
-  timezone: string;
-  weekOf: string;
-}
+type Item = LinkedItem;
 
 export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void {
   const resolve = (token: string, reply: FastifyReply): ActionLinkTarget | null => {
@@ -42,25 +36,17 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
     return null;
   };
 
-  const loadItem = async (sql: WebDeps['sql'] | TransactionSql, target: ActionLinkTarget): Promise<Item | null> => {
-    const [item] = await sql<Item[]>`
-      select i.name, i.email, i.contact, i.reason, i.last_contact_at as "lastContactAt", u.timezone, d.week_of::text as "weekOf"
-        from digest_items i join digests d on d.id = i.digest_id join users u on u.id = d.user_id
-       where d.id = ${target.digestId} and d.user_id = ${target.userId} and i.position = ${target.position}`;
-    return item ?? null;
-  };
-
   app.get<{ Params: { token: string }; Querystring: { do?: string } }>('/d/:token', async (request, reply) => {
     const target = resolve(request.params.token, reply);
     if (!target) return reply;
-    const item = await loadItem(deps.sql, target);
+    const item = await linkedItem(deps.sql, target);
     if (!item) return sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
-    const [mark] = await deps.sql<StoredMark[]>`
-      select status, marked_at as "markedAt", until from contact_marks where user_id = ${target.userId} and contact = ${item.contact}`;
-    const [acted] = await deps.sql<{ verb: string }[]>`
-      select verb from digest_actions where digest_id = ${target.digestId} and position = ${target.position}`;
+    const { mark, acted } = await deps.sql.begin(async (tx) => ({
+      mark: (await readContactState(tx, target.userId, item.contact)).mark,
+      acted: (await standingEntries(tx, target.userId, 'link', `${target.digestId}/${target.position}`)).length > 0,
+    }));
     const chosen = request.query.do;
-    return sendPage(reply, 200, { title: `${displayName(item)}` }, actionPage(request.params.token, item, mark ?? null, Boolean(acted), chosen));
+    return sendPage(reply, 200, { title: `${displayName(item)}` }, actionPage(request.params.token, item, mark, acted, chosen));
   });
 
   app.post<{ Params: { token: string } }>('/d/:token', async (request, reply) => {
@@ -74,40 +60,28 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
     const duration = verb === 'snooze' ? (SNOOZES[form.for ?? ''] ? form.for! : '1m') : null;
     const now = new Date();
     const outcome = await deps.sql.begin(async (tx) => {
-      // Replies take the same lock: marks of one user change one writer at a time.
-      await tx`select 1 from users where id = ${target.userId} for update`;
-      const item = await loadItem(tx, target);
+      const item = await linkedItem(tx, target);
       if (!item) return null;
-      const [current] = await tx<StoredMark[]>`
-        select status, marked_at as "markedAt", until from contact_marks where user_id = ${target.userId} and contact = ${item.contact}`;
-      const [acted] = await tx<{ verb: DigestActionVerb; before: StoredMark | null }[]>`
-        select verb, before from digest_actions where digest_id = ${target.digestId} and position = ${target.position} for update`;
+      const link = { digestId: target.digestId, position: target.position };
       if (verb === 'undo') {
-        if (!acted) return { item, result: 'nothing-to-undo' as const };
-        await writeMark(tx, target.userId, item.contact, acted.before);
-        await tx`delete from digest_actions where digest_id = ${target.digestId} and position = ${target.position}`;
-        return { item, result: 'undone' as const };
+        const undone = await undoLink(tx, target.userId, link, now);
+        if (!undone) return { item, result: 'nothing-to-undo' as const };
+        return { item, result: undone.restored.length > 0 ? ('undone' as const) : ('kept' as const) };
       }
-      const status: MarkStatus = verb === 'snooze' ? 'snoozed' : verb;
-      // The same link clicked again (or a scanner replaying the POST) changes nothing.
-      if (acted?.verb === verb && current?.status === status && verb !== 'snooze') return { item, result: 'already' as const, mark: current };
-      const until = duration ? addDuration(now, duration) : null;
-      const mark: StoredMark = { status, markedAt: now.toISOString(), until: until?.toISOString() ?? null };
-      if (acted?.verb === verb && verb === 'snooze' && current?.status === 'snoozed' && sameDuration(current, duration!)) {
-        return { item, result: 'already' as const, mark: current };
-      }
-      await writeMark(tx, target.userId, item.contact, mark);
-      await tx`
-        insert into digest_actions (digest_id, position, user_id, contact, verb, before)
-        values (${target.digestId}, ${target.position}, ${target.userId}, ${item.contact}, ${verb}, ${current ? tx.json(current as never) : null})
-        on conflict (digest_id, position) do update set verb = excluded.verb, applied_at = now()`;
-      return { item, result: 'applied' as const, mark };
+      const who = { contact: item.contact, name: displayName(item), position: target.position };
+      const verdict: Verdict = verb === 'snooze' ? { verb, who, until: addDuration(now, duration!), duration: duration! } : { verb, who };
+      const applied = await applyVerdicts(tx, target.userId, [verdict], { source: 'link', ...link }, now);
+      const mark = (await readContactState(tx, target.userId, item.contact)).mark;
+      return { item, result: applied.already ? ('already' as const) : ('applied' as const), mark };
     });
     if (!outcome) return sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
     deps.logger.info({ userId: target.userId, digestId: target.digestId, position: target.position, verb, result: outcome.result }, 'digest link applied');
     const who = esc(displayName(outcome.item));
     const undo = `<form method="post" action="/d/${esc(request.params.token)}"><input type="hidden" name="do" value="undo"><button type="submit" class="secondary">Undo</button></form>`;
     if (outcome.result === 'undone') return sendPage(reply, 200, { title: 'Undone' }, `<h1>Undone</h1><p id="result">${who} is back as before.</p><p><a href="/d/${esc(request.params.token)}">Choose again</a></p>`);
+    if (outcome.result === 'kept') {
+      return sendPage(reply, 200, { title: 'Left as it is' }, `<h1>Left as it is</h1><p id="result">${who} was changed again since (by a reply or another link), so that change stays.</p><p><a href="/d/${esc(request.params.token)}">Choose again</a></p>`);
+    }
     if (outcome.result === 'nothing-to-undo') return sendPage(reply, 200, { title: 'Nothing to undo' }, `<h1>Nothing to undo</h1><p id="result">Nothing was done through this link.</p>`);
     const mark = 'mark' in outcome ? outcome.mark : null;
     const said =
@@ -120,22 +94,16 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
       reply,
       200,
       { title: 'Done' },
-      `<h1>${outcome.result === 'already' ? 'Already done' : 'Done'}</h1><p id="result">${said}</p>${undo}<p class="muted">Changed your mind later? Reply “undo” to the digest or use this link again.</p>`,
+      `<h1>${outcome.result === 'already' ? 'Already done' : 'Done'}</h1><p id="result">${said}</p>${undo}<p class="muted">Changed your mind later? Use this link again, or reply “undo” to the digest: it takes back your latest change, whether you made it by reply or by link.</p>`,
     );
   });
-}
-
-function sameDuration(mark: StoredMark, duration: string): boolean {
-  if (!mark.until) return false;
-  const expected = addDuration(new Date(mark.markedAt), duration);
-  return Math.abs(expected.getTime() - new Date(mark.until).getTime()) < 1000;
 }
 
 function displayName(item: Pick<Item, 'name' | 'email'>): string {
   return item.name ?? item.email;
 }
 
-function actionPage(token: string, item: Item, mark: StoredMark | null, acted: boolean, chosen: string | undefined): string {
+function actionPage(token: string, item: Item, mark: MarkState | null, acted: boolean, chosen: string | undefined): string {
   const post = (verb: string, label: string, extra = '', primary = false) =>
     `<form class="inline" method="post" action="/d/${esc(token)}"><input type="hidden" name="do" value="${verb}">${extra}<button type="submit" class="${primary ? '' : 'secondary'}">${esc(label)}</button></form>`;
   const state = !mark

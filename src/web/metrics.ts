@@ -125,12 +125,15 @@ export function createMetrics(deps: { sql: Sql; queues: Queue[] }): Registry {
   });
   new Gauge({
     name: 'rekindle_digest_link_actions',
-    help: "Digest entries acted on through the digest's links, by what was done (undone ones excluded)",
+    help: "Clicks on the digest's links that changed something, by what they did (undone ones excluded)",
     labelNames: ['verb'],
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await sql<{ verb: string; n: number }[]>`select verb, count(*)::int as n from digest_actions group by 1`;
+      const rows = await sql<{ verb: string; n: number }[]>`
+        select c->>'verb' as verb, count(*)::int as n
+          from verdict_journal j, jsonb_array_elements(j.changes) c
+         where j.source = 'link' and j.undone_at is null group by 1`;
       for (const r of rows) this.set({ verb: r.verb }, r.n);
     },
   });

@@ -14,6 +14,7 @@ import { describeCommand } from '../replies/parse-commands.ts';
 import { renderConfirmation } from '../replies/render-confirmation.ts';
 import { resolveEntries } from '../replies/resolve-entries.ts';
 import type { SignedTokenKeys } from '../security/signed-token.ts';
+import { undoUrl } from '../verdicts/undo-links.ts';
 import { esc, sendMessage, sendPage } from './html.ts';
 
 export interface ReplyConfirmDeps {
@@ -77,8 +78,13 @@ export function registerReplyConfirmRoutes(app: FastifyInstance, deps: ReplyConf
         request.params.token,
       );
       if (!result.ok) return refuse(reply, result.reason);
-      const text = renderConfirmation(result.applied.content).split('\n').slice(2).join('\n').replace(/Changed your mind\? Reply with: undo/, 'Changed your mind? Reply “undo” to your list.');
-      return sendPage(reply, 200, { title: 'Reply applied' }, `<h1>Done</h1><pre class="confirmation">${esc(text.trim())}</pre>`);
+      const { applied } = result;
+      const text = renderConfirmation(applied.content).split('\n').slice(2).join('\n').replace(/Changed your mind\? Reply with: undo/, applied.entryId ? 'Changed your mind? Reply “undo” to your list, or take it back here.' : 'Changed your mind? Reply “undo” to your list.');
+      // The same undo as the link in a confirmation email: this reply's journal entry, signed.
+      const undo = applied.entryId
+        ? `<form method="post" action="${esc(undoUrl(deps.keys, '', { userId: applied.userId, entryId: applied.entryId }, new Date()))}"><button type="submit" class="secondary">Take it back</button></form>`
+        : '';
+      return sendPage(reply, 200, { title: 'Reply applied' }, `<h1>Done</h1><pre class="confirmation">${esc(text.trim())}</pre>${undo}`);
     });
   });
 }

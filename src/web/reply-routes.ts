@@ -1,4 +1,4 @@
-/** The web app's reply routes, wired from the environment as `rekindle serve` runs them. */
+/** The reply routes `serve` mounts, from the environment (src/replies/reply-settings.ts has the pipeline's settings). */
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import { dkimSettings, type Config } from '../config/env.ts';

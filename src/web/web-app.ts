@@ -1,6 +1,6 @@
 /**
  * The web app on top of the health and unsubscribe routes: sign-up and OAuth, status and
- * settings, the digest's signed links, /metrics and the queue dashboard. Its routes live in
+ * settings, the digest's signed links, the undo links of confirmations, /metrics and the queue dashboard. Its routes live in
  * their own Fastify scope with an urlencoded form parser (HTML forms post nothing else).
  */
 import { randomBytes } from 'node:crypto';
@@ -17,6 +17,7 @@ import { registerActionRoutes } from './action-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { createMetrics } from './metrics.ts';
 import { registerOAuthRoutes } from './oauth-routes.ts';
+import { registerUndoRoute } from './undo-route.ts';
 import type { WebDeps } from './web-deps.ts';
 
 export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis: Redis; config: Config; logger?: Logger }): void {
@@ -60,5 +61,6 @@ export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis:
     registerAccountPages(scope, deps);
     registerOAuthRoutes(scope, deps);
     registerActionRoutes(scope, deps);
+    registerUndoRoute(scope, deps);
   });
 }

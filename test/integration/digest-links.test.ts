@@ -117,7 +117,7 @@ describe('signed links in the digest', () => {
     expect(await mark(sam.userId, 'ada@example.org')).toEqual({ status: 'done', until: null });
     const again = await post(link, { do: 'done' });
     expect(again.body).toContain('Already done');
-    expect(await database.sql`select 1 from digest_actions where digest_id = ${sam.digestId}`).toHaveLength(1);
+    expect(await database.sql`select 1 from verdict_journal where source = 'link' and ref like ${`${sam.digestId}/%`}`).toHaveLength(1);
 
     const snoozed = await post(link, { do: 'snooze', for: '3m' });
     expect(snoozed.body).toContain('snoozed</strong> until');

@@ -22,7 +22,6 @@ describe('migrations', () => {
       'contact_marks',
       'contact_state',
       'contacts',
-      'digest_actions',
       'digest_items',
       'digests',
       'dirty_contacts',
@@ -33,6 +32,7 @@ describe('migrations', () => {
       'sync_streams',
       'user_addresses',
       'users',
+      'verdict_journal',
     ]);
   });
 });

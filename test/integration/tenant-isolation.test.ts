@@ -89,7 +89,7 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
       database.sql`select * from identity_decisions where user_id = ${u} order by address_a, address_b`,
       database.sql`select id, status, token, sent_at from digests where user_id = ${u} order by id`,
       database.sql`select digest_id, position, contact from digest_items where digest_id in (select id from digests where user_id = ${u}) order by digest_id, position`,
-      database.sql`select * from digest_actions where user_id = ${u} order by digest_id, position`,
+      database.sql`select * from verdict_journal where user_id = ${u} order by seq`,
       database.sql`select * from sync_streams where account_id = ${a} order by stream`,
     ]);
     return JSON.stringify(tables);

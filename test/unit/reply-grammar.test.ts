@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDuration, parseCommandLine, snoozeEnd } from '../../src/replies/parse-commands.ts';
+import { addDuration, describeCommand, metDay, parseCommandLine, rhythmDays, snoozeEnd } from '../../src/replies/parse-commands.ts';
 import { resolveEntries } from '../../src/replies/resolve-entries.ts';
 
 describe('the reply grammar', () => {
@@ -45,6 +45,20 @@ describe('the reply grammar', () => {
     ['done\u00a01\u00a03', [{ verb: 'done', items: [1, 3] }]],
     ['done 1 snooze 2 2w never 5', [{ verb: 'done', items: [1] }, { verb: 'snooze', items: [2], duration: '2w' }, { verb: 'never', items: [5] }]],
     ['done 1; never 2', [{ verb: 'done', items: [1] }, { verb: 'never', items: [2] }]],
+    ['met 2', [{ verb: 'met', items: [2] }]],
+    ['Called 2 3', [{ verb: 'met', items: [2, 3] }]],
+    ['met Alice yesterday', [{ verb: 'met', items: [], names: ['alice'], on: 'yesterday' }]],
+    ['met 2 today', [{ verb: 'met', items: [2] }]],
+    ['met 2 on 2026-03-15', [{ verb: 'met', items: [2], on: '2026-03-15' }]],
+    ['met 2 2026-03-15', [{ verb: 'met', items: [2], on: '2026-03-15' }]],
+    ['called Bo on 15 March', [{ verb: 'met', items: [], names: ['bo'], on: '--03-15' }]],
+    ['met 2 on March 3rd, 2026', [{ verb: 'met', items: [2], on: '2026-03-03' }]],
+    ['every 2m 3', [{ verb: 'every', items: [3], duration: '2m' }]],
+    ['every 2 weeks Alice', [{ verb: 'every', items: [], names: ['alice'], duration: '2w' }]],
+    ['every month 3, 4', [{ verb: 'every', items: [3, 4], duration: '1m' }]],
+    ['every a year 1', [{ verb: 'every', items: [1], duration: '1y' }]],
+    ['Every auto 3', [{ verb: 'every', items: [3], duration: 'auto' }]],
+    ['done 1 met 2 every 6m 3', [{ verb: 'done', items: [1] }, { verb: 'met', items: [2] }, { verb: 'every', items: [3], duration: '6m' }]],
   ])('%j', (line, commands) => {
     expect(parseCommandLine(line)).toEqual(commands);
   });
@@ -88,6 +102,22 @@ describe('the reply grammar', () => {
     'snooze 2 until Smarch',
     'done Alice: thanks',
     'constructor',
+    'met',
+    'Met him last week',
+    'met her yesterday',
+    'Met 3 times',
+    'met 2 on Monday',
+    'met 2 on the 15th',
+    'met 2 tomorrow',
+    'met 2 on 2026-02-30',
+    'every 2 3',
+    'every 3',
+    'every 2m',
+    'every 10y 3',
+    'every 0d 3',
+    'every 2m 3 4w',
+    'every other week 3',
+    'called it a day',
   ])('%j is not a command', (line) => {
     expect(parseCommandLine(line)).toBeNull();
   });
@@ -131,6 +161,32 @@ describe('the reply grammar', () => {
     it('keeps numbers as they are and reports those the list does not have', () => {
       expect(resolveEntries({ items: [2, 9] }, entries)).toEqual({ ok: true, positions: [2], missing: [9] });
     });
+  });
+
+  it('dates a met in the user’s timezone: now for today, the start of that day otherwise, the last such day without a year', () => {
+    const now = new Date('2025-06-02T06:00:00Z');
+    expect(metDay({}, now, 'UTC')).toEqual(now);
+    expect(metDay({ on: '2025-06-02' }, now, 'UTC')).toEqual(now);
+    expect(metDay({ on: 'yesterday' }, now, 'Europe/Berlin')?.toISOString()).toBe('2025-05-31T22:00:00.000Z');
+    expect(metDay({ on: '2025-05-20' }, now, 'America/New_York')?.toISOString()).toBe('2025-05-20T04:00:00.000Z');
+    expect(metDay({ on: '--05-20' }, now, 'UTC')?.toISOString()).toBe('2025-05-20T00:00:00.000Z');
+    expect(metDay({ on: '--06-03' }, now, 'UTC')?.toISOString()).toBe('2024-06-03T00:00:00.000Z');
+    expect(metDay({ on: '--02-29' }, now, 'UTC')?.toISOString()).toBe('2025-02-28T00:00:00.000Z');
+    expect(metDay({ on: '2025-06-03' }, now, 'UTC')).toBeNull();
+  });
+
+  it('turns a rhythm into days: weeks as seven, months and years on average; auto is none', () => {
+    expect(rhythmDays('2w')).toBe(14);
+    expect(rhythmDays('2m')).toBe(60.9);
+    expect(rhythmDays('1y')).toBe(365.3);
+    expect(rhythmDays('auto')).toBeNull();
+  });
+
+  it('describes new commands as they would be written', () => {
+    expect(describeCommand({ verb: 'every', items: [3], duration: '2m' })).toBe('every 2m 3');
+    expect(describeCommand({ verb: 'met', items: [2], on: '--03-15' })).toBe('met 2 on 03-15');
+    expect(describeCommand({ verb: 'met', items: [], names: ['bo'], on: 'yesterday' })).toBe('met bo yesterday');
+    for (const line of ['every 2m 3', 'met 2 on 2026-03-15', 'met bo yesterday']) expect(describeCommand(parseCommandLine(line)![0]!)).toBe(line);
   });
 
   it('adds durations along the calendar', () => {

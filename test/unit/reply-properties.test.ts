@@ -17,7 +17,8 @@ const RUNS = 150;
 
 /** Words that tempt a parser: verbs, numbers, units, markers, addresses, attributions. */
 const tempting = fc.constantFrom(
-  'done', 'Done', 'never', 'snooze', 'undo', 'pause', 'resume', 'stop', 'more', 'unsubscribe', '1', '2', '3-4', '2w', '1m', 'until',
+  'done', 'Done', 'never', 'snooze', 'undo', 'pause', 'resume', 'stop', 'more', 'unsubscribe', 'met', 'called', 'every', 'auto', 'on', 'yesterday',
+  '1', '2', '3-4', '2w', '1m', 'until',
   'March', 'and', ',', ';', 'rekindle ·', '>', '--', 'On', 'wrote:', 'From:', 'Sent:', 'alice', 'a@b.example', '<x@y.example>',
   '-----Original Message-----', 'Sent from my iPhone', '\u00a0', 'é', '😀', '«', '»',
 );
@@ -78,7 +79,10 @@ const prose = fc
   .array(fc.stringMatching(/^[A-Za-zÀ-ÿ]{1,10}$/), { minLength: 1, maxLength: 8 })
   .map((words) => `${words.join(' ')}${['.', '!', ''][words.length % 3]}`)
   .filter((line) => parseCommandLine(line) === null);
-const command = fc.constantFrom('done 1', 'done 2, 3', 'snooze 2 2w', 'snooze 1 until March', 'never 3', 'undo', 'pause', 'more', 'done Alice', 'never 4-5');
+const command = fc.constantFrom(
+  'done 1', 'done 2, 3', 'snooze 2 2w', 'snooze 1 until March', 'never 3', 'undo', 'pause', 'more', 'done Alice', 'never 4-5',
+  'met 2', 'called Alice yesterday', 'met 1 on 2025-05-20', 'every 2m 3', 'every auto Alice',
+);
 
 describe('reading replies, over random input', () => {
   it('never throws on arbitrary bytes', async () => {

@@ -97,6 +97,35 @@ describe('selecting people to reconnect with: who qualifies', () => {
     );
     expect(list.sort()).toEqual(['doneAgain@e.org', 'woke@c.org']);
   });
+
+  it('counts a meeting the user told of ("met") as being in touch then, done marks included', () => {
+    const marks = new Map<string, ContactMark>([
+      ['met@a.org', { status: null, markedAt: null, until: null, metAt: daysAgo(10) }],
+      ['metLongAgo@b.org', { status: null, markedAt: null, until: null, metAt: daysAgo(400) }],
+      ['doneThenMet@c.org', { status: 'done', markedAt: daysAgo(100), until: null, metAt: daysAgo(80) }],
+    ]);
+    const candidates = selectReconnects([contact('met@a.org'), contact('metLongAgo@b.org'), contact('doneThenMet@c.org')], marks, { asOf, budget: 5 });
+    expect(candidates.map((c) => c.contact.key).sort()).toEqual(['doneThenMet@c.org', 'metLongAgo@b.org']);
+    const doneThenMet = candidates.find((c) => c.contact.key === 'doneThenMet@c.org')!;
+    expect(doneThenMet.lastContactAt).toEqual(daysAgo(80));
+    expect(doneThenMet.daysSinceLastContact).toBe(80);
+    expect(candidates.find((c) => c.contact.key === 'metLongAgo@b.org')!.lastContactAt).toEqual(daysAgo(200));
+  });
+
+  it('uses the rhythm the user set ("every") instead of the learned one, and says so', () => {
+    const marks = new Map<string, ContactMark>([
+      ['yearly@a.org', { status: null, markedAt: null, until: null, cadenceDays: 365 }],
+      ['weekly@b.org', { status: null, markedAt: null, until: null, cadenceDays: 7 }],
+    ]);
+    const candidates = selectReconnects(
+      [contact('yearly@a.org'), contact('weekly@b.org', { cadenceDays: 200, lastContactAt: daysAgo(60) }), contact('learned@c.org', { cadenceDays: 200, lastContactAt: daysAgo(60) })],
+      marks,
+      { asOf, budget: 5 },
+    );
+    expect(candidates.map((c) => c.contact.key)).toEqual(['weekly@b.org']);
+    expect(candidates[0]!.expectedGapDays).toBe(7);
+    expect(candidates[0]!.reason).toContain('times the gap you set for them (7 days)');
+  });
 });
 
 describe('selecting people to reconnect with: the weekly list', () => {
