@@ -27,6 +27,12 @@ export interface PrivateServers {
   restartPostgres(): Promise<void>;
   /** FLUSHALL: every queue, job, lock and quota bucket is gone. */
   flushRedis(): Promise<void>;
+  /**
+   * An outage, not a crash: the server is stopped (its data kept) until `end` is called, then
+   * started again with that data. Only private servers have these; shared ones are never stopped.
+   */
+  redisOutage?(): Promise<{ end(): Promise<void> }>;
+  postgresOutage?(): Promise<{ end(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -46,8 +52,7 @@ export async function startPrivateServers(): Promise<PrivateServers> {
   const startPg = () => pg('pg_ctl', ['start', '-D', data, '-w', '-t', '60', '-l', join(dir, 'postgres.log'), '-o', options]);
   await startPg();
 
-  let redis: ChildProcess = startRedis(redisPort);
-  await waitForRedis(redisPort);
+  const redis = await startRedisServer({ port: redisPort, dir });
 
   const url = (database: string) => `postgres://postgres@127.0.0.1:${pgPort}/${database}`;
   let stopped = false;
@@ -76,10 +81,20 @@ export async function startPrivateServers(): Promise<PrivateServers> {
         client.disconnect();
       }
     },
+    async redisOutage() {
+      await redis.stop();
+      return { end: () => redis.start() };
+    },
+    async postgresOutage() {
+      // A clean stop (`fast`: sessions are ended, the data is kept), as a maintenance or a
+      // failing host would take it away; started again by `end`.
+      await pg('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']);
+      return { end: async () => void (await startPg()) };
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      redis.kill('SIGKILL');
+      await redis.close();
       await pg('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -88,16 +103,88 @@ export async function startPrivateServers(): Promise<PrivateServers> {
   const onExit = () => void servers.stop().finally(() => process.exit(130));
   process.once('SIGINT', onExit);
   process.once('SIGTERM', onExit);
-  redis.once('exit', () => {
-    if (!stopped) redis = startRedis(redisPort);
-  });
   return servers;
 }
 
-function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+/** A `redis-server` of a test's or the chaos run's own, on a free loopback port. */
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** SHUTDOWN SAVE: the process ends and connections are refused; its data is kept in a dump on disk. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port with the data it had. */
+  start(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing answers (a hung server, a black-holed network). */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
+  /** Stops it for good and removes its directory (when it made one). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a redis-server that keeps its data across `stop`/`start` (an RDB dump written at
+ * shutdown, in `dir` or a temporary directory of its own): an outage, not a flush. A server
+ * that dies on its own (not stopped here) is started again, as a supervisor would.
+ */
+export async function startRedisServer(options: { port?: number; dir?: string } = {}): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'rekindle-redis-'));
+  let child: ChildProcess | null = null;
+  let wanted = false;
+  const spawnServer = () => {
+    const started = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `redis-${port}.rdb`, '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    started.once('exit', () => {
+      if (child === started) child = null;
+      if (wanted) spawnServer();
+    });
+    child = started;
+  };
+  const server: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      wanted = true;
+      if (!child) spawnServer();
+      await waitForRedis(port);
+    },
+    async stop() {
+      wanted = false;
+      const running = child;
+      if (!running) return;
+      const gone = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGCONT');
+      // Saved on the way down (no save points are configured, so a plain SIGTERM would not),
+      // so `start` finds every key again.
+      const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined);
+      await client.call('SHUTDOWN', 'SAVE').catch(() => undefined);
+      client.disconnect();
+      await gone;
+    },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
+    async close() {
+      wanted = false;
+      const running = child;
+      if (running) {
+        const gone = new Promise((resolve) => running.once('exit', resolve));
+        running.kill('SIGKILL');
+        await gone;
+      }
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
 }
 
 async function waitForRedis(port: number): Promise<void> {
