@@ -20,6 +20,7 @@ import { formatDate } from '../digest/render-digest.ts';
 import { sendDigest, type DigestSettings } from '../digest/send-digest.ts';
 import type { Mailer, SentMail } from '../mailer/create-mailer.ts';
 import { mailFromDomain, newMessageId } from '../mailer/message-id.ts';
+import { logHash } from '../security/log-redaction.ts';
 import { signToken, type SignedTokenKeys } from '../security/signed-token.ts';
 import { applyCommands, selectDigest, type Applied, type DigestRow } from './apply-commands.ts';
 import { authenticateSender, type AuthenticationSettings, type SenderVerdict } from './authenticate-sender.ts';
@@ -88,7 +89,8 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
     return { outcome: 'unreadable' };
   }
   const dedupeKey = mail.messageId ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-  const logger = deps.logger.child({ inbound: dedupeKey.slice(0, 80), channel });
+  // The Message-ID is the sender's to choose: logged as a hash (src/security/log-redaction.ts).
+  const logger = deps.logger.child({ inbound: logHash(dedupeKey), channel });
   const record = async (outcome: ReplyOutcome, fields: { detail?: string; digestId?: string; userId?: string } = {}): Promise<ReplyResult> => {
     const rows = await sql`
       insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel)
