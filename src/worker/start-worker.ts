@@ -8,6 +8,7 @@ import { configWarnings, dkimSettings, type Config } from '../config/env.ts';
 import { recomputeContacts } from '../contact-store/recompute-contacts.ts';
 import { createDatabase } from '../db/client.ts';
 import { queueDueDigests } from '../digest/schedule-digests.ts';
+import { resolveUnknownDigests } from '../digest/resolve-unknown-digests.ts';
 import { messageIdDomain, sendDigest, type SendOutcome } from '../digest/send-digest.ts';
 import { createMailer, type Mailer } from '../mailer/create-mailer.ts';
 import { createRedis } from '../queue/connection.ts';
@@ -149,6 +150,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         await enqueueSyncs(queues, await claimDueStreams(database.sql, 500));
         await enqueueRecomputes(queues, await dirtyUsers(database.sql, 500));
         await enqueueDigests(queues, await queueDueDigests(database.sql, { messageIdDomain: messageIdDomain(config.MAIL_FROM) }));
+        await enqueueDigests(queues, (await resolveUnknownDigests(database.sql, { resendAfterHours: config.DIGEST_RESEND_AFTER_HOURS, logger })).resend);
         // Revoked grants and paused digests: one email each, at most one pass a minute per process.
         if (Date.now() - lastReauthPass >= REAUTH_PASS_MS) {
           lastReauthPass = Date.now();
