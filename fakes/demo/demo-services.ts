@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import type { PrivatePostgres, PrivateRedis } from '../../testkit/chaos/private-servers.ts';
+import type { PrivatePostgres, RedisServer } from '../../testkit/chaos/private-servers.ts';
 
 export interface DemoServices {
   databaseUrl: string;
@@ -26,17 +26,17 @@ const NOBODY_THERE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDO
 export async function demoServices(configured: { databaseUrl: string; redisUrl: string }): Promise<DemoServices> {
   const [postgresThere, redisThere] = await Promise.all([postgresAnswers(configured.databaseUrl), redisAnswers(configured.redisUrl)]);
   let pg: PrivatePostgres | null = null;
-  let redis: PrivateRedis | null = null;
+  let redis: RedisServer | null = null;
   const stop = async () => {
-    await redis?.stop();
+    await redis?.close();
     await pg?.stop();
   };
   try {
     if (!postgresThere || !redisThere) {
       // Loaded only when needed: the Docker image, whose compose file runs both servers, has no testkit/.
-      const { startPrivatePostgres, startPrivateRedis } = await import('../../testkit/chaos/private-servers.ts');
+      const { startPrivatePostgres, startRedisServer } = await import('../../testkit/chaos/private-servers.ts');
       if (!postgresThere) pg = await startPrivatePostgres('rekindle-demo-');
-      if (!redisThere) redis = await startPrivateRedis();
+      if (!redisThere) redis = await startRedisServer();
     }
   } catch (error) {
     await stop();

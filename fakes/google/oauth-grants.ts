@@ -109,10 +109,16 @@ export class OAuthGrants {
     code: string,
     redirectUri: string | null,
     verifier: string | null = null,
-  ): { refreshToken: string; grant: Grant } | 'redirect_mismatch' | 'pkce_mismatch' | null {
+  ): { refreshToken: string; grant: Grant } | 'redirect_mismatch' | 'pkce_mismatch' | 'pkce_not_needed' | null {
     const issued = this.#codes.get(code);
     if (!issued) return null;
     if (issued.redirectUri !== null && issued.redirectUri !== redirectUri) return 'redirect_mismatch';
+    // A verifier for a code issued without a challenge is refused, not ignored (a downgrade:
+    // PKCE stripped from the authorization request must not pass unnoticed).
+    if (!issued.challenge && verifier) {
+      this.#codes.delete(code);
+      return 'pkce_not_needed';
+    }
     // Google spends the code on a failed verifier too.
     if (issued.challenge && !pkceMatches(issued.challenge, verifier)) {
       this.#codes.delete(code);

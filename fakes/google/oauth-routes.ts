@@ -69,6 +69,8 @@ export function handleToken(
     if (!code) return oauthError(400, 'invalid_request', 'Missing required parameter: code');
     const redeemed = grants.redeemCode(code, form.get('redirect_uri'), form.get('code_verifier'));
     if (redeemed === 'redirect_mismatch') return oauthError(400, 'redirect_uri_mismatch', 'Bad Request');
+    // Google's words for a code_verifier sent with a code whose authorization had no code_challenge.
+    if (redeemed === 'pkce_not_needed') return oauthError(400, 'invalid_grant', 'code_verifier or verifier is not needed.');
     if (redeemed === 'pkce_mismatch') {
       return oauthError(400, 'invalid_grant', form.get('code_verifier') ? 'Invalid code verifier.' : 'Missing code verifier.');
     }

@@ -77,7 +77,8 @@ export class IdentityGrants {
     const issued = this.#codes.get(code);
     if (!issued) return null;
     if (issued.redirectUri !== null && issued.redirectUri !== redirectUri) return 'redirect_mismatch';
-    if (issued.challenge && !pkceMatches(issued.challenge, verifier)) {
+    // A verifier for a code issued without a challenge is a mismatch too (a PKCE downgrade).
+    if ((issued.challenge && !pkceMatches(issued.challenge, verifier)) || (!issued.challenge && verifier)) {
       this.#codes.delete(code);
       return 'pkce_mismatch';
     }

@@ -144,9 +144,12 @@ export function handleAuthorize(query: URLSearchParams, client: IdentityClient, 
   const email = hint ? mailboxes.find((m) => m === hint) : mailboxes.length === 1 ? mailboxes[0] : undefined;
   if (!email) return text(400, 'The Graph emulator needs a login_hint naming one of its mailboxes.');
 
+  // The identity platform takes `S256` and `plain` (plain when the method is left out), and a
+  // challenge of 43 to 128 characters; its error codes for the rest are AADSTS50149 and 501491.
   const challenge = query.get('code_challenge');
   const method = query.get('code_challenge_method') ?? 'plain';
-  if (challenge !== null && method !== 'S256' && method !== 'plain') return text(400, 'AADSTS50146: Invalid code_challenge_method.');
+  if (challenge !== null && method !== 'S256' && method !== 'plain') return text(400, 'AADSTS50149: Invalid Code_Challenge_method parameter.');
+  if (challenge !== null && (challenge.length < 43 || challenge.length > 128)) return text(400, 'AADSTS501491: Invalid size of Code_Challenge parameter.');
   const code = grants.issueCode(email, scopes, redirectUri, challenge === null ? null : { challenge, method: method as 'S256' | 'plain' });
   const target = new URL(redirectUri);
   target.searchParams.set('code', code);

@@ -1,9 +1,10 @@
-import { getConfig } from '../config/env.ts';
+import { configWarnings, getConfig } from '../config/env.ts';
 import { runMigrations } from '../db/migrate.ts';
 import { surviveClosedSocketWrites } from '../db/survive-closed-socket.ts';
 import { createDatabase } from '../db/client.ts';
 import { createLogger } from '../log.ts';
-import { createRedis } from '../queue/connection.ts';
+import { createWebRedis } from '../queue/connection.ts';
+import { watchRedisState } from '../queue/connection-state.ts';
 import { replyRoutesFrom } from '../web/reply-routes.ts';
 import { buildServer } from '../web/server.ts';
 import { startWorker } from '../worker/start-worker.ts';
@@ -29,9 +30,12 @@ export async function serveCommand(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config.LOG_LEVEL);
   surviveClosedSocketWrites(logger);
+  for (const { variable, message } of configWarnings(config)) logger.warn({ variable }, `${variable} ${message}`);
   await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL, { max: 5 });
-  const redis = createRedis(config.REDIS_URL);
+  // Fails fast while Redis is away (the pages answer without it); one log line per change.
+  const redis = createWebRedis(config.REDIS_URL);
+  watchRedisState(redis, logger, { component: 'web' });
   const replies = replyRoutesFrom(config, database.sql, logger);
   const app = buildServer({ sql: database.sql, redis, config, logger, replies: replies.deps });
   await app.listen({ host: config.HOST, port: config.PORT });

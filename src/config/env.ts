@@ -108,6 +108,12 @@ const schema = z.object({
   SCHEDULER_TICK_SECONDS: z.coerce.number().positive().default(5),
   /** Jobs one worker process runs at once. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * How long `rekindle work` may take to stop after SIGTERM/SIGINT (finishing running jobs)
+   * before it exits anyway — also while Redis or Postgres is unreachable. Keep it under the
+   * orchestrator's grace period (docker compose: stop_grace_period).
+   */
+  WORKER_SHUTDOWN_SECONDS: z.coerce.number().positive().max(3600).default(30),
   /** Keep message subjects for the digest's context line. Switch off to store no subject at all. */
   STORE_SUBJECTS: bool.default(true),
 
@@ -169,6 +175,12 @@ const schema = z.object({
    * (MAIL_FROM's address, for relays that insist on their own).
    */
   DIGEST_RETURN_PATH: z.enum(['inbound', 'mail-from']).default('inbound'),
+  /**
+   * A digest whose SMTP answer was lost is looked for by its Message-ID in the recipient's
+   * synced mailbox; not found after this many hours (and a sync since), it is sent again with
+   * the same Message-ID.
+   */
+  DIGEST_RESEND_AFTER_HOURS: z.coerce.number().positive().max(168).default(4),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -279,6 +291,21 @@ export function inboundTls(config: Config): { key: Buffer; cert: Buffer } | null
     }
   };
   return { key: read('INBOUND_SMTP_TLS_KEY'), cert: read('INBOUND_SMTP_TLS_CERT') };
+}
+
+/**
+ * Settings that work but are probably a mistake, each naming its variable: `serve` and `work`
+ * log them at start.
+ */
+export function configWarnings(config: Config): { variable: keyof Config; message: string }[] {
+  const warnings: { variable: keyof Config; message: string }[] = [];
+  if (config.NODE_ENV === 'production' && new URL(config.PUBLIC_URL).protocol === 'http:') {
+    warnings.push({
+      variable: 'PUBLIC_URL',
+      message: 'is http:// in production: session cookies are not Secure, no HSTS is sent, and sign-in, OAuth callbacks and digest links travel unencrypted; use the https:// address users reach',
+    });
+  }
+  return warnings;
 }
 
 /** The keys that sign links; names the variable when it is missing. */

@@ -4,19 +4,21 @@
  * `First Last`, some add `(E-mail)` or wrap the name in quotes; all of them mean one name.
  */
 
+import { withoutBidiControls } from '../mail/bidi-controls.ts';
+
 /** Words after a comma that belong to the name rather than start a given name. */
 const NAME_SUFFIXES = /^(jr|sr|ii|iii|iv|phd|md|esq|inc|llc|ltd|co|corp|gmbh|ag|sa|plc|bv|cpa|mba)\.?$/i;
 /** What address books append to a name to say which of its entries this is. */
 const ENTRY_NOTE = /\s*\((e-?mail|email \d|business fax|home|work|mobile|office)\)\s*$/i;
 
 /**
- * The name to show for a display name seen in a header: quotes and entry notes dropped,
- * `Last, First` turned around, spaces collapsed. Null for anything that is not a name (empty,
+ * The name to show for a display name seen in a header: quotes, entry notes and bidi
+ * controls dropped, `Last, First` turned around, spaces collapsed. Null for anything that is not a name (empty,
  * an address, an Exchange path, a bare `undisclosed-recipients`).
  */
 export function displayNameOf(raw: string | null | undefined, email?: string): string | null {
   if (!raw) return null;
-  let name = raw
+  let name = withoutBidiControls(raw)
     .replace(/\s+/g, ' ')
     .replace(/^["'\s]+|["'\s]+$/g, '')
     .replace(ENTRY_NOTE, '')

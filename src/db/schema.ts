@@ -174,7 +174,11 @@ export const mailMessages = pgTable(
     skipReason: text('skip_reason'),
     syncedAt: at('synced_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.providerId] })],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.providerId] }),
+    // A digest whose SMTP answer was lost is looked for by its Message-ID (src/digest/resolve-unknown-digests.ts).
+    index('mail_messages_message_id').on(t.accountId, t.internetMessageId),
+  ],
 );
 
 export const calendarEvents = pgTable(
@@ -411,6 +415,8 @@ export const digests = pgTable(
   (t) => [
     uniqueIndex('digests_user_week').on(t.userId, t.weekOf).where(sql`kind = 'weekly'`),
     uniqueIndex('digests_requested_by').on(t.requestedBy),
+    // The few digests whose send outcome is not known yet, looked at on every scheduler pass.
+    index('digests_unresolved').on(t.handedToSmtpAt).where(sql`status in ('sending', 'unknown')`),
   ],
 );
 

@@ -8,6 +8,7 @@
  * No images, no remote resources, no tracking: the HTML is self-contained.
  */
 import { humanDuration } from '../contacts/select-reconnects.ts';
+import { withoutBidiControls } from '../mail/bidi-controls.ts';
 
 export interface DigestEntry {
   position: number;
@@ -189,8 +190,9 @@ function firstName(entry: DigestEntry): string {
 }
 
 /** One line of at most `max` characters, without control characters. */
+/** One line of text from mail (a name, a subject): no control, line-breaking or bidi characters, at most `max` long. */
 function clean(value: string, max: number): string {
-  const flat = value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = withoutBidiControls(value).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

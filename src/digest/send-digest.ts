@@ -1,5 +1,5 @@
 /**
- * Sends one week's digest, at most once.
+ * Sends one week's digest, at most once — and, when SMTP's answer was lost, at least once.
  *
  * 1. Claim the queued row (`preparing`, with a lease). A second job for the same digest —
  *    a duplicate, a retry, a stalled job run again — finds it claimed and does nothing.
@@ -8,21 +8,23 @@
  *    the send, committed *before* the message is handed to SMTP.
  * 4. Hand it to SMTP. Accepted → `sent`. Refused with nothing delivered (an SMTP error
  *    reply, no connection) → `failed`, and the scheduler queues it again later. Anything
- *    else (the connection broke or timed out after DATA) → `unknown`, never resent.
+ *    else (the connection broke or timed out after DATA) → `unknown`.
  *
  * A worker that dies before step 3 commits leaves `preparing`; the lease lapses and the
- * scheduler queues the digest again, so it is still sent once. The remaining window is
- * between step 3's commit and SMTP's answer: a worker that dies there leaves `sending`, and
- * rekindle does not send that week's digest again, because the server may already have
- * accepted it. That is the trade: a crash in that window can cost the user one week's
- * digest, but can never send them two.
+ * scheduler queues the digest again, so it is still sent once. A worker that dies between
+ * step 3's commit and SMTP's answer leaves `sending`. Neither `unknown` nor an abandoned
+ * `sending` is sent again blindly, since the server may have accepted it: the recipient's own
+ * mailbox says (src/digest/resolve-unknown-digests.ts). Found there → `sent`; not found within
+ * DIGEST_RESEND_AFTER_HOURS → queued again, and this function sends the *same* message again:
+ * the items, date, links and Message-ID recorded the first time (a client that sees both
+ * copies shows one).
  */
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import { addressOf, wasNotSent, type Mailer } from '../mailer/create-mailer.ts';
 import { actionUrl, type ActionLinkSettings } from './action-links.ts';
 import { chooseEntries } from './choose-entries.ts';
-import { renderDigest } from './render-digest.ts';
+import { renderDigest, type DigestEntry } from './render-digest.ts';
 import { DIGEST_CLAIM_SECONDS, DIGEST_MAX_ATTEMPTS } from './schedule-digests.ts';
 
 export interface DigestSettings {
@@ -66,6 +68,9 @@ interface Claimed {
   hour: number;
   /** The user's list size (settings); null: the deployment's DIGEST_BUDGET. */
   budget: number | null;
+  /** Set when this digest was handed to SMTP before and is being sent again: its list is fixed. */
+  handedToSmtpAt: Date | null;
+  asOf: Date | null;
 }
 
 export async function sendDigest(deps: SendDigestDeps, digestId: string): Promise<SendOutcome> {
@@ -80,11 +85,16 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       from users u
      where d.id = ${digestId} and d.status = 'queued' and u.id = d.user_id
     returning d.id, d.user_id as "userId", d.week_of::text as "weekOf", d.kind, d.token, d.message_id as "messageId",
-              d.attempts, u.email, u.name, u.timezone, u.digest_day as day, u.digest_hour as hour, u.digest_budget as budget`;
+              d.attempts, u.email, u.name, u.timezone, u.digest_day as day, u.digest_hour as hour, u.digest_budget as budget,
+              d.handed_to_smtp_at as "handedToSmtpAt", d.as_of as "asOf"`;
   if (!claim) return 'not_claimed';
 
-  const { entries } = await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget);
-  if (entries.length === 0) {
+  // Sent again (its first copy was never found in the recipient's mailbox): the very same
+  // message, so the list, the links and the Date are those of the first send.
+  const resend = claim.handedToSmtpAt !== null && claim.asOf !== null;
+  const madeAt = resend ? claim.asOf! : now;
+  const entries = resend ? await recordedEntries(sql, claim.id) : (await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget)).entries;
+  if (entries.length === 0 && !resend) {
     await sql`update digests set status = 'empty', as_of = ${now}, lease_until = null where id = ${claim.id} and attempts = ${claim.attempts}`;
     logger.info('nobody to suggest this week; no digest sent');
     return 'empty';
@@ -94,17 +104,23 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
   const replyAddress = `reply+${claim.token}@${settings.inboundDomain}`;
   const rendered = renderDigest({
     weekOf: claim.weekOf,
-    asOf: now,
+    asOf: madeAt,
     entries,
     recipientName: claim.name,
     schedule: { day: claim.day, hour: claim.hour, timezone: claim.timezone },
     unsubscribeUrl,
     ...(settings.actionLinks
-      ? { actionUrl: (position: number, verb?: 'done' | 'snooze' | 'never') => actionUrl(settings.actionLinks!, { userId: claim.userId, digestId: claim.id, position }, now, verb) }
+      ? { actionUrl: (position: number, verb?: 'done' | 'snooze' | 'never') => actionUrl(settings.actionLinks!, { userId: claim.userId, digestId: claim.id, position }, madeAt, verb) }
       : {}),
   });
 
   const recorded = await sql.begin(async (tx) => {
+    if (resend) {
+      return tx`
+        update digests set status = 'sending', handed_to_smtp_at = now(), lease_until = null
+         where id = ${claim.id} and status = 'preparing' and attempts = ${claim.attempts}
+        returning 1`;
+    }
     await tx`delete from digest_items where digest_id = ${claim.id}`;
     await tx`
       insert into digest_items (digest_id, position, contact, email, name, reason, last_contact_at, cadence_days, last_subject)
@@ -131,7 +147,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       text: rendered.text,
       html: rendered.html,
       messageId: claim.messageId,
-      date: now,
+      date: madeAt,
       ...(settings.returnPath === 'mail-from' ? {} : { envelopeFrom: `bounce+${claim.token}@${settings.inboundDomain}` }),
       headers: {
         'List-Id': `rekindle weekly list <weekly-list.${messageIdDomain(settings.mailFrom)}>`,
@@ -143,7 +159,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       },
     });
     await sql`update digests set status = 'sent', sent_at = now(), smtp_response = ${sent.response.slice(0, 500)} where id = ${claim.id}`;
-    logger.info({ entries: entries.length, attempt: claim.attempts }, 'digest sent');
+    logger.info({ entries: entries.length, attempt: claim.attempts, resend }, resend ? 'digest sent again (its first copy was not found in the mailbox)' : 'digest sent');
     return 'sent';
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -157,9 +173,16 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       return 'failed';
     }
     await sql`update digests set status = 'unknown', last_error = ${message.slice(0, 500)} where id = ${claim.id}`;
-    logger.error({ err: message }, 'digest may or may not have been delivered; it will not be sent again');
+    logger.warn({ err: message }, 'digest may or may not have been delivered; it will be looked for in the recipient’s mailbox');
     return 'unknown';
   }
+}
+
+/** The list as it was first sent. */
+async function recordedEntries(sql: Sql, digestId: string): Promise<DigestEntry[]> {
+  return sql<DigestEntry[]>`
+    select position, contact, email, name, reason, last_contact_at as "lastContactAt", cadence_days as "cadenceDays", last_subject as "lastSubject"
+      from digest_items where digest_id = ${digestId} order by position`;
 }
 
 /** The domain for Message-IDs: MAIL_FROM's. */

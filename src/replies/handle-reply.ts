@@ -22,6 +22,7 @@ import { releaseMoreList } from '../digest/schedule-digests.ts';
 import { sendDigest, type DigestSettings } from '../digest/send-digest.ts';
 import type { Mailer, SentMail } from '../mailer/create-mailer.ts';
 import { mailFromDomain, newMessageId } from '../mailer/message-id.ts';
+import { logHash } from '../security/log-redaction.ts';
 import { signToken, type SignedTokenKeys } from '../security/signed-token.ts';
 import { applyVerdicts } from '../verdicts/apply-verdicts.ts';
 import { lockUser } from '../verdicts/journal.ts';
@@ -93,7 +94,8 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
     return { outcome: 'unreadable' };
   }
   const dedupeKey = mail.messageId ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-  const logger = deps.logger.child({ inbound: dedupeKey.slice(0, 80), channel });
+  // The Message-ID is the sender's to choose: logged as a hash (src/security/log-redaction.ts).
+  const logger = deps.logger.child({ inbound: logHash(dedupeKey), channel });
   const record = async (outcome: ReplyOutcome, fields: { detail?: string; digestId?: string; userId?: string } = {}): Promise<ReplyResult> => {
     const rows = await sql`
       insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel)

@@ -12,7 +12,7 @@ import { applyVerdicts } from '../verdicts/apply-verdicts.ts';
 import { ASSET_PATHS, dayName, esc, formatDay, formatInstant, SCRIPT, sendMessage, sendPage, STYLESHEET } from './html.ts';
 import { csrfOk, csrfToken, endSession, readSession, type Session } from './session.ts';
 import { loadUserStatus, type MailboxStatus, type UserStatus } from './user-status.ts';
-import { formOf, PROVIDER_LABEL, PROVIDERS, providerConfigured, type WebDeps } from './web-deps.ts';
+import { formOf, isUuid, PROVIDER_LABEL, providerLabel, PROVIDERS, providerConfigured, type WebDeps } from './web-deps.ts';
 
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
 
@@ -85,8 +85,9 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
     const { session, status } = found;
     const tz = status.timezone;
     const notices: string[] = [];
-    if (request.query.connected && PROVIDER_LABEL[request.query.connected]) {
-      notices.push(`<p class="notice">Your ${esc(PROVIDER_LABEL[request.query.connected]!)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`);
+    const connected = providerLabel(String(request.query.connected ?? ''));
+    if (connected) {
+      notices.push(`<p class="notice">Your ${esc(connected)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`);
     }
     // Everything a person must act on shows here, whether or not an email could also say it.
     if (status.digestPausedReason === 'bounced') {
@@ -223,7 +224,7 @@ ${status.mailboxes
   app.post<{ Params: { id: string } }>('/accounts/:id/disconnect', async (request, reply) => {
     const session = checkedPost(request, reply);
     if (!session) return reply;
-    if (!/^[0-9a-f-]{36}$/.test(request.params.id)) return sendMessage(reply, 404, 'Not found', 'There is no such mailbox.');
+    if (!isUuid(request.params.id)) return sendMessage(reply, 404, 'Not found', 'There is no such mailbox.');
     const grants = await heldGrants(deps.sql, deps.cipher, session.userId, request.params.id);
     const result = await disconnectAccount(deps.sql, session.userId, request.params.id);
     if (!result) return sendMessage(reply, 404, 'Not found', 'There is no such mailbox among yours.');

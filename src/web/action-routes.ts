@@ -57,7 +57,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
     if (verb !== 'done' && verb !== 'snooze' && verb !== 'never' && verb !== 'undo') {
       return sendMessage(reply, 400, 'Nothing was changed', 'Choose done, snooze, never or undo.');
     }
-    const duration = verb === 'snooze' ? (SNOOZES[form.for ?? ''] ? form.for! : '1m') : null;
+    const duration = verb === 'snooze' ? (Object.hasOwn(SNOOZES, form.for ?? '') ? form.for! : '1m') : null;
     const now = new Date();
     const outcome = await deps.sql.begin(async (tx) => {
       const item = await linkedItem(tx, target);

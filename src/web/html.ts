@@ -6,9 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
+import { withoutBidiControls } from '../mail/bidi-controls.ts';
 
+/** Text for HTML: escaped, and without bidi controls (names and subjects come from other people's mail). */
 export function esc(value: string | number): string {
-  return String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return withoutBidiControls(String(value)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 export const STYLESHEET = `

@@ -11,7 +11,7 @@
  * one address sends too much, or got the secret wrong too often (src/web/rate-limits.ts).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Envelope, ReplyResult } from '../replies/handle-reply.ts';
 import { authFailureGuard, RATE_LIMITS } from './rate-limits.ts';
@@ -35,13 +35,18 @@ export function registerInboundWebhook(app: FastifyInstance, deps: InboundWebhoo
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBytes }, (_request, body, done) => done(null, body));
 
-    // The limit is checked before the body is read (onRequest), so a flood costs no parsing.
-    scope.post('/inbound/email', { config: { rateLimit: { ...RATE_LIMITS.webhook, hook: 'onRequest' } } }, async (request, reply) => {
-      if (await guard.refused(request, reply)) return reply;
+    // The limit and the secret are checked before the body is read (onRequest): a flood, or a
+    // stranger's 5 MB, costs no reading or buffering. A refused request's connection is closed,
+    // so the rest of its body is not read either.
+    const admit = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (await guard.refused(request, reply.header('connection', 'close'))) return reply;
       if (!authorized(request.headers.authorization)) {
         await guard.failed(request);
-        return reply.code(401).send({ error: 'unauthorized' });
+        return reply.code(401).header('connection', 'close').send({ error: 'unauthorized' });
       }
+      reply.removeHeader('connection');
+    };
+    scope.post('/inbound/email', { onRequest: admit, config: { rateLimit: { ...RATE_LIMITS.webhook, hook: 'onRequest' } } }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : null;
       if (!raw || raw.length === 0) return reply.code(400).send({ error: 'expected the raw message as the request body' });
       const list = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',').map((v) => v.trim()).filter(Boolean);

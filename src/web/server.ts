@@ -11,6 +11,9 @@ import { registerSecurityHeaders } from './security-headers.ts';
 import { registerUnsubscribe } from './unsubscribe-route.ts';
 import { registerWebApp } from './web-app.ts';
 
+/** How long `/readyz` waits for Postgres and Redis each (at once), so it answers within a second. */
+const READY_CHECK_MS = 900;
+
 export interface ServerDeps {
   sql: Sql;
   redis: Redis;
@@ -54,13 +57,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   // Anyone can ask: the answer says what is down, and only the log says why (host names, ports
-  // and database names stay inside).
+  // and database names stay inside). Within a second whatever the servers do: a check that
+  // has not answered by then counts as down (a hung server, or one still reconnecting).
   app.get('/readyz', async (_request, reply) => {
     const failed = (component: string) => (e: Error) => {
       deps.logger?.warn({ component, err: e.message }, 'not ready');
       return 'unavailable';
     };
-    const checks = await Promise.all([deps.sql`select 1`.then(() => 'ok', failed('postgres')), deps.redis.ping().then(() => 'ok', failed('redis'))]);
+    const checks = await Promise.all([
+      within(READY_CHECK_MS, deps.sql`select 1`).then(() => 'ok', failed('postgres')),
+      within(READY_CHECK_MS, deps.redis.ping()).then(() => 'ok', failed('redis')),
+    ]);
     const [postgres, redis] = checks;
     const ready = checks.every((c) => c === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis });
@@ -72,4 +79,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (deps.replies?.webhook) registerInboundWebhook(app, deps.replies.webhook);
 
   return app;
+}
+
+/** The promise's outcome, or a rejection once `ms` have passed without one. */
+function within<T>(ms: number, promise: PromiseLike<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
 }

@@ -26,6 +26,18 @@ export const PROVIDERS = ['google', 'microsoft'] as const;
 export type WebProvider = (typeof PROVIDERS)[number];
 export const PROVIDER_LABEL: Record<string, string> = { google: 'Google', microsoft: 'Microsoft', local: 'Imported files' };
 
+/** The label of a provider named by a request, or null: only the map's own keys (not `constructor`, `__proto__`). */
+export function providerLabel(name: string): string | null {
+  return Object.hasOwn(PROVIDER_LABEL, name) ? PROVIDER_LABEL[name]! : null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether an id taken from a URL is a UUID, as every row id is: anything else is answered 404 before Postgres sees it. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 export function providerConfigured(config: Config, provider: WebProvider): boolean {
   return provider === 'google'
     ? Boolean(config.GOOGLE_CLIENT_ID && config.GOOGLE_CLIENT_SECRET)

@@ -4,13 +4,15 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { notifyDigestPause } from '../accounts/notify-digest-pause.ts';
 import { notifyReauth } from '../accounts/notify-reauth.ts';
-import { dkimSettings, type Config } from '../config/env.ts';
+import { configWarnings, dkimSettings, type Config } from '../config/env.ts';
 import { recomputeContacts } from '../contact-store/recompute-contacts.ts';
 import { createDatabase } from '../db/client.ts';
 import { queueDueDigests } from '../digest/schedule-digests.ts';
+import { resolveUnknownDigests } from '../digest/resolve-unknown-digests.ts';
 import { messageIdDomain, sendDigest, type SendOutcome } from '../digest/send-digest.ts';
 import { createMailer, type Mailer } from '../mailer/create-mailer.ts';
 import { createRedis } from '../queue/connection.ts';
+import { watchRedisState } from '../queue/connection-state.ts';
 import { LOST_SYNC_SECONDS, releaseLostSyncs } from '../queue/release-lost-syncs.ts';
 import { claimDueStreams, dirtyUsers, enqueueDigests, enqueueRecomputes, enqueueSyncs, type Queues } from '../queue/enqueue.ts';
 import {
@@ -26,6 +28,7 @@ import {
 } from '../queue/queues.ts';
 import { providerRegistry, type ProviderFor } from '../sync/provider-registry.ts';
 import { syncStream, type SyncOutcome } from '../sync/sync-stream.ts';
+import { closeWithin } from './shutdown-deadline.ts';
 
 const REAUTH_PASS_MS = 60_000;
 /** Digest jobs per unit of WORKER_CONCURRENCY. */
@@ -75,6 +78,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       : {}),
   };
   if (!config.LINK_SECRETS) logger.warn('LINK_SECRETS is not set: digests go out without their done / snooze / never links');
+  for (const { variable, message } of configWarnings(config)) logger.warn({ variable }, `${variable} ${message}`);
   const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const providerFor = options.providerFor ?? providerRegistry({ config, sql: database.sql, redis, logger });
   const syncDeps = {
@@ -124,8 +128,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     { connection, prefix, concurrency: config.WORKER_CONCURRENCY * DIGESTS_PER_SYNC_SLOT },
   );
 
+  // Redis going away and coming back: one line each, however many connections notice.
+  watchRedisState(redis, logger, { component: 'worker' }).watch(syncWorker, contactsWorker, digestWorker, ...Object.values(queues));
   for (const worker of [syncWorker, contactsWorker, digestWorker]) {
-    worker.on('error', (err) => logger.error({ err }, 'worker error'));
     worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, queue: worker.name, err: err.message }, 'job failed'));
   }
 
@@ -145,6 +150,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
         await enqueueSyncs(queues, await claimDueStreams(database.sql, 500));
         await enqueueRecomputes(queues, await dirtyUsers(database.sql, 500));
         await enqueueDigests(queues, await queueDueDigests(database.sql, { messageIdDomain: messageIdDomain(config.MAIL_FROM) }));
+        await enqueueDigests(queues, (await resolveUnknownDigests(database.sql, { resendAfterHours: config.DIGEST_RESEND_AFTER_HOURS, logger })).resend);
         // Revoked grants and paused digests: one email each, at most one pass a minute per process.
         if (Date.now() - lastReauthPass >= REAUTH_PASS_MS) {
           lastReauthPass = Date.now();
@@ -167,7 +173,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
 
   return {
     tick,
-    async close() {
+    close: () => closeWithin(config.WORKER_SHUTDOWN_SECONDS, logger, async () => {
       clearInterval(interval);
       await ticking;
       await Promise.all([syncWorker.close(), contactsWorker.close(), digestWorker.close()]);
@@ -176,6 +182,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       redis.disconnect();
       await database.close();
       logger.info('worker stopped');
-    },
+    }),
   };
 }

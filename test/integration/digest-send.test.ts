@@ -129,7 +129,7 @@ describe('sending the weekly digest', () => {
     }
   });
 
-  it('never sends again when the connection broke after the message went out', async () => {
+  it('does not queue again on its own a digest whose connection broke after the message went out (the mailbox check decides)', async () => {
     catcher.behave = () => 'drop';
     const digest = (await mine())!;
     expect(await sendDigest(deps, digest.id)).toBe('unknown');

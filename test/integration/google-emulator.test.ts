@@ -2,6 +2,7 @@
  * The Google emulator's OAuth and Gmail surface, driven through the real googleapis client
  * over HTTP (calendar, limits and seeding have their own files).
  */
+import { createHash } from 'node:crypto';
 import { gmail as gmailApi, type gmail_v1 } from '@googleapis/gmail';
 import { OAuth2Client } from 'google-auth-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -152,6 +153,42 @@ describe('Google emulator: OAuth', () => {
     expect(back.searchParams.get('state')).toBe('st-123');
     const { tokens } = await oauthClient().getToken(back.searchParams.get('code')!);
     expect(tokens.access_token).toMatch(/^ya29\./);
+  });
+});
+
+describe('Google emulator: PKCE as Google checks it', () => {
+  beforeEach(async () => {
+    await start();
+    emulator.addMailbox({ email: ADA, messages: [] });
+  });
+
+  /** A code from the consent screen, for an authorization request with these PKCE parameters. */
+  const codeFor = async (pkce: { code_challenge?: string; code_challenge_method?: string }) => {
+    const url = new URL(oauthClient({ authBaseUrl: emulator.authUrl }).generateAuthUrl({ scope: [METADATA], login_hint: ADA }));
+    for (const [key, value] of Object.entries(pkce)) url.searchParams.set(key, value);
+    const answer = await fetch(url, { redirect: 'manual' });
+    expect(answer.status).toBe(302);
+    return new URL(answer.headers.get('location')!).searchParams.get('code')!;
+  };
+  const verifier = 'v'.repeat(50);
+
+  it('refuses a code_verifier for a code whose authorization carried no challenge (a downgrade), with Google’s error', async () => {
+    const code = await codeFor({});
+    const refused = await failure(oauthClient().getToken({ code, codeVerifier: verifier }));
+    expect(refused.status).toBe(400);
+    expect(refused.response.data).toEqual({ error: 'invalid_grant', error_description: 'code_verifier or verifier is not needed.' });
+    // The code is spent: it does not work without the verifier afterwards either.
+    expect((await failure(oauthClient().getToken(code))).response.data.error).toBe('invalid_grant');
+  });
+
+  it('takes S256 and plain challenges (both documented by Google), each only with its own verifier', async () => {
+    const s256 = createHash('sha256').update(verifier).digest('base64url');
+    expect((await oauthClient().getToken({ code: await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }), codeVerifier: verifier })).tokens.access_token).toMatch(/^ya29\./);
+    expect((await oauthClient().getToken({ code: await codeFor({ code_challenge: verifier, code_challenge_method: 'plain' }), codeVerifier: verifier })).tokens.access_token).toMatch(/^ya29\./);
+    const wrong = await failure(oauthClient().getToken({ code: await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }), codeVerifier: 'w'.repeat(50) }));
+    expect(wrong.response.data).toEqual({ error: 'invalid_grant', error_description: 'Invalid code verifier.' });
+    const missing = await failure(oauthClient().getToken(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' })));
+    expect(missing.response.data).toEqual({ error: 'invalid_grant', error_description: 'Missing code verifier.' });
   });
 });
 

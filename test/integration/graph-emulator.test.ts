@@ -4,6 +4,7 @@
  * delta, Mail.ReadBasic's limits, Outlook's throttling and injected faults. (The provider tests
  * drive the same emulator through @microsoft/microsoft-graph-client.)
  */
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphEmulator, type GraphEmulator, type GraphEmulatorOptions } from '../../fakes/microsoft/index.ts';
 import type { SeedEvent, SeedMessage } from '../../fakes/google/index.ts';
@@ -124,6 +125,58 @@ describe('Graph emulator: identity platform', () => {
     expect(first.status).toBe(200);
     expect(first.body.refresh_token).toBeTruthy();
     expect((await exchange()).body).toMatchObject({ error: 'invalid_grant', error_codes: [54005] });
+  });
+});
+
+describe('Graph emulator: PKCE as the identity platform checks it', () => {
+  beforeEach(async () => {
+    await start();
+    emulator.addMailbox({ email: ADA, messages: [] });
+  });
+
+  const SCOPES = 'Mail.ReadBasic Calendars.ReadBasic User.Read offline_access';
+  const authorize = (pkce: Record<string, string>) => {
+    const url = new URL(emulator.authorizeUrl());
+    for (const [k, v] of Object.entries({ client_id: emulator.clientId, response_type: 'code', redirect_uri: 'http://127.0.0.1:9/callback', scope: SCOPES, login_hint: ADA, ...pkce })) {
+      url.searchParams.set(k, v);
+    }
+    return fetch(url, { redirect: 'manual' });
+  };
+  const codeFor = async (pkce: Record<string, string>) => new URL((await authorize(pkce)).headers.get('location')!).searchParams.get('code')!;
+  const exchange = (code: string, verifier?: string) =>
+    fetch(emulator.tokenUrl(), {
+      method: 'POST',
+      body: new URLSearchParams({
+        client_id: emulator.clientId,
+        client_secret: emulator.clientSecret,
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'http://127.0.0.1:9/callback',
+        scope: SCOPES,
+        ...(verifier ? { code_verifier: verifier } : {}),
+      }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+  const verifier = 'v'.repeat(50);
+
+  it('refuses a code_verifier for a code whose authorization carried no challenge (a downgrade), with AADSTS501481', async () => {
+    const refused = await exchange(await codeFor({}), verifier);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: 'invalid_grant', error_codes: [501481] });
+    expect(refused.body.error_description).toMatch(/^AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request\./);
+  });
+
+  it('takes S256 and plain (both documented), each only with its own verifier; refuses other methods and sizes with their AADSTS codes', async () => {
+    const s256 = createHash('sha256').update(verifier).digest('base64url');
+    expect((await exchange(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }), verifier)).status).toBe(200);
+    expect((await exchange(await codeFor({ code_challenge: verifier, code_challenge_method: 'plain' }), verifier)).status).toBe(200);
+    expect((await exchange(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }), 'w'.repeat(50))).body).toMatchObject({ error_codes: [501481] });
+    expect((await exchange(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }))).body).toMatchObject({ error_codes: [501481] });
+    const method = await authorize({ code_challenge: s256, code_challenge_method: 'S512' });
+    expect(method.status).toBe(400);
+    expect(await method.text()).toBe('AADSTS50149: Invalid Code_Challenge_method parameter.');
+    const size = await authorize({ code_challenge: 'short', code_challenge_method: 'plain' });
+    expect(size.status).toBe(400);
+    expect(await size.text()).toBe('AADSTS501491: Invalid size of Code_Challenge parameter.');
   });
 });
 

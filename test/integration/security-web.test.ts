@@ -7,6 +7,7 @@
  * body limits of forms and of the webhook.
  */
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
@@ -231,6 +232,31 @@ describe('web hardening over real HTTP', () => {
     }
     expect(accepted).toBe(RATE_LIMITS.webhook.max);
     expect((await send()).status).toBe(429);
+  });
+
+  it('checks the webhook secret before reading the body: a wrong secret is refused while the body is still arriving', async () => {
+    const app = await start({}, { webhookMaxBytes: 5 * 1024 * 1024 });
+    const { port } = new URL(app.base);
+    for (const authorization of ['Bearer wrong', null]) {
+      // 5 MB announced, 1 KB sent: the answer can only come before the body is read.
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port: Number(port),
+        method: 'POST',
+        path: '/inbound/email',
+        headers: { 'content-type': 'message/rfc822', 'content-length': String(5 * 1024 * 1024), ...(authorization ? { authorization } : {}) },
+      });
+      const answered = new Promise<IncomingMessage>((resolve, reject) => {
+        request.once('response', resolve);
+        request.once('error', reject);
+      });
+      request.write('x'.repeat(1024));
+      const response = await answered;
+      expect(response.statusCode, String(authorization)).toBe(401);
+      expect(response.headers.connection).toBe('close');
+      response.resume();
+      request.destroy();
+    }
   });
 
   it('refuses bodies over the limits: raw mail over INBOUND_MAX_BYTES at the webhook, big forms anywhere', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, requireGoogleCredentials } from '../../src/config/env.ts';
+import { ConfigError, configWarnings, loadConfig, requireGoogleCredentials } from '../../src/config/env.ts';
 
 describe('config', () => {
   it('takes defaults for unset and empty variables', () => {
@@ -19,6 +19,14 @@ describe('config', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables.sort()).toEqual(['DATABASE_URL', 'PORT', 'STORE_SUBJECTS']);
     expect((error as ConfigError).message).toMatch(/PORT: /);
+  });
+
+  it('warns, naming PUBLIC_URL, when production runs on an http:// address, and only then', () => {
+    const warnings = configWarnings(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://rekindle.example.com' }));
+    expect(warnings.map((w) => w.variable)).toEqual(['PUBLIC_URL']);
+    expect(warnings[0]!.message).toMatch(/^is http:\/\/ in production/);
+    expect(configWarnings(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://rekindle.example.com' }))).toEqual([]);
+    expect(configWarnings(loadConfig({ NODE_ENV: 'development', PUBLIC_URL: 'http://localhost:3000' }))).toEqual([]);
   });
 
   it('parses booleans and numbers', () => {

@@ -27,12 +27,18 @@ export interface PrivateServers {
   restartPostgres(): Promise<void>;
   /** FLUSHALL: every queue, job, lock and quota bucket is gone. */
   flushRedis(): Promise<void>;
+  /**
+   * An outage, not a crash: the server is stopped (its data kept) until `end` is called, then
+   * started again with that data. Only private servers have these; shared ones are never stopped.
+   */
+  redisOutage?(): Promise<{ end(): Promise<void> }>;
+  postgresOutage?(): Promise<{ end(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
 export async function startPrivateServers(): Promise<PrivateServers> {
   const postgresServer = await startPrivatePostgres('rekindle-chaos-');
-  const redisServer = await startPrivateRedis({ restartOnExit: true }).catch(async (error: unknown) => {
+  const redisServer = await startRedisServer().catch(async (error: unknown) => {
     await postgresServer.stop();
     throw error;
   });
@@ -60,10 +66,15 @@ export async function startPrivateServers(): Promise<PrivateServers> {
         client.disconnect();
       }
     },
+    async redisOutage() {
+      await redisServer.stop();
+      return { end: () => redisServer.start() };
+    },
+    postgresOutage: () => postgresServer.outage(),
     async stop() {
       if (stopped) return;
       stopped = true;
-      await redisServer.stop();
+      await redisServer.close();
       await postgresServer.stop();
     },
   };
@@ -82,6 +93,8 @@ export interface PrivatePostgres {
   url(database: string): string;
   /** An immediate (crash) shutdown and a start: recovery replays the WAL, every connection breaks. */
   restart(): Promise<void>;
+  /** A clean stop (sessions ended, data kept), as maintenance or a failing host takes it away; `end` starts it again. */
+  outage(): Promise<{ end(): Promise<void> }>;
   /** Stops the cluster and removes its directory. */
   stop(): Promise<void>;
 }
@@ -114,6 +127,10 @@ export async function startPrivatePostgres(prefix: string): Promise<PrivatePostg
       await pg('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
       await start();
     },
+    async outage() {
+      await pg('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']);
+      return { end: async () => void (await start()) };
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -123,58 +140,97 @@ export async function startPrivatePostgres(prefix: string): Promise<PrivatePostg
   };
 }
 
-export interface PrivateRedis {
-  port: number;
-  /** `redis://127.0.0.1:<port>` */
+/** A `redis-server` of a test's, the demo's or the chaos run's own, on a free loopback port. */
+export interface RedisServer {
   url: string;
-  /** Ends the server; resolves once its process has exited (its port is free). */
+  port: number;
+  /** SHUTDOWN SAVE: the process ends and connections are refused; its data is kept in a dump on disk. */
   stop(): Promise<void>;
+  /** Starts it again on the same port with the data it had. */
+  start(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing answers (a hung server, a black-holed network). */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
+  /** Stops it for good and removes its directory. */
+  close(): Promise<void>;
 }
 
 /**
- * A redis-server of its own on a free loopback port, keeping nothing on disk. Started is its
- * own "Ready to accept connections" line. `restartOnExit`: started again once if it dies.
+ * Starts a redis-server that keeps its data across `stop`/`start` (an RDB dump written at
+ * shutdown, in a temporary directory of its own): an outage, not a flush. A server that dies
+ * on its own (not stopped here) is started again, as a supervisor would. Started is its own
+ * "Ready to accept connections" line.
  */
-export async function startPrivateRedis(options: { restartOnExit?: boolean } = {}): Promise<PrivateRedis> {
+export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
-  let redis = await startRedis(port);
-  let stopped = false;
-  if (options.restartOnExit) {
-    redis.once('exit', () => {
-      if (!stopped) void startRedis(port).then((next) => (redis = next));
+  const dir = mkdtempSync(join(tmpdir(), 'rekindle-redis-'));
+  let child: ChildProcess | null = null;
+  let wanted = false;
+  const spawnServer = (): Promise<void> => {
+    // A process group of its own, as pg_ctl gives the postmaster: a terminal's Ctrl-C reaches the
+    // program that started it, which stops it in order, not the server behind its back.
+    const started = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', 'dump.rdb', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'ignore'], detached: true },
+    );
+    child = started;
+    let output = '';
+    return new Promise((resolve, reject) => {
+      started.once('error', (error) => reject(new Error(`redis-server could not be started (${error.message}); install Redis (Debian: apt-get install redis-server)`)));
+      started.once('exit', (code, signal) => {
+        if (child === started) child = null;
+        reject(new Error(`redis-server on port ${port} ended (${signal ?? code}) before it was ready:\n${output}`));
+        if (wanted) void spawnServer().catch(() => undefined);
+      });
+      // Read to the end, so its log never fills the pipe.
+      started.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        if (output.length < 65_536) output += chunk;
+        if (/Ready to accept connections/.test(output)) resolve();
+      });
     });
-  }
-  return {
-    port,
+  };
+  const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      wanted = true;
+      if (!child) await spawnServer();
+    },
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      if (redis.exitCode !== null || redis.signalCode !== null) return;
-      const exited = once(redis, 'exit');
-      redis.kill('SIGKILL');
-      await exited;
+      wanted = false;
+      const running = child;
+      if (!running) return;
+      const gone = once(running, 'exit');
+      running.kill('SIGCONT');
+      // Saved on the way down (no save points are configured, so a plain SIGTERM would not),
+      // so `start` finds every key again.
+      const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined);
+      await client.call('SHUTDOWN', 'SAVE').catch(() => undefined);
+      client.disconnect();
+      await gone;
+    },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
+    async close() {
+      wanted = false;
+      const running = child;
+      if (running && running.exitCode === null && running.signalCode === null) {
+        const gone = once(running, 'exit');
+        running.kill('SIGKILL');
+        await gone;
+      }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function startRedis(port: number): Promise<ChildProcess> {
-  // A process group of its own, as pg_ctl gives the postmaster: a terminal's Ctrl-C reaches the
-  // program that started it, which stops it in order, not the server behind its back.
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    detached: true,
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.once('error', (error) => reject(new Error(`redis-server could not be started (${error.message}); install Redis (Debian: apt-get install redis-server)`)));
-    child.once('exit', (code, signal) => reject(new Error(`redis-server on port ${port} ended (${signal ?? code}) before it was ready:\n${output}`)));
-    // Read to the end, so its log never fills the pipe.
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      if (output.length < 65_536) output += chunk;
-      if (/Ready to accept connections/.test(output)) resolve(child);
-    });
-  });
+  await server.start();
+  return server;
 }
 
 /** The newest installed PostgreSQL's server binaries: Debian's layout, else the first on PATH (Homebrew). */

@@ -1,0 +1,2 @@
+CREATE INDEX "digests_unresolved" ON "digests" USING btree ("handed_to_smtp_at") WHERE status in ('sending', 'unknown');--> statement-breakpoint
+CREATE INDEX "mail_messages_message_id" ON "mail_messages" USING btree ("account_id","internet_message_id");
