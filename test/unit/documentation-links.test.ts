@@ -66,7 +66,10 @@ describe('README', () => {
   it("shows the command CI runs and the demo's", () => {
     const ci = read('.ci/run').trim().split('\n').at(-1)!;
     expect(ci).toBe('npm test');
-    expect(readme).toContain(`\n${ci} `);
+    // The README's first command is the same route: setup (what .ci/run sources), then the tests.
+    expect(read('.ci/run')).toMatch(/^source scripts\/setup\.sh$/m);
+    expect(JSON.parse(read('package.json')).scripts.setup).toBe('bash scripts/setup.sh');
+    expect(readme).toContain(`\nnpm run setup && ${ci} `);
     expect(readme).toContain('\nnpm run demo ');
   });
 });
