@@ -81,7 +81,6 @@ export function describeCalendarFailure(error: unknown, problems: DavProblem[], 
   if (network) return { reason: 'unreachable', message: `${name} cannot be reached (${network.code}).` };
   const serverError = problems.findLast((p) => p.status !== undefined && p.status >= 500);
   if (serverError) return { reason: 'server_error', message: `${name} answered with an error (HTTP ${serverError.status}).` };
-  if (error instanceof NotCalendarError) return { reason: 'not_calendar', message: `${name}: ${error.message}` };
   const missing = problems.findLast((p) => p.status === 404 || p.status === 405 || p.status === 410);
   if (missing) {
     return {
@@ -94,6 +93,7 @@ export function describeCalendarFailure(error: unknown, problems: DavProblem[], 
   }
   const forbidden = problems.findLast((p) => p.status === 403);
   if (forbidden) return { reason: 'wrong_password', message: `${name} refused access (HTTP 403). Check that the app password may read calendars.` };
+  if (error instanceof NotCalendarError) return { reason: 'not_calendar', message: `${name}: ${error.message}` };
   if (/principalUrl|homeUrl/.test(String((error as Error | null)?.message))) {
     return { reason: 'not_calendar', message: `${name} does not answer like a CalDAV server. Check the address: it is your provider's CalDAV address, not its web page.` };
   }
