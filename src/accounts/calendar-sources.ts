@@ -52,25 +52,42 @@ export function invalidCalendarSources(input: CalendarSourcesInput): string | nu
 }
 
 /**
- * Gives an IMAP account its calendar sources (or takes them away, with null): settings in
+ * Gives an IMAP account its calendar sources (or takes them away, with none): settings in
  * `calendar_sources`, secrets encrypted in `calendar_secret`, bound to the account row as its app
  * password is. The calendar stream is made due at once; a removed source's events go at its next
- * sync. Check the sources first (check-calendar-sources.ts): this only stores them.
+ * sync. Check the sources first (check-calendar-sources.ts): this only stores them. An account
+ * connected with its calendar gives them to connectAccount instead, in the same transaction.
  */
 export async function setCalendarSources(sql: Sql, accountId: string, input: CalendarSourcesInput, cipher: TokenCipher): Promise<void> {
-  const invalid = invalidCalendarSources(input);
-  if (invalid) throw new CalendarSourcesError(invalid);
   const [account] = await sql<{ server: { user: string } | null }[]>`
     select imap_server as server from accounts where id = ${accountId} and provider = 'imap'`;
   if (!account) throw new CalendarSourcesError(`No IMAP account ${accountId}: calendars over CalDAV or .ics are offered for IMAP mailboxes`);
+  const columns = calendarSourceColumns(input, account.server?.user ?? '', accountId, cipher);
+  await sql.begin(async (tx) => {
+    await tx`update accounts set calendar_sources = ${columns.settings ? tx.json(columns.settings as never) : null}, calendar_secret = ${columns.secret}
+              where id = ${accountId}`;
+    await tx`
+      insert into sync_streams (account_id, stream) values (${accountId}, 'calendar')
+      on conflict (account_id, stream) do update set next_run_at = now(), consecutive_failures = 0, last_error = null`;
+  });
+}
 
+/** The two columns that hold an IMAP account's calendar sources; throws CalendarSourcesError on settings no server could accept. */
+export function calendarSourceColumns(
+  input: CalendarSourcesInput,
+  imapUser: string,
+  accountId: string,
+  cipher: TokenCipher,
+): { settings: CalendarSourceSettings | null; secret: string | null } {
+  const invalid = invalidCalendarSources(input);
+  if (invalid) throw new CalendarSourcesError(invalid);
   const settings: CalendarSourceSettings = { caldav: null, ics: null };
   const secrets: CalendarSecrets = {};
   if (input.caldav) {
     const ownPassword = typeof input.caldav.password === 'string';
     settings.caldav = {
       url: new URL(input.caldav.url.trim()).href,
-      user: input.caldav.user?.trim() || account.server?.user || '',
+      user: input.caldav.user?.trim() || imapUser,
       ownPassword,
       allowUntrustedCertificate: input.caldav.allowUntrustedCertificate ?? false,
     };
@@ -81,14 +98,10 @@ export async function setCalendarSources(sql: Sql, accountId: string, input: Cal
     settings.ics = { host: url.host, allowUntrustedCertificate: input.ics.allowUntrustedCertificate ?? false };
     secrets.icsUrl = input.ics.url.trim();
   }
-  const none = !settings.caldav && !settings.ics;
-  const secret = Object.keys(secrets).length > 0 ? cipher.encrypt(JSON.stringify(secrets), tokenContext('calendar_secret', accountId)) : null;
-  await sql.begin(async (tx) => {
-    await tx`update accounts set calendar_sources = ${none ? null : tx.json(settings as never)}, calendar_secret = ${secret} where id = ${accountId}`;
-    await tx`
-      insert into sync_streams (account_id, stream) values (${accountId}, 'calendar')
-      on conflict (account_id, stream) do update set next_run_at = now(), consecutive_failures = 0, last_error = null`;
-  });
+  return {
+    settings: settings.caldav || settings.ics ? settings : null,
+    secret: Object.keys(secrets).length > 0 ? cipher.encrypt(JSON.stringify(secrets), tokenContext('calendar_secret', accountId)) : null,
+  };
 }
 
 /**

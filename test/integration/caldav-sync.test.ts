@@ -96,8 +96,8 @@ describe('CalDAV calendar sync of an IMAP account, end to end', () => {
       accountEmail: OWNER,
       refreshToken: mailbox.password,
       imapServer: mailbox.server,
+      calendarSources: { caldav: { url: calendar.settings.url } },
     }));
-    await setCalendarSources(database.sql, accountId, { caldav: { url: calendar.settings.url } }, defaultTokenCipher());
     await waitUntilSynced(database, accountId);
   }, 120_000);
 

@@ -114,8 +114,8 @@ describe('an .ics subscription of an IMAP account, end to end', () => {
       accountEmail: OWNER,
       refreshToken: mailbox.password,
       imapServer: mailbox.server,
+      calendarSources: { ics: { url: feedUrl } },
     }));
-    await setCalendarSources(database.sql, accountId, { ics: { url: feedUrl } }, defaultTokenCipher());
     await waitFor('the feed to be read', async () => answers.some((a) => a.status === 200));
     await waitUntilSynced(database, accountId);
   }, 120_000);

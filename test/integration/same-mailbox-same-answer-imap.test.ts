@@ -7,7 +7,6 @@
  * the digest preview must come out identical.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setCalendarSources } from '../../src/accounts/calendar-sources.ts';
 import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { renderContacts } from '../../src/cli/contacts-command.ts';
 import { renderPreview } from '../../src/cli/digest-command.ts';
@@ -18,7 +17,6 @@ import { selectReconnects } from '../../src/contacts/select-reconnects.ts';
 import type { ContactSummary } from '../../src/contacts/types.ts';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
-import { defaultTokenCipher } from '../../src/security/token-cipher.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
 import { createCaldavUser } from '../../testkit/caldav-calendar.ts';
 import { contactsOf } from '../../testkit/contact-truth.ts';
@@ -84,8 +82,8 @@ describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP an
       accountEmail: email,
       refreshToken: user.password,
       imapServer: user.server,
+      calendarSources: { caldav: { url: calendar.settings.url } },
     });
-    await setCalendarSources(imapDatabase.sql, imapAccount.accountId, { caldav: { url: calendar.settings.url } }, defaultTokenCipher());
     await Promise.all([waitUntilSynced(googleDatabase, googleAccount.accountId, 90_000), waitUntilSynced(imapDatabase, imapAccount.accountId, 90_000)]);
     google = { database: googleDatabase, worker: googleWorker, userId: googleAccount.userId };
     imap = { database: imapDatabase, worker: imapWorker, userId: imapAccount.userId };
