@@ -5,6 +5,7 @@
  * servers without sync-collection, and clear failures.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkCalendarSources } from '../../src/accounts/check-calendar-sources.ts';
 import { createCaldavCalendarSource, type CaldavCursor } from '../../src/providers/caldav/caldav-calendar-source.ts';
 import { createCaldavClient, type CaldavClient } from '../../src/providers/caldav/caldav-client.ts';
 import { isProviderError } from '../../src/providers/provider-error.ts';
@@ -247,6 +248,18 @@ describe('CalDAV calendar source (Radicale)', () => {
     expect((own as Error).message).toMatch(/did not accept this user name and password/);
     const shared = await sourceFor(clientFor('wrong', true)).nextPage(null).catch((e: unknown) => e);
     expect(isProviderError(shared, 'auth_revoked')).toBe(true);
+  });
+
+  it('is checked before it is saved: the calendars it would read, or why it cannot', async () => {
+    const imap = { user: OWNER, password: 'the-imap-app-password', email: OWNER };
+    const ok = await checkCalendarSources({ caldav: { url: calendar.settings.url, password: calendar.password } }, imap);
+    expect(ok).toMatchObject({ ok: true, ics: null, caldav: { calendars: [{ syncCollection: true }] } });
+    // No password of its own: the IMAP app password is tried, and here it is not the calendar's.
+    const refused = await checkCalendarSources({ caldav: { url: calendar.settings.url } }, imap);
+    expect(refused).toEqual({ ok: false, source: 'caldav', message: expect.stringMatching(/did not accept this user name and password/) });
+    // Any address on the server will do: the calendars are found through its well-known address.
+    const deeper = await checkCalendarSources({ caldav: { url: `${calendar.settings.url}somewhere/else/`, password: calendar.password } }, imap);
+    expect(deeper).toMatchObject({ ok: true, caldav: { calendars: [{ syncCollection: true }] } });
   });
 
   it('names a server that is not CalDAV', async () => {
