@@ -61,8 +61,8 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
     run: async () => (await import('./cli/inbound-command.ts')).inboundCommand(),
   },
   demo: {
-    usage: 'rekindle demo [--provider google|microsoft] [--keep-running]',
-    summary: 'see rekindle work end to end on a sample mailbox (local emulator)',
+    usage: 'rekindle demo [--provider google|microsoft|imap] [--keep-running]',
+    summary: 'see rekindle work end to end on a sample mailbox (local emulator, or local IMAP and CalDAV servers)',
     run: async (argv) => (await import('../fakes/demo/demo-command.ts')).demoCommand(argv),
   },
 };

@@ -5,6 +5,7 @@ import { getConfig } from '../../src/config/env.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { startDemoLoop } from './demo-loop.ts';
 import { demoServices, type DemoServices } from './demo-services.ts';
+import { imapDemoUnavailable } from './imap-demo-servers.ts';
 import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
 import { createLogger } from '../../src/log.ts';
 import { renderContacts } from '../../src/cli/contacts-command.ts';
@@ -15,8 +16,9 @@ const DEMO_DATABASE = 'rekindle_demo';
 
 /**
  * rekindle end to end on this machine, with nothing to sign up for: a local Gmail emulator
- * (or, with `--provider microsoft`, the Microsoft Graph emulator) serves a two-year sample
- * mailbox; the real workers sync it through the real Google (or Graph) client
+ * (or, with `--provider microsoft`, the Microsoft Graph emulator; with `--provider imap`, a
+ * throwaway Dovecot and Radicale where they are installed) serves a two-year sample
+ * mailbox; the real workers sync it through the real Google (or Graph, IMAP, CalDAV) client
  * into a fresh `rekindle_demo` database; the scheduler sends the weekly digest over real SMTP
  * (to SMTP_URL when set — Mailpit in docker compose — else to a catcher on loopback); then a
  * real reply, "done 1", goes over SMTP to the inbound listener, and the confirmation and the
@@ -30,7 +32,10 @@ export async function demoCommand(argv: string[]): Promise<void> {
     strict: true,
   });
   const provider = values.provider;
-  if (provider !== 'google' && provider !== 'microsoft') throw new UsageError(`--provider is google or microsoft, not "${provider}"`);
+  if (provider !== 'google' && provider !== 'microsoft' && provider !== 'imap') throw new UsageError(`--provider is google, microsoft or imap, not "${provider}"`);
+  // Before anything is made: a machine without Dovecot learns which package to install.
+  const unavailable = provider === 'imap' ? imapDemoUnavailable() : null;
+  if (unavailable) throw new Error(unavailable);
   const base = getConfig();
   const say = (line: string) => process.stderr.write(line + '\n');
   const services = await demoServices({ databaseUrl: base.DATABASE_URL, redisUrl: base.REDIS_URL });
@@ -50,7 +55,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function runDemo(services: DemoServices, keepRunning: boolean, provider: 'google' | 'microsoft', say: (line: string) => void, stopOnSignal: () => void): Promise<void> {
+async function runDemo(services: DemoServices, keepRunning: boolean, provider: 'google' | 'microsoft' | 'imap', say: (line: string) => void, stopOnSignal: () => void): Promise<void> {
   const databaseUrl = await freshDemoDatabase(services.databaseUrl);
   await runMigrations(databaseUrl);
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
@@ -68,7 +73,8 @@ async function runDemo(services: DemoServices, keepRunning: boolean, provider: '
   try {
     const { sample, config } = loop;
     say(`Demo database: ${redact(databaseUrl)}`);
-    say(`${loop.emulatorName} serving ${sample.seed.messages.length} messages and ${sample.seed.events?.length ?? 0} events for ${sample.owner.email}`);
+    say(`${loop.emulatorName} serving ${sample.seed.messages.length} messages and ${loop.eventsServed} events for ${sample.owner.email}`);
+    for (const note of loop.notes) say(note);
     say(`Outgoing mail: ${loop.catcher ? `a local SMTP catcher at ${config.SMTP_URL}` : config.SMTP_URL}; replies: SMTP listener on 127.0.0.1:${loop.inboundPort}`);
     const tty = process.stderr.isTTY;
     await loop.waitUntilSynced((line) => (tty ? process.stderr.write(`\r${line}`) : say(line)));

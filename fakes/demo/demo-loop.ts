@@ -1,8 +1,9 @@
 /**
  * rekindle's whole loop on one machine, as `rekindle demo` runs it and the e2e test checks
- * it: the Google emulator (or, with `provider: 'microsoft'`, the Microsoft Graph emulator)
- * serves the sample mailbox, the real workers sync it through googleapis (or the Graph client)
- * into Postgres (queues on Redis), the scheduler sends the weekly digest over real
+ * it: the Google emulator (or, with `provider: 'microsoft'`, the Microsoft Graph emulator; with
+ * `provider: 'imap'`, a real Dovecot and Radicale, imap-demo-servers.ts) serves the sample
+ * mailbox, the real workers sync it through googleapis (or the Graph client, or imapflow and
+ * tsdav) into Postgres (queues on Redis), the scheduler sends the weekly digest over real
  * SMTP, and replies go over real SMTP to the inbound listener, which applies them and
  * confirms. Outgoing mail goes to SMTP_URL when given (e.g. Mailpit), else to a catcher on
  * loopback started here.
@@ -10,17 +11,19 @@
 import nodemailer from 'nodemailer';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Logger } from 'pino';
+import type { CalendarSourcesInput } from '../../src/accounts/calendar-sources.ts';
 import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { loadConfig, type Config } from '../../src/config/env.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { startGoogleEmulator } from '../google/index.ts';
 import { startGraphEmulator } from '../microsoft/index.ts';
-import type { ProviderName } from '../../src/db/schema.ts';
+import type { ImapServerSettings, ProviderName } from '../../src/db/schema.ts';
 import { createMailer, type Mailer, type SentMail } from '../../src/mailer/create-mailer.ts';
 import { startMailCatcher, type MailCatcher } from '../mail-catcher.ts';
 import { handleInboundMessage, type ReplyResult } from '../../src/replies/handle-reply.ts';
 import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
 import { replySettingsFrom } from '../../src/replies/reply-settings.ts';
+import { tokenCipherFor } from '../../src/security/token-cipher.ts';
 import { makeDkimKey, staticResolver } from '../static-dns.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
 import { buildSampleMailbox, type SampleMailbox } from './sample-mailbox.ts';
@@ -54,8 +57,12 @@ export interface DemoReply {
 
 export interface DemoLoop {
   sample: SampleMailbox;
-  /** Which emulator serves the mailbox (for the demo to say). */
+  /** Which emulator (or servers) serve the mailbox (for the demo to say). */
   emulatorName: string;
+  /** Events the calendar server holds (none where the IMAP demo has no CalDAV server). */
+  eventsServed: number;
+  /** What the person should know about this run (a server that is not installed). */
+  notes: string[];
   config: Config;
   database: Database;
   userId: string;
@@ -130,12 +137,16 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
       provider,
       accountEmail: sample.owner.email,
       refreshToken: emulator.refreshToken,
-    });
+      imapServer: emulator.imapServer ?? null,
+      ...(emulator.calendarSources ? { calendarSources: emulator.calendarSources } : {}),
+    }, tokenCipherFor(config));
     await database.sql`update users set name = ${sample.owner.name} where id = ${userId}`;
     const inboundPort = inbound.port;
     const loop: DemoLoop = {
       sample,
       emulatorName: emulator.name,
+      eventsServed: emulator.eventsServed,
+      notes: emulator.notes,
       config,
       database,
       userId,
@@ -231,13 +242,33 @@ interface DemoEmulator {
   name: string;
   /** Worker settings that point rekindle at it. */
   env: Record<string, string>;
-  /** The grant the demo account is connected with. */
+  /** The grant the demo account is connected with (IMAP: the app password). */
   refreshToken: string;
+  /** IMAP: where the mailbox is. */
+  imapServer?: ImapServerSettings;
+  /** IMAP: where its meetings are. */
+  calendarSources?: CalendarSourcesInput | null;
+  eventsServed: number;
+  notes: string[];
   close(): Promise<void>;
 }
 
 /** The emulator serving the sample mailbox, with the settings that point rekindle at it. */
 async function startDemoEmulator(provider: ProviderName, sample: SampleMailbox): Promise<DemoEmulator> {
+  if (provider === 'imap') {
+    // Loaded only for this provider: it brings the test kit's server starters.
+    const servers = await (await import('./imap-demo-servers.ts')).startImapDemoServers(sample);
+    return {
+      name: servers.name,
+      env: {},
+      refreshToken: servers.password,
+      imapServer: servers.imapServer,
+      calendarSources: servers.calendarSources,
+      eventsServed: servers.eventsServed,
+      notes: servers.notes,
+      close: servers.close,
+    };
+  }
   if (provider === 'microsoft') {
     // Outlook's own limits (10,000 requests per 10 minutes, 4 at a time) leave the demo fast.
     const graph = await startGraphEmulator();
@@ -251,6 +282,8 @@ async function startDemoEmulator(provider: ProviderName, sample: SampleMailbox):
         MICROSOFT_LOGIN_URL: graph.loginUrl,
       },
       refreshToken: graph.issueRefreshToken(sample.owner.email),
+      eventsServed: sample.seed.events?.length ?? 0,
+      notes: [],
       close: () => graph.close(),
     };
   }
@@ -267,6 +300,8 @@ async function startDemoEmulator(provider: ProviderName, sample: SampleMailbox):
       GMAIL_QUOTA_UNITS_PER_MINUTE: '60000',
     },
     refreshToken: google.issueRefreshToken(sample.owner.email),
+    eventsServed: sample.seed.events?.length ?? 0,
+    notes: [],
     close: () => google.close(),
   };
 }

@@ -1,4 +1,5 @@
 import { normalizeAddress } from '../contacts/normalize-address.ts';
+import { calendarSourceColumns, CalendarSourcesError, type CalendarSourcesInput } from './calendar-sources.ts';
 import type { Sql } from '../db/client.ts';
 import type { ImapServerSettings, ProviderName } from '../db/schema.ts';
 import { defaultTokenCipher, tokenContext, type TokenCipher } from '../security/token-cipher.ts';
@@ -13,6 +14,8 @@ export interface ConnectAccountInput {
   refreshToken: string;
   /** `imap` only: where the server is. */
   imapServer?: ImapServerSettings | null;
+  /** `imap` only: where its meetings come from (CalDAV, an .ics feed); leaves them as they were when absent. */
+  calendarSources?: CalendarSourcesInput;
   timezone?: string;
   /**
    * The provider's immutable id of who signed in (Microsoft). A mailbox row that has one is
@@ -38,6 +41,7 @@ export async function connectAccount(
     (a): a is string => a !== null,
   );
   if (!normalizeAddress(accountEmail)) throw new Error(`Not an e-mail address: ${input.accountEmail}`);
+  if (input.calendarSources && input.provider !== 'imap') throw new CalendarSourcesError('Calendars over CalDAV or .ics are offered for IMAP mailboxes');
 
   return sql.begin(async (tx) => {
     const [user] = await tx<{ id: string }[]>`
@@ -60,6 +64,11 @@ export async function connectAccount(
     await tx`update accounts set refresh_token = ${cipher.encrypt(input.refreshToken, tokenContext('refresh_token', account.id))},
                                  imap_server = ${input.imapServer ? tx.json(input.imapServer as never) : null}
               where id = ${account.id}`;
+    if (input.calendarSources) {
+      const calendar = calendarSourceColumns(input.calendarSources, input.imapServer?.user ?? accountEmail, account.id, cipher);
+      await tx`update accounts set calendar_sources = ${calendar.settings ? tx.json(calendar.settings as never) : null}, calendar_secret = ${calendar.secret}
+                where id = ${account.id}`;
+    }
 
     await tx`
       insert into user_addresses (user_id, address, source)

@@ -20,6 +20,8 @@ interface Row {
   id: string;
   refreshToken: string | null;
   accessToken: string | null;
+  /** An IMAP account's calendar secrets (a CalDAV password, an .ics feed's URL). */
+  calendarSecret: string | null;
 }
 
 export async function reencryptTokens(sql: Sql, cipher: TokenCipher, options: { batchSize?: number } = {}): Promise<ReencryptResult> {
@@ -28,13 +30,13 @@ export async function reencryptTokens(sql: Sql, cipher: TokenCipher, options: { 
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const rows = await sql<Row[]>`
-      select id, refresh_token as "refreshToken", access_token as "accessToken" from accounts
-       where id > ${after} and (refresh_token is not null or access_token is not null)
+      select id, refresh_token as "refreshToken", access_token as "accessToken", calendar_secret as "calendarSecret" from accounts
+       where id > ${after} and (refresh_token is not null or access_token is not null or calendar_secret is not null)
        order by id limit ${batchSize}`;
     if (rows.length === 0) return result;
     after = rows.at(-1)!.id;
     for (const row of rows) {
-      const stale = [row.refreshToken, row.accessToken].some((v) => v !== null && cipher.keyIdOf(v) !== cipher.currentKeyId);
+      const stale = [row.refreshToken, row.accessToken, row.calendarSecret].some((v) => v !== null && cipher.keyIdOf(v) !== cipher.currentKeyId);
       if (!stale) {
         result.current++;
         continue;
@@ -42,11 +44,13 @@ export async function reencryptTokens(sql: Sql, cipher: TokenCipher, options: { 
       try {
         const refresh = rewrap(cipher, row.refreshToken, tokenContext('refresh_token', row.id));
         const access = rewrap(cipher, row.accessToken, tokenContext('access_token', row.id));
+        const calendar = rewrap(cipher, row.calendarSecret, tokenContext('calendar_secret', row.id));
         const updated = await sql`
-          update accounts set refresh_token = ${refresh}, access_token = ${access}
+          update accounts set refresh_token = ${refresh}, access_token = ${access}, calendar_secret = ${calendar}
            where id = ${row.id}
              and refresh_token is not distinct from ${row.refreshToken}
-             and access_token is not distinct from ${row.accessToken}`;
+             and access_token is not distinct from ${row.accessToken}
+             and calendar_secret is not distinct from ${row.calendarSecret}`;
         // Changed meanwhile: a refresh saved new tokens, already under the current key.
         if (updated.count === 1) result.reencrypted++;
         else result.current++;

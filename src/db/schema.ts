@@ -22,6 +22,7 @@ import {
 import { sql } from 'drizzle-orm';
 import type { InteractionKind } from '../contacts/types.ts';
 import type { ImapServerSettings } from '../providers/imap/imap-server-settings.ts';
+import type { CalendarSourceSettings } from '../providers/caldav/calendar-source-settings.ts';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => at('created_at').notNull().defaultNow();
@@ -64,7 +65,7 @@ export type AccountStatus = 'active' | 'needs_reauth' | 'paused';
  */
 export type ProviderName = 'google' | 'microsoft' | 'imap' | 'local';
 
-export type { ImapServerSettings };
+export type { ImapServerSettings, CalendarSourceSettings };
 
 export const accounts = pgTable(
   'accounts',
@@ -98,6 +99,13 @@ export const accounts = pgTable(
     lastError: text('last_error'),
     /** `imap` accounts only: the server to sign in to. No secret in here. */
     imapServer: jsonb('imap_server').$type<ImapServerSettings>(),
+    /** `imap` accounts only: where meetings come from (CalDAV, an .ics feed); null = mail only. No secret in here. */
+    calendarSources: jsonb('calendar_sources').$type<CalendarSourceSettings>(),
+    /**
+     * Ciphertext (as `refresh_token`) of the calendar sources' secrets: a CalDAV app password of
+     * its own, the .ics feed's URL (src/providers/caldav/calendar-source-settings.ts).
+     */
+    calendarSecret: text('calendar_secret'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('accounts_provider_email').on(t.provider, t.email), index('accounts_user').on(t.userId)],

@@ -44,6 +44,15 @@ export interface MailSource<C = unknown> {
 export interface CalendarPage<C = unknown> {
   /** Changed events; `status: 'cancelled'` ones are removals. */
   events: CalendarEvent[];
+  /**
+   * Sources whose events this page gives in full, for calendars that hand out whole objects
+   * rather than single events (a CalDAV object holds a series and its exceptions; an .ics feed
+   * holds everything): a stored event whose id is `<resource>#…` for one of these and that is
+   * not in `events` is gone (the object was deleted, an occurrence left the series, the feed
+   * dropped it). A resource never contains `#`. Google and Graph name every change and leave
+   * this out.
+   */
+  replaced?: string[];
   cursor: C;
   phase: 'backfill' | 'incremental';
   caughtUp: boolean;

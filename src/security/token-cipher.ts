@@ -102,6 +102,6 @@ export function defaultTokenCipher(): TokenCipher {
 }
 
 /** The associated data of a token column of one account. */
-export function tokenContext(column: 'refresh_token' | 'access_token', accountId: string): string {
+export function tokenContext(column: 'refresh_token' | 'access_token' | 'calendar_secret', accountId: string): string {
   return `accounts.${column}:${accountId}`;
 }

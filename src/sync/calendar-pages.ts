@@ -10,7 +10,7 @@ export async function* readCalendarPages(
 ): AsyncGenerator<CommittedPage> {
   for (let listed = 0; listed < options.maxPages; listed++) {
     const page = await options.provider.calendar.nextPage(cursor);
-    await ingestCalendar(options.sql, options.target, page.events);
+    await ingestCalendar(options.sql, options.target, page.events, page.replaced);
     let oldest: Date | null = null;
     for (const e of page.events) if (e.start && (!oldest || e.start < oldest)) oldest = e.start;
     yield { items: page.events.length, oldest, caughtUp: page.caughtUp, phase: page.phase, cursor: page.cursor };

@@ -14,15 +14,24 @@ export interface CalendarIngestTarget {
 /**
  * Applies a page of changed events: each event's interactions are replaced by what the event
  * says now (times, attendees and responses change), and cancelled events lose theirs.
+ * `replaced` names resources given in full (CalendarPage.replaced): their stored events that
+ * the page does not list go, with their interactions.
  */
-export async function ingestCalendar(sql: Sql, target: CalendarIngestTarget, events: CalendarEvent[]): Promise<void> {
-  if (events.length === 0) return;
+export async function ingestCalendar(sql: Sql, target: CalendarIngestTarget, events: CalendarEvent[], replaced: string[] = []): Promise<void> {
+  if (events.length === 0 && replaced.length === 0) return;
   await sql.begin(async (tx) => {
     const ids = events.map((e) => e.providerId);
     // Interactions of the previous version of each event go; the new version is inserted below.
     const previous = await tx<{ sourceKey: string }[]>`
       delete from calendar_events where account_id = ${target.accountId} and provider_id = any(${ids}::text[])
       returning source_key as "sourceKey"`;
+    if (replaced.length > 0) {
+      previous.push(
+        ...(await tx<{ sourceKey: string }[]>`
+          delete from calendar_events where account_id = ${target.accountId} and split_part(provider_id, '#', 1) = any(${replaced}::text[])
+          returning source_key as "sourceKey"`),
+      );
+    }
     const staleKeys = [...new Set([...previous.map((p) => p.sourceKey), ...events.map((e) => eventSourceKey(e, target.accountId))])];
     const removed = await tx<{ contact: string }[]>`
       delete from interactions where user_id = ${target.userId} and kind = 'meeting' and source_key = any(${staleKeys}::text[])

@@ -6,6 +6,7 @@ import type { Sql } from '../db/client.ts';
 import { createGoogleAccount } from '../providers/google/create-google-account.ts';
 import { createImapAccount } from '../providers/imap/create-imap-account.ts';
 import { imapCredentials } from '../accounts/imap-credentials.ts';
+import { resolveCalendarSources } from '../accounts/calendar-sources.ts';
 import { createMicrosoftAccount } from '../providers/microsoft/create-microsoft-account.ts';
 import type { RefreshLock } from '../providers/microsoft/microsoft-auth.ts';
 import type { ProviderAccount, RequestGate } from '../providers/types.ts';
@@ -93,10 +94,12 @@ export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis;
       }
       case 'imap': {
         // IMAP servers publish no quota to pace under: the account's one connection
-        // (imap-session.ts) is the limit, and no quota units are spent.
+        // (imap-session.ts) is the limit, and no quota units are spent. CalDAV servers publish
+        // none either: the calendar stream makes one request at a time.
         const account = createImapAccount({
           email: claim.accountEmail,
           credentials: () => imapCredentials(sql, claim.accountId, cipher),
+          calendarSources: () => resolveCalendarSources(sql, claim.accountId, cipher),
           pageSize: config.SYNC_PAGE_SIZE,
           timeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
           logger: log,

@@ -1,11 +1,10 @@
 /**
- * Same mailbox, same answer, for IMAP: the sample mailbox's mail is served once by the Gmail
- * emulator and once by a real Dovecot (filed into Sent, INBOX, Archive, Junk, Trash and Drafts
- * as Gmail's labels say), each synced by real workers into its own database. The contacts, the
- * reconnect list and the digest preview must come out identical.
- *
- * Mail only: IMAP carries no calendar, so both sides get the sample's mail without its events
- * (the Gmail and Graph comparison, same-mailbox-same-answer.test.ts, covers meetings).
+ * Same mailbox, same answer, for IMAP and CalDAV: the sample mailbox is served once by the Gmail
+ * and Google Calendar emulator and once by real servers: its mail by a Dovecot (filed into Sent,
+ * INBOX, Archive, Junk, Trash and Drafts as Gmail's labels say), its meetings by a Radicale (one
+ * iCalendar object per event, signed in with the mailbox's app password). Each side is synced by
+ * real workers into its own database. The contacts (mail and meetings), the reconnect list and
+ * the digest preview must come out identical.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/accounts/connect-account.ts';
@@ -19,9 +18,11 @@ import type { ContactSummary } from '../../src/contacts/types.ts';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { createCaldavUser } from '../../testkit/caldav-calendar.ts';
 import { contactsOf } from '../../testkit/contact-truth.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
 import { createImapUser, imapMessageOfSeed } from '../../testkit/imap-mailbox.ts';
+import { startRadicale, type Radicale } from '../../testkit/radicale.ts';
 import { connectEmulatedGoogle, testConfig, testLogger, waitUntilSynced } from '../../testkit/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix } from '../../testkit/test-redis.ts';
@@ -47,23 +48,26 @@ async function computed(side: Side) {
   });
 }
 
-describe('same mailbox, same answer (Gmail and a real IMAP server)', () => {
+describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP and CalDAV servers)', () => {
   const sample = buildSampleMailbox({ now });
-  const seed = { ...sample.seed, events: [] };
+  const seed = sample.seed;
   const email = sample.owner.email;
   const googleQueue = createTestPrefix('same-imap-google');
   const imapQueue = createTestPrefix('same-imap-imap');
   let gmail: GoogleEmulator;
   let dovecot: Dovecot;
+  let radicale: Radicale;
   let google: Side;
   let imap: Side;
 
   beforeAll(async () => {
     gmail = await startGoogleEmulator({ quotaUnitsPerMinute: 60_000 });
     gmail.addMailbox(seed);
-    dovecot = await startDovecot();
+    [dovecot, radicale] = await Promise.all([startDovecot(), startRadicale()]);
     const user = await createImapUser(dovecot, email);
     await user.append(seed.messages.map(imapMessageOfSeed));
+    const calendar = await createCaldavUser(radicale, email, user.password);
+    for (const [i, event] of (seed.events ?? []).entries()) await calendar.putEvent(`sample-${i}`, event);
 
     const googleDatabase = await createTestDatabase();
     const imapDatabase = await createTestDatabase();
@@ -78,6 +82,7 @@ describe('same mailbox, same answer (Gmail and a real IMAP server)', () => {
       accountEmail: email,
       refreshToken: user.password,
       imapServer: user.server,
+      calendarSources: { caldav: { url: calendar.settings.url } },
     });
     await Promise.all([waitUntilSynced(googleDatabase, googleAccount.accountId, 90_000), waitUntilSynced(imapDatabase, imapAccount.accountId, 90_000)]);
     google = { database: googleDatabase, worker: googleWorker, userId: googleAccount.userId };
@@ -91,6 +96,7 @@ describe('same mailbox, same answer (Gmail and a real IMAP server)', () => {
     }
     await gmail?.close();
     await dovecot?.destroy();
+    await radicale?.destroy();
     await googleQueue.cleanup();
     await imapQueue.cleanup();
   });
@@ -101,10 +107,21 @@ describe('same mailbox, same answer (Gmail and a real IMAP server)', () => {
     expect(row!.secret).not.toContain('app-password');
   });
 
+  it('reads every meeting of the calendar over CalDAV, as Google Calendar gives them', async () => {
+    const count = async (side: Side) =>
+      (await side.database.sql<{ n: number }[]>`select count(*)::int as n from interactions where kind = 'meeting'`)[0]!.n;
+    expect(await count(google)).toBeGreaterThan(0);
+    expect(await count(imap)).toBe(await count(google));
+    const [events] = await imap.database.sql<{ n: number }[]>`select count(*)::int as n from calendar_events`;
+    expect(events!.n).toBe(seed.events!.length);
+  });
+
   it('finds the same people, with the same names, dates and counts', async () => {
     const fromGoogle = await contactsOf(google.database, email);
     const fromImap = await contactsOf(imap.database, email);
     expect(fromGoogle.size).toBeGreaterThan(0);
+    // Meetings count on both sides: the mentor met every quarter, the one still to come.
+    expect([...fromGoogle.values()].some((c) => c.meetingCount > 0 && c.nextMeetingAt !== null)).toBe(true);
     expect([...fromImap.keys()].sort()).toEqual([...fromGoogle.keys()].sort());
     for (const [address, contact] of fromGoogle) expect(fromImap.get(address), address).toEqual(contact);
   });

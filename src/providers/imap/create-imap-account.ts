@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { CalendarSource, ProviderAccount } from '../types.ts';
+import { createAccountCalendarSource, type ResolvedCalendarSources } from '../caldav/account-calendar-source.ts';
+import type { ProviderAccount } from '../types.ts';
 import { createImapMailSource } from './imap-mail-source.ts';
 import { createImapSession, type ImapCredentials } from './imap-session.ts';
 
@@ -8,6 +9,8 @@ export interface ImapAccountOptions {
   email: string;
   /** The server and the app password, read when the first connection is made. */
   credentials: () => Promise<ImapCredentials>;
+  /** Where its meetings come from (CalDAV, an .ics feed), read when the calendar is first synced; none when absent. */
+  calendarSources?: () => Promise<ResolvedCalendarSources>;
   pageSize?: number;
   timeoutMs?: number;
   logger?: Logger;
@@ -15,22 +18,25 @@ export interface ImapAccountOptions {
 
 /**
  * An IMAP mailbox behind the provider contract: its mail over one IMAP connection. IMAP has no
- * calendar; until one is connected (CalDAV, an .ics subscription) the calendar stream is a
- * source that is always caught up with nothing in it.
+ * calendar: meetings come from the CalDAV server and/or the .ics subscription connected with the
+ * account (src/providers/caldav/); with neither, the calendar stream is always caught up with
+ * nothing in it.
  */
 export function createImapAccount(options: ImapAccountOptions): ProviderAccount & { close(): Promise<void> } {
   const session = createImapSession({ credentials: options.credentials, logger: options.logger, timeoutMs: options.timeoutMs });
+  const calendar = createAccountCalendarSource({
+    sources: options.calendarSources ?? (async () => ({ caldav: null, ics: null })),
+    owner: [options.email],
+    timeoutMs: options.timeoutMs,
+    logger: options.logger,
+  });
   return {
     // IMAP says nothing about a mailbox's addresses; the one the person gave is the mailbox's.
     profile: async () => ({ email: options.email, aliases: [] }),
     mail: createImapMailSource({ session, pageSize: options.pageSize ?? 1000, logger: options.logger }),
-    calendar: noCalendar,
-    close: () => session.close(),
+    calendar,
+    close: async () => {
+      await Promise.all([session.close(), calendar.close()]);
+    },
   };
 }
-
-const noCalendar: CalendarSource = {
-  async nextPage() {
-    return { events: [], cursor: { none: true }, phase: 'incremental', caughtUp: true };
-  },
-};
