@@ -22,7 +22,7 @@ import { handleInboundMessage, type ReplyResult } from '../replies/handle-reply.
 import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../replies/inbound-smtp-server.ts';
 import { replySettingsFrom } from '../replies/reply-settings.ts';
 import { makeDkimKey, staticResolver } from '../replies/static-dns.ts';
-import { startWorker, type WorkerHandle } from '../worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../workers/start-worker.ts';
 import { buildSampleMailbox, type SampleMailbox } from './sample-mailbox.ts';
 
 export interface DemoLoopOptions {

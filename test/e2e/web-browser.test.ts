@@ -17,7 +17,7 @@ import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/go
 import { startMailCatcher, type MailCatcher } from '../../src/mailer/mail-catcher.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { testLogger } from '../support/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { createTestPrefix, redisUrl } from '../support/test-redis.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleMailbox } from '../../src/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
 import { startGraphEmulator, type GraphEmulator } from '../../src/emulators/microsoft/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { contactsOf, expectMatchesTruth } from '../support/contact-truth.ts';
 import { connectEmulatedMicrosoft, microsoftTestConfig } from '../support/microsoft-harness.ts';
 import { connectEmulatedGoogle, makeDue, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../support/sync-harness.ts';

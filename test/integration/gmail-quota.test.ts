@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedMessage } from '../../src/emulators/google/index.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../src/emulators/google/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { connectEmulatedGoogle, streamsOf, testConfig, testLogger, waitUntilSynced } from '../support/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { createTestPrefix } from '../support/test-redis.ts';

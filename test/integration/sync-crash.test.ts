@@ -10,7 +10,7 @@ import type { Config } from '../../src/config/env.ts';
 import { buildSampleMailbox, type SampleMailbox } from '../../src/demo/sample-mailbox.ts';
 import { startGoogleEmulator } from '../../src/emulators/google/index.ts';
 import { startGraphEmulator } from '../../src/emulators/microsoft/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { contactsOf, expectMatchesTruth } from '../support/contact-truth.ts';
 import { connectEmulatedMicrosoft, microsoftTestConfig, microsoftWorkerEnv, servesPerMessage, storedRefreshToken } from '../support/microsoft-harness.ts';
 import { connectEmulatedGoogle, getsPerMessage, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../support/sync-harness.ts';
