@@ -1,7 +1,7 @@
 /**
  * The `contacts` and `contact_addresses` rows: inferred contacts written in batches, and
- * stored rows read back as the very ContactSummary inference gave, with the strength moved to
- * the instant asked for (from the stored volumes, never from the single-precision column).
+ * stored contacts read back as the very ContactSummary inference gave, with the strength moved
+ * to the instant asked for (from the stored volumes, never from the single-precision column).
  */
 import type { Sql, TransactionSql } from 'postgres';
 import { contactStrength, type AddressState, type ContactVolumes, type InferredContact } from '../contacts/compute-contacts.ts';
@@ -66,48 +66,76 @@ export async function insertAddresses(tx: TransactionSql, userId: string, addres
       ${addresses.map((a) => a.nextAt?.toISOString() ?? null)}::timestamptz[])`;
 }
 
-interface ContactRow extends ContactVolumes, Omit<ContactSummary, 'key' | 'strength' | 'domainChange'> {
-  contact: string;
-  domainChange: { from: string; to: string; since: string } | null;
+/**
+ * The stored contacts of a user as one JSON array (one row, however many contacts): part of
+ * the single statement that reads the store (contacts-as-of.ts), so a reader needs one round
+ * trip, in one snapshot. Dates come as ISO strings, numbers as JSON numbers (exact doubles).
+ */
+export function storedContactsJson(sql: Sql | TransactionSql, userId: string) {
+  return sql`
+    select coalesce(json_agg(json_build_object(
+             'key', contact, 'email', email, 'name', name, 'addresses', addresses, 'identityLinks', identity_links,
+             'firstContactAt', first_contact_at, 'lastContactAt', last_contact_at,
+             'lastOutboundAt', last_outbound_at, 'lastInboundAt', last_inbound_at,
+             'lastMeetingAt', last_meeting_at, 'nextMeetingAt', next_meeting_at,
+             'sentCount', sent_count, 'receivedCount', received_count, 'meetingCount', meeting_count,
+             'cadenceDays', cadence_days, 'lastWriter', last_writer, 'domainChange', domain_change,
+             'lastSubject', last_subject, 'lastThreadKey', last_thread_key,
+             'sent', sent_weight, 'sentDecaying', sent_decaying, 'received', received_weight,
+             'receivedDecaying', received_decaying, 'meeting', meeting_weight, 'meetingDecaying', meeting_decaying)), '[]')
+      from contacts where user_id = ${userId}`;
 }
 
-/** The user's stored contacts, each as inference gave it, its strength as of `asOf` (at or after the recompute). */
-export async function loadStoredContacts(sql: Sql | TransactionSql, userId: string, asOf: Date): Promise<ContactSummary[]> {
-  const rows = await sql<ContactRow[]>`
-    select contact, email, name, addresses, identity_links as "identityLinks",
-           first_contact_at as "firstContactAt", last_contact_at as "lastContactAt",
-           last_outbound_at as "lastOutboundAt", last_inbound_at as "lastInboundAt",
-           last_meeting_at as "lastMeetingAt", next_meeting_at as "nextMeetingAt",
-           sent_count as "sentCount", received_count as "receivedCount", meeting_count as "meetingCount",
-           cadence_days as "cadenceDays", last_writer as "lastWriter", domain_change as "domainChange",
-           last_subject as "lastSubject", last_thread_key as "lastThreadKey",
-           sent_weight as sent, sent_decaying as "sentDecaying", received_weight as received,
-           received_decaying as "receivedDecaying", meeting_weight as meeting, meeting_decaying as "meetingDecaying"
-      from contacts where user_id = ${userId}`;
-  const asOfMs = asOf.getTime();
-  return rows.map((r) => ({
-    key: r.contact,
-    email: r.email,
-    name: r.name,
-    addresses: r.addresses,
-    identityLinks: r.identityLinks as IdentityLink[],
-    firstContactAt: r.firstContactAt,
-    lastContactAt: r.lastContactAt,
-    lastOutboundAt: r.lastOutboundAt,
-    lastInboundAt: r.lastInboundAt,
-    lastMeetingAt: r.lastMeetingAt,
-    nextMeetingAt: r.nextMeetingAt,
-    sentCount: r.sentCount,
-    receivedCount: r.receivedCount,
-    meetingCount: r.meetingCount,
+/** A stored contact as storedContactsJson gives it. */
+export interface StoredContactJson extends ContactVolumes {
+  key: string;
+  email: string;
+  name: string | null;
+  addresses: string[];
+  identityLinks: IdentityLink[];
+  firstContactAt: string;
+  lastContactAt: string;
+  lastOutboundAt: string | null;
+  lastInboundAt: string | null;
+  lastMeetingAt: string | null;
+  nextMeetingAt: string | null;
+  sentCount: number;
+  receivedCount: number;
+  meetingCount: number;
+  cadenceDays: number | null;
+  lastWriter: 'them' | 'you' | null;
+  domainChange: { from: string; to: string; since: string } | null;
+  lastSubject: string | null;
+  lastThreadKey: string | null;
+}
+
+/** A stored contact as inference gave it, its strength as of `asOf` (at or after the recompute that stored it). */
+export function storedSummary(c: StoredContactJson, asOf: Date): ContactSummary {
+  const date = (iso: string | null) => (iso === null ? null : new Date(iso));
+  const lastContactAt = new Date(c.lastContactAt);
+  return {
+    key: c.key,
+    email: c.email,
+    name: c.name,
+    addresses: c.addresses,
+    identityLinks: c.identityLinks,
+    firstContactAt: new Date(c.firstContactAt),
+    lastContactAt,
+    lastOutboundAt: date(c.lastOutboundAt),
+    lastInboundAt: date(c.lastInboundAt),
+    lastMeetingAt: date(c.lastMeetingAt),
+    nextMeetingAt: date(c.nextMeetingAt),
+    sentCount: c.sentCount,
+    receivedCount: c.receivedCount,
+    meetingCount: c.meetingCount,
     // A cadence is a whole number of days: single precision holds it exactly.
-    cadenceDays: r.cadenceDays,
+    cadenceDays: c.cadenceDays,
     // The stored strength is single precision and as of the recompute: inference's own
     // function, from the exact volumes, gives the very value a full inference would.
-    strength: contactStrength(r, r.lastContactAt.getTime(), asOfMs),
-    lastWriter: r.lastWriter,
-    domainChange: r.domainChange && { from: r.domainChange.from, to: r.domainChange.to, since: new Date(r.domainChange.since) },
-    lastSubject: r.lastSubject,
-    lastThreadKey: r.lastThreadKey,
-  }));
+    strength: contactStrength(c, lastContactAt.getTime(), asOf.getTime()),
+    lastWriter: c.lastWriter,
+    domainChange: c.domainChange && { from: c.domainChange.from, to: c.domainChange.to, since: new Date(c.domainChange.since) },
+    lastSubject: c.lastSubject,
+    lastThreadKey: c.lastThreadKey,
+  };
 }

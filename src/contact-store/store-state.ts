@@ -27,9 +27,13 @@ export async function loadStoreInputs(sql: Sql | TransactionSql, userId: string)
     sql<{ address: string }[]>`select address from user_addresses where user_id = ${userId} order by address collate "C"`,
     loadIdentityDecisions(sql, userId),
   ]);
+  return { decisions, ...fingerprintsOf(owners.map((o) => o.address), decisions) };
+}
+
+/** The fingerprints contact_state keeps of the user's own addresses (sorted by code point) and decisions. */
+export function fingerprintsOf(owners: readonly string[], decisions: readonly IdentityDecision[]): Omit<StoreInputs, 'decisions'> {
   return {
-    decisions,
-    ownerDigest: digestOf(owners.map((o) => o.address)),
+    ownerDigest: digestOf(owners),
     decisionsDigest: digestOf(decisions.map((d) => `${d.a} ${d.b} ${d.decision}`)),
   };
 }
@@ -56,6 +60,6 @@ export function canCarryForward(state: StoreState | undefined, inputs: StoreInpu
 }
 
 /** A fingerprint of a list (the user's own addresses, their identity decisions). */
-function digestOf(values: string[]): string {
+function digestOf(values: readonly string[]): string {
   return createHash('sha256').update(values.join('\n')).digest('base64url');
 }
