@@ -1,9 +1,18 @@
 /**
  * The scheduler: every SCHEDULER_TICK_SECONDS, turns due rows in Postgres into jobs — streams
  * to sync, users whose contacts changed, this week's digests — and sends the one-off notices
- * (revoked grants, paused digests). It runs in every worker process; its passes take rows
- * with `FOR UPDATE SKIP LOCKED` or unique claims, so N schedulers queue nothing twice.
+ * (revoked grants, paused digests).
+ *
+ * It runs in every worker process, but one pass per tick serves the whole deployment: each
+ * tick, the first process to take the turn in Redis runs the pass and the others skip it, so
+ * adding workers does not multiply the polling of Postgres (with N processes each passing
+ * every tick, N-1 of every N passes found nothing and cost as much). A process that dies
+ * holding the turn loses it when the tick is over. Passes still take rows with `FOR UPDATE
+ * SKIP LOCKED` or unique claims, so two passes at once (a slow one overlapping the next
+ * tick's) queue nothing twice. A pass that filled a batch goes again at once: the tick paces
+ * the polling, never the throughput.
  */
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import { notifyDigestPause } from '../accounts/notify-digest-pause.ts';
@@ -18,9 +27,21 @@ import { claimDueStreams, enqueueSyncs } from './sync.ts';
 
 /** Revoked grants and paused digests: one email each, at most one pass a minute per process. */
 const NOTICE_PASS_MS = 60_000;
+/** Due rows taken per query; a pass that took a full batch runs again at once, up to BATCHES_PER_PASS times. */
+const SYNC_BATCH = 500;
+const RECOMPUTE_BATCH = 500;
+const DIGEST_BATCH = 1_000;
+const BATCHES_PER_PASS = 20;
 
 export interface SchedulerDeps {
   sql: Sql;
+  /** Where the turn is taken (the queues' Redis). */
+  redis: Redis;
+  /** The key of the turn, shared by every worker of the deployment. */
+  turnKey: string;
+  /** This worker's name. */
+  owner: string;
+  tickMs: number;
   queues: Queues;
   mailer: Mailer;
   logger: Logger;
@@ -28,27 +49,38 @@ export interface SchedulerDeps {
 }
 
 export interface Scheduler {
-  /** One pass now; a pass already running in this process is joined, not doubled. */
+  /** One pass now, whoever has the turn; a pass already running in this process is joined, not doubled. */
   tick(): Promise<void>;
+  /** One pass if this process takes the tick's turn (what the interval calls). */
+  tickInTurn(): Promise<void>;
   /** The pass running now, if any (a stopping worker waits for it and starts none). */
   running(): Promise<void>;
 }
 
-export function createScheduler(deps: SchedulerDeps): Scheduler {
+/** `meter` wraps each pass (a pass returns how many jobs it queued). */
+export function createScheduler(deps: SchedulerDeps, meter: (pass: () => Promise<number>) => Promise<number> = (pass) => pass()): Scheduler {
   const { sql, queues, logger } = deps;
   let lastNotices = 0;
   let lastSweep = 0;
   let ticking: Promise<void> | null = null;
-  const pass = async () => {
+  const pass = async (): Promise<number> => {
     // Streams whose job vanished (Redis flushed, a process killed mid-enqueue) go back to due.
     if (Date.now() - lastSweep >= LOST_SYNC_SECONDS * 1000) {
       lastSweep = Date.now();
       const released = await releaseLostSyncs(sql, queues.sync);
       if (released > 0) logger.warn({ released }, 'queued syncs whose job was lost are queued again');
     }
-    await enqueueSyncs(queues, await claimDueStreams(sql, 500));
-    await enqueueRecomputes(queues, await dirtyUsers(sql, 500));
-    await enqueueDigests(queues, await queueDueDigests(sql, { messageIdDomain: deps.settings.messageIdDomain }));
+    let queued = 0;
+    for (let batch = 0; batch < BATCHES_PER_PASS; batch++) {
+      const streams = await claimDueStreams(sql, SYNC_BATCH);
+      await enqueueSyncs(queues, streams);
+      const users = await dirtyUsers(sql, RECOMPUTE_BATCH);
+      await enqueueRecomputes(queues, users);
+      const digests = await queueDueDigests(sql, { messageIdDomain: deps.settings.messageIdDomain, limit: DIGEST_BATCH });
+      await enqueueDigests(queues, digests);
+      queued += streams.length + users.length + digests.length;
+      if (streams.length < SYNC_BATCH && users.length < RECOMPUTE_BATCH && digests.length < DIGEST_BATCH) break;
+    }
     if (Date.now() - lastNotices >= NOTICE_PASS_MS) {
       lastNotices = Date.now();
       const notices = { sql, mailer: deps.mailer, logger, settings: { mailFrom: deps.settings.mailFrom, publicUrl: deps.settings.publicUrl } };
@@ -56,15 +88,30 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       // Digests rekindle paused (a hard bounce, a complaint): at most one notice per pause.
       await notifyDigestPause(notices);
     }
+    return queued;
+  };
+  const tick = () => {
+    ticking ??= meter(pass)
+      .then(() => undefined)
+      .catch((err: unknown) => logger.error({ err }, 'scheduler pass failed; will try again'))
+      .finally(() => {
+        ticking = null;
+      });
+    return ticking;
   };
   return {
-    tick() {
-      ticking ??= pass()
-        .catch((err: unknown) => logger.error({ err }, 'scheduler pass failed; will try again'))
-        .finally(() => {
-          ticking = null;
-        });
-      return ticking;
+    tick,
+    async tickInTurn() {
+      if (ticking) return ticking;
+      try {
+        const turn = await deps.redis.set(deps.turnKey, deps.owner, 'PX', deps.tickMs, 'NX');
+        if (turn === null) return;
+      } catch (err) {
+        // Without Redis no job can be queued anyway; the next tick tries again.
+        logger.warn({ err }, 'could not take the scheduler turn');
+        return;
+      }
+      return tick();
     },
     running: () => ticking ?? Promise.resolve(),
   };

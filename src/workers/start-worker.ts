@@ -110,18 +110,27 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, queue: worker.name, err: err.message }, 'job failed'));
   }
 
-  const scheduler = createScheduler({
-    sql: database.sql,
-    queues,
-    mailer,
-    logger,
-    settings: { mailFrom: config.MAIL_FROM, publicUrl: config.PUBLIC_URL, messageIdDomain: messageIdDomain(config.MAIL_FROM) },
-  });
+  const tickMs = config.SCHEDULER_TICK_SECONDS * 1000;
+  const scheduler = createScheduler(
+    {
+      sql: database.sql,
+      redis,
+      turnKey: `${prefix}:scheduler-turn`,
+      owner,
+      tickMs,
+      queues,
+      mailer,
+      logger,
+      settings: { mailFrom: config.MAIL_FROM, publicUrl: config.PUBLIC_URL, messageIdDomain: messageIdDomain(config.MAIL_FROM) },
+    },
+    // Its passes are metered like jobs, so the scheduler's CPU is its own line, not the jobs'.
+    meter.metered((pass: () => Promise<number>) => pass(), () => 'scheduler', (queued) => queued),
+  );
   const key = meterKey(prefix, owner);
   const flushMeter = () => meter.flush(redis, key).catch((err: unknown) => logger.warn({ err }, 'could not record worker CPU'));
-  const ticks = setInterval(() => void scheduler.tick(), config.SCHEDULER_TICK_SECONDS * 1000);
+  const ticks = setInterval(() => void scheduler.tickInTurn(), tickMs);
   const flushes = setInterval(() => void flushMeter(), METER_FLUSH_MS);
-  void scheduler.tick();
+  void scheduler.tickInTurn();
   logger.info({ owner, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
 
   let closing: Promise<void> | null = null;
