@@ -18,7 +18,7 @@ import { createMailer } from '../../src/mailer/create-mailer.ts';
 import { startMailCatcher } from '../../src/mailer/mail-catcher.ts';
 import { ingestMail } from '../../src/sync/ingest-mail.ts';
 import { createBenchDatabase, createBenchPrefix, workerEnv, type BenchDatabase } from '../bench-env.ts';
-import { cpuSecondsOf, machineBusy, round, until } from '../measure.ts';
+import { cpuSecondsOf, machineBusy, postgresTransactions, round, until } from '../measure.ts';
 import { seedToMeta } from '../seed-meta.ts';
 import { syntheticMailbox } from '../synthetic-mailbox.ts';
 import { clearWorkerCpu, readWorkerCpu } from '../worker-cpu.ts';
@@ -91,6 +91,7 @@ export async function manyDigests(options: ManyDigestsOptions) {
 /** Worker processes send every due digest; figures of that round. */
 async function sendAll(database: BenchDatabase, env: Record<string, string>, prefix: string, processes: number, digests: number) {
   await clearWorkerCpu(prefix);
+  const transactionsBefore = await postgresTransactions(database.sql);
   const started = performance.now();
   const busy = machineBusy();
   const workers = Array.from({ length: processes }, () => startWorkerProcess(env));
@@ -105,6 +106,9 @@ async function sendAll(database: BenchDatabase, env: Record<string, string>, pre
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = await readWorkerCpu(prefix);
+  // Backends report when they end (the workers') or at most a second later (the bench's own).
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const transactions = (await postgresTransactions(database.sql)) - transactionsBefore;
   const outcomes = await database.sql<{ status: string; n: number }[]>`select status, count(*)::int as n from digests group by status order by status`;
   const [{ timezones, items, sendingSeconds }] = await database.sql<[{ timezones: number; items: number; sendingSeconds: number }]>`
     select (select count(distinct u.timezone)::int from digests d join users u on u.id = d.user_id where d.status = 'sent') as timezones,
@@ -123,6 +127,8 @@ async function sendAll(database: BenchDatabase, env: Record<string, string>, pre
     workerCpuSeconds: round(workerCpuSeconds, 1),
     /** The same from inside, per job kind (see bench/worker-cpu.ts). */
     cpu,
+    /** Postgres transactions per digest (statements outside a transaction count one each), the bench's polling included. */
+    postgresTransactionsPerDigest: round(transactions / digests, 1),
     machineCpuBusy,
   };
 }
