@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 
 export interface KindTotals {
   jobs: number;
-  /** What the jobs counted (messages or events synced, interactions read, digests sent). */
+  /** What the jobs counted (messages or events synced, interactions read, digests sent; a scheduler pass, the due items it handed to the queues). */
   units: number;
   cpuMicros: number;
 }

@@ -27,7 +27,7 @@ import { claimDueStreams, enqueueSyncs } from './sync.ts';
 
 /** Revoked grants and paused digests: one email each, at most one pass a minute per process. */
 const NOTICE_PASS_MS = 60_000;
-/** Due rows taken per query; a pass that took a full batch runs again at once, up to BATCHES_PER_PASS times. */
+/** Due rows taken per query; a pass that claimed a full batch of streams or digests goes again at once, up to BATCHES_PER_PASS times. */
 const SYNC_BATCH = 500;
 const RECOMPUTE_BATCH = 500;
 const DIGEST_BATCH = 1_000;
@@ -57,7 +57,7 @@ export interface Scheduler {
   running(): Promise<void>;
 }
 
-/** `meter` wraps each pass (a pass returns how many jobs it queued). */
+/** `meter` wraps each pass (a pass returns how many due items it handed to the queues). */
 export function createScheduler(deps: SchedulerDeps, meter: (pass: () => Promise<number>) => Promise<number> = (pass) => pass()): Scheduler {
   const { sql, queues, logger } = deps;
   let lastNotices = 0;
@@ -70,16 +70,18 @@ export function createScheduler(deps: SchedulerDeps, meter: (pass: () => Promise
       const released = await releaseLostSyncs(sql, queues.sync);
       if (released > 0) logger.warn({ released }, 'queued syncs whose job was lost are queued again');
     }
-    let queued = 0;
+    // Dirty users are not claimed (a user already queued is dropped by the queue's
+    // deduplication): asking again within the pass would only find the same ones.
+    const users = await dirtyUsers(sql, RECOMPUTE_BATCH);
+    await enqueueRecomputes(queues, users);
+    let queued = users.length;
     for (let batch = 0; batch < BATCHES_PER_PASS; batch++) {
       const streams = await claimDueStreams(sql, SYNC_BATCH);
       await enqueueSyncs(queues, streams);
-      const users = await dirtyUsers(sql, RECOMPUTE_BATCH);
-      await enqueueRecomputes(queues, users);
       const digests = await queueDueDigests(sql, { messageIdDomain: deps.settings.messageIdDomain, limit: DIGEST_BATCH });
       await enqueueDigests(queues, digests);
-      queued += streams.length + users.length + digests.length;
-      if (streams.length < SYNC_BATCH && users.length < RECOMPUTE_BATCH && digests.length < DIGEST_BATCH) break;
+      queued += streams.length + digests.length;
+      if (streams.length < SYNC_BATCH && digests.length < DIGEST_BATCH) break;
     }
     if (Date.now() - lastNotices >= NOTICE_PASS_MS) {
       lastNotices = Date.now();
