@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Sql } from 'postgres';
 
 export const seconds = (ms: number) => Math.round(ms) / 1000;
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -70,4 +71,15 @@ export function machineBusy(): () => number {
     const end = machineCpu();
     return round((end.busy - start.busy) / Math.max(0.01, end.total - start.total), 2);
   };
+}
+
+/**
+ * Transactions (statements outside one count one each) the database has run so far, by every
+ * connection: read before and after a round to compare the work two processes ask of Postgres
+ * with one's. Backends report when they end or go idle, so read it after the workers stopped.
+ */
+export async function postgresTransactions(sql: Sql): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select (xact_commit + xact_rollback)::float8 as n from pg_stat_database where datname = current_database()`;
+  return row?.n ?? 0;
 }

@@ -1,5 +1,5 @@
 /**
- * A real worker process (`node workers/worker.ts`, what `rekindle work` runs) pointed at a
+ * A real worker process (`rekindle work`, as `node src/cli.ts work`) pointed at a
  * bench database and prefix: for figures that belong to one process (peak RSS) and for
  * scaling across processes. Stopped with SIGTERM, as a process manager would.
  */
@@ -12,10 +12,10 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-const entry = fileURLToPath(new URL('../workers/worker.ts', import.meta.url));
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
-  const child: ChildProcess = spawn(process.execPath, [entry], {
+  const child: ChildProcess = spawn(process.execPath, [cli, 'work'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

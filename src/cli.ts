@@ -17,8 +17,8 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
   },
   work: {
     usage: 'rekindle work',
-    summary: 'run the sync and contacts workers and the scheduler',
-    run: async () => (await import('./cli/run-commands.ts')).workCommand(),
+    summary: 'run the sync, contacts and digest workers and the scheduler',
+    run: async () => (await import('./cli/work-command.ts')).workCommand(),
   },
   serve: {
     usage: 'rekindle serve',

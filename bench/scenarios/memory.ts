@@ -1,5 +1,5 @@
 /**
- * Scenario 3, memory: the peak resident set of one worker process (`node workers/worker.ts`)
+ * Scenario 3, memory: the peak resident set of one worker process (`rekindle work`)
  * backfilling one Gmail mailbox of 50k, 100k and 200k messages with the quota out of the way,
  * so pages come as fast as the worker takes them. Streaming pages means the peak must not
  * grow with the mailbox. The baseline is the same process idle (started, nothing to do yet):

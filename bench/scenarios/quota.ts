@@ -8,7 +8,7 @@
  */
 import { pino } from 'pino';
 import { createOwner } from '../../src/contacts/owner.ts';
-import { startWorker } from '../../src/worker/start-worker.ts';
+import { startWorker } from '../../src/workers/start-worker.ts';
 import { connectMailboxes, createBenchDatabase, createBenchPrefix, workerConfig } from '../bench-env.ts';
 import { startEmulatorProcess } from '../emulator-process.ts';
 import { round, until } from '../measure.ts';

@@ -13,7 +13,7 @@ import { importMail } from '../../src/import/import-mail.ts';
 import { ensureLocalAccount } from '../../src/import/local-account.ts';
 import { metaOf } from '../../src/import/import-mail.ts';
 import { readMaildir } from '../../src/import/read-maildir.ts';
-import { startWorker } from '../../src/worker/start-worker.ts';
+import { startWorker } from '../../src/workers/start-worker.ts';
 import { corpus } from '../../testkit/corpora.ts';
 import { connectMailboxes, createBenchDatabase, createBenchPrefix, workerConfig, type BenchDatabase } from '../bench-env.ts';
 import { startEmulatorProcess } from '../emulator-process.ts';

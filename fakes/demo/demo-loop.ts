@@ -25,7 +25,7 @@ import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../../src
 import { replySettingsFrom } from '../../src/replies/reply-settings.ts';
 import { tokenCipherFor } from '../../src/security/token-cipher.ts';
 import { makeDkimKey, staticResolver } from '../static-dns.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { buildSampleMailbox, type SampleMailbox } from './sample-mailbox.ts';
 
 export interface DemoLoopOptions {

@@ -1,15 +1,13 @@
 import { parseArgs } from 'node:util';
 import { findUserByEmail } from '../accounts/connect-account.ts';
 import { getConfig } from '../config/env.ts';
-import { loadIdentityDecisions } from '../contact-store/identity-decisions.ts';
-import { loadInteractions } from '../contact-store/load-interactions.ts';
-import { computeContacts } from '../contacts/compute-contacts.ts';
+import { contactsAsOf } from '../contact-store/contacts-as-of.ts';
 import type { ContactSummary } from '../contacts/types.ts';
 import { createDatabase, type Database } from '../db/client.ts';
 import { loadMarks, markStatus } from '../digest/load-marks.ts';
 import { parseAsOf, requireOption, UsageError } from './usage-error.ts';
 
-/** The user's contacts as of a date, computed from stored interactions with the same inference the workers use. */
+/** The user's contacts as of a date: the stored contacts, carried to that date as the digest reads them (contactsAsOf). */
 export async function contactsCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -30,10 +28,7 @@ export async function contactsCommand(argv: string[]): Promise<void> {
 export async function renderContacts(database: Database, email: string, asOf: Date, json: boolean): Promise<string> {
   const user = await findUserByEmail(database.sql, email);
   if (!user) throw new UsageError(`No user ${email}. Connect a mailbox or import mail for them first.`);
-  const contacts = computeContacts(await loadInteractions(database.sql, user.id), {
-    asOf,
-    identities: await loadIdentityDecisions(database.sql, user.id),
-  }).sort(
+  const contacts = (await contactsAsOf(database.sql, user.id, asOf)).contacts.sort(
     (a, b) => b.lastContactAt.getTime() - a.lastContactAt.getTime() || a.email.localeCompare(b.email),
   );
   const marks = await loadMarks(database.sql, user.id);

@@ -8,7 +8,7 @@ import { handleInboundMessage } from '../replies/handle-reply.ts';
 import { startImapInbound } from '../replies/imap-inbound.ts';
 import { digestTokenExists, startInboundSmtp } from '../replies/inbound-smtp-server.ts';
 import { replySettingsFrom } from '../replies/reply-settings.ts';
-import { untilSignal } from './run-commands.ts';
+import { untilSignal } from './until-signal.ts';
 
 /**
  * `rekindle inbound`: where replies arrive — the SMTP listener, and the IMAP mailbox watcher

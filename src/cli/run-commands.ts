@@ -7,23 +7,12 @@ import { createWebRedis } from '../queue/connection.ts';
 import { watchRedisState } from '../queue/connection-state.ts';
 import { replyRoutesFrom } from '../web/reply-routes.ts';
 import { buildServer } from '../web/server.ts';
-import { startWorker } from '../worker/start-worker.ts';
-import { migrateApart } from '../worker/migrate-apart.ts';
+import { untilSignal } from './until-signal.ts';
 
 export async function migrateCommand(): Promise<void> {
   const config = getConfig();
   await runMigrations(config.DATABASE_URL);
   process.stdout.write('Database is up to date.\n');
-}
-
-/** Runs every worker until SIGINT/SIGTERM, then finishes running jobs and exits. */
-export async function workCommand(): Promise<void> {
-  const config = getConfig();
-  const logger = createLogger(config.LOG_LEVEL);
-  surviveClosedSocketWrites(logger);
-  await migrateApart(config.DATABASE_URL, { onRetry: (err) => logger.warn({ err: err.message }, 'migrations failed; Postgres may be starting, trying again') });
-  const worker = await startWorker({ config, logger });
-  await untilSignal(logger, () => worker.close());
 }
 
 export async function serveCommand(): Promise<void> {
@@ -47,22 +36,5 @@ export async function serveCommand(): Promise<void> {
     redis.disconnect();
     await database.close();
     logger.info('web server stopped');
-  });
-}
-
-export function untilSignal(logger: ReturnType<typeof createLogger>, stop: () => Promise<void>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal; exiting now');
-        process.exit(1);
-      }
-      stopping = true;
-      logger.info({ signal }, 'shutting down gracefully');
-      stop().then(resolve, reject);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
   });
 }

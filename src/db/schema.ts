@@ -248,7 +248,11 @@ export const interactions = pgTable(
 
 export type ContactStatus = 'active' | 'done' | 'snoozed' | 'never';
 
-/** Contacts as of the last recompute; derived entirely from `interactions`. */
+/**
+ * Contacts as of the last recompute (`contact_state.as_of`); derived entirely from
+ * `interactions`, and everything a ContactSummary holds, so the digest and `rekindle contacts`
+ * read them instead of inferring again (src/contact-store/contacts-as-of.ts).
+ */
 export const contacts = pgTable(
   'contacts',
   {
@@ -276,6 +280,12 @@ export const contacts = pgTable(
     lastSubject: text('last_subject'),
     /** Who wrote the last personal message: `them` or `you`. */
     lastWriter: text('last_writer').$type<'them' | 'you'>(),
+    /** Thread of the last personal interaction with a subject (curation keeps one old thread to one entry). */
+    lastThreadKey: text('last_thread_key'),
+    /** Why the addresses are one person: `[{a, b, rule, evidence}]`, in inference's order. */
+    identityLinks: jsonb('identity_links').$type<{ a: string; b: string; rule: string; evidence: string }[]>().notNull().default([]),
+    /** A likely job change: `{from, to, since}` (organizations, ISO date), or null. */
+    domainChange: jsonb('domain_change').$type<{ from: string; to: string; since: string }>(),
     /**
      * What `strength` is made of (src/contacts/strength.ts, agedVolume): per kind, Σ weight
      * and Σ weight·2^((at − 2000-01-01)/365 d) of personal interactions. With them and

@@ -1,7 +1,5 @@
 import type { Sql } from 'postgres';
-import { loadIdentityDecisions } from '../contact-store/identity-decisions.ts';
-import { loadInteractions } from '../contact-store/load-interactions.ts';
-import { computeContacts } from '../contacts/compute-contacts.ts';
+import { contactsAsOf } from '../contact-store/contacts-as-of.ts';
 import { selectReconnects, type ReconnectCandidate } from '../contacts/select-reconnects.ts';
 import { loadLastSuggested, loadMarks } from './load-marks.ts';
 import type { DigestEntry } from './render-digest.ts';
@@ -12,19 +10,18 @@ export interface ChosenList {
 }
 
 /**
- * The people a digest for this user would list as of `asOf`, numbered from 1: contacts
- * computed from the stored interactions as of that instant (the same inference the workers
- * run), the user's marks, who earlier digests suggested (they rest a while), and curation. `rekindle digest preview` and the send job both call
- * this, so a preview is exactly what would be sent.
+ * The people a digest for this user would list as of `asOf`, numbered from 1: the user's
+ * contacts as of that instant (contactsAsOf: the stored ones, with whoever changed since
+ * inferred again), the user's marks, who earlier digests suggested (they rest a while), and
+ * curation. `rekindle digest preview` and the send job both call this, so a preview is
+ * exactly what would be sent.
  */
 export async function chooseEntries(sql: Sql, userId: string, asOf: Date, budget: number): Promise<ChosenList> {
-  const [interactions, marks, identities, lastSuggested] = await Promise.all([
-    loadInteractions(sql, userId),
+  const [{ contacts }, marks, lastSuggested] = await Promise.all([
+    contactsAsOf(sql, userId, asOf),
     loadMarks(sql, userId),
-    loadIdentityDecisions(sql, userId),
     loadLastSuggested(sql, userId, asOf),
   ]);
-  const contacts = computeContacts(interactions, { asOf, identities });
   const candidates = selectReconnects(contacts, marks, { asOf, budget, lastSuggested });
   return {
     candidates,

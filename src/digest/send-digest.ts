@@ -4,7 +4,7 @@
  * 1. Claim the queued row (`preparing`, with a lease). A second job for the same digest —
  *    a duplicate, a retry, a stalled job run again — finds it claimed and does nothing.
  * 2. Choose the list and render it.
- * 3. In one transaction: store the numbered items and set `sending`. This is the record of
+ * 3. In one statement: store the numbered items and set `sending`. This is the record of
  *    the send, committed *before* the message is handed to SMTP.
  * 4. Hand it to SMTP. Accepted → `sent`. Refused with nothing delivered (an SMTP error
  *    reply, no connection) → `failed`, and the scheduler queues it again later. Anything
@@ -114,28 +114,34 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       : {}),
   });
 
-  const recorded = await sql.begin(async (tx) => {
-    if (resend) {
-      return tx`
-        update digests set status = 'sending', handed_to_smtp_at = now(), lease_until = null
-         where id = ${claim.id} and status = 'preparing' and attempts = ${claim.attempts}
-        returning 1`;
-    }
-    await tx`delete from digest_items where digest_id = ${claim.id}`;
-    await tx`
+  // One statement, so one round trip and atomic: the numbered items (replacing those of an
+  // attempt SMTP refused) and `sending`, only while the claim is still ours — a worker whose
+  // lease lapsed must not send.
+  const recordNewList = () => sql`
+    with claimed as (
+      update digests set status = 'sending', handed_to_smtp_at = now(), subject = ${rendered.subject},
+                         as_of = ${madeAt}, recipient = ${claim.email}, lease_until = null
+       where id = ${claim.id} and status = 'preparing' and attempts = ${claim.attempts}
+      returning id),
+    fewer as (delete from digest_items where digest_id in (select id from claimed) and position > ${entries.length}),
+    items as (
       insert into digest_items (digest_id, position, contact, email, name, reason, last_contact_at, cadence_days, last_subject)
-      select ${claim.id}, * from unnest(
+      select c.id, u.* from claimed c cross join unnest(
         ${entries.map((e) => e.position)}::smallint[], ${entries.map((e) => e.contact)}::text[],
         ${entries.map((e) => e.email)}::text[], ${entries.map((e) => e.name)}::text[],
         ${entries.map((e) => e.reason)}::text[], ${entries.map((e) => e.lastContactAt.toISOString())}::timestamptz[],
-        ${entries.map((e) => e.cadenceDays)}::real[], ${entries.map((e) => e.lastSubject)}::text[])`;
-    // Only while the claim is still ours: a worker whose lease lapsed must not send.
-    return tx`
-      update digests set status = 'sending', handed_to_smtp_at = now(), subject = ${rendered.subject},
-                         as_of = ${now}, recipient = ${claim.email}, lease_until = null
-       where id = ${claim.id} and status = 'preparing' and attempts = ${claim.attempts}
-      returning 1`;
-  });
+        ${entries.map((e) => e.cadenceDays)}::real[], ${entries.map((e) => e.lastSubject)}::text[]) as u
+      on conflict (digest_id, position) do update
+        set contact = excluded.contact, email = excluded.email, name = excluded.name, reason = excluded.reason,
+            last_contact_at = excluded.last_contact_at, cadence_days = excluded.cadence_days, last_subject = excluded.last_subject)
+    select 1 from claimed`;
+  const recorded = resend
+    ? // The same message again: its items stay as recorded; only the claim moves on.
+      await sql`
+        update digests set status = 'sending', handed_to_smtp_at = now(), lease_until = null
+         where id = ${claim.id} and status = 'preparing' and attempts = ${claim.attempts}
+        returning 1`
+    : await recordNewList();
   if (recorded.length === 0) return 'not_claimed';
 
   try {

@@ -11,7 +11,6 @@
  */
 import type { Queue } from 'bullmq';
 import type { Sql } from 'postgres';
-import type { SyncStreamJob } from './queues.ts';
 
 /** A queued stream without a job for this long is taken to have lost it. */
 export const LOST_SYNC_SECONDS = 30;
@@ -19,7 +18,7 @@ export const LOST_SYNC_SECONDS = 30;
 const JOB_ID = /^(mail|calendar)-([0-9a-f-]{36})-\d+$/;
 
 /** Clears `enqueued_at` of streams whose job is gone; returns how many were released. */
-export async function releaseLostSyncs(sql: Sql, queue: Queue<SyncStreamJob>, limit = 500): Promise<number> {
+export async function releaseLostSyncs(sql: Sql, queue: Pick<Queue, 'getRanges'>, limit = 500): Promise<number> {
   const stale = await sql<{ accountId: string; stream: string }[]>`
     select account_id as "accountId", stream from sync_streams
      where enqueued_at < now() - make_interval(secs => ${LOST_SYNC_SECONDS})

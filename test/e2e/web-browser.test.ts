@@ -17,7 +17,7 @@ import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/ind
 import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { testLogger } from '../../testkit/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';

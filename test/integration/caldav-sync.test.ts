@@ -10,7 +10,7 @@ import { setCalendarSources } from '../../src/accounts/calendar-sources.ts';
 import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { defaultTokenCipher } from '../../src/security/token-cipher.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { createCaldavUser, type CaldavTestUser } from '../../testkit/caldav-calendar.ts';
 import { contactsOf } from '../../testkit/contact-truth.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';

@@ -7,8 +7,7 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/accounts/connect-account.ts';
-import { enqueueSyncs } from '../../src/queue/enqueue.ts';
-import { SYNC_QUEUE, type SyncStreamJob } from '../../src/queue/queues.ts';
+import { enqueueSyncs, SYNC_QUEUE, type SyncStreamJob } from '../../src/workers/sync.ts';
 import { releaseLostSyncs } from '../../src/queue/release-lost-syncs.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
@@ -33,7 +32,7 @@ describe('the sweeper of lost sync jobs', () => {
     const b = await connectAccount(database.sql, { userEmail: 'b@example.com', provider: 'google', accountEmail: 'b@example.com', refreshToken: 'r2' });
     // Every stream was marked queued a minute ago; only b's mail job is still in Redis.
     await database.sql`update sync_streams set enqueued_at = now() - interval '1 minute', next_run_at = now()`;
-    await enqueueSyncs({ sync: queue } as never, [{ accountId: b.accountId, stream: 'mail', phase: 'backfill' }]);
+    await enqueueSyncs({ sync: queue }, [{ accountId: b.accountId, stream: 'mail', phase: 'backfill' }]);
     // One recently marked stream is not old enough to be called lost.
     await database.sql`update sync_streams set enqueued_at = now() where account_id = ${b.accountId} and stream = 'calendar'`;
 

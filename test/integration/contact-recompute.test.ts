@@ -5,11 +5,15 @@
  * upcoming meetings, namesakes, people who move jobs, the user's own merge and split
  * decisions); after every round one user's contacts are recomputed incrementally and the
  * other's from scratch, and the two tables must be identical, row for row, bit for bit.
+ * And what the digest and `rekindle contacts` read (contactsAsOf: the store, with whoever
+ * changed since inferred again) must be exactly inference over every interaction, whether
+ * the recompute has run or is still pending.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideIdentity } from '../../src/contact-store/identity-decisions.ts';
 import { loadIdentityDecisions } from '../../src/contact-store/identity-decisions.ts';
 import { loadInteractions } from '../../src/contact-store/load-interactions.ts';
+import { contactsAsOf } from '../../src/contact-store/contacts-as-of.ts';
 import { refreshContacts, type RecomputeReport } from '../../src/contact-store/recompute-contacts.ts';
 import { computeContacts } from '../../src/contacts/compute-contacts.ts';
 import { createOwner } from '../../src/contacts/owner.ts';
@@ -173,8 +177,8 @@ describe('incremental contact recompute', () => {
     const contacts = await database.sql`
       select contact, email, name, addresses, first_contact_at, last_contact_at, last_outbound_at, last_inbound_at,
              last_meeting_at, next_meeting_at, sent_count, received_count, meeting_count, cadence_days, strength,
-             last_subject, last_writer, sent_weight, sent_decaying, received_weight, received_decaying, meeting_weight,
-             meeting_decaying
+             last_subject, last_writer, last_thread_key, identity_links, domain_change, sent_weight, sent_decaying,
+             received_weight, received_decaying, meeting_weight, meeting_decaying
         from contacts where user_id = ${userId} order by contact collate "C"`;
     const addresses = await database.sql`
       select address, name_key, person, next_at from contact_addresses where user_id = ${userId} order by address collate "C"`;
@@ -207,6 +211,41 @@ describe('incremental contact recompute', () => {
     });
     const stored = (await tables(full.userId)).contacts;
     expect(stored.map((c) => c.contact).sort()).toEqual(reference.map((c) => c.key).sort());
+  });
+
+  /** What inference over every stored interaction says as of `asOf`: the answer contactsAsOf must give. */
+  async function inferred(userId: string, asOf: Date) {
+    return computeContacts(await loadInteractions(database.sql, userId), { asOf, identities: await loadIdentityDecisions(database.sql, userId) });
+  }
+
+  it.each([1, 2, 3, 4, 5, 6])('reads exactly what inference over every interaction gives, recompute pending or done, on random history %i', async (seed) => {
+    const account = await ensureLocalAccount(database.sql, `reader${seed}@home.example`, [ME]);
+    const sources: string[] = [];
+    let inferredAgain = 0;
+    for (const round of history(seed)) {
+      await feed(account, round);
+      // The recompute job has not run yet: new mail is dirty, meetings have become history.
+      const pending = await contactsAsOf(database.sql, account.userId, round.asOf);
+      expect(pending.contacts).toEqual(await inferred(account.userId, round.asOf));
+      sources.push(pending.source);
+      inferredAgain += pending.inferredAgain;
+      await refreshContacts(database.sql, account.userId, { asOf: round.asOf });
+      // Days after the recompute, nothing new: strengths have moved, the rest holds.
+      const later = new Date(round.asOf.getTime() + 9 * DAY + 5 * 3_600_000);
+      const quiet = await contactsAsOf(database.sql, account.userId, later);
+      expect(quiet.source).toBe('stored');
+      expect(quiet.contacts).toEqual(await inferred(account.userId, later));
+    }
+    // Only the first read (no recompute yet) and a read after an identity decision infer everything.
+    expect(sources[0]).toBe('inferred');
+    expect(sources.filter((s) => s === 'stored').length).toBeGreaterThanOrEqual(5);
+    expect(inferredAgain).toBeGreaterThan(0);
+
+    // A date before the last recompute: the store cannot say, every interaction is read.
+    const past = new Date(history(seed)[2]!.asOf.getTime());
+    const before = await contactsAsOf(database.sql, account.userId, past);
+    expect(before.source).toBe('inferred');
+    expect(before.contacts).toEqual(await inferred(account.userId, past));
   });
 
   it('reads only the interactions of the people who changed', async () => {

@@ -197,7 +197,7 @@ describe('sending the weekly digest', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     catcher.behave = (mail) => (mail.envelope.to.includes(user.email) ? { hold: held } : 'accept');
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../../workers/worker.ts', import.meta.url))], {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../src/cli.ts', import.meta.url)), 'work'], {
       env: {
         ...process.env,
         NODE_ENV: 'test',

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { recomputeContacts } from '../../src/contact-store/recompute-contacts.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
 import { connectEmulatedGoogle, testConfig, testLogger, waitFor } from '../../testkit/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import {
   connectEmulatedGoogle,
   getsPerMessage,

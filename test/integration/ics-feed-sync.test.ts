@@ -12,7 +12,7 @@ import { setCalendarSources } from '../../src/accounts/calendar-sources.ts';
 import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { defaultTokenCipher } from '../../src/security/token-cipher.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { icsOfSeedEvent } from '../../testkit/caldav-calendar.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
 import { createImapUser, type ImapTestUser } from '../../testkit/imap-mailbox.ts';

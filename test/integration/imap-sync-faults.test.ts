@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { contactsOf } from '../../testkit/contact-truth.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
 import { createImapUser, folderOfSeed, imapMessageOfSeed, type ImapTestUser } from '../../testkit/imap-mailbox.ts';

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
 import { connectEmulatedMicrosoft, microsoftTestConfig, storedRefreshToken } from '../../testkit/microsoft-harness.ts';
 import { makeDue, testLogger, waitUntilSynced } from '../../testkit/sync-harness.ts';

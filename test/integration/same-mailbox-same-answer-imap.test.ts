@@ -17,7 +17,7 @@ import { selectReconnects } from '../../src/contacts/select-reconnects.ts';
 import type { ContactSummary } from '../../src/contacts/types.ts';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { createCaldavUser } from '../../testkit/caldav-calendar.ts';
 import { contactsOf } from '../../testkit/contact-truth.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';

@@ -20,7 +20,7 @@ import { createRedis } from '../../src/queue/connection.ts';
 import { handleInboundMessage } from '../../src/replies/handle-reply.ts';
 import { createTokenCipher, parseTokenKeys, tokenContext } from '../../src/security/token-cipher.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
 import { testReplySettings } from '../../testkit/reply-harness.ts';
 import { makeDue, streamsOf, waitFor } from '../../testkit/sync-harness.ts';

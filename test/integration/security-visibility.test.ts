@@ -29,7 +29,7 @@ import { handleInboundMessage } from '../../src/replies/handle-reply.ts';
 import { startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
 import { signToken } from '../../src/security/signed-token.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { arfComplaint } from '../../testkit/arf-complaint.ts';
 import { corpus } from '../../testkit/corpora.ts';
 import { seedDigestUser } from '../../testkit/digest-fixtures.ts';

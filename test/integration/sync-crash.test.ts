@@ -10,7 +10,7 @@ import type { Config } from '../../src/config/env.ts';
 import { buildSampleMailbox, type SampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGoogleEmulator } from '../../fakes/google/index.ts';
 import { startGraphEmulator } from '../../fakes/microsoft/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
 import { connectEmulatedMicrosoft, microsoftTestConfig, microsoftWorkerEnv, servesPerMessage, storedRefreshToken } from '../../testkit/microsoft-harness.ts';
 import { connectEmulatedGoogle, getsPerMessage, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
