@@ -3,8 +3,7 @@
  * DMARC checked by mailauth against the test's own DNS (example.com publishes p=reject): none
  * applies anything. The owner — and only the owner — hears of a reply that asked for
  * something, at most once a day per sender and a few a day in all, with a one-click link that
- * applies it once, until
- * it expires; the link works for nobody else and for nothing else.
+ * applies it once, until it expires; the link works for nobody else and for nothing else.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
