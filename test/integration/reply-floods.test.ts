@@ -130,7 +130,7 @@ function probeRecipients(port: number, count: number): Promise<string[]> {
         const line = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         // A multi-line answer (EHLO) ends at the line with a space after its code.
-        if (line[3] === '-') continue;
+        if (line[3] === '-' || socket.writableEnded) continue;
         if (sent > script.length) answers.push(line);
         if (sent < script.length) socket.write(`${script[sent++]}\r\n`);
         else if (rcpts < count) {

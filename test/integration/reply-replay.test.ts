@@ -9,23 +9,37 @@ import { randomUUID } from 'node:crypto';
 import DKIM from 'nodemailer/lib/dkim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeMail } from '../../src/mailer/create-mailer.ts';
+import { createRedis } from '../../src/queue/connection.ts';
+import { buildServer } from '../../src/web/server.ts';
 import { sendReply, testMailDns } from '../../testkit/reply-harness.ts';
 import { startReplyWorld, type ReplyWorld, type WorldUser } from '../../testkit/reply-world.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
+import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
+
+const SECRET = 'webhook-secret-0123456789abcdef0123456789abcdef';
 
 describe('a copy of a genuine reply applies nothing', () => {
   let world: ReplyWorld;
   let sam: WorldUser;
+  let redis: ReturnType<typeof createRedis>;
+  let app: ReturnType<typeof buildServer>;
+  const keys = createTestPrefix('replay');
 
   beforeAll(async () => {
     world = await startReplyWorld();
     sam = await world.addUser('sam@example.com', 'Sam Rivera');
+    redis = createRedis(redisUrl);
+    app = buildServer({ sql: world.database.sql, redis, keyPrefix: keys.prefix, replies: { webhook: { secret: SECRET, maxBytes: 100_000, logger: testLogger(), handle: world.handle } } });
   });
   afterAll(async () => {
+    await app?.close();
+    redis?.disconnect();
     await world?.close();
+    await keys.cleanup();
   });
 
   /** The owner's reply as their provider signs it; `signed` lists the header fields the signature covers. */
-  const signedReply = async (text: string, signed = 'From:To:Subject:Date:Message-ID:In-Reply-To:References') => {
+  const signedReply = async (text: string, signed = 'From:To:Subject:Date:Message-ID:In-Reply-To:References', headers: Record<string, string> = {}) => {
     const dns = testMailDns();
     const raw = await composeMail({
       from: `Sam Rivera <${sam.email}>`,
@@ -35,6 +49,7 @@ describe('a copy of a genuine reply applies nothing', () => {
       messageId: `<${randomUUID()}@client.example>`,
       inReplyTo: sam.digest.messageId,
       references: [sam.digest.messageId],
+      headers,
     });
     const chunks: Buffer[] = [];
     const key = { domainName: dns.key.domain, keySelector: dns.key.selector, privateKey: dns.key.privateKey, headerFieldNames: signed };
@@ -102,5 +117,18 @@ describe('a copy of a genuine reply applies nothing', () => {
     expect(await world.marks(sam)).toEqual([]);
     expect(await journal()).toBe(entries);
     expect((await rows('duplicate')).map((r) => r.detail)).toContain('a copy of a message already received (the same DKIM signature)');
+  });
+
+  it('over the webhook, judged by a trusted Authentication-Results: a copy with another Message-ID is known by its signature', async () => {
+    const trusted = { 'Authentication-Results': 'mx.rekindle.test; dkim=pass header.d=example.com; dmarc=pass header.from=example.com' };
+    const post = async (raw: Buffer) =>
+      (await app.inject({ method: 'POST', url: '/inbound/email', headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${SECRET}` }, payload: raw })).json();
+    const genuine = await signedReply('never 1\n', 'From:To:Subject:Date:In-Reply-To:References', trusted);
+    expect(await post(genuine)).toEqual({ outcome: 'applied' });
+    expect(await post(await signedReply('undo\n', undefined, trusted))).toEqual({ outcome: 'applied' });
+    expect(await world.marks(sam)).toEqual([]);
+    const copy = Buffer.from(genuine.toString('latin1').replace(/^Message-ID: <[^>]+>/im, `Message-ID: <${randomUUID()}@copy.example>`), 'latin1');
+    expect(await post(copy)).toEqual({ outcome: 'duplicate' });
+    expect(await world.marks(sam)).toEqual([]);
   });
 });
