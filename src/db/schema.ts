@@ -470,14 +470,19 @@ export type ReplyOutcome =
   | 'unverified'
   | 'automated'
   /** A delivery report saying a digest could not be delivered for good: the user's digests pause. */
-  | 'bounced';
+  | 'bounced'
+  /** More than one Message-ID, From, Date, Subject or To header: not applied, whoever sent it (`detail` names the header). */
+  | 'ambiguous'
+  /** A message received before, again (a retry or a replayed copy): changed nothing (`detail` says how it was known). */
+  | 'duplicate';
 
 /** Which inbound channel brought a message. */
 export type InboundChannel = 'smtp' | 'imap' | 'webhook';
 
 /**
- * Every inbound message once, by Message-ID (or a hash of the raw message when it has none):
- * a redelivered reply is recognised and changes nothing. Only the outcome and the commands
+ * Every inbound message once, by Message-ID (or a hash of the raw message when it has none),
+ * and an applied reply also by its DKIM signatures: a redelivered or replayed reply is
+ * recognised, changes nothing, and is kept as a `duplicate` row of its own. Only the outcome and the commands
  * read are kept, never the reply's text.
  */
 export const inboundReplies = pgTable(
@@ -495,6 +500,12 @@ export const inboundReplies = pgTable(
     sender: text('sender'),
     /** What authenticating the sender found, e.g. `dmarc=pass header.from=example.com`, `dmarc=fail`, `none`. */
     auth: text('auth'),
+    /**
+     * An applied reply: SHA-256 of each DKIM signature (`b=`) of the From's domain it carried.
+     * A later message of the same user sharing one is a copy, however its unsigned headers
+     * (a Message-ID some providers do not sign) were changed.
+     */
+    signatures: text('signatures').array(),
     /** The parsed commands (what they changed is in verdict_journal, `ref` = this id). */
     commands: jsonb('commands'),
     /** A held reply: when its owner was sent the link that confirms it (at most one per sender a day). */

@@ -51,8 +51,8 @@ export function messageMetaFromHeaders(
   const from = withName(parseAddress(h.get('From')), exportedNames(h.get('X-From'), 1)?.[0]);
   const sender = parseAddress(h.get('Sender'));
   const subject = h.get('Subject');
-  const to = parseAddressList(...h.all('To'));
-  const cc = parseAddressList(...h.all('Cc'));
+  const to = h.all('To').flatMap((value) => parseAddressList(value));
+  const cc = h.all('Cc').flatMap((value) => parseAddressList(value));
 
   return {
     message: {
@@ -63,10 +63,10 @@ export function messageMetaFromHeaders(
       date,
       from,
       sender: sender && from && sender.email.toLowerCase() !== from.email.toLowerCase() ? sender : null,
-      replyTo: parseAddressList(...h.all('Reply-To')),
+      replyTo: h.all('Reply-To').flatMap((value) => parseAddressList(value)),
       to: withNames(to, exportedNames(h.get('X-To'), to.length)),
       cc: withNames(cc, exportedNames(h.get('X-cc'), cc.length)),
-      bcc: context.folder === 'sent' ? parseAddressList(...h.all('Bcc')) : [],
+      bcc: context.folder === 'sent' ? h.all('Bcc').flatMap((value) => parseAddressList(value)) : [],
       subject: subject === null ? null : decodeWords(subject).replace(/\s+/g, ' ').trim(),
       folder: context.folder,
       flags: flagsOf(h, context.category ?? null),

@@ -19,7 +19,15 @@ import type { ReplyCommand } from './parse-commands.ts';
 import type { ConfirmationContent, UndoneItem } from './render-confirmation.ts';
 
 export type ApplyTarget =
-  | { kind: 'new'; dedupeKey: string; channel: InboundChannel | null; sender: string | null; auth: string | null }
+  | {
+      kind: 'new';
+      dedupeKey: string;
+      channel: InboundChannel | null;
+      sender: string | null;
+      auth: string | null;
+      /** Hashes of its DKIM signatures of the sender's domain (handle-reply.ts): one already seen makes it a copy. */
+      signatures: string[];
+    }
   | { kind: 'held'; id: string };
 
 export interface Applied {
@@ -33,20 +41,29 @@ export interface Applied {
   entryId: string | null;
 }
 
-/** Null when this message (or this held reply) was applied before. */
+/**
+ * Null when this message (or this held reply) was applied before; `copy` when a message of
+ * this user carried one of its DKIM signatures (checked under the user's lock, so two copies
+ * arriving at once cannot both apply).
+ */
 export async function applyCommands(
   sql: Sql,
   input: { target: ApplyTarget; digest: DigestRow; commands: ReplyCommand[]; now: Date; messageIdDomain: string },
-): Promise<Applied | null> {
+): Promise<Applied | 'copy' | null> {
   const { digest, commands, now } = input;
   return sql.begin(async (tx) => {
     await lockUser(tx, digest.userId);
     let replyId: string;
     if (input.target.kind === 'new') {
       const t = input.target;
+      if (t.signatures.length > 0) {
+        const [seen] = await tx`select 1 from inbound_replies where user_id = ${digest.userId} and signatures && ${tx.array(t.signatures)}::text[] limit 1`;
+        if (seen) return 'copy' as const;
+      }
       const [row] = await tx<{ id: string }[]>`
-        insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, commands, channel, sender, auth)
-        values (${t.dedupeKey}, ${digest.id}, ${digest.userId}, 'no_commands', ${tx.json(commands as never)}, ${t.channel}, ${t.sender}, ${t.auth})
+        insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, commands, channel, sender, auth, signatures)
+        values (${t.dedupeKey}, ${digest.id}, ${digest.userId}, 'no_commands', ${tx.json(commands as never)}, ${t.channel}, ${t.sender}, ${t.auth},
+                ${t.signatures.length > 0 ? tx.array(t.signatures) : null})
         on conflict (dedupe_key) do nothing returning id`;
       if (!row) return null;
       replyId = row.id;

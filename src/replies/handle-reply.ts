@@ -6,9 +6,9 @@
  * obeyed or answered — a bounce of a digest pauses that user's digests; find the digest by
  * the token in the reply address, or by References; read the commands from the lines the
  * person wrote; then only if the From is the digest owner's own address *and* their mail
- * provider vouches for it (DKIM/DMARC, see authenticate-sender.ts) are they applied, once per
- * Message-ID, against that digest's own entries, and confirmed. Anything else is held: the
- * owner — at their own address, at most once a day per sender — gets a link to apply it with
+ * provider vouches for it (DKIM/DMARC, see authenticate-sender.ts) are they applied, once (by
+ * Message-ID and by DKIM signature), against that digest's own entries, and confirmed. Anything else is held: the
+ * owner — at their own address, at most once a day per sender and a few a day in all — gets a link to apply it with
  * one click. Nothing is ever sent to anyone but the owner, nor to software.
  */
 import { createHash } from 'node:crypto';
@@ -28,10 +28,11 @@ import { applyVerdicts } from '../verdicts/apply-verdicts.ts';
 import { lockUser } from '../verdicts/journal.ts';
 import { undoUrl } from '../verdicts/undo-links.ts';
 import { applyCommands, type Applied } from './apply-commands.ts';
-import { authenticateSender, type AuthenticationSettings, type SenderVerdict } from './authenticate-sender.ts';
+import { aligned, authenticateSender, type AuthenticationSettings, type SenderVerdict } from './authenticate-sender.ts';
 import type { ReplyCommand } from './parse-commands.ts';
 import { readCommands, readInbound, type InboundMail } from './read-reply.ts';
 import { renderConfirmation, renderHeldNotice, type ConfirmationContent } from './render-confirmation.ts';
+import { MAX_NOTICES_PER_DIGEST_DAY, MAX_NOTICES_PER_USER_DAY } from './reply-limits.ts';
 import { resolveEntries } from './resolve-entries.ts';
 
 export interface ReplySettings {
@@ -66,7 +67,7 @@ export interface Envelope {
 }
 
 export interface ReplyResult {
-  outcome: ReplyOutcome | 'duplicate' | 'unreadable';
+  outcome: ReplyOutcome | 'unreadable';
   detail?: string;
   digestId?: string;
   commands?: ReplyCommand[];
@@ -93,7 +94,8 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
     deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'unreadable inbound message ignored');
     return { outcome: 'unreadable' };
   }
-  const dedupeKey = mail.messageId ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const rawHash = createHash('sha256').update(raw).digest('hex');
+  const dedupeKey = mail.messageId ?? `sha256:${rawHash}`;
   // The Message-ID is the sender's to choose: logged as a hash (src/security/log-redaction.ts).
   const logger = deps.logger.child({ inbound: logHash(dedupeKey), channel });
   const record = async (outcome: ReplyOutcome, fields: { detail?: string; digestId?: string; userId?: string } = {}): Promise<ReplyResult> => {
@@ -101,16 +103,29 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
       insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel)
       values (${dedupeKey}, ${fields.digestId ?? null}, ${fields.userId ?? null}, ${outcome}, ${fields.detail ?? null}, ${channel})
       on conflict (dedupe_key) do nothing returning 1`;
-    if (rows.length === 0) return { outcome: 'duplicate', digestId: fields.digestId };
+    if (rows.length === 0) return copy('Message-ID', fields);
     logger.info({ outcome, detail: fields.detail }, 'inbound message not applied');
     return { outcome, detail: fields.detail, digestId: fields.digestId };
+  };
+  /**
+   * A message already received, again: a sender's retry, or a copy someone replays. It changes
+   * nothing and is kept as a row of its own (once per distinct copy, by a hash of its bytes).
+   */
+  const copy = async (same: 'Message-ID' | 'DKIM signature', fields: { digestId?: string; userId?: string } = {}): Promise<ReplyResult> => {
+    const detail = `a copy of a message already received (the same ${same})`;
+    await sql`
+      insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel)
+      values (${`copy:${rawHash}`}, ${fields.digestId ?? null}, ${fields.userId ?? null}, 'duplicate', ${detail}, ${channel})
+      on conflict (dedupe_key) do nothing`;
+    logger.info({ outcome: 'duplicate', detail }, 'inbound message not applied');
+    return { outcome: 'duplicate', detail, digestId: fields.digestId };
   };
   const recipients = [...mail.recipients, ...(envelope?.rcptTo ?? [])].map((r) => r.toLowerCase());
 
   // Software first: a bounce or an out-of-office must never be obeyed or answered, whoever it claims to be.
   const software = mail.software;
   if (software && !isListUnsubscribe(mail)) {
-    if (software.kind === 'bounce' || software.kind === 'complaint') return handleReport(deps, mail, { recipients, dedupeKey, channel }, record, now);
+    if (software.kind === 'bounce' || software.kind === 'complaint') return handleReport(deps, mail, { recipients, dedupeKey, channel }, record, copy, now);
     return record('automated', { detail: software.reason });
   }
 
@@ -118,6 +133,10 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
   const digest = await digestForReply(sql, tokens, mail.references);
   if (!digest || !['sending', 'sent', 'unknown'].includes(digest.status)) return record('unknown_digest');
   const ids = { digestId: digest.id, userId: digest.userId };
+  // Two Message-IDs (or From, Date, …): DKIM vouched for the last, readers take the first. A
+  // person's mail client never writes that; a copy of a signed reply with one line added does.
+  const repeated = mail.repeatedHeaders[0];
+  if (repeated) return record('ambiguous', { ...ids, detail: `more than one ${repeated} header` });
 
   const from = mail.from ? normalizeAddress(mail.from) : null;
   const own = from !== null && (await ownAddresses(sql, digest)).has(from);
@@ -125,13 +144,21 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
     own && from
       ? await authenticateSender(raw, from, envelope?.client ? { ...envelope.client, mailFrom: envelope.mailFrom } : null, settings.authentication, mail.authenticationResults)
       : null;
-  const { commands, ignored } = readCommands(mail);
+  let read: ReturnType<typeof readCommands>;
+  try {
+    read = readCommands(mail);
+  } catch (error) {
+    // A bug on this one message, not an outage: answered for good (a 451 would bring it back forever).
+    deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'unreadable inbound message ignored');
+    return { outcome: 'unreadable', digestId: digest.id };
+  }
+  const { commands, ignored } = read;
 
   const sentAt = digest.sentAt ?? now;
   if (now.getTime() - sentAt.getTime() > settings.replyWindowDays * 86_400_000) {
     const result = await record('stale_digest', { ...ids, detail: verdict?.verified ? undefined : 'unverified' });
     // Only the owner, proven, is told; anyone else learns nothing.
-    if (result.outcome === 'duplicate' || !verdict?.verified) return result;
+    if (result.outcome !== 'stale_digest' || !verdict?.verified) return result;
     const notice =
       `Your reply was to the list of ${formatDate(sentAt, digest.timezone)}, more than ${settings.replyWindowDays} days ago, so nothing was changed: ` +
       'each list’s numbers only count while it is recent. Please reply to your latest list.';
@@ -139,21 +166,27 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
   }
 
   if (!own || !verdict?.verified) {
-    return hold(deps, { mail, digest, commands, ignored, dedupeKey, channel, sender: from ?? envelope?.mailFrom ?? null, auth: verdict?.auth ?? 'sender', own, now });
+    const held = await hold(deps, { mail, digest, commands, ignored, dropped: read.dropped ?? 0, dedupeKey, channel, sender: from ?? envelope?.mailFrom ?? null, auth: verdict?.auth ?? 'sender', own, now });
+    return held ?? copy('Message-ID', ids);
   }
 
+  // What the sender's provider signed is the reply's identity: a copy with another Message-ID
+  // (unsigned by some providers) or any unsigned header changed is still the same reply.
+  const fromDomain = from.slice(from.lastIndexOf('@') + 1);
+  const signatures = mail.dkimSignatures.filter((s) => aligned(s.domain, fromDomain)).map((s) => createHash('sha256').update(s.b).digest('hex'));
   const applied = await applyCommands(sql, {
-    target: { kind: 'new', dedupeKey, channel, sender: from, auth: verdict.auth },
+    target: { kind: 'new', dedupeKey, channel, sender: from, auth: verdict.auth, signatures },
     digest,
     commands,
     now,
     messageIdDomain: mailFromDomain(settings.mailFrom),
   });
-  if (!applied) return { outcome: 'duplicate', digestId: digest.id };
+  if (!applied) return copy('Message-ID', ids);
+  if (applied === 'copy') return copy('DKIM signature', ids);
   logger.info({ outcome: applied.outcome, commands: commands.length, changes: applied.content.changes.length }, 'reply applied');
   await sendMore(deps, applied);
   const undo = settings.linkKeys && applied.entryId ? undoUrl(settings.linkKeys, settings.publicUrl, { userId: digest.userId, entryId: applied.entryId }, now) : undefined;
-  const confirmation = await confirm(deps, digest, mail, { ...applied.content, ignored: [...ignored, ...applied.content.ignored], undoUrl: undo });
+  const confirmation = await confirm(deps, digest, mail, { ...applied.content, ignored: [...ignored, ...applied.content.ignored], undoUrl: undo, dropped: read.dropped });
   return { outcome: applied.outcome, digestId: digest.id, commands, ignored, confirmation };
 }
 
@@ -172,6 +205,7 @@ async function handleReport(
   mail: InboundMail,
   report: { recipients: string[]; dedupeKey: string; channel: InboundChannel },
   record: (outcome: ReplyOutcome, fields?: { detail?: string; digestId?: string; userId?: string }) => Promise<ReplyResult>,
+  copy: (same: 'Message-ID', fields: { digestId?: string; userId?: string }) => Promise<ReplyResult>,
   now: Date,
 ): Promise<ReplyResult> {
   const { recipients, dedupeKey, channel } = report;
@@ -199,7 +233,7 @@ async function handleReport(
     if (row) await applyVerdicts(tx, digest.userId, [{ verb: 'bounce', reason }], { source: 'bounce', replyId: row.id }, now);
     return row?.id ?? null;
   });
-  if (!reportId) return { outcome: 'duplicate', digestId: digest.id };
+  if (!reportId) return copy('Message-ID', { digestId: digest.id, userId: digest.userId });
   const result: ReplyResult = { outcome: 'bounced', detail, digestId: digest.id };
   deps.logger.warn({ digestId: digest.id, detail }, 'a digest bounced for good; that user’s digests are paused');
   return result;
@@ -208,7 +242,9 @@ async function handleReport(
 /**
  * A reply rekindle will not apply on its own word: from another address, or from the owner's
  * but unproven. It is kept (commands only, never its text) and the owner is sent a link that
- * applies it — when it asked for anything, and at most once a day per sender.
+ * applies it — when it asked for anything, at most once a day per sender, and a few a day in
+ * all (MAX_NOTICES_PER_USER_DAY, MAX_NOTICES_PER_DIGEST_DAY): anyone can write, under any From.
+ * Null when this message was received before.
  */
 async function hold(
   deps: ReplyDeps,
@@ -217,6 +253,8 @@ async function hold(
     digest: DigestRow;
     commands: ReplyCommand[];
     ignored: string[];
+    /** Commands past MAX_COMMANDS: not kept, and the notice says so. */
+    dropped: number;
     dedupeKey: string;
     channel: InboundChannel;
     sender: string | null;
@@ -224,17 +262,21 @@ async function hold(
     own: boolean;
     now: Date;
   },
-): Promise<ReplyResult> {
+): Promise<ReplyResult | null> {
   const { sql, settings } = deps;
   const { digest, commands, now } = input;
   const outcome: ReplyOutcome = input.own ? 'unverified' : 'wrong_sender';
   const sender = input.sender ?? '(no sender)';
   const held = await sql.begin(async (tx) => {
     await tx`select 1 from users where id = ${digest.userId} for update`;
-    const [recent] = await tx`
-      select 1 from inbound_replies
-       where user_id = ${digest.userId} and sender = ${sender} and notice_sent_at > ${now}::timestamptz - interval '1 day' limit 1`;
-    const notify = commands.length > 0 && !recent;
+    const [recent] = await tx<{ user: number; digest: number; sender: number }[]>`
+      select count(*)::int as user,
+             count(*) filter (where digest_id = ${digest.id})::int as digest,
+             count(*) filter (where sender = ${sender})::int as sender
+        from inbound_replies
+       where user_id = ${digest.userId} and notice_sent_at > ${now}::timestamptz - interval '1 day'`;
+    const notify =
+      commands.length > 0 && recent!.sender === 0 && recent!.user < MAX_NOTICES_PER_USER_DAY && recent!.digest < MAX_NOTICES_PER_DIGEST_DAY;
     const [row] = await tx<{ id: string }[]>`
       insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel, sender, auth, commands, notice_sent_at)
       values (${input.dedupeKey}, ${digest.id}, ${digest.userId}, ${outcome}, ${input.own ? 'unverified' : 'sender'}, ${input.channel}, ${sender},
@@ -242,7 +284,7 @@ async function hold(
       on conflict (dedupe_key) do nothing returning id`;
     return row ? { id: row.id, notify } : null;
   });
-  if (!held) return { outcome: 'duplicate', digestId: digest.id };
+  if (!held) return null;
   deps.logger.info({ outcome, auth: input.auth, commands: commands.length, notice: held.notify }, 'reply held for its owner to confirm');
   const result: ReplyResult = { outcome, detail: input.auth, digestId: digest.id, commands, ignored: input.ignored, notice: null };
   if (!held.notify) return result;
@@ -263,6 +305,7 @@ async function hold(
       const people = resolution.ok ? resolution.positions.map((p) => `${p}. ${items.find((i) => i.position === p)!.name ?? items.find((i) => i.position === p)!.email}`) : [];
       return { command, people };
     }),
+    dropped: input.dropped,
     confirmUrl,
     expiresAt,
   });

@@ -67,7 +67,7 @@ export async function confirmHeldReply(
     now,
     messageIdDomain: deps.settings.mailFrom.match(/@([^>\s]+)>?\s*$/)?.[1] ?? 'localhost',
   });
-  if (!applied) return { ok: false, reason: 'already' };
+  if (!applied || applied === 'copy') return { ok: false, reason: 'already' };
   deps.logger.info({ outcome: applied.outcome, changes: applied.content.changes.length }, 'held reply confirmed by its owner');
   if (applied.moreDigestId) {
     if (deps.mailer) await sendMore({ sql: deps.sql, mailer: deps.mailer, logger: deps.logger, settings: { digest: deps.settings.digest } }, applied);

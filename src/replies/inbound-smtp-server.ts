@@ -2,7 +2,8 @@
  * The built-in inbound channel: an SMTP server that takes mail for the addresses rekindle
  * hands out at INBOUND_DOMAIN — `reply+<token>` of a digest, `bounce+<token>` (a digest's
  * return path), the bare `reply`, `postmaster` and `abuse` — and refuses every other recipient at RCPT time (550), so
- * nothing is accepted only to be dropped. Each message's raw bytes go to `handle` with the
+ * nothing is accepted only to be dropped; a connection that tries MAX_FAILED_RECIPIENTS unknown
+ * recipients is dropped. Each message's raw bytes go to `handle` with the
  * envelope and the connecting client (for DKIM/SPF/DMARC). It answers 250 only once the reply
  * is applied (or deliberately ignored); when rekindle cannot process it (Postgres down) it
  * answers 451, so the sending server keeps the message and tries again — nothing is lost.
@@ -42,6 +43,12 @@ export interface InboundSmtp {
 
 /** Recipients per message: the reply address, maybe its bounce twin and postmaster. */
 export const MAX_RECIPIENTS = 10;
+/**
+ * Refused recipients one connection may try before it is dropped (421). A mail server delivers
+ * to the one reply address it was given; a client going through unknown tokens is guessing
+ * them, and each guess costs a lookup.
+ */
+export const MAX_FAILED_RECIPIENTS = 5;
 /** Connections at once; mail servers queue and retry when refused. */
 const MAX_CLIENTS = 100;
 
@@ -52,6 +59,14 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
   const domain = options.domain.toLowerCase();
   const maxBytes = options.maxBytes ?? MAX_INBOUND_BYTES;
   const refuse = (message: string, responseCode: number) => Object.assign(new Error(message), { responseCode });
+  // smtp-server keeps one session object per connection (a new transaction only resets its envelope).
+  const failedRecipients = new WeakMap<object, number>();
+  const unknownRecipient = (session: object) => {
+    const failed = (failedRecipients.get(session) ?? 0) + 1;
+    failedRecipients.set(session, failed);
+    // A 421 makes smtp-server close the connection after answering.
+    return failed >= MAX_FAILED_RECIPIENTS ? refuse('Too many unknown recipients, closing connection', 421) : refuse('No such recipient here', 550);
+  };
   const server = new SMTPServer({
     name: domain,
     banner: 'rekindle replies',
@@ -73,16 +88,17 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
     onRcptTo(address, session, callback) {
       // A reply goes to one address; a long list is someone probing tokens, one lookup each.
       if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) return callback(refuse('Too many recipients', 452));
+      if ((failedRecipients.get(session) ?? 0) >= MAX_FAILED_RECIPIENTS) return callback(refuse('Too many unknown recipients, closing connection', 421));
       const at = address.address.lastIndexOf('@');
       const local = address.address.slice(0, at).toLowerCase();
-      if (address.address.slice(at + 1).toLowerCase() !== domain) return callback(refuse('No such recipient here', 550));
+      if (address.address.slice(at + 1).toLowerCase() !== domain) return callback(unknownRecipient(session));
       // The bare reply address: a relay that dropped the +token; References still find the digest.
       if (local === 'postmaster' || local === 'abuse' || local === 'reply') return callback();
       const token = TOKEN_ADDRESS.exec(local)?.[1];
-      if (!token) return callback(refuse('No such recipient here', 550));
+      if (!token) return callback(unknownRecipient(session));
       if (!options.knownToken) return callback();
       options.knownToken(token.toLowerCase()).then(
-        (known) => callback(known ? undefined : refuse('No such recipient here', 550)),
+        (known) => callback(known ? undefined : unknownRecipient(session)),
         (error: unknown) => {
           logger.error({ err: error instanceof Error ? error.message : String(error) }, 'recipient not checked; sender will retry');
           callback(refuse('Temporary failure, please try again later', 451));

@@ -8,6 +8,7 @@ import { messageMetaFromHeaders } from '../mail/message-meta.ts';
 import { classifyInbound, type SoftwareMail } from './classify-inbound.ts';
 import { htmlReplyText } from './html-reply-text.ts';
 import { parseCommandLine, type ReplyCommand } from './parse-commands.ts';
+import { MAX_COMMAND_LINE, MAX_COMMANDS } from './reply-limits.ts';
 import { stripQuoted } from './strip-quoted.ts';
 
 export interface InboundMail {
@@ -32,16 +33,28 @@ export interface InboundMail {
   authenticationResults: string[];
   /** True when the raw bytes held at least one header. */
   hasHeaders: boolean;
+  /**
+   * Identity headers the message holds more than once (`Message-ID`, `From`, …), as the first
+   * of them is written. DKIM verifies the last instance and readers take the first: such a
+   * message is never a person's reply, and is not applied.
+   */
+  repeatedHeaders: string[];
+  /** Its DKIM signatures: the signing domain (`d=`) and the signature itself (`b=`, no whitespace). */
+  dkimSignatures: { domain: string; b: string }[];
 }
 
 export interface ReadCommands {
   commands: ReplyCommand[];
   /** Lines the person wrote that are not commands, as written (trimmed, at most 20). */
   ignored: string[];
+  /** Commands past MAX_COMMANDS, not applied (and not kept); absent when there were none. */
+  dropped?: number;
 }
 
 export const MAX_IGNORED_LINES = 20;
 const MAX_LINE = 200;
+/** Headers a message may carry once (RFC 5322 section 3.6) and that say who, when and which. */
+const SINGLE_HEADERS = ['Message-ID', 'From', 'Date', 'Subject', 'To'];
 const REPORT_PARTS = /^(message\/(delivery-status|global-delivery-status|feedback-report|disposition-notification|rfc822|global|rfc822-headers|global-headers)|text\/rfc822-headers)$/;
 
 export async function readInbound(raw: Buffer | string, envelopeFrom: string | null = null): Promise<InboundMail> {
@@ -85,7 +98,21 @@ export async function readInbound(raw: Buffer | string, envelopeFrom: string | n
     fromHtml: plain === null && html !== null,
     authenticationResults: headers.filter((h) => h.name.toLowerCase() === 'authentication-results').map((h) => h.value.replace(/\s+/g, ' ').trim()),
     hasHeaders: headers.length > 0,
+    repeatedHeaders: SINGLE_HEADERS.filter((name) => headers.filter((h) => h.name.toLowerCase() === name.toLowerCase()).length > 1),
+    dkimSignatures: headers.filter((h) => h.name.toLowerCase() === 'dkim-signature').flatMap((h) => dkimTags(h.value)),
   };
+}
+
+/** `d=` and `b=` of a DKIM-Signature header value; nothing when either is missing. */
+function dkimTags(value: string): { domain: string; b: string }[] {
+  const tags = new Map<string, string>();
+  for (const part of value.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) tags.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).replace(/\s+/g, ''));
+  }
+  const domain = tags.get('d')?.toLowerCase();
+  const b = tags.get('b');
+  return domain && b ? [{ domain, b }] : [];
 }
 
 function flatten(address: { address?: string; group?: { address?: string }[] }): string[] {
@@ -97,12 +124,20 @@ function flatten(address: { address?: string; group?: { address?: string }[] }):
 export function readCommands(mail: Pick<InboundMail, 'subject' | 'text'>): ReadCommands {
   const commands: ReplyCommand[] = [];
   const ignored: string[] = [];
+  let dropped = 0;
   // The mailto: List-Unsubscribe link writes its command as the subject.
   if (/^\s*unsubscribe\s*$/i.test(mail.subject)) commands.push({ verb: 'stop', items: [] });
   for (const line of stripQuoted(mail.text)) {
-    const parsed = parseCommandLine(line);
-    if (parsed) commands.push(...parsed);
-    else if (ignored.length < MAX_IGNORED_LINES) ignored.push(line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line);
+    const parsed = line.length <= MAX_COMMAND_LINE ? parseCommandLine(line) : null;
+    if (!parsed) {
+      if (ignored.length < MAX_IGNORED_LINES) ignored.push(line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line);
+      continue;
+    }
+    // One at a time, never spread: a line can hold thousands of commands.
+    for (const command of parsed) {
+      if (commands.length < MAX_COMMANDS) commands.push(command);
+      else dropped++;
+    }
   }
-  return { commands, ignored };
+  return dropped > 0 ? { commands, ignored, dropped } : { commands, ignored };
 }

@@ -7,6 +7,7 @@
 import type { VerdictSource } from '../db/schema.ts';
 import { QUOTE_SENTINEL, formatDate } from '../digest/render-digest.ts';
 import { describeCommand, type ReplyCommand } from './parse-commands.ts';
+import { MAX_COMMANDS, MAX_NOTICES_PER_USER_DAY } from './reply-limits.ts';
 
 export interface AppliedChange {
   position: number;
@@ -51,6 +52,8 @@ export interface ConfirmationContent {
   timezone: string;
   /** Set when the reply changed nothing for a reason the person should know. */
   notice?: string;
+  /** Commands past the most one reply may carry (MAX_COMMANDS), not applied. */
+  dropped?: number;
 }
 
 export function renderConfirmation(content: ConfirmationContent): string {
@@ -87,6 +90,7 @@ export function renderConfirmation(content: ConfirmationContent): string {
     else if ('nobody' in content.more) lines.push('Nobody else is due for a note right now; your next list comes on its usual day.', '');
     else lines.push(`You asked for more ${content.more.limit} times this week already; your next list comes on its usual day.`, '');
   }
+  if (content.dropped) lines.push(droppedLine(content.dropped), '');
   if (content.ignored.length) lines.push('Not understood, so ignored:', ...content.ignored.map((l) => `  “${l}”`), '');
   const changedSomething =
     content.changes.length > 0 || content.undone.length > 0 || Boolean(content.kept?.length) || content.undoneSettings || content.unsubscribed || content.paused || content.resumed || content.more !== undefined;
@@ -103,6 +107,11 @@ export function renderConfirmation(content: ConfirmationContent): string {
     lines.push('Changed your mind? Reply with: undo', ...(content.undoUrl ? [`Or take this reply back on the web: ${content.undoUrl}`] : []), '');
   }
   return lines.join('\n');
+}
+
+/** The line about commands past the most one reply may carry. */
+function droppedLine(dropped: number): string {
+  return `${dropped} more ${dropped === 1 ? 'command was' : 'commands were'} not applied: a reply takes at most ${MAX_COMMANDS} commands. Send the rest in another reply.`;
 }
 
 /** `2m` → "every 2 months", `1w` → "every week". */
@@ -139,6 +148,8 @@ export interface HeldNoticeContent {
   reason: 'sender' | 'unverified';
   /** What it asked for, each with the people it names (when they resolve). */
   commands: { command: ReplyCommand; people: string[] }[];
+  /** Commands past the most one reply may carry: not kept, so the link does not apply them. */
+  dropped?: number;
   /** The one-click link that applies it; absent when links cannot be signed here. */
   confirmUrl: string | null;
   expiresAt: Date;
@@ -163,6 +174,9 @@ export function renderHeldNotice(content: HeldNoticeContent): string {
     'It asked for:',
     ...content.commands.map(({ command, people }) => `  “${describeCommand(command)}”${people.length ? ` (${people.join(', ')})` : ''}`),
     '',
+    ...(content.dropped
+      ? [`It asked for ${content.dropped} more, not shown here and not applied by the link: a reply takes at most ${MAX_COMMANDS} commands.`, '']
+      : []),
   ];
   if (content.confirmUrl) {
     lines.push(
@@ -174,6 +188,6 @@ export function renderHeldNotice(content: HeldNoticeContent): string {
   } else {
     lines.push('If that was you, please reply to the list again from your own address. If it was not you, ignore this email: nothing has changed.');
   }
-  lines.push('', 'You get at most one such email a day for each address that writes.');
+  lines.push('', `You get at most one such email a day for each address that writes, and at most ${MAX_NOTICES_PER_USER_DAY} a day in all.`);
   return lines.join('\n') + '\n';
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "inbound_replies" ADD COLUMN "signatures" text[];
