@@ -26,6 +26,8 @@ export const RATE_LIMITS = {
   connect: { max: 30, timeWindow: MINUTE },
   /** GET /oauth/:provider/callback — each one is a code exchange with Google or Microsoft. */
   callback: { max: 30, timeWindow: MINUTE },
+  /** POST /connect/imap — each one makes rekindle connect to a server the person names. */
+  imapCheck: { max: 10, timeWindow: MINUTE },
   /** POST /inbound/email — a relay posts every reply from one address, so this is generous. */
   webhook: { max: 300, timeWindow: MINUTE },
   /** Wrong passwords (or secrets) at /admin, /metrics and the webhook, before that address is refused outright. */
