@@ -17,7 +17,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCalendarSources } from '../accounts/check-calendar-sources.ts';
 import { checkImapMailbox } from '../accounts/check-imap-mailbox.ts';
-import type { CalendarSourcesInput } from '../accounts/calendar-sources.ts';
+import { invalidCalendarSources, type CalendarSourcesInput } from '../accounts/calendar-sources.ts';
 import { AccountOwnedElsewhereError, connectAccount } from '../accounts/connect-account.ts';
 import { normalizeAddress } from '../contacts/normalize-address.ts';
 import type { ImapServerSettings } from '../db/schema.ts';
@@ -186,11 +186,6 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
       user: values.user || email,
       allowUntrustedCertificate: values.acceptCertificate,
     };
-    const imap = await checkImapMailbox(server, password);
-    if (!imap.ok) {
-      deps.logger.info({ userId: session.userId, host: server.host, port: server.port, reason: imap.reason }, 'imap mailbox check failed');
-      return again(imap.message);
-    }
     const calendarSources: CalendarSourcesInput | undefined =
       values.caldavUrl || values.icsUrl
         ? {
@@ -198,6 +193,14 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
             ics: values.icsUrl ? { url: values.icsUrl, allowUntrustedCertificate: values.acceptCalendarCertificate } : null,
           }
         : undefined;
+    // Settings no server could accept are said before any connection is made.
+    const invalidCalendar = calendarSources ? invalidCalendarSources(calendarSources) : null;
+    if (invalidCalendar) return again(invalidCalendar);
+    const imap = await checkImapMailbox(server, password);
+    if (!imap.ok) {
+      deps.logger.info({ userId: session.userId, host: server.host, port: server.port, reason: imap.reason }, 'imap mailbox check failed');
+      return again(imap.message);
+    }
     if (calendarSources) {
       const calendar = await checkCalendarSources(calendarSources, { user: server.user, password, email });
       if (!calendar.ok) {
