@@ -6,14 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imapCredentials } from '../../src/accounts/imap-credentials.ts';
+import { notifyReauth } from '../../src/accounts/notify-reauth.ts';
+import { createMailer } from '../../src/mailer/create-mailer.ts';
 import { createImapAccount } from '../../src/providers/imap/create-imap-account.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { createTokenCipher, parseTokenKeys } from '../../src/security/token-cipher.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
+import { startMailCatcher } from '../../fakes/mail-catcher.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
 import { createImapUser, type ImapTestUser } from '../../testkit/imap-mailbox.ts';
 import { walkMail } from '../../testkit/provider-contract.ts';
+import { testLogger } from '../../testkit/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 import { connectThroughConsent, CookieJar, csrfOf, form, KEY_1, webTestConfig } from '../../testkit/web-harness.ts';
@@ -173,8 +177,24 @@ describe('adding an IMAP mailbox through the web app', () => {
     expect(status.body).toContain('<dt>Provider</dt><dd>IMAP</dd>');
   });
 
-  it('a mailbox that needs reconnecting links to the form, filled with its server', async () => {
+  it('a mailbox that needs reconnecting: the email and the status page link to the form, filled with its server', async () => {
     await database.sql`update accounts set status = 'needs_reauth', needs_reauth_at = now() where provider = 'imap'`;
+    const catcher = await startMailCatcher();
+    const mailer = createMailer(catcher.url);
+    try {
+      const settings = { mailFrom: 'rekindle <rekindle@rekindle.test>', publicUrl: 'http://rekindle.test' };
+      expect(await notifyReauth({ sql: database.sql, mailer, logger: testLogger(), settings })).toBe(1);
+      const raw = catcher.accepted[0]!.raw
+        .toString('utf8')
+        .replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+        .replace(/\r?\n/g, ' ');
+      expect(raw).toContain(`The IMAP server of ${SAM_FASTMAIL} no longer accepts rekindle's app password`);
+      expect(raw).toContain(`http://rekindle.test/connect/imap?login_hint=${encodeURIComponent(SAM_FASTMAIL)}`);
+    } finally {
+      mailer.close();
+      await catcher.close();
+    }
     const status = await app.inject({ method: 'GET', url: '/status', headers: { cookie: sam.header() } });
     const link = /data-needs-reauth="[^"]+">[^<]*<a href="([^"]+)">Reconnect it<\/a>/.exec(status.body)?.[1];
     expect(link).toBe(`/connect/imap?login_hint=${encodeURIComponent(SAM_FASTMAIL)}`);
@@ -186,6 +206,14 @@ describe('adding an IMAP mailbox through the web app', () => {
     expect(reconnected.statusCode).toBe(303);
     const [row] = await database.sql<{ status: string }[]>`select status from accounts where provider = 'imap'`;
     expect(row!.status).toBe('active');
+  });
+
+  it('each check costs a connection to a server the person names, so an address gets ten a minute', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await post(sam, fields(''))).statusCode);
+    // Earlier tests in this file spent some of the ten already.
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.filter((code) => code === 403).length).toBeLessThan(10);
   });
 
   it('deleting the account says to revoke the app password at the provider', async () => {
