@@ -6,7 +6,10 @@
  * shares one count; keyed by the client address (IPv6 by its /64, as one host or household gets
  * a whole prefix). Behind a reverse proxy set TRUST_PROXY, or every client is the proxy.
  *
- * Deliberately left out: limits on signed-in pages and digest links. They need a session or an
+ * One signed-in form is limited too: POST /connect/imap, as each one makes rekindle connect to a
+ * server the person names (a signed-in user could otherwise probe hosts and ports at will).
+ *
+ * Deliberately left out: limits on other signed-in pages and digest links. They need a session or an
  * unguessable token, and a limit there would only let one busy address lock people out.
  * A Redis outage lets requests through (skipOnError) rather than take sign-in down with it.
  */
