@@ -36,9 +36,14 @@ export async function notifyReauth(deps: { sql: Sql; mailer: Mailer; logger: Log
           to: account.userEmail,
           subject: `rekindle lost access to ${account.email}`,
           text:
-            `${provider} no longer lets rekindle read the metadata of ${account.email} (the permission was removed, ` +
-            `or it expired), so that mailbox stopped syncing. Nothing else changed: your contacts, settings and ` +
-            `weekly list are as they were.\n\nTo reconnect it, open this link and sign in again:\n${link}\n\n` +
+            (account.provider === 'imap'
+              ? `The IMAP server of ${account.email} no longer accepts rekindle's app password (it was revoked or ` +
+                `changed), so that mailbox stopped syncing. Nothing else changed: your contacts, settings and ` +
+                `weekly list are as they were.\n\nTo reconnect it, make a new app password, open this link (signed in ` +
+                `to rekindle) and enter it:\n${link}\n\n`
+              : `${provider} no longer lets rekindle read the metadata of ${account.email} (the permission was removed, ` +
+                `or it expired), so that mailbox stopped syncing. Nothing else changed: your contacts, settings and ` +
+                `weekly list are as they were.\n\nTo reconnect it, open this link and sign in again:\n${link}\n\n`) +
             `If you meant to stop, there is nothing to do. You can disconnect the mailbox in your settings, which ` +
             `deletes everything read from it.\n`,
           messageId: newMessageId('r', settings.mailFrom),

@@ -57,4 +57,5 @@ export async function withdrawAccess(config: Config, grant: HeldGrant, logger: L
 export const ACCESS_PAGES: Record<string, string> = {
   google: 'Google Account → Security → Third-party connections',
   microsoft: 'Microsoft account → Privacy → Apps and services (work or school: My Apps → Manage your applications)',
+  imap: "revoke the app password you made for rekindle in your mail provider's security settings",
 };

@@ -74,7 +74,8 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
       `<h1>Keep in touch with the people who matter</h1>
 <p>Connect your mailbox once. rekindle reads <strong>who</strong> you wrote to and <strong>when</strong> — never the messages themselves — and every week emails you a short list of people you have lost touch with. Reply “done 1” or click a link to act on it.</p>
 <div class="card"><p>${connectButtons()}</p>
-<p class="muted">Already connected? Connect the same mailbox again to sign in.</p></div>
+<p class="muted">Already connected? Connect the same mailbox again to sign in.</p>
+<p class="muted">Fastmail, iCloud, Yahoo, Proton or your own server? Sign in with a Google or Microsoft mailbox first, then add it as another mailbox (IMAP) from your status page.</p></div>
 <p class="muted">Permissions asked: Gmail message metadata and read-only calendar; or Microsoft Mail.ReadBasic, Calendars.ReadBasic and your profile. You can disconnect at any time, and everything read from that mailbox is deleted.</p>`,
     );
   });
@@ -134,7 +135,8 @@ ${notices.join('\n')}
 ${status.lastDigest ? `<dt>Last digest</dt><dd>week of ${esc(status.lastDigest.weekOf)} (${esc(status.lastDigest.status)})</dd>` : ''}
 </dl></div>
 ${status.mailboxes.map((m) => mailboxCard(m, tz)).join('\n')}
-<div class="card"><h2>Connect another mailbox</h2><p class="muted">Mail from all your mailboxes makes one list of contacts; a message in two of them counts once.</p><p>${connectButtons()}</p></div>`,
+<div class="card"><h2>Connect another mailbox</h2><p class="muted">Mail from all your mailboxes makes one list of contacts; a message in two of them counts once.</p><p>${connectButtons()} <a class="button" href="/connect/imap" id="connect-imap">Other mailbox (IMAP)</a></p>
+<p class="muted">Other mailbox: Fastmail, iCloud, Yahoo, AOL, GMX, Proton Mail Bridge, Zoho or your own server, with an app password.</p></div>`,
     );
   });
 
@@ -177,7 +179,7 @@ ${status.mailboxes
 <button type="submit" class="danger">Disconnect and delete its data</button></p></form>`,
   )
   .join('\n')}
-<p class="muted">Disconnecting deletes that mailbox's tokens and everything read from it, and your contacts are recomputed from your other mailboxes. A Google mailbox's grant is revoked at Google too; for a Microsoft mailbox, withdraw it yourself: Microsoft account → Privacy → Apps and services (work or school: My Apps).</p></div>
+<p class="muted">Disconnecting deletes that mailbox's tokens and everything read from it, and your contacts are recomputed from your other mailboxes. A Google mailbox's grant is revoked at Google too; for a Microsoft mailbox, withdraw it yourself: Microsoft account → Privacy → Apps and services (work or school: My Apps). For an IMAP mailbox, revoke the app password you made for rekindle at your mail provider.</p></div>
 <form class="card" method="post" action="/account/delete" id="delete-account">${csrf}<h2>Delete your account</h2>
 <p>Deletes everything rekindle holds about you at once: every mailbox's tokens and synced metadata, your contacts, marks, past lists and replies, and your settings. It cannot be undone.</p>
 <label><input type="checkbox" name="confirm" value="yes" required> Yes, delete all of it</label>
@@ -248,8 +250,12 @@ ${status.mailboxes
     endSession(deps.session, reply);
     const outcomes = await Promise.all(grants.map(async (grant) => ({ provider: grant.provider, outcome: await withdrawAccess(config, grant, deps.logger) })));
     const leftOpen = [...new Set(outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'not-offered').map((o) => o.provider))];
-    const advice = leftOpen.length
-      ? ` To withdraw its access at ${leftOpen.map((p) => PROVIDER_LABEL[p] ?? p).join(' and ')} as well: ${leftOpen.map((p) => ACCESS_PAGES[p]).filter(Boolean).join('; ')}.`
+    // An IMAP server cannot be asked to forget a password: the person revokes the app password themselves.
+    const steps = leftOpen.flatMap((p) =>
+      !Object.hasOwn(ACCESS_PAGES, p) ? [] : p === 'imap' ? [`for your IMAP mailbox, ${ACCESS_PAGES.imap}`] : [`at ${PROVIDER_LABEL[p] ?? p}: ${ACCESS_PAGES[p]}`],
+    );
+    const advice = steps.length
+      ? ` To withdraw its access as well: ${steps.join('; ')}.`
       : outcomes.length
         ? ' Its access to your mailbox is withdrawn.'
         : '';

@@ -6,7 +6,10 @@
  * shares one count; keyed by the client address (IPv6 by its /64, as one host or household gets
  * a whole prefix). Behind a reverse proxy set TRUST_PROXY, or every client is the proxy.
  *
- * Deliberately left out: limits on signed-in pages and digest links. They need a session or an
+ * One signed-in form is limited too: POST /connect/imap, as each one makes rekindle connect to a
+ * server the person names (a signed-in user could otherwise probe hosts and ports at will).
+ *
+ * Deliberately left out: limits on other signed-in pages and digest links. They need a session or an
  * unguessable token, and a limit there would only let one busy address lock people out.
  * A Redis outage lets requests through (skipOnError) rather than take sign-in down with it.
  */
@@ -26,6 +29,8 @@ export const RATE_LIMITS = {
   connect: { max: 30, timeWindow: MINUTE },
   /** GET /oauth/:provider/callback — each one is a code exchange with Google or Microsoft. */
   callback: { max: 30, timeWindow: MINUTE },
+  /** POST /connect/imap — each one makes rekindle connect to a server the person names. */
+  imapCheck: { max: 10, timeWindow: MINUTE },
   /** POST /inbound/email — a relay posts every reply from one address, so this is generous. */
   webhook: { max: 300, timeWindow: MINUTE },
   /** Wrong passwords (or secrets) at /admin, /metrics and the webhook, before that address is refused outright. */

@@ -16,6 +16,7 @@ import { registerAccountPages } from './account-pages.ts';
 import { registerActionRoutes } from './action-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { createMetrics } from './metrics.ts';
+import { registerImapConnectRoutes } from './imap-connect-routes.ts';
 import { registerOAuthRoutes } from './oauth-routes.ts';
 import { registerUndoRoute } from './undo-route.ts';
 import type { WebDeps } from './web-deps.ts';
@@ -63,6 +64,7 @@ export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis:
     });
     registerAccountPages(scope, deps);
     registerOAuthRoutes(scope, deps);
+    registerImapConnectRoutes(scope, deps);
     registerActionRoutes(scope, deps);
     registerUndoRoute(scope, deps);
   });

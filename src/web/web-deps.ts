@@ -24,7 +24,7 @@ export function formOf(request: FastifyRequest): Record<string, string> {
 
 export const PROVIDERS = ['google', 'microsoft'] as const;
 export type WebProvider = (typeof PROVIDERS)[number];
-export const PROVIDER_LABEL: Record<string, string> = { google: 'Google', microsoft: 'Microsoft', local: 'Imported files' };
+export const PROVIDER_LABEL: Record<string, string> = { google: 'Google', microsoft: 'Microsoft', imap: 'IMAP', local: 'Imported files' };
 
 /** The label of a provider named by a request, or null: only the map's own keys (not `constructor`, `__proto__`). */
 export function providerLabel(name: string): string | null {
