@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
+import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { freePort, startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
 import { createImapUser, type ImapTestMessage, type ImapTestUser } from '../../testkit/imap-mailbox.ts';
 import { testLogger } from '../../testkit/sync-harness.ts';
