@@ -83,7 +83,12 @@ export function createBenchPrefix(label: string) {
 }
 
 /** The environment of a worker pointed at this database, prefix and emulator. */
-export function workerEnv(database: BenchDatabase, prefix: string, endpoints: EmulatorEndpoints | null, extra: Record<string, string> = {}): Record<string, string> {
+export function workerEnv(
+  database: BenchDatabase,
+  prefix: string,
+  endpoints: EmulatorEndpoints | null,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const provider: Record<string, string> =
     endpoints === null
       ? {}
@@ -114,7 +119,12 @@ export function workerEnv(database: BenchDatabase, prefix: string, endpoints: Em
   };
 }
 
-export function workerConfig(database: BenchDatabase, prefix: string, endpoints: EmulatorEndpoints | null, extra: Record<string, string> = {}): Config {
+export function workerConfig(
+  database: BenchDatabase,
+  prefix: string,
+  endpoints: EmulatorEndpoints | null,
+  extra: Record<string, string> = {},
+): Config {
   return loadConfig(workerEnv(database, prefix, endpoints, extra));
 }
 
@@ -130,7 +140,10 @@ export async function connectMailboxes(
   const lane = async () => {
     while (next < owners.length) {
       const owner = owners[next++]!;
-      result.set(owner, await connectAccount(database.sql, { userEmail: owner, provider, accountEmail: owner, refreshToken: refreshTokens[owner]! }));
+      result.set(
+        owner,
+        await connectAccount(database.sql, { userEmail: owner, provider, accountEmail: owner, refreshToken: refreshTokens[owner]! }),
+      );
     }
   };
   await Promise.all(Array.from({ length: 8 }, lane));

@@ -90,7 +90,13 @@ async function handle(message: { type: string; spec?: EmulatorSpec; emails?: str
       }
       process.send?.({
         type: 'ready',
-        endpoints: { provider: 'google', clientId: google.clientId, clientSecret: google.clientSecret, apiUrl: google.url, tokenUrl: google.tokenUrl },
+        endpoints: {
+          provider: 'google',
+          clientId: google.clientId,
+          clientSecret: google.clientSecret,
+          apiUrl: google.url,
+          tokenUrl: google.tokenUrl,
+        },
         refreshTokens,
       });
     } else {
@@ -105,7 +111,13 @@ async function handle(message: { type: string; spec?: EmulatorSpec; emails?: str
       }
       process.send?.({
         type: 'ready',
-        endpoints: { provider: 'microsoft', clientId: graph.clientId, clientSecret: graph.clientSecret, graphUrl: graph.graphUrl, loginUrl: graph.loginUrl },
+        endpoints: {
+          provider: 'microsoft',
+          clientId: graph.clientId,
+          clientSecret: graph.clientSecret,
+          graphUrl: graph.graphUrl,
+          loginUrl: graph.loginUrl,
+        },
         refreshTokens,
       });
     }

@@ -19,7 +19,9 @@ import { contactRecompute } from './scenarios/recompute.ts';
 import { imapHeaderSync } from './scenarios/imap.ts';
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--json] [--only ${SCENARIOS.join(',')}] [--scale <factor>] [--corpora <dir>]\n`);
+  process.stderr.write(
+    `bench: ${message}\nusage: npm run bench -- [--json] [--only ${SCENARIOS.join(',')}] [--scale <factor>] [--corpora <dir>]\n`,
+  );
   process.exit(2);
 }
 

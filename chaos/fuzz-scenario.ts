@@ -51,7 +51,9 @@ export async function runFuzz(options: { cases: number; seed: number; log: (line
       heapGrowthMb: Math.round(heapGrowthMb * 10) / 10,
       durationMs: Math.round(durationMs),
     });
-    options.log(`  ${target.name}: ${result.numRuns} cases in ${Math.round(durationMs / 1000)} s, heap +${Math.round(heapGrowthMb)} MB, rss ${Math.round(process.memoryUsage().rss / 1_048_576)} MB${failure ? ` — FAILED: ${failure}` : ''}`);
+    options.log(
+      `  ${target.name}: ${result.numRuns} cases in ${Math.round(durationMs / 1000)} s, heap +${Math.round(heapGrowthMb)} MB, rss ${Math.round(process.memoryUsage().rss / 1_048_576)} MB${failure ? ` — FAILED: ${failure}` : ''}`,
+    );
   }
   return { targets, slowCaseLimitMs: SLOW_CASE_MS, heapLimitMb: HEAP_LIMIT_MB };
 }

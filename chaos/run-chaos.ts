@@ -62,7 +62,16 @@ async function main(): Promise<number> {
     digests: Math.max(20, Math.round(1_000 * scale)),
     fuzzCases: Math.max(1_000, Math.round(100_000 * scale)),
   };
-  const summary: ChaosSummary = { scale, seed, startedAt: new Date().toISOString(), durationMs: 0, sync: [], digest: null, fuzz: null, logDir };
+  const summary: ChaosSummary = {
+    scale,
+    seed,
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    sync: [],
+    digest: null,
+    fuzz: null,
+    logDir,
+  };
   const started = Date.now();
 
   if (parts.has('fuzz')) {
@@ -86,21 +95,48 @@ async function main(): Promise<number> {
           let reference = references.get(messages);
           if (!reference) {
             log(`undisturbed run: ${mailbox.messages.length} messages, ${mailbox.events?.length ?? 0} events`);
-            reference = await runSync({ ...base, name: `undisturbed_${messages}`, kills: 0, restartPostgres: false, flushRedis: false, faultRate: 0, expireCursors: false });
+            reference = await runSync({
+              ...base,
+              name: `undisturbed_${messages}`,
+              kills: 0,
+              restartPostgres: false,
+              flushRedis: false,
+              faultRate: 0,
+              expireCursors: false,
+            });
             references.set(messages, reference);
             log(`  done in ${Math.round(reference.durationMs / 1000)} s`);
           }
           log(`${part} run`);
           const run =
             part === 'crash'
-              ? await runSync({ ...base, name: 'crash', kills: size.kills, restartPostgres: true, flushRedis: true, faultRate: 0, expireCursors: false })
-              : await runSync({ ...base, name: 'faults', kills: 0, restartPostgres: false, flushRedis: false, faultRate: 0.1, expireCursors: true, seed: seed + 1 });
+              ? await runSync({
+                  ...base,
+                  name: 'crash',
+                  kills: size.kills,
+                  restartPostgres: true,
+                  flushRedis: true,
+                  faultRate: 0,
+                  expireCursors: false,
+                })
+              : await runSync({
+                  ...base,
+                  name: 'faults',
+                  kills: 0,
+                  restartPostgres: false,
+                  flushRedis: false,
+                  faultRate: 0.1,
+                  expireCursors: true,
+                  seed: seed + 1,
+                });
           // Cursors that expired on purpose cannot equal the undisturbed ones: they must stand
           // where the provider stands now, with nothing left to page through.
           const comparison = compareSnapshots(reference.snapshot, run.snapshot, (stream, want, got) => {
             if (run.cursorExpiries === 0) return JSON.stringify(want) === JSON.stringify(got);
             const cursor = got as { stage?: string; historyId?: string; syncToken?: string; pageToken?: string } | null;
-            return stream === 'mail' ? cursor?.stage === 'history' && cursor.historyId === run.historyId && !cursor.pageToken : Boolean(cursor?.syncToken) && !cursor?.pageToken;
+            return stream === 'mail'
+              ? cursor?.stage === 'history' && cursor.historyId === run.historyId && !cursor.pageToken
+              : Boolean(cursor?.syncToken) && !cursor?.pageToken;
           });
           summary.sync.push({ part, run, comparison, reference: { durationMs: reference.durationMs } });
           log(`  done in ${Math.round(run.durationMs / 1000)} s: lost ${comparison.lost}, duplicates ${comparison.duplicates}`);
@@ -129,7 +165,13 @@ async function main(): Promise<number> {
 function replacer(key: string, value: unknown): unknown {
   if (key !== 'snapshot') return value;
   const s = value as SyncSnapshot;
-  return { messages: s.messages.length, events: s.events.length, interactions: s.interactions.length, contacts: s.contacts.size, duplicateRows: s.duplicateRows };
+  return {
+    messages: s.messages.length,
+    events: s.events.length,
+    interactions: s.interactions.length,
+    contacts: s.contacts.size,
+    duplicateRows: s.duplicateRows,
+  };
 }
 
 process.exitCode = await main();

@@ -34,7 +34,14 @@ export const ENRON_OWNERS: Record<string, string[]> = {
   'heard-m': ['marie.heard@enron.com'],
   'hernandez-j': ['juan.hernandez@enron.com'],
   'holst-k': ['keith.holst@enron.com', 'kholst@enron.com'],
-  'kaminski-v': ['vince.kaminski@enron.com', 'j.kaminski@enron.com', 'vkamins@enron.com', 'kamins@enron.com', 'j..kaminski@enron.com', 'vince.j.kaminski@enron.com'],
+  'kaminski-v': [
+    'vince.kaminski@enron.com',
+    'j.kaminski@enron.com',
+    'vkamins@enron.com',
+    'kamins@enron.com',
+    'j..kaminski@enron.com',
+    'vince.j.kaminski@enron.com',
+  ],
   'keavey-p': ['peter.keavey@enron.com', 'f..keavey@enron.com', 'pkeavey@enron.com', 'peter.f.keavey@enron.com'],
   'lay-k': ['kenneth.lay@enron.com', 'klay@enron.com', 'kenneth_lay@enron.com'],
   'lokey-t': ['teb.lokey@enron.com', 'tlokey@enron.com'],
@@ -74,8 +81,8 @@ export async function indexSenders(maildir: string): Promise<CorpusFile[]> {
     if (!user.isDirectory()) continue;
     for await (const file of walkFiles(path.join(maildir, user.name, 'inbox'))) {
       const headers = await readHeaderBlock(file);
-      const from = headers === null ? null : /^From:[ \t]*(.*)$/im.exec(headers)?.[1] ?? null;
-      const address = from === null ? null : /<([^<>]+)>/.exec(from)?.[1] ?? from.trim();
+      const from = headers === null ? null : (/^From:[ \t]*(.*)$/im.exec(headers)?.[1] ?? null);
+      const address = from === null ? null : (/<([^<>]+)>/.exec(from)?.[1] ?? from.trim());
       files.push({ user: user.name, file, from: address ? normalizeAddress(address) : null });
     }
   }
@@ -102,7 +109,10 @@ export async function* rebuiltSentMail(index: CorpusFile[], user: string, owner:
     if (headers === null) continue;
     const meta = metaOf(headers, 'sent');
     if (!meta) continue;
-    const fingerprint = `${meta.date.toISOString()}|${meta.subject}|${[...meta.to, ...meta.cc].map((a) => normalizeAddress(a.email)).sort().join(',')}`;
+    const fingerprint = `${meta.date.toISOString()}|${meta.subject}|${[...meta.to, ...meta.cc]
+      .map((a) => normalizeAddress(a.email))
+      .sort()
+      .join(',')}`;
     if (seen.has(fingerprint)) continue;
     seen.add(fingerprint);
     yield { providerId: rawMessageId(headers), headers, folder: 'sent', origin: entry.file };
@@ -110,7 +120,12 @@ export async function* rebuiltSentMail(index: CorpusFile[], user: string, owner:
 }
 
 /** The rebuilt mailbox as one stream, as `rekindle import maildir` would read it: sent mail first. */
-export async function* rebuiltMailbox(maildir: string, index: CorpusFile[], user: string, owner: ReadonlySet<string>): AsyncGenerator<RawMessage> {
+export async function* rebuiltMailbox(
+  maildir: string,
+  index: CorpusFile[],
+  user: string,
+  owner: ReadonlySet<string>,
+): AsyncGenerator<RawMessage> {
   yield* rebuiltSentMail(index, user, owner);
   yield* readMaildir(path.join(maildir, user));
 }
@@ -140,5 +155,7 @@ export function isAutomatedByMarkers(headers: string, meta: MessageMeta): boolea
   if (/^Precedence:[ \t]*(bulk|list|junk)/im.test(headers)) return true;
   if (isResponderOrBounce(headers, meta)) return true;
   const local = (meta.from?.email ?? '').toLowerCase().split('@')[0] ?? '';
-  return /(^|[._-])(no-?reply|do-?not-?reply|notifications?|newsletters?|announce(ments)?|alerts?|mailer|bounces?|listserv|majordomo)([._-]|$)/.test(local);
+  return /(^|[._-])(no-?reply|do-?not-?reply|notifications?|newsletters?|announce(ments)?|alerts?|mailer|bounces?|listserv|majordomo)([._-]|$)/.test(
+    local,
+  );
 }

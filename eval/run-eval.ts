@@ -96,7 +96,10 @@ interface Truth {
   end: number;
 }
 
-async function truthOf(messages: AsyncIterable<{ headers: string; folder: 'sent' | 'inbox' | 'other' }>, owner: ReadonlySet<string>): Promise<Truth> {
+async function truthOf(
+  messages: AsyncIterable<{ headers: string; folder: 'sent' | 'inbox' | 'other' }>,
+  owner: ReadonlySet<string>,
+): Promise<Truth> {
   const truth: Truth = { lastOut: new Map(), toCc: new Set(), lastIn: new Map(), senders: new Map(), end: -Infinity };
   const later = (map: Map<string, number>, key: string, at: number) => map.set(key, Math.max(map.get(key) ?? -Infinity, at));
   for await (const raw of messages) {
@@ -108,7 +111,11 @@ async function truthOf(messages: AsyncIterable<{ headers: string; folder: 'sent'
     if (raw.folder === 'sent' || (from !== null && owner.has(from))) {
       // The owner's out-of-office robot is not the owner writing.
       if (isResponderOrBounce(raw.headers, meta)) continue;
-      for (const [list, visible] of [[meta.to, true], [meta.cc, true], [meta.bcc, false]] as const) {
+      for (const [list, visible] of [
+        [meta.to, true],
+        [meta.cc, true],
+        [meta.bcc, false],
+      ] as const) {
         for (const address of list) {
           const key = normalizeAddress(address.email);
           if (key === null || owner.has(key)) continue;
@@ -127,7 +134,10 @@ async function truthOf(messages: AsyncIterable<{ headers: string; folder: 'sent'
 }
 
 async function contactsOf(account: LocalAccount, asOf: Date): Promise<ContactSummary[]> {
-  return computeContacts(await loadInteractions(sql, account.userId), { asOf, identities: await loadIdentityDecisions(sql, account.userId) });
+  return computeContacts(await loadInteractions(sql, account.userId), {
+    asOf,
+    identities: await loadIdentityDecisions(sql, account.userId),
+  });
 }
 
 /** Weekly previews after `end`, each remembering who the earlier ones suggested (as sent digests do). */
@@ -151,7 +161,8 @@ function nextMonday(ms: number): number {
   return day.getTime() + ((8 - day.getUTCDay()) % 7) * DAY;
 }
 
-const dayOf = (ms: number | null | undefined) => (ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString().slice(0, 10));
+const dayOf = (ms: number | null | undefined) =>
+  ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString().slice(0, 10);
 const pct = (part: number, whole: number) => (whole === 0 ? 'n/a' : `${((100 * part) / whole).toFixed(1)} %`);
 
 async function evalEnron(corpora: string) {
@@ -162,7 +173,18 @@ async function evalEnron(corpora: string) {
   out(`indexed ${index.length} messages of ${new Set(index.map((f) => f.user)).size} employees`);
   out('owner            messages  seconds  peak RSS MB  two-way  exact   one-way/auto senders  kept out  in digests  merges');
 
-  const totals = { twoWay: 0, exact: 0, noisy: 0, keptOut: 0, absorbed: 0, inDigests: 0, digestEntries: 0, merges: 0, messages: 0, seconds: 0 };
+  const totals = {
+    twoWay: 0,
+    exact: 0,
+    noisy: 0,
+    keptOut: 0,
+    absorbed: 0,
+    inDigests: 0,
+    digestEntries: 0,
+    merges: 0,
+    messages: 0,
+    seconds: 0,
+  };
   const perOwner: Record<string, unknown>[] = [];
   const misses: string[] = [];
   const samples: string[] = [];
@@ -172,7 +194,9 @@ async function evalEnron(corpora: string) {
     const ownerEmail = addresses[0]!;
     const account = await ensureLocalAccount(sql, ownerEmail, addresses.slice(1));
     const ownerKeys = new Set(account.addresses);
-    const imported = await measure(() => importMail(sql, account, rebuiltMailbox(maildir, index, user, ownerKeys), { storeSubjects: true }));
+    const imported = await measure(() =>
+      importMail(sql, account, rebuiltMailbox(maildir, index, user, ownerKeys), { storeSubjects: true }),
+    );
     const truth = await truthOf(rebuiltMailbox(maildir, index, user, ownerKeys), new Set(account.addresses));
     const asOf = new Date(truth.end);
     const contacts = await contactsOf(account, asOf);
@@ -187,15 +211,21 @@ async function evalEnron(corpora: string) {
       const group = contact?.addresses ?? [address];
       const lastOut = Math.max(...group.map((a) => truth.lastOut.get(a) ?? -Infinity));
       const lastIn = Math.max(...group.map((a) => truth.lastIn.get(a) ?? -Infinity));
-      const ok = contact && dayOf(contact.lastOutboundAt?.getTime()) === dayOf(lastOut) && dayOf(contact.lastInboundAt?.getTime()) === dayOf(lastIn);
+      const ok =
+        contact && dayOf(contact.lastOutboundAt?.getTime()) === dayOf(lastOut) && dayOf(contact.lastInboundAt?.getTime()) === dayOf(lastIn);
       if (ok) exact++;
-      else misses.push(`${user} ${address}: truth out ${dayOf(lastOut)} in ${dayOf(lastIn)}; got ${contact ? `out ${dayOf(contact.lastOutboundAt?.getTime())} in ${dayOf(contact.lastInboundAt?.getTime())}` : 'no contact'}`);
+      else
+        misses.push(
+          `${user} ${address}: truth out ${dayOf(lastOut)} in ${dayOf(lastIn)}; got ${contact ? `out ${dayOf(contact.lastOutboundAt?.getTime())} in ${dayOf(contact.lastInboundAt?.getTime())}` : 'no contact'}`,
+        );
     }
 
     // Senders who are one-way (the owner never wrote to them) or automated (literal markers).
     const isNoisy = (a: string) => truth.senders.get(a)?.automated === true || !truth.lastOut.has(a);
     const isRealPerson = (c: ContactSummary) =>
-      c.addresses.some((a) => truth.lastOut.has(a)) && c.addresses.some((a) => truth.lastIn.has(a)) && !c.addresses.some((a) => truth.senders.get(a)?.automated);
+      c.addresses.some((a) => truth.lastOut.has(a)) &&
+      c.addresses.some((a) => truth.lastIn.has(a)) &&
+      !c.addresses.some((a) => truth.senders.get(a)?.automated);
     const noisy = [...truth.senders.keys()].filter(isNoisy);
     let keptOut = 0;
     let absorbed = 0;
@@ -251,12 +281,16 @@ async function evalEnron(corpora: string) {
     if (values.samples.split(',').includes(user)) samples.push(renderSample(user, ownerEmail, weeks[0]!.asOf, weeks[0]!.list));
   }
   out('');
-  out(`two-way contacts with exact last-outbound and last-inbound days: ${totals.exact} of ${totals.twoWay} (${pct(totals.exact, totals.twoWay)}; target ≥ 99 %)`);
+  out(
+    `two-way contacts with exact last-outbound and last-inbound days: ${totals.exact} of ${totals.twoWay} (${pct(totals.exact, totals.twoWay)}; target ≥ 99 %)`,
+  );
   out(
     `one-way or automated senders kept out of contacts: ${totals.keptOut + totals.absorbed} of ${totals.noisy} (${pct(totals.keptOut + totals.absorbed, totals.noisy)}; ` +
       `${totals.absorbed} of them as a second address of a real two-way person)`,
   );
-  out(`one-way or automated senders in ${PREVIEW_WEEKS} weekly digest previews per mailbox: ${totals.inDigests} of ${totals.digestEntries} entries (target 0)`);
+  out(
+    `one-way or automated senders in ${PREVIEW_WEEKS} weekly digest previews per mailbox: ${totals.inDigests} of ${totals.digestEntries} entries (target 0)`,
+  );
   out(`identity merges: ${totals.merges} (--verbose lists them with their evidence)`);
   out(`import: ${totals.messages} messages in ${totals.seconds.toFixed(1)} s (${Math.round(totals.messages / totals.seconds)} messages/s)`);
   if (misses.length > 0) {
@@ -303,11 +337,28 @@ async function evalBulkHam(corpora: string) {
   const contacts = await contactsOf(account, new Date(end));
   const weeks = await previews(account, end);
   const inContacts = contacts.filter((c) => c.addresses.some((a) => listSenders.has(a))).length;
-  const candidates = new Set(weeks.flatMap((w) => w.list.filter((e) => e.contact.addresses.some((a) => listSenders.has(a))).map((e) => e.contact.key)));
-  out(`${imported.result.read} messages imported in ${imported.seconds.toFixed(1)} s, peak RSS ${imported.peakRssMb.toFixed(0)} MB; skipped ${JSON.stringify(imported.result.skipped)}`);
-  for (const c of contacts) out(`   contact: ${c.addresses.join(' ')} (${c.sentCount} sent / ${c.receivedCount} received; ${c.addresses.some((a) => listSenders.has(a)) ? 'a list sender' : 'not a list sender'})`);
-  out(`list senders: ${listSenders.size}; as contacts: ${inContacts}; as digest candidates: ${candidates.size} (target 0); contacts in all: ${contacts.length}`);
-  return { messages: imported.result.read, seconds: round(imported.seconds), peakRssMb: Math.round(imported.peakRssMb), listSenders: listSenders.size, inContacts, candidates: candidates.size, contacts: contacts.length };
+  const candidates = new Set(
+    weeks.flatMap((w) => w.list.filter((e) => e.contact.addresses.some((a) => listSenders.has(a))).map((e) => e.contact.key)),
+  );
+  out(
+    `${imported.result.read} messages imported in ${imported.seconds.toFixed(1)} s, peak RSS ${imported.peakRssMb.toFixed(0)} MB; skipped ${JSON.stringify(imported.result.skipped)}`,
+  );
+  for (const c of contacts)
+    out(
+      `   contact: ${c.addresses.join(' ')} (${c.sentCount} sent / ${c.receivedCount} received; ${c.addresses.some((a) => listSenders.has(a)) ? 'a list sender' : 'not a list sender'})`,
+    );
+  out(
+    `list senders: ${listSenders.size}; as contacts: ${inContacts}; as digest candidates: ${candidates.size} (target 0); contacts in all: ${contacts.length}`,
+  );
+  return {
+    messages: imported.result.read,
+    seconds: round(imported.seconds),
+    peakRssMb: Math.round(imported.peakRssMb),
+    listSenders: listSenders.size,
+    inContacts,
+    candidates: candidates.size,
+    contacts: contacts.length,
+  };
 }
 
 async function evalCalendar(corpora: string) {
@@ -327,7 +378,14 @@ async function evalCalendar(corpora: string) {
       `${imported.result.result.interactions} meeting interactions; contacts from meetings: ${met.length}` +
       (met.length ? ` (${met.map((c) => `${c.email} ×${c.meetingCount}`).join(', ')})` : ''),
   );
-  return { events: imported.result.result.events, skipped: imported.result.read.skipped, interactions: imported.result.result.interactions, contacts: met.length, seconds: round(imported.seconds), peakRssMb: Math.round(imported.peakRssMb) };
+  return {
+    events: imported.result.result.events,
+    skipped: imported.result.read.skipped,
+    interactions: imported.result.result.interactions,
+    contacts: met.length,
+    seconds: round(imported.seconds),
+    peakRssMb: Math.round(imported.peakRssMb),
+  };
 }
 
 function round(value: number): number {

@@ -33,6 +33,9 @@ export function makeDkimKey(domain: string, selector: string): DkimKey {
     domain,
     selector,
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    record: { name: `${selector}._domainkey.${domain}`, value: `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}` },
+    record: {
+      name: `${selector}._domainkey.${domain}`,
+      value: `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`,
+    },
   };
 }

@@ -27,7 +27,11 @@ export interface CaldavTestUser {
   deleteCalendar(calendarUrl: string): Promise<void>;
 }
 
-export async function createCaldavUser(radicale: Radicale, email: string, password = `cal-password-${process.pid}`): Promise<CaldavTestUser> {
+export async function createCaldavUser(
+  radicale: Radicale,
+  email: string,
+  password = `cal-password-${process.pid}`,
+): Promise<CaldavTestUser> {
   radicale.addUser(email, password);
   const authorization = `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}`;
   const home = new URL(`${encodeURIComponent(email)}/`, radicale.url).href;
@@ -64,7 +68,8 @@ export async function createCaldavUser(radicale: Radicale, email: string, passwo
     calendarUrl,
     makeCalendar,
     putObject: (uid, ics, calendar = calendarUrl) => request('PUT', objectUrl(uid, calendar), ics, 'text/calendar; charset=utf-8'),
-    putEvent: (uid, event, calendar = calendarUrl) => request('PUT', objectUrl(uid, calendar), icsOfSeedEvent(uid, event, email), 'text/calendar; charset=utf-8'),
+    putEvent: (uid, event, calendar = calendarUrl) =>
+      request('PUT', objectUrl(uid, calendar), icsOfSeedEvent(uid, event, email), 'text/calendar; charset=utf-8'),
     deleteObject: (uid, calendar = calendarUrl) => request('DELETE', objectUrl(uid, calendar)),
     deleteCalendar: (calendar) => request('DELETE', calendar),
   };
@@ -109,7 +114,10 @@ function time(name: string, at: SeedEventTime): string {
 }
 
 function basicUtc(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}/, '').replace(/[-:]/g, '');
+  return at
+    .toISOString()
+    .replace(/\.\d{3}/, '')
+    .replace(/[-:]/g, '');
 }
 
 /** TEXT values escape backslash, semicolon, comma and newlines (RFC 5545 3.3.11). */

@@ -7,11 +7,9 @@ import path from 'node:path';
  * They are read in place and never copied into the project. Tests, the eval and the bench
  * all find them here.
  */
-const CANDIDATES = [
-  process.env.REKINDLE_CORPORA,
-  path.resolve(import.meta.dirname, '../../shared/corpora'),
-  '/work/shared/corpora',
-].filter((c): c is string => Boolean(c));
+const CANDIDATES = [process.env.REKINDLE_CORPORA, path.resolve(import.meta.dirname, '../../shared/corpora'), '/work/shared/corpora'].filter(
+  (c): c is string => Boolean(c),
+);
 
 /** A folder of the corpora; a missing one fails the test loudly rather than skipping it. */
 export function corpus(relative: string): string {

@@ -41,7 +41,10 @@ export async function seedDigestUser(
     for (let i = 0; i < person.conversations; i++) {
       const at = now - (person.lastDaysAgo + i * person.everyDays) * DAY;
       const subject = i === 0 ? (person.subject ?? `Catching up ${i}`) : `Catching up ${i}`;
-      for (const [kind, offset] of [['received', 0], ['sent', -3_600_000]] as const) {
+      for (const [kind, offset] of [
+        ['received', 0],
+        ['sent', -3_600_000],
+      ] as const) {
         rows.push({
           user_id: userId,
           source_key: `mid:<${kind}-${i}-${person.email}>`,

@@ -87,11 +87,27 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   }
   let certificate: string | null = null;
   if (options.tls) {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     certificate = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
   }
   writeFileSync(path.join(dir, 'users'), `${user}:{PLAIN}${password}\n`);
@@ -169,7 +185,9 @@ default_login_user = dovenull
     },
     setPassword(name, secret) {
       const file = path.join(dir, 'users');
-      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith(`${name}:`));
+      const lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith(`${name}:`));
       writeFileSync(file, [...lines, `${name}:{PLAIN}${secret}`, ''].join('\n'));
     },
     doveadm(args) {

@@ -99,7 +99,11 @@ async function canLogIn(port: number, user: string, pass: string): Promise<boole
   }
 }
 
-export async function createImapUser(dovecot: Dovecot, email: string, options: { folders?: readonly string[] } = {}): Promise<ImapTestUser> {
+export async function createImapUser(
+  dovecot: Dovecot,
+  email: string,
+  options: { folders?: readonly string[] } = {},
+): Promise<ImapTestUser> {
   const user = email;
   let password = `app-password-${++users}-${process.pid}`;
   dovecot.addUser(user, password);
@@ -107,7 +111,14 @@ export async function createImapUser(dovecot: Dovecot, email: string, options: {
   await waitFor(() => canLogIn(dovecot.port, user, password), `dovecot to know ${user}`);
   const server: ImapServerSettings = { host: '127.0.0.1', port: dovecot.port, security: 'none', user, allowUntrustedCertificate: false };
   const open = async () => {
-    const client = new ImapFlow({ host: '127.0.0.1', port: dovecot.port, secure: false, auth: { user, pass: password }, logger: false, disableAutoIdle: true });
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      auth: { user, pass: password },
+      logger: false,
+      disableAutoIdle: true,
+    });
     await client.connect();
     return client;
   };
@@ -119,7 +130,9 @@ export async function createImapUser(dovecot: Dovecot, email: string, options: {
     } catch (error) {
       // imapflow says only "Command failed"; the server's words say what went wrong.
       const e = error as { responseText?: string; executedCommand?: string };
-      throw new Error(`IMAP (test user ${user}): ${e.responseText ?? String(error)} (${e.executedCommand?.slice(0, 120) ?? ''})`, { cause: error });
+      throw new Error(`IMAP (test user ${user}): ${e.responseText ?? String(error)} (${e.executedCommand?.slice(0, 120) ?? ''})`, {
+        cause: error,
+      });
     } finally {
       await client?.logout().catch(() => client?.close());
     }
@@ -132,7 +145,8 @@ export async function createImapUser(dovecot: Dovecot, email: string, options: {
     try {
       dovecot.doveadm(['kick', user]);
     } catch (error) {
-      if (!/no users|not found|exit code 68|status 68/i.test(String((error as { stdout?: string }).stdout ?? '') + String(error))) throw error;
+      if (!/no users|not found|exit code 68|status 68/i.test(String((error as { stdout?: string }).stdout ?? '') + String(error)))
+        throw error;
     }
   };
   const testUser: ImapTestUser = {

@@ -10,7 +10,12 @@ import type { TestDatabase } from './test-database.ts';
 import { redisUrl } from './test-redis.ts';
 
 /** Config for a worker of this test file: its own database, queue prefix and the Graph emulator. */
-export function microsoftTestConfig(database: TestDatabase, prefix: string, emulator: GraphEmulator, overrides: Record<string, string> = {}): Config {
+export function microsoftTestConfig(
+  database: TestDatabase,
+  prefix: string,
+  emulator: GraphEmulator,
+  overrides: Record<string, string> = {},
+): Config {
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',

@@ -74,11 +74,43 @@ const day = (n: number) => new Date(Date.UTC(2024, 0, 1, 9, 30) + n * 86_400_000
 /** Sent, received and archived mail, with names, CCs and non-ASCII subjects. */
 export const CONTRACT_MESSAGES: ContractMessage[] = [
   { messageId: 'sent-1@contract.example', folder: 'sent', date: day(1), from: OWNER, to: [CHARLES], cc: [], subject: 'Engine notes' },
-  { messageId: 'in-1@contract.example', folder: 'inbox', date: day(2), from: CHARLES, to: [OWNER], cc: [GRACE], subject: 'Re: Engine notes' },
-  { messageId: 'sent-2@contract.example', folder: 'sent', date: day(3), from: OWNER, to: [CHARLES, GRACE], cc: [MARY], subject: 'Plans for March' },
+  {
+    messageId: 'in-1@contract.example',
+    folder: 'inbox',
+    date: day(2),
+    from: CHARLES,
+    to: [OWNER],
+    cc: [GRACE],
+    subject: 'Re: Engine notes',
+  },
+  {
+    messageId: 'sent-2@contract.example',
+    folder: 'sent',
+    date: day(3),
+    from: OWNER,
+    to: [CHARLES, GRACE],
+    cc: [MARY],
+    subject: 'Plans for March',
+  },
   { messageId: 'in-2@contract.example', folder: 'inbox', date: day(5), from: RENE, to: [OWNER], cc: [], subject: 'Réunion à Paris' },
-  { messageId: 'other-1@contract.example', folder: 'other', date: day(8), from: MARY, to: [OWNER, GRACE], cc: [], subject: 'Archived thread' },
-  { messageId: 'in-3@contract.example', folder: 'inbox', date: day(13), from: GRACE, to: [OWNER], cc: [CHARLES, MARY], subject: 'Compiler demo' },
+  {
+    messageId: 'other-1@contract.example',
+    folder: 'other',
+    date: day(8),
+    from: MARY,
+    to: [OWNER, GRACE],
+    cc: [],
+    subject: 'Archived thread',
+  },
+  {
+    messageId: 'in-3@contract.example',
+    folder: 'inbox',
+    date: day(13),
+    from: GRACE,
+    to: [OWNER],
+    cc: [CHARLES, MARY],
+    subject: 'Compiler demo',
+  },
   { messageId: 'sent-3@contract.example', folder: 'sent', date: day(21), from: OWNER, to: [GRACE], cc: [], subject: 'Re: Compiler demo' },
 ];
 
@@ -101,7 +133,10 @@ export function contractSeed(message: ContractMessage) {
     { name: 'To', value: message.to.map(formatAddress).join(', ') },
     ...(message.cc.length ? [{ name: 'Cc', value: message.cc.map(formatAddress).join(', ') }] : []),
     // Non-ASCII subjects arrive RFC 2047 encoded, as they do from real mail.
-    { name: 'Subject', value: /^[\x20-\x7e]*$/.test(message.subject) ? message.subject : `=?UTF-8?B?${Buffer.from(message.subject).toString('base64')}?=` },
+    {
+      name: 'Subject',
+      value: /^[\x20-\x7e]*$/.test(message.subject) ? message.subject : `=?UTF-8?B?${Buffer.from(message.subject).toString('base64')}?=`,
+    },
   ];
   return { labelIds: LABELS[message.folder], internalDate: message.date.toISOString(), headers };
 }
@@ -214,7 +249,10 @@ export function describeMailProviderContract(name: string, setup: () => Promise<
       expect(ids.length).toBe(new Set(ids).size);
       expect([...ids].sort()).toEqual(messages.map((m) => m.messageId).sort());
       for (const expected of messages) {
-        expectMatches(walk.messages.find((m) => m.internetMessageId === expected.messageId), expected);
+        expectMatches(
+          walk.messages.find((m) => m.internetMessageId === expected.messageId),
+          expected,
+        );
       }
     });
 

@@ -155,7 +155,9 @@ const read = (file: string) => readFileSync(file, 'utf8').replace(/\r\n?/g, '\n'
 export function loadReplyFixtures(): ReplyFixture[] {
   const fixtures: ReplyFixture[] = [];
   const annotated = (source: 'github' | 'crisp', dir: string, table: Record<string, Split>) => {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.txt')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.txt'))
+      .sort();
     const unknown = files.filter((f) => !(f in table));
     if (unknown.length > 0) throw new Error(`${source}: fixtures without a split: ${unknown.join(', ')}`);
     for (const name of files) {

@@ -15,7 +15,13 @@ import { testReplySettings } from './reply-harness.ts';
 import { testLogger } from './sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
-export const WORLD = { mailFrom: 'rekindle <digest@rekindle.test>', inboundDomain: 'in.rekindle.test', publicUrl: 'https://rekindle.test', budget: 5, replyWindowDays: 14 };
+export const WORLD = {
+  mailFrom: 'rekindle <digest@rekindle.test>',
+  inboundDomain: 'in.rekindle.test',
+  publicUrl: 'https://rekindle.test',
+  budget: 5,
+  replyWindowDays: 14,
+};
 
 const PEOPLE = [
   { email: 'ada@example.org', name: 'Ada Byron', everyDays: 14, lastDaysAgo: 120, conversations: 12 },
@@ -56,8 +62,18 @@ export async function startReplyWorld(): Promise<ReplyWorld> {
   const database = await createTestDatabase();
   const catcher = await startMailCatcher();
   const mailer = createMailer(catcher.url);
-  const digestSettings: DigestSettings = { mailFrom: WORLD.mailFrom, inboundDomain: WORLD.inboundDomain, publicUrl: WORLD.publicUrl, budget: WORLD.budget };
-  const deps: ReplyDeps = { sql: database.sql, mailer, logger: testLogger(), settings: { ...testReplySettings(WORLD), digest: digestSettings } };
+  const digestSettings: DigestSettings = {
+    mailFrom: WORLD.mailFrom,
+    inboundDomain: WORLD.inboundDomain,
+    publicUrl: WORLD.publicUrl,
+    budget: WORLD.budget,
+  };
+  const deps: ReplyDeps = {
+    sql: database.sql,
+    mailer,
+    logger: testLogger(),
+    settings: { ...testReplySettings(WORLD), digest: digestSettings },
+  };
   const results: ReplyResult[] = [];
   let failing: (() => void) | null = null;
   let failures = 0;
@@ -103,13 +119,23 @@ export async function startReplyWorld(): Promise<ReplyWorld> {
         select id, token, message_id as "messageId" from digests where user_id = ${userId} and kind = 'weekly'`;
       const outcome = await sendDigest({ sql: database.sql, mailer, logger: testLogger(), settings: digestSettings }, digest!.id);
       if (outcome !== 'sent') throw new Error(`digest not sent: ${outcome}`);
-      const items = await database.sql<{ position: number; contact: string }[]>`select position, contact from digest_items where digest_id = ${digest!.id}`;
-      return { email, userId, digest: digest!, replyTo: `reply+${digest!.token}@${WORLD.inboundDomain}`, at: Object.fromEntries(items.map((i) => [i.position, i.contact])) };
+      const items = await database.sql<
+        { position: number; contact: string }[]
+      >`select position, contact from digest_items where digest_id = ${digest!.id}`;
+      return {
+        email,
+        userId,
+        digest: digest!,
+        replyTo: `reply+${digest!.token}@${WORLD.inboundDomain}`,
+        at: Object.fromEntries(items.map((i) => [i.position, i.contact])),
+      };
     },
     async marks(user) {
-      return (await database.sql<{ contact: string; status: string }[]>`select contact, status from contact_marks where user_id = ${user.userId} order by contact`).map(
-        (m) => `${m.contact}:${m.status}`,
-      );
+      return (
+        await database.sql<
+          { contact: string; status: string }[]
+        >`select contact, status from contact_marks where user_id = ${user.userId} order by contact`
+      ).map((m) => `${m.contact}:${m.status}`);
     },
     mailsTo: (address) => catcher.received.filter((m) => m.envelope.to.includes(address)),
     async lastTextTo(address) {

@@ -7,7 +7,12 @@ import type { TestDatabase } from './test-database.ts';
 import { redisUrl } from './test-redis.ts';
 
 /** Config for a worker of this test file: its own database, queue prefix and the emulator. */
-export function testConfig(database: TestDatabase, prefix: string, emulator: GoogleEmulator, overrides: Record<string, string> = {}): Config {
+export function testConfig(
+  database: TestDatabase,
+  prefix: string,
+  emulator: GoogleEmulator,
+  overrides: Record<string, string> = {},
+): Config {
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -75,7 +80,9 @@ export async function waitUntilSynced(database: TestDatabase, accountId: string,
     'the account to finish syncing',
     async () => {
       const streams = await streamsOf(database, accountId);
-      const done = streams.length === 2 && streams.every((s) => s.phase === 'incremental' && s.backfillCompletedAt && !s.leaseOwner && s.nextRunAt > new Date());
+      const done =
+        streams.length === 2 &&
+        streams.every((s) => s.phase === 'incremental' && s.backfillCompletedAt && !s.leaseOwner && s.nextRunAt > new Date());
       if (!done) return false;
       const [user] = await database.sql<{ fresh: boolean }[]>`
         select (contacts_computed_at is not null and contacts_computed_at >= coalesce(contacts_dirty_at, '-infinity')) as fresh

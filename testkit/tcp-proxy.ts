@@ -36,10 +36,15 @@ export async function startTcpProxy(target: { host: string; port: number }, opti
       // Every chunk from the server waits, in order: a slow link, not a reordering one.
       let chain = Promise.resolve();
       upstream.on('data', (chunk: Buffer) => {
-        chain = chain.then(() => new Promise<void>((resolve) => setTimeout(() => {
-          if (!client.destroyed) client.write(chunk);
-          resolve();
-        }, options.delayMs)));
+        chain = chain.then(
+          () =>
+            new Promise<void>((resolve) =>
+              setTimeout(() => {
+                if (!client.destroyed) client.write(chunk);
+                resolve();
+              }, options.delayMs),
+            ),
+        );
       });
     }
   });

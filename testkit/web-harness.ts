@@ -86,7 +86,12 @@ export interface ConnectSteps {
 }
 
 /** /connect/:provider → the emulator's consent (real HTTP) → our callback URL, not yet followed. */
-export async function startConnect(app: FastifyInstance, jar: CookieJar, provider: 'google' | 'microsoft', query = ''): Promise<ConnectSteps> {
+export async function startConnect(
+  app: FastifyInstance,
+  jar: CookieJar,
+  provider: 'google' | 'microsoft',
+  query = '',
+): Promise<ConnectSteps> {
   const start = await app.inject({ method: 'GET', url: `/connect/${provider}${query}`, headers: { cookie: jar.header() } });
   if (start.statusCode !== 302) throw new Error(`/connect answered ${start.statusCode}: ${start.body}`);
   jar.take(start.headers['set-cookie']);
@@ -97,7 +102,11 @@ export async function startConnect(app: FastifyInstance, jar: CookieJar, provide
 }
 
 export async function followCallback(app: FastifyInstance, jar: CookieJar, callbackUrl: URL) {
-  const response = await app.inject({ method: 'GET', url: `${callbackUrl.pathname}${callbackUrl.search}`, headers: { cookie: jar.header() } });
+  const response = await app.inject({
+    method: 'GET',
+    url: `${callbackUrl.pathname}${callbackUrl.search}`,
+    headers: { cookie: jar.header() },
+  });
   jar.take(response.headers['set-cookie']);
   return response;
 }

@@ -75,7 +75,14 @@ export async function imapHeaderSync(options: ImapBenchOptions) {
     options.progress(`imap: second walk read ${read} messages in ${round(providerSeconds, 2)} s`);
 
     // The naive baseline: one FETCH per message, for at most naiveSeconds.
-    const client = new ImapFlow({ host: '127.0.0.1', port: dovecot.port, secure: false, auth: { user: owner, pass: password }, logger: false, disableAutoIdle: true });
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      auth: { user: owner, pass: password },
+      logger: false,
+      disableAutoIdle: true,
+    });
     await client.connect();
     const box = await client.mailboxOpen('INBOX', { readOnly: true });
     let naive = 0;

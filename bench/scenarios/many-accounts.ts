@@ -32,7 +32,14 @@ export async function manyAccounts(options: ManyAccountsOptions) {
     quota: null,
     mailboxes: [
       { owner: BIG, messages: options.bigAccountMessages, idBase: 0x40000000000 },
-      ...owners.map((owner, i) => ({ owner, messages: options.messagesPerAccount, people: 12, events: 2, idBase: 0x50000000000 + i * 0x100000, seed: i + 1 })),
+      ...owners.map((owner, i) => ({
+        owner,
+        messages: options.messagesPerAccount,
+        people: 12,
+        events: 2,
+        idBase: 0x50000000000 + i * 0x100000,
+        seed: i + 1,
+      })),
     ],
   });
   try {

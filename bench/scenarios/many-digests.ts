@@ -98,7 +98,12 @@ async function sendAll(database: BenchDatabase, env: Record<string, string>, pre
   let workerCpuSeconds = 0;
   let machineCpuBusy = 0;
   try {
-    await until('every digest handed over', async () => (await unsettled(database)) === 0 && (await settled(database)) >= digests, 60 * 60_000, 200);
+    await until(
+      'every digest handed over',
+      async () => (await unsettled(database)) === 0 && (await settled(database)) >= digests,
+      60 * 60_000,
+      200,
+    );
   } finally {
     workerCpuSeconds = workers.reduce((sum, w) => sum + (cpuSecondsOf(w.pid) ?? 0), 0);
     machineCpuBusy = busy();
@@ -109,7 +114,9 @@ async function sendAll(database: BenchDatabase, env: Record<string, string>, pre
   // Backends report when they end (the workers') or at most a second later (the bench's own).
   await new Promise((resolve) => setTimeout(resolve, 1_100));
   const transactions = (await postgresTransactions(database.sql)) - transactionsBefore;
-  const outcomes = await database.sql<{ status: string; n: number }[]>`select status, count(*)::int as n from digests group by status order by status`;
+  const outcomes = await database.sql<
+    { status: string; n: number }[]
+  >`select status, count(*)::int as n from digests group by status order by status`;
   const [{ timezones, items, sendingSeconds }] = await database.sql<[{ timezones: number; items: number; sendingSeconds: number }]>`
     select (select count(distinct u.timezone)::int from digests d join users u on u.id = d.user_id where d.status = 'sent') as timezones,
            (select count(*)::int from digest_items) as items,
@@ -144,7 +151,12 @@ export async function templateUser(database: BenchDatabase): Promise<{ userId: s
   const account = await ensureLocalAccount(database.sql, owner);
   const end = new Date(Date.now() - 150 * 86_400_000);
   const seed = syntheticMailbox({ owner, messages: 150, people: 12, events: 0, end });
-  await ingestMail(database.sql, { ...account, owner: createOwner(account.addresses), storeSubjects: true }, seed.messages.map(seedToMeta), []);
+  await ingestMail(
+    database.sql,
+    { ...account, owner: createOwner(account.addresses), storeSubjects: true },
+    seed.messages.map(seedToMeta),
+    [],
+  );
   await recomputeContacts(database.sql, account.userId);
   // The template itself gets no digest: only its copies are counted.
   await database.sql`update users set digest_stopped_at = now() where id = ${account.userId}`;
@@ -156,10 +168,18 @@ export async function templateUser(database: BenchDatabase): Promise<{ userId: s
  * contacts), each in one of TIMEZONES with a digest slot at midnight of their current local
  * day, so all are due.
  */
-export async function cloneUsers(database: BenchDatabase, template: { userId: string }, label: string, count: number, stopped: boolean): Promise<void> {
+export async function cloneUsers(
+  database: BenchDatabase,
+  template: { userId: string },
+  label: string,
+  count: number,
+  stopped: boolean,
+): Promise<void> {
   const now = new Date();
   const dayIn = (timezone: string) =>
-    ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short' }).format(now));
+    ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short' }).format(now),
+    );
   const batch = 2_000;
   for (let start = 0; start < count; start += batch) {
     const n = Math.min(batch, count - start);
@@ -211,7 +231,12 @@ async function naiveDigests(database: BenchDatabase, template: { userId: string 
   const users = await database.sql<{ id: string; email: string }[]>`select id, email from users where email like 'naive-%' order by email`;
   const mailer = createMailer(smtpUrl);
   const logger = pino({ level: 'silent' });
-  const settings = { mailFrom: 'rekindle <digest@bench.example.com>', inboundDomain: 'bench.example.com', publicUrl: 'http://localhost:3000', budget: 5 };
+  const settings = {
+    mailFrom: 'rekindle <digest@bench.example.com>',
+    inboundDomain: 'bench.example.com',
+    publicUrl: 'http://localhost:3000',
+    budget: 5,
+  };
   const started = performance.now();
   const deadline = started + naiveSeconds * 1000;
   let digests = 0;

@@ -4,6 +4,10 @@ import { manyDigests } from './many-digests.ts';
 
 export async function manyUsers(options: ManyAccountsOptions & { digests: number }) {
   const sync = await manyAccounts(options);
-  const digests = await manyDigests({ digests: options.digests, naiveSeconds: options.naiveSeconds, ...(options.progress ? { progress: options.progress } : {}) });
+  const digests = await manyDigests({
+    digests: options.digests,
+    naiveSeconds: options.naiveSeconds,
+    ...(options.progress ? { progress: options.progress } : {}),
+  });
   return { sync, digests };
 }

@@ -47,7 +47,9 @@ async function oneMailbox(messages: number, extraEnv: Record<string, string> = {
   const database = await createBenchDatabase('memory', 4);
   const queue = createBenchPrefix('memory');
   try {
-    const worker = startWorkerProcess(workerEnv(database, queue.prefix, emulator.endpoints, { ...NO_QUOTA, SYNC_LEASE_SECONDS: '60', ...extraEnv }));
+    const worker = startWorkerProcess(
+      workerEnv(database, queue.prefix, emulator.endpoints, { ...NO_QUOTA, SYNC_LEASE_SECONDS: '60', ...extraEnv }),
+    );
     let idle: { rssMb: number } | null = null;
     let accountId = '';
     const started = performance.now();
@@ -69,7 +71,9 @@ async function oneMailbox(messages: number, extraEnv: Record<string, string> = {
       );
       const final = memoryOf(worker.pid);
       const seconds = (performance.now() - started) / 1000 - 3;
-      const [{ stored }] = await database.sql<[{ stored: number }]>`select count(*)::int as stored from mail_messages where account_id = ${accountId}`;
+      const [{ stored }] = await database.sql<
+        [{ stored: number }]
+      >`select count(*)::int as stored from mail_messages where account_id = ${accountId}`;
       return {
         messages: stored,
         seconds: round(seconds, 1),

@@ -32,7 +32,9 @@ export async function contactRecompute(options: RecomputeOptions) {
     const history = seed.messages.slice(options.smallSync).map(seedToMeta);
     const fresh = seed.messages.slice(0, options.smallSync).map(seedToMeta);
     for (let i = 0; i < history.length; i += 2_000) await ingestMail(sql, target, history.slice(i, i + 2_000), []);
-    const [{ interactions }] = await sql<[{ interactions: number }]>`select count(*)::int as interactions from interactions where user_id = ${account.userId}`;
+    const [{ interactions }] = await sql<
+      [{ interactions: number }]
+    >`select count(*)::int as interactions from interactions where user_id = ${account.userId}`;
     await sql`vacuum analyze interactions`;
 
     const asOf = new Date(end.getTime() - 3_600_000);

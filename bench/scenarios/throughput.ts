@@ -110,7 +110,12 @@ export async function httpThroughput(provider: 'google' | 'microsoft', options: 
       providerRequests: Object.values(stats.calls).reduce((a, b) => a + b, 0),
       messagesFetchedTwice: stats.fetchedTwice,
       emulatorCpuSeconds: round(stats.cpuSeconds, 1),
-      naive: { messages: naive.messages, seconds: round(naive.seconds, 2), messagesPerSecond: round(naivePerSecond, 1), contacts: naive.contacts },
+      naive: {
+        messages: naive.messages,
+        seconds: round(naive.seconds, 2),
+        messagesPerSecond: round(naivePerSecond, 1),
+        contacts: naive.contacts,
+      },
       speedupVsNaive: round(perSecond / naivePerSecond, 1),
     };
   } finally {

@@ -32,7 +32,8 @@ export async function demoCommand(argv: string[]): Promise<void> {
     strict: true,
   });
   const provider = values.provider;
-  if (provider !== 'google' && provider !== 'microsoft' && provider !== 'imap') throw new UsageError(`--provider is google, microsoft or imap, not "${provider}"`);
+  if (provider !== 'google' && provider !== 'microsoft' && provider !== 'imap')
+    throw new UsageError(`--provider is google, microsoft or imap, not "${provider}"`);
   // Before anything is made: a machine without Dovecot learns which package to install.
   const unavailable = provider === 'imap' ? imapDemoUnavailable() : null;
   if (unavailable) throw new Error(unavailable);
@@ -55,7 +56,13 @@ export async function demoCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function runDemo(services: DemoServices, keepRunning: boolean, provider: 'google' | 'microsoft' | 'imap', say: (line: string) => void, stopOnSignal: () => void): Promise<void> {
+async function runDemo(
+  services: DemoServices,
+  keepRunning: boolean,
+  provider: 'google' | 'microsoft' | 'imap',
+  say: (line: string) => void,
+  stopOnSignal: () => void,
+): Promise<void> {
   const databaseUrl = await freshDemoDatabase(services.databaseUrl);
   await runMigrations(databaseUrl);
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
@@ -75,7 +82,9 @@ async function runDemo(services: DemoServices, keepRunning: boolean, provider: '
     say(`Demo database: ${redact(databaseUrl)}`);
     say(`${loop.emulatorName} serving ${sample.seed.messages.length} messages and ${loop.eventsServed} events for ${sample.owner.email}`);
     for (const note of loop.notes) say(note);
-    say(`Outgoing mail: ${loop.catcher ? `a local SMTP catcher at ${config.SMTP_URL}` : config.SMTP_URL}; replies: SMTP listener on 127.0.0.1:${loop.inboundPort}`);
+    say(
+      `Outgoing mail: ${loop.catcher ? `a local SMTP catcher at ${config.SMTP_URL}` : config.SMTP_URL}; replies: SMTP listener on 127.0.0.1:${loop.inboundPort}`,
+    );
     const tty = process.stderr.isTTY;
     await loop.waitUntilSynced((line) => (tty ? process.stderr.write(`\r${line}`) : say(line)));
     if (tty) process.stderr.write('\n');
@@ -84,7 +93,18 @@ async function runDemo(services: DemoServices, keepRunning: boolean, provider: '
 
     const digest = await loop.waitForDigest();
     out(`\n=== The weekly digest, as sent over SMTP ${'='.repeat(40)}\n`);
-    out(showMail(digest.raw, digest.mail, ['From', 'To', 'Reply-To', 'Subject', 'Message-ID', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'Auto-Submitted']));
+    out(
+      showMail(digest.raw, digest.mail, [
+        'From',
+        'To',
+        'Reply-To',
+        'Subject',
+        'Message-ID',
+        'List-Unsubscribe',
+        'List-Unsubscribe-Post',
+        'Auto-Submitted',
+      ]),
+    );
 
     out(`\n=== Replying "done 1" over SMTP to ${digest.replyTo} ${'='.repeat(10)}\n`);
     const { result, confirmation } = await loop.reply(digest, 'done 1');

@@ -132,14 +132,18 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
       knownToken: digestTokenExists(database.sql),
     });
     worker = await startWorker({ config, logger: options.logger, mailer });
-    const { userId, accountId } = await connectAccount(database.sql, {
-      userEmail: sample.owner.email,
-      provider,
-      accountEmail: sample.owner.email,
-      refreshToken: emulator.refreshToken,
-      imapServer: emulator.imapServer ?? null,
-      ...(emulator.calendarSources ? { calendarSources: emulator.calendarSources } : {}),
-    }, tokenCipherFor(config));
+    const { userId, accountId } = await connectAccount(
+      database.sql,
+      {
+        userEmail: sample.owner.email,
+        provider,
+        accountEmail: sample.owner.email,
+        refreshToken: emulator.refreshToken,
+        imapServer: emulator.imapServer ?? null,
+        ...(emulator.calendarSources ? { calendarSources: emulator.calendarSources } : {}),
+      },
+      tokenCipherFor(config),
+    );
     await database.sql`update users set name = ${sample.owner.name} where id = ${userId}`;
     const inboundPort = inbound.port;
     const loop: DemoLoop = {
@@ -181,7 +185,14 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
             if (row.status !== 'sent') throw new Error(`the digest was not sent (${row.status})`);
             const raw = sent.find((m) => m.messageId === row.messageId)?.raw;
             if (!raw) throw new Error('the digest was sent by another process');
-            return { id: row.id, token: row.token, messageId: row.messageId, replyTo: `reply+${row.token}@${config.INBOUND_DOMAIN}`, raw, mail: await simpleParser(raw) };
+            return {
+              id: row.id,
+              token: row.token,
+              messageId: row.messageId,
+              replyTo: `reply+${row.token}@${config.INBOUND_DOMAIN}`,
+              raw,
+              mail: await simpleParser(raw),
+            };
           }
           if (Date.now() > deadline) throw new Error('timed out waiting for the digest');
           await new Promise((resolve) => setTimeout(resolve, 100));
@@ -190,8 +201,13 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
       async reply(digest, text) {
         const before = sent.length;
         const count = results.length;
-        const quoted = (digest.mail.text ?? '').trimEnd().split('\n').map((l) => (l ? `> ${l}` : '>'));
-        const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(digest.mail.date ?? new Date());
+        const quoted = (digest.mail.text ?? '')
+          .trimEnd()
+          .split('\n')
+          .map((l) => (l ? `> ${l}` : '>'));
+        const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(
+          digest.mail.date ?? new Date(),
+        );
         const transport = nodemailer.createTransport({
           host: '127.0.0.1',
           port: inboundPort,

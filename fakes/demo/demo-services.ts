@@ -56,7 +56,10 @@ export async function demoServices(configured: { databaseUrl: string; redisUrl: 
     databaseUrl: pg ? pg.url(new URL(configured.databaseUrl).pathname.slice(1) || 'rekindle') : configured.databaseUrl,
     redisUrl: redis ? redis.url : configured.redisUrl,
     privatePostgres: pg !== null,
-    note: started.length > 0 ? `Nothing answered at ${unanswered.join(' or ')}: the demo started its own ${started.join(' and ')}, removed when it ends.` : null,
+    note:
+      started.length > 0
+        ? `Nothing answered at ${unanswered.join(' or ')}: the demo started its own ${started.join(' and ')}, removed when it ends.`
+        : null,
     stop,
   };
 }

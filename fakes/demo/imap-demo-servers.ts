@@ -66,7 +66,9 @@ export async function startImapDemoServers(sample: SampleMailbox): Promise<ImapD
       calendarSources = { caldav: { url: calendar.settings.url } };
       eventsServed = sample.seed.events?.length ?? 0;
     } else {
-      notes.push(`${RADICALE} is not installed (apt-get install radicale): the sample's meetings are left out, so the demo reads mail only.`);
+      notes.push(
+        `${RADICALE} is not installed (apt-get install radicale): the sample's meetings are left out, so the demo reads mail only.`,
+      );
     }
     return {
       name: calendarSources ? `Dovecot (IMAP) and Radicale (CalDAV) on 127.0.0.1` : `Dovecot (IMAP) on 127.0.0.1`,

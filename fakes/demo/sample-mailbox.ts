@@ -57,7 +57,17 @@ export function buildSampleMailbox(options: { now: Date; seed?: number }): Sampl
   const person = (email: string, name: string): PersonTruth => {
     let t = truth.get(email);
     if (!t) {
-      t = { email, name, sent: 0, received: 0, meetings: 0, lastOutboundAt: null, lastInboundAt: null, lastMeetingAt: null, nextMeetingAt: null };
+      t = {
+        email,
+        name,
+        sent: 0,
+        received: 0,
+        meetings: 0,
+        lastOutboundAt: null,
+        lastInboundAt: null,
+        lastMeetingAt: null,
+        nextMeetingAt: null,
+      };
       truth.set(email, t);
     }
     return t;
@@ -95,14 +105,27 @@ export function buildSampleMailbox(options: { now: Date; seed?: number }): Sampl
   }
 
   /** A two-way thread: the owner writes, the other side answers a day or two later (or the reverse). */
-  function conversation(who: { email: string; name: string; header?: string }, at: number, subject: string, ownerFirst: boolean, others: { email: string; name: string }[] = []) {
+  function conversation(
+    who: { email: string; name: string; header?: string },
+    at: number,
+    subject: string,
+    ownerFirst: boolean,
+    others: { email: string; name: string }[] = [],
+  ) {
     const p = person(who.email, who.name);
     const group = others.map((o) => person(o.email, o.name));
     const first = new Date(at);
     const second = new Date(at + (1 + Math.floor(rand() * 2)) * DAY + Math.floor(rand() * 8) * 3_600_000);
     if (second.getTime() > now) return;
     const send = (when: Date, inReplyTo?: string) => {
-      const id = mail({ at: when.getTime(), from: owner, to: [who], cc: others, subject: inReplyTo ? `Re: ${subject}` : subject, inReplyTo });
+      const id = mail({
+        at: when.getTime(),
+        from: owner,
+        to: [who],
+        cc: others,
+        subject: inReplyTo ? `Re: ${subject}` : subject,
+        inReplyTo,
+      });
       p.sent++;
       p.lastOutboundAt = later(p.lastOutboundAt, when);
       for (const g of group) {
@@ -193,21 +216,84 @@ export function buildSampleMailbox(options: { now: Date; seed?: number }): Sampl
   // The wider circle, so a digest has to choose: people the owner lost touch with at
   // different rhythms, people they are in touch with now, and one-off exchanges.
   const circle: { email: string; name: string; every: number; since: number; quietFor: number; subjects: string[] }[] = [
-    { email: 'ines.duarte@example.pt', name: 'Ines Duarte', every: 40, since: 600, quietFor: 200, subjects: ['Lisbon trip', 'Photos from the wedding'] },
-    { email: 'tomas.ruiz@example.es', name: 'Tomas Ruiz', every: 60, since: 730, quietFor: 330, subjects: ['Career advice', 'Coffee next month?'] },
-    { email: 'hannah.schmidt@example.de', name: 'Hannah Schmidt', every: 25, since: 450, quietFor: 150, subjects: ['Design review', 'Conference talk'] },
+    {
+      email: 'ines.duarte@example.pt',
+      name: 'Ines Duarte',
+      every: 40,
+      since: 600,
+      quietFor: 200,
+      subjects: ['Lisbon trip', 'Photos from the wedding'],
+    },
+    {
+      email: 'tomas.ruiz@example.es',
+      name: 'Tomas Ruiz',
+      every: 60,
+      since: 730,
+      quietFor: 330,
+      subjects: ['Career advice', 'Coffee next month?'],
+    },
+    {
+      email: 'hannah.schmidt@example.de',
+      name: 'Hannah Schmidt',
+      every: 25,
+      since: 450,
+      quietFor: 150,
+      subjects: ['Design review', 'Conference talk'],
+    },
     { email: 'kenji@example.jp', name: 'Kenji Sato', every: 90, since: 730, quietFor: 400, subjects: ['Reunion?', 'New job!'] },
-    { email: 'olivia.brown@example.co.uk', name: 'Olivia Brown', every: 30, since: 400, quietFor: 110, subjects: ['Bouldering Saturday', 'Gear list'] },
-    { email: 'ravi@kumar-consulting.example', name: 'Ravi Kumar', every: 120, since: 730, quietFor: 420, subjects: ['Contract renewal', 'Referral'] },
+    {
+      email: 'olivia.brown@example.co.uk',
+      name: 'Olivia Brown',
+      every: 30,
+      since: 400,
+      quietFor: 110,
+      subjects: ['Bouldering Saturday', 'Gear list'],
+    },
+    {
+      email: 'ravi@kumar-consulting.example',
+      name: 'Ravi Kumar',
+      every: 120,
+      since: 730,
+      quietFor: 420,
+      subjects: ['Contract renewal', 'Referral'],
+    },
     { email: 'zoe.martin@example.fr', name: 'Zoe Martin', every: 20, since: 300, quietFor: 95, subjects: ['Book swap', 'Podcast rec'] },
-    { email: 'lucas.moreau@example.fr', name: 'Lucas Moreau', every: 50, since: 700, quietFor: 260, subjects: ['Side project', 'Hackathon'] },
+    {
+      email: 'lucas.moreau@example.fr',
+      name: 'Lucas Moreau',
+      every: 50,
+      since: 700,
+      quietFor: 260,
+      subjects: ['Side project', 'Hackathon'],
+    },
     { email: 'nora.lind@example.se', name: 'Nora Lind', every: 10, since: 150, quietFor: 3, subjects: ['Weekly sync', 'Draft v2'] },
     { email: 'felix.wagner@example.at', name: 'Felix Wagner', every: 14, since: 200, quietFor: 6, subjects: ['Running club', 'Race plan'] },
     { email: 'amara.okoye@example.ng', name: 'Amara Okoye', every: 7, since: 70, quietFor: 2, subjects: ['Onboarding', 'Questions'] },
-    { email: 'diego.alvarez@example.mx', name: 'Diego Alvarez', every: 21, since: 300, quietFor: 12, subjects: ['Band practice', 'Setlist'] },
+    {
+      email: 'diego.alvarez@example.mx',
+      name: 'Diego Alvarez',
+      every: 21,
+      since: 300,
+      quietFor: 12,
+      subjects: ['Band practice', 'Setlist'],
+    },
     { email: 'mei.lin@example.tw', name: 'Mei Lin', every: 30, since: 400, quietFor: 20, subjects: ['Language exchange', 'Recipes'] },
-    { email: 'sofia.rossi@example.it', name: 'Sofia Rossi', every: 60, since: 720, quietFor: 40, subjects: ['Visiting in spring', 'Garden'] },
-    { email: 'ben.carter@example.com', name: 'Ben Carter', every: 12, since: 120, quietFor: 5, subjects: ['Board game night', 'Rules question'] },
+    {
+      email: 'sofia.rossi@example.it',
+      name: 'Sofia Rossi',
+      every: 60,
+      since: 720,
+      quietFor: 40,
+      subjects: ['Visiting in spring', 'Garden'],
+    },
+    {
+      email: 'ben.carter@example.com',
+      name: 'Ben Carter',
+      every: 12,
+      since: 120,
+      quietFor: 5,
+      subjects: ['Board game night', 'Rules question'],
+    },
     { email: 'yara.haddad@example.lb', name: 'Yara Haddad', every: 35, since: 400, quietFor: 30, subjects: ['Thesis', 'Defense date'] },
   ];
   for (const friend of circle) {
@@ -252,7 +338,12 @@ export function buildSampleMailbox(options: { now: Date; seed?: number }): Sampl
   }
   // A recruiter who wrote three times and never got an answer.
   for (const t of [now - 200 * DAY, now - 150 * DAY, now - 90 * DAY]) {
-    mail({ at: t, from: { email: noise('talent@recruit.example'), name: 'Alex from Recruiting' }, to: [owner], subject: 'Exciting opportunity' });
+    mail({
+      at: t,
+      from: { email: noise('talent@recruit.example'), name: 'Alex from Recruiting' },
+      to: [owner],
+      subject: 'Exciting opportunity',
+    });
   }
   // Someone the owner wrote to once, who never answered.
   mail({ at: now - 400 * DAY, from: owner, to: [{ email: noise('cold@prospect.example'), name: 'Cold Prospect' }], subject: 'Intro' });

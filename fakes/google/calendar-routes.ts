@@ -24,7 +24,16 @@ export const calendarRoutes: ApiRoute[] = [
 ];
 
 /** Parameters Google refuses beside a syncToken, since they would change what "since" means. */
-const NOT_WITH_SYNC_TOKEN = ['timeMin', 'timeMax', 'orderBy', 'q', 'iCalUID', 'updatedMin', 'privateExtendedProperty', 'sharedExtendedProperty'];
+const NOT_WITH_SYNC_TOKEN = [
+  'timeMin',
+  'timeMax',
+  'orderBy',
+  'q',
+  'iCalUID',
+  'updatedMin',
+  'privateExtendedProperty',
+  'sharedExtendedProperty',
+];
 
 interface PageState {
   /** The calendar's change number when the listing began. */
@@ -65,12 +74,15 @@ function listEvents(context: ApiContext): ApiResponse {
     return fail(400, googleError('calendar', 400, 'Bad Request', { reason: 'badRequest' }));
   }
   if (timeMin !== null && timeMax !== null && timeMax <= timeMin) {
-    return fail(400, googleError('calendar', 400, 'The specified time range is empty.', {
-      domain: 'calendar',
-      reason: 'timeRangeEmpty',
-      location: 'timeMax',
-      locationType: 'parameter',
-    }));
+    return fail(
+      400,
+      googleError('calendar', 400, 'The specified time range is empty.', {
+        domain: 'calendar',
+        reason: 'timeRangeEmpty',
+        location: 'timeMax',
+        locationType: 'parameter',
+      }),
+    );
   }
 
   const { calendar } = account;

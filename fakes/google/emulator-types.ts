@@ -44,7 +44,6 @@ export interface GoogleEmulatorOptions {
   historyPageSize?: number;
 }
 
-
 export interface MethodUsage {
   /** Calls admitted by the quota (and by the token endpoint, for `oauth.token`). */
   calls: number;

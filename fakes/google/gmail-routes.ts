@@ -171,9 +171,7 @@ function listHistory(context: ApiContext): ApiResponse {
 
   const wanted = (r: HistoryRecord) =>
     (types.length === 0 || types.includes(r.change.type)) &&
-    (labelId === null ||
-      r.change.message.labelIds.includes(labelId) ||
-      ('labelIds' in r.change && r.change.labelIds.includes(labelId)));
+    (labelId === null || r.change.message.labelIds.includes(labelId) || ('labelIds' in r.change && r.change.labelIds.includes(labelId)));
   const page: HistoryRecord[] = [];
   let more = false;
   for (const record of records) {

@@ -178,9 +178,7 @@ class GoogleEmulatorServer implements GoogleEmulator {
 
   requests(email?: string): RequestRecord[] {
     const user = email === undefined ? undefined : normalize(email);
-    return this.#log
-      .filter((r) => user === undefined || r.user === user)
-      .map((r) => ({ ...r, query: { ...r.query } }));
+    return this.#log.filter((r) => user === undefined || r.user === user).map((r) => ({ ...r, query: { ...r.query } }));
   }
 
   maxConcurrent(email: string): number {

@@ -93,12 +93,7 @@ function tokenResponse(grants: OAuthGrants, grant: Grant) {
  * The consent screen: whoever `login_hint` names (or the only mailbox there is) consents to
  * the requested scopes, and the browser goes back to redirect_uri with a code and the state.
  */
-export function handleAuthorize(
-  query: URLSearchParams,
-  client: OAuthClient,
-  grants: OAuthGrants,
-  mailboxes: string[],
-): OAuthAnswer {
+export function handleAuthorize(query: URLSearchParams, client: OAuthClient, grants: OAuthGrants, mailboxes: string[]): OAuthAnswer {
   const text = (status: number, message: string): OAuthAnswer => ({
     status,
     body: message,
@@ -118,8 +113,10 @@ export function handleAuthorize(
 
   const challenge = query.get('code_challenge');
   const method = query.get('code_challenge_method') ?? 'plain';
-  if (challenge !== null && (method !== 'S256' && method !== 'plain')) return text(400, 'Error 400: invalid_request. Invalid code_challenge_method.');
-  if (challenge !== null && !/^[A-Za-z0-9._~-]{43,128}$/.test(challenge)) return text(400, 'Error 400: invalid_request. Invalid code_challenge.');
+  if (challenge !== null && method !== 'S256' && method !== 'plain')
+    return text(400, 'Error 400: invalid_request. Invalid code_challenge_method.');
+  if (challenge !== null && !/^[A-Za-z0-9._~-]{43,128}$/.test(challenge))
+    return text(400, 'Error 400: invalid_request. Invalid code_challenge.');
   const pkce: Pkce | null = challenge === null ? null : { challenge, method: method as Pkce['method'] };
 
   const code = grants.issueCode(email, scopes, redirectUri, pkce);

@@ -70,11 +70,7 @@ export class UserQuota {
   admit(method: ApiMethod, now: number = Date.now()): QuotaDecision {
     const units = GMAIL_UNITS[method] ?? 0;
     const decision =
-      method === 'calendar.events.list'
-        ? this.#calendar.take(1, now)
-        : units > 0
-          ? this.#gmail.take(units, now)
-          : ({ ok: true } as const);
+      method === 'calendar.events.list' ? this.#calendar.take(1, now) : units > 0 ? this.#gmail.take(units, now) : ({ ok: true } as const);
     if (!decision.ok) {
       this.#rejected++;
       return decision;

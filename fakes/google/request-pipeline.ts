@@ -35,7 +35,6 @@ export interface PipelineDeps {
   historyPageSize: number;
 }
 
-
 export async function serveRequest(req: IncomingMessage, res: ServerResponse, deps: PipelineDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const record: RequestRecord = {
@@ -168,7 +167,12 @@ async function serveAuthorize(url: URL, record: RequestRecord, deps: PipelineDep
 const TRUNCATE = 'truncate' as const;
 
 /** Holds and/or fails the request when an injected fault matches it. */
-async function applyFault(method: ApiMethod, style: ApiStyle, user: string | null, deps: PipelineDeps): Promise<Answer | typeof TRUNCATE | null> {
+async function applyFault(
+  method: ApiMethod,
+  style: ApiStyle,
+  user: string | null,
+  deps: PipelineDeps,
+): Promise<Answer | typeof TRUNCATE | null> {
   const fault = deps.faults.take(method, user);
   if (!fault) return null;
   if (fault.delayMs) await sleep(fault.delayMs);
@@ -199,4 +203,3 @@ function matchRoute(path: string): { route: ApiRoute; params: string[] } | null 
   }
   return null;
 }
-

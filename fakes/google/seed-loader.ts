@@ -16,10 +16,7 @@ const READ_CONCURRENCY = 32;
 const SENT_FOLDER = /^_*sent([ _-]?(items|mail|messages))?$/i;
 
 const header = z.object({ name: z.string().min(1), value: z.string() });
-const time = z.union([
-  z.object({ dateTime: z.string(), timeZone: z.string().optional() }),
-  z.object({ date: z.string() }),
-]);
+const time = z.union([z.object({ dateTime: z.string(), timeZone: z.string().optional() }), z.object({ date: z.string() })]);
 const person = { email: z.string().min(3), displayName: z.string().optional(), self: z.boolean().optional() };
 const seedSchema = z.object({
   email: z.string().min(3),
@@ -129,10 +126,19 @@ async function readMaildir(dir: string): Promise<{ messages: MaildirMessage[]; s
     const read = await Promise.all(batch.map((file) => readHeaders(file)));
     read.forEach((headers, j) => {
       const file = batch[j]!;
-      if (headers === null) return void skipped.push({ file, reason: 'unreadable' });
-      if (headers.length === 0) return void skipped.push({ file, reason: 'no-headers' });
+      if (headers === null) {
+        skipped.push({ file, reason: 'unreadable' });
+        return;
+      }
+      if (headers.length === 0) {
+        skipped.push({ file, reason: 'no-headers' });
+        return;
+      }
       const date = parseHeaderDate(new HeaderFields(headers).get('Date'));
-      if (!date) return void skipped.push({ file, reason: 'no-usable-date' });
+      if (!date) {
+        skipped.push({ file, reason: 'no-usable-date' });
+        return;
+      }
       messages.push({ file, headers, date, labelIds: labelsFor(dir, file, labels) });
     });
   }

@@ -57,9 +57,7 @@ export type SeedEventStatus = 'confirmed' | 'tentative' | 'cancelled';
 export type SeedResponseStatus = 'needsAction' | 'declined' | 'tentative' | 'accepted';
 
 /** A point in time as Calendar writes it: `dateTime` for timed events, `date` for all-day ones. */
-export type SeedEventTime =
-  | { dateTime: string; timeZone?: string }
-  | { date: string };
+export type SeedEventTime = { dateTime: string; timeZone?: string } | { date: string };
 
 export interface SeedPerson {
   email: string;

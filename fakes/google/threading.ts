@@ -10,7 +10,11 @@ const REPLY_PREFIX = /^\s*((re|fw|fwd|aw|sv|wg)(\[\d+\])?\s*:\s*)+/i;
 
 export function baseSubject(subject: string): { base: string; isReply: boolean } {
   const match = REPLY_PREFIX.exec(subject);
-  const base = subject.slice(match ? match[0].length : 0).replace(/\s+/g, ' ').trim().toLowerCase();
+  const base = subject
+    .slice(match ? match[0].length : 0)
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
   return { base, isReply: match !== null };
 }
 

@@ -9,7 +9,17 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeToken, encodeToken, filterKey } from '../google/page-tokens.ts';
-import { calendarBasicOnly, CALENDAR_SCOPES, fail, hasParam, ok, param, type GraphAnswer, type GraphContext, type GraphRoute } from './api-route.ts';
+import {
+  calendarBasicOnly,
+  CALENDAR_SCOPES,
+  fail,
+  hasParam,
+  ok,
+  param,
+  type GraphAnswer,
+  type GraphContext,
+  type GraphRoute,
+} from './api-route.ts';
 import type { StoredEvent } from './calendar-store.ts';
 import { badRequest, graphError, syncStateInvalid, syncStateNotFound } from './graph-errors.ts';
 import { dateTimeSeven, isoSeconds } from './graph-resources.ts';
@@ -43,7 +53,13 @@ function calendarViewDelta(context: GraphContext): GraphAnswer {
   const deltaToken = param(query, '$deltatoken');
   const clash = UNSUPPORTED.find((name) => hasParam(query, name));
   if (clash) {
-    return fail(400, graphError('ErrorInvalidUrlQuery', `The following parameters are not supported with change tracking over the 'CalendarView' resource: '${UNSUPPORTED.join(', ')}'.`));
+    return fail(
+      400,
+      graphError(
+        'ErrorInvalidUrlQuery',
+        `The following parameters are not supported with change tracking over the 'CalendarView' resource: '${UNSUPPORTED.join(', ')}'.`,
+      ),
+    );
   }
 
   let state: CalendarDeltaState;
@@ -56,9 +72,16 @@ function calendarViewDelta(context: GraphContext): GraphAnswer {
     const start = parseDateTime(param(query, 'startDateTime'));
     const end = parseDateTime(param(query, 'endDateTime'));
     if (start === null || end === null) {
-      return fail(400, graphError('ErrorInvalidParameter', 'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.'));
+      return fail(
+        400,
+        graphError(
+          'ErrorInvalidParameter',
+          'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+        ),
+      );
     }
-    if (start === 'bad' || end === 'bad') return fail(400, badRequest('The value of StartDateTime or EndDateTime is not a valid DateTime.', 'ErrorInvalidParameter'));
+    if (start === 'bad' || end === 'bad')
+      return fail(400, badRequest('The value of StartDateTime or EndDateTime is not a valid DateTime.', 'ErrorInvalidParameter'));
     if (end <= start) return fail(400, badRequest('EndDateTime must be later than StartDateTime.', 'ErrorInvalidParameter'));
     state = { g: account.calendar.generation, window: [start, end], mode: 'initial' };
   }

@@ -85,7 +85,9 @@ export class CalendarStore {
     const seq = ++this.#changeSeq;
     const event: StoredEvent = {
       id,
-      iCalUId: seed.iCalUID ?? `040000008200E00074C5B7101A82E00800000000${createHash('sha256').update(`${this.owner}:${id}`).digest('hex').slice(0, 40).toUpperCase()}`,
+      iCalUId:
+        seed.iCalUID ??
+        `040000008200E00074C5B7101A82E00800000000${createHash('sha256').update(`${this.owner}:${id}`).digest('hex').slice(0, 40).toUpperCase()}`,
       created: updated,
       lastModified: updated,
       changeSeq: seq,
@@ -141,7 +143,9 @@ export class CalendarStore {
     const entries: CalendarEntry[] = [];
     for (const event of this.#events.values()) {
       if (event.changeSeq <= from || event.changeSeq > snap) continue;
-      entries.push(overlaps(event, window) ? { kind: 'event', event, seq: event.changeSeq } : { kind: 'removed', id: event.id, seq: event.changeSeq });
+      entries.push(
+        overlaps(event, window) ? { kind: 'event', event, seq: event.changeSeq } : { kind: 'removed', id: event.id, seq: event.changeSeq },
+      );
     }
     for (const t of this.#tombstones) if (t.seq > from && t.seq <= snap) entries.push({ kind: 'removed', id: t.id, seq: t.seq });
     entries.sort((a, b) => a.seq - b.seq);

@@ -63,7 +63,6 @@ export interface GraphEmulatorOptions {
   accessTokenTtlSeconds?: number;
 }
 
-
 export interface MethodUsage {
   /** Requests answered by the handler (not refused by throttling, auth or a fault). */
   calls: number;

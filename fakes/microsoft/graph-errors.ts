@@ -29,8 +29,7 @@ export const resourceNotFound = (path: string) =>
   graphError('BadRequest', `Resource not found for the segment '${path.split('/').filter(Boolean).at(-1) ?? ''}'.`);
 
 /** A delta token older than the mailbox keeps state for (Exchange's wording, from the field). */
-export const syncStateNotFound = () =>
-  graphError('SyncStateNotFound', 'The sync state generation is not found; generation=0;[highest=1].');
+export const syncStateNotFound = () => graphError('SyncStateNotFound', 'The sync state generation is not found; generation=0;[highest=1].');
 
 export const syncStateInvalid = () => graphError('SyncStateInvalid', 'The sync state token is not valid.');
 

@@ -5,7 +5,16 @@
  * decoded, not headers.
  */
 import { createHash } from 'node:crypto';
-import { decodeEncodedWords, HeaderFields, headerBlockOf, type Mailbox, parseHeaderBlock, parseHeaderDate, parseMailboxes, type RawHeader } from '../shared/mail-headers.ts';
+import {
+  decodeEncodedWords,
+  HeaderFields,
+  headerBlockOf,
+  type Mailbox,
+  parseHeaderBlock,
+  parseHeaderDate,
+  parseMailboxes,
+  type RawHeader,
+} from '../shared/mail-headers.ts';
 import type { SeedMessage } from '../google/seed-types.ts';
 import type { WellKnownFolder } from './emulator-types.ts';
 
@@ -58,7 +67,12 @@ export function headersOfSeed(seed: SeedMessage): RawHeader[] {
 }
 
 /** A seed message's Graph properties (all but the ids and the conversation, which the store assigns). */
-export function messageFields(seed: SeedMessage, headers: RawHeader[], folder: WellKnownFolder | { label: string }, now = Date.now()): MessageFields {
+export function messageFields(
+  seed: SeedMessage,
+  headers: RawHeader[],
+  folder: WellKnownFolder | { label: string },
+  now = Date.now(),
+): MessageFields {
   const h = new HeaderFields(headers);
   const labels = seed.labelIds ?? ['INBOX'];
   const dated = parseHeaderDate(h.get('Date'))?.getTime() ?? null;
@@ -68,9 +82,14 @@ export function messageFields(seed: SeedMessage, headers: RawHeader[], folder: W
   const from = recipient(parseMailboxes(h.get('From'))[0] ?? null);
   const outgoing = folder === 'sentitems' || folder === 'drafts' || folder === 'outbox';
   const bulk =
-    labels.some((l) => BULK_CATEGORIES.has(l)) || h.has('List-Id') || h.has('List-Unsubscribe') || /^(bulk|list|junk)$/i.test(h.get('Precedence')?.trim() ?? '');
+    labels.some((l) => BULK_CATEGORIES.has(l)) ||
+    h.has('List-Id') ||
+    h.has('List-Unsubscribe') ||
+    /^(bulk|list|junk)$/i.test(h.get('Precedence')?.trim() ?? '');
   return {
-    subject: decodeEncodedWords(h.get('Subject') ?? '').replace(/\s+/g, ' ').trim(),
+    subject: decodeEncodedWords(h.get('Subject') ?? '')
+      .replace(/\s+/g, ' ')
+      .trim(),
     from,
     sender: recipient(parseMailboxes(h.get('Sender'))[0] ?? null) ?? from,
     toRecipients: recipients(h.all('To')),

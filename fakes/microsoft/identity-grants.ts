@@ -38,9 +38,7 @@ interface AuthorizationCode {
   challenge: Pkce | null;
 }
 
-export type RedeemResult =
-  | { ok: true; grant: Grant; refreshToken: string }
-  | { ok: false; reason: 'unknown' | 'reused' | 'revoked' };
+export type RedeemResult = { ok: true; grant: Grant; refreshToken: string } | { ok: false; reason: 'unknown' | 'reused' | 'revoked' };
 
 export class IdentityGrants {
   readonly #refresh = new Map<string, { grant: Grant; state: RefreshState }>();

@@ -38,7 +38,8 @@ export function handleToken(
     user,
     errorCode: error,
   });
-  const missing = (name: string) => fail(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+  const missing = (name: string) =>
+    fail(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
 
   let clientId = form.get('client_id');
   let clientSecret = form.get('client_secret');
@@ -51,9 +52,20 @@ export function handleToken(
   if (clientId !== client.clientId) {
     return fail(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory.`);
   }
-  if (!clientSecret) return fail(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  if (!clientSecret)
+    return fail(
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
   if (clientSecret !== client.clientSecret) {
-    return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+    return fail(
+      401,
+      'invalid_client',
+      7000215,
+      'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+    );
   }
   const grantType = form.get('grant_type');
   if (!grantType) return missing('grant_type');
@@ -66,7 +78,12 @@ export function handleToken(
     if (!redeemed.ok) {
       switch (redeemed.reason) {
         case 'revoked':
-          return fail(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.');
+          return fail(
+            400,
+            'invalid_grant',
+            50173,
+            'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
+          );
         case 'reused':
           return fail(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed. The refresh token was already redeemed.');
         default:
@@ -75,7 +92,12 @@ export function handleToken(
     }
     const notGranted = requested(scope).find((s) => !redeemed.grant.scopes.has(s));
     if (notGranted) {
-      return fail(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${clientId}'. Send an interactive authorization request for this user and resource (scope ${notGranted}).`);
+      return fail(
+        400,
+        'invalid_grant',
+        65001,
+        `The user or administrator has not consented to use the application with ID '${clientId}'. Send an interactive authorization request for this user and resource (scope ${notGranted}).`,
+      );
     }
     return { status: 200, body: tokenResponse(grants, redeemed.grant, redeemed.refreshToken), user: redeemed.grant.email };
   }
@@ -89,10 +111,20 @@ export function handleToken(
       return fail(400, 'invalid_grant', 50148, 'The redirect_uri does not match the one used in the authorization request.');
     }
     if (redeemed === 'pkce_mismatch') {
-      return fail(400, 'invalid_grant', 501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
+      return fail(
+        400,
+        'invalid_grant',
+        501481,
+        'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+      );
     }
     if (!redeemed) {
-      return fail(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
+      return fail(
+        400,
+        'invalid_grant',
+        54005,
+        'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+      );
     }
     return { status: 200, body: tokenResponse(grants, redeemed.grant, redeemed.refreshToken), user: redeemed.grant.email };
   }
@@ -127,16 +159,23 @@ function tokenResponse(grants: IdentityGrants, grant: Grant, refreshToken: strin
  * The sign-in and consent screen, consenting at once: whoever `login_hint` names (or the only
  * mailbox there is) grants the requested scopes, and the browser returns to redirect_uri.
  */
-export function handleAuthorize(query: URLSearchParams, client: IdentityClient, grants: IdentityGrants, mailboxes: string[]): IdentityAnswer {
+export function handleAuthorize(
+  query: URLSearchParams,
+  client: IdentityClient,
+  grants: IdentityGrants,
+  mailboxes: string[],
+): IdentityAnswer {
   const text = (status: number, message: string): IdentityAnswer => ({
     status,
     body: message,
     headers: { 'content-type': 'text/plain; charset=utf-8' },
     user: null,
   });
-  if (query.get('client_id') !== client.clientId) return text(400, `AADSTS700016: Application with identifier '${query.get('client_id') ?? ''}' was not found in the directory.`);
+  if (query.get('client_id') !== client.clientId)
+    return text(400, `AADSTS700016: Application with identifier '${query.get('client_id') ?? ''}' was not found in the directory.`);
   const redirectUri = query.get('redirect_uri');
-  if (!redirectUri || !/^https?:\/\//.test(redirectUri)) return text(400, "AADSTS900144: The request body must contain the following parameter: 'redirect_uri'.");
+  if (!redirectUri || !/^https?:\/\//.test(redirectUri))
+    return text(400, "AADSTS900144: The request body must contain the following parameter: 'redirect_uri'.");
   if (query.get('response_type') !== 'code') return text(400, 'AADSTS700054: response_type is not enabled for the application.');
   const scopes = (query.get('scope') ?? '').split(/\s+/).filter(Boolean);
   if (scopes.length === 0) return text(400, "AADSTS900144: The request body must contain the following parameter: 'scope'.");
@@ -148,8 +187,10 @@ export function handleAuthorize(query: URLSearchParams, client: IdentityClient, 
   // challenge of 43 to 128 characters; its error codes for the rest are AADSTS50149 and 501491.
   const challenge = query.get('code_challenge');
   const method = query.get('code_challenge_method') ?? 'plain';
-  if (challenge !== null && method !== 'S256' && method !== 'plain') return text(400, 'AADSTS50149: Invalid Code_Challenge_method parameter.');
-  if (challenge !== null && (challenge.length < 43 || challenge.length > 128)) return text(400, 'AADSTS501491: Invalid size of Code_Challenge parameter.');
+  if (challenge !== null && method !== 'S256' && method !== 'plain')
+    return text(400, 'AADSTS50149: Invalid Code_Challenge_method parameter.');
+  if (challenge !== null && (challenge.length < 43 || challenge.length > 128))
+    return text(400, 'AADSTS501491: Invalid size of Code_Challenge parameter.');
   const code = grants.issueCode(email, scopes, redirectUri, challenge === null ? null : { challenge, method: method as 'S256' | 'plain' });
   const target = new URL(redirectUri);
   target.searchParams.set('code', code);

@@ -27,7 +27,12 @@ import type { DeltaOrder, ListPosition, StoredFolder, StoredMessage } from './ma
 export const mailRoutes: GraphRoute[] = [
   { method: 'graph.me', pattern: /^\/me$/i, scopes: USER_SCOPES, handle: getMe },
   { method: 'graph.mailFolders.list', pattern: /^\/me\/mailfolders$/i, scopes: MAIL_SCOPES, handle: listFolders },
-  { method: 'graph.mailFolders.childFolders', pattern: new RegExp(`^/me/mailfolders${KEY}/childfolders$`, 'i'), scopes: MAIL_SCOPES, handle: listFolders },
+  {
+    method: 'graph.mailFolders.childFolders',
+    pattern: new RegExp(`^/me/mailfolders${KEY}/childfolders$`, 'i'),
+    scopes: MAIL_SCOPES,
+    handle: listFolders,
+  },
   {
     method: 'graph.messages.delta',
     pattern: new RegExp(`^/me/mailfolders${KEY}/messages/(?:microsoft\\.graph\\.)?delta(?:\\(\\))?$`, 'i'),
@@ -40,7 +45,19 @@ export const mailRoutes: GraphRoute[] = [
 
 // ---- /me ----------------------------------------------------------------------------------
 
-const USER_DEFAULT = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
+const USER_DEFAULT = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
 const USER_EXTRA = ['proxyAddresses', 'otherMails'];
 
 function getMe(context: GraphContext): GraphAnswer {
@@ -67,7 +84,11 @@ function getMe(context: GraphContext): GraphAnswer {
   const props: string[] = [];
   for (const name of selected ?? USER_DEFAULT) {
     const prop = known.get(name.toLowerCase());
-    if (!prop) return fail(400, graphError('Request_BadRequest', `Could not find a property named '${name}' on type 'Microsoft.DirectoryServices.User'.`));
+    if (!prop)
+      return fail(
+        400,
+        graphError('Request_BadRequest', `Could not find a property named '${name}' on type 'Microsoft.DirectoryServices.User'.`),
+      );
     props.push(prop);
   }
   return ok({
@@ -119,7 +140,9 @@ function listFolders(context: GraphContext): GraphAnswer {
   return ok({
     '@odata.context': `${baseUrl}/v1.0/$metadata#users('${account.id}')/${context.params.length > 0 ? `mailFolders('${parent.id}')/childFolders` : 'mailFolders'}`,
     value: page.map((f) => folderJson(account, f)),
-    ...(skip + page.length < children.length ? { '@odata.nextLink': `${baseUrl}/v1.0/${path}?$top=${top}&$skip=${skip + page.length}` } : {}),
+    ...(skip + page.length < children.length
+      ? { '@odata.nextLink': `${baseUrl}/v1.0/${path}?$top=${top}&$skip=${skip + page.length}` }
+      : {}),
   });
 }
 
@@ -127,10 +150,35 @@ function listFolders(context: GraphContext): GraphAnswer {
 
 /** Properties of microsoft.graph.message, in Graph's order; `id` is always returned. */
 const MESSAGE_DEFAULT = [
-  'id', 'createdDateTime', 'lastModifiedDateTime', 'changeKey', 'categories', 'receivedDateTime', 'sentDateTime',
-  'hasAttachments', 'internetMessageId', 'subject', 'bodyPreview', 'importance', 'parentFolderId', 'conversationId',
-  'conversationIndex', 'isDeliveryReceiptRequested', 'isReadReceiptRequested', 'isRead', 'isDraft', 'webLink',
-  'inferenceClassification', 'body', 'sender', 'from', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo', 'flag',
+  'id',
+  'createdDateTime',
+  'lastModifiedDateTime',
+  'changeKey',
+  'categories',
+  'receivedDateTime',
+  'sentDateTime',
+  'hasAttachments',
+  'internetMessageId',
+  'subject',
+  'bodyPreview',
+  'importance',
+  'parentFolderId',
+  'conversationId',
+  'conversationIndex',
+  'isDeliveryReceiptRequested',
+  'isReadReceiptRequested',
+  'isRead',
+  'isDraft',
+  'webLink',
+  'inferenceClassification',
+  'body',
+  'sender',
+  'from',
+  'toRecipients',
+  'ccRecipients',
+  'bccRecipients',
+  'replyTo',
+  'flag',
 ];
 /** Selectable but not in the default set. */
 const MESSAGE_EXTRA = ['uniqueBody', 'internetMessageHeaders'];
@@ -157,7 +205,12 @@ function messageProps(context: GraphContext, select: string[] | null): PropsChec
   for (const name of select) {
     const prop = MESSAGE_PROPS.get(name.toLowerCase());
     if (!prop) {
-      return { error: fail(400, graphError('RequestBroker--ParseUri', `Could not find a property named '${name}' on type 'microsoft.graph.message'.`)) };
+      return {
+        error: fail(
+          400,
+          graphError('RequestBroker--ParseUri', `Could not find a property named '${name}' on type 'microsoft.graph.message'.`),
+        ),
+      };
     }
     if (basic && NOT_BASIC.has(name.toLowerCase())) return { error: fail(403, accessDenied()) };
     if (!props.includes(prop)) props.push(prop);
@@ -177,40 +230,72 @@ function messageJson(message: StoredMessage, props: string[], explicit: boolean,
   const changeKey = `CQAAABYAAAA${createHash('sha256').update(`${message.immutableId}:${message.changeSeq}`).digest('base64').slice(0, 24)}`;
   const value = (prop: string): unknown => {
     switch (prop) {
-      case 'id': return id;
-      case 'createdDateTime': return isoSeconds(f.receivedDateTime);
-      case 'lastModifiedDateTime': return isoSeconds(message.lastModified);
-      case 'changeKey': return changeKey;
-      case 'categories': return [];
-      case 'receivedDateTime': return isoSeconds(f.receivedDateTime);
-      case 'sentDateTime': return isoSeconds(f.sentDateTime);
-      case 'hasAttachments': return false;
-      case 'internetMessageId': return f.internetMessageId;
-      case 'subject': return f.subject;
+      case 'id':
+        return id;
+      case 'createdDateTime':
+        return isoSeconds(f.receivedDateTime);
+      case 'lastModifiedDateTime':
+        return isoSeconds(message.lastModified);
+      case 'changeKey':
+        return changeKey;
+      case 'categories':
+        return [];
+      case 'receivedDateTime':
+        return isoSeconds(f.receivedDateTime);
+      case 'sentDateTime':
+        return isoSeconds(f.sentDateTime);
+      case 'hasAttachments':
+        return false;
+      case 'internetMessageId':
+        return f.internetMessageId;
+      case 'subject':
+        return f.subject;
       // Bodies are never kept: the emulator serves metadata only.
-      case 'bodyPreview': return '';
-      case 'importance': return f.importance;
-      case 'parentFolderId': return message.folderId;
-      case 'conversationId': return message.conversationId;
-      case 'conversationIndex': return Buffer.from(message.conversationId.slice(0, 22)).toString('base64');
-      case 'isDeliveryReceiptRequested': return false;
-      case 'isReadReceiptRequested': return false;
-      case 'isRead': return f.isRead;
-      case 'isDraft': return f.isDraft;
-      case 'webLink': return `https://outlook.office365.com/owa/?ItemID=${encodeURIComponent(id)}&exvsurl=1&viewmodel=ReadMessageItem`;
-      case 'inferenceClassification': return f.inferenceClassification;
-      case 'body': return { contentType: 'text', content: '' };
-      case 'uniqueBody': return { contentType: 'text', content: '' };
-      case 'sender': return f.sender;
-      case 'from': return f.from;
-      case 'toRecipients': return f.toRecipients;
-      case 'ccRecipients': return f.ccRecipients;
-      case 'bccRecipients': return f.bccRecipients;
-      case 'replyTo': return f.replyTo;
-      case 'flag': return { flagStatus: 'notFlagged' };
+      case 'bodyPreview':
+        return '';
+      case 'importance':
+        return f.importance;
+      case 'parentFolderId':
+        return message.folderId;
+      case 'conversationId':
+        return message.conversationId;
+      case 'conversationIndex':
+        return Buffer.from(message.conversationId.slice(0, 22)).toString('base64');
+      case 'isDeliveryReceiptRequested':
+        return false;
+      case 'isReadReceiptRequested':
+        return false;
+      case 'isRead':
+        return f.isRead;
+      case 'isDraft':
+        return f.isDraft;
+      case 'webLink':
+        return `https://outlook.office365.com/owa/?ItemID=${encodeURIComponent(id)}&exvsurl=1&viewmodel=ReadMessageItem`;
+      case 'inferenceClassification':
+        return f.inferenceClassification;
+      case 'body':
+        return { contentType: 'text', content: '' };
+      case 'uniqueBody':
+        return { contentType: 'text', content: '' };
+      case 'sender':
+        return f.sender;
+      case 'from':
+        return f.from;
+      case 'toRecipients':
+        return f.toRecipients;
+      case 'ccRecipients':
+        return f.ccRecipients;
+      case 'bccRecipients':
+        return f.bccRecipients;
+      case 'replyTo':
+        return f.replyTo;
+      case 'flag':
+        return { flagStatus: 'notFlagged' };
       // Graph has transport headers for received mail only; on the sender's copy the property is absent.
-      case 'internetMessageHeaders': return received ? f.headers.map((h) => ({ name: h.name, value: h.value })) : undefined;
-      default: return undefined;
+      case 'internetMessageHeaders':
+        return received ? f.headers.map((h) => ({ name: h.name, value: h.value })) : undefined;
+      default:
+        return undefined;
     }
   };
   const json: Record<string, unknown> = { '@odata.type': '#microsoft.graph.message', '@odata.etag': `W/"${changeKey}"` };
@@ -269,13 +354,19 @@ function messageDelta(context: GraphContext): GraphAnswer {
     state = decoded;
   } else {
     for (const unsupported of ['$filter', '$search', 'changeType', '$skip']) {
-      if (hasParam(query, unsupported)) return fail(400, badRequest(`The Graph emulator does not implement ${unsupported} on message delta.`));
+      if (hasParam(query, unsupported))
+        return fail(400, badRequest(`The Graph emulator does not implement ${unsupported} on message delta.`));
     }
     const orderby = param(query, '$orderby');
     if (orderby !== null && !/^\s*receivedDateTime(\s+|\+)desc\s*$/i.test(orderby)) {
       return fail(400, badRequest('Only $orderby=receivedDateTime desc is supported on message delta.', 'ErrorInvalidUrlQuery'));
     }
-    state = { g: account.mailbox.generation, select: selectList(query), order: orderby === null ? 'arrival' : 'received-desc', mode: 'initial' };
+    state = {
+      g: account.mailbox.generation,
+      select: selectList(query),
+      order: orderby === null ? 'arrival' : 'received-desc',
+      mode: 'initial',
+    };
   }
   const checked = messageProps(context, state.select);
   if ('error' in checked) return checked.error;
@@ -317,7 +408,15 @@ function messageDelta(context: GraphContext): GraphAnswer {
     '@odata.context': `${baseUrl}/v1.0/$metadata#Collection(message)`,
     ...(nextLink
       ? { '@odata.nextLink': nextLink }
-      : { '@odata.deltaLink': link('mdelta', { g: account.mailbox.generation, select: state.select, order: state.order, mode: 'changes', since: snap }) }),
+      : {
+          '@odata.deltaLink': link('mdelta', {
+            g: account.mailbox.generation,
+            select: state.select,
+            order: state.order,
+            mode: 'changes',
+            since: snap,
+          }),
+        }),
     value,
   };
   return ok(body, {
@@ -333,7 +432,10 @@ function messageDelta(context: GraphContext): GraphAnswer {
 export function selectList(query: URLSearchParams): string[] | null {
   const value = param(query, '$select');
   if (value === null) return null;
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function intParam(query: URLSearchParams, name: string, fallback: number): number | null {

@@ -11,7 +11,15 @@ import { calendarRoutes } from './calendar-routes.ts';
 import type { GraphMethod, RequestRecord } from './emulator-types.ts';
 import type { FaultList } from '../shared/fault-list.ts';
 import { queryRecord, readBody, sendAnswer, simulateLatency, type Answer as HttpAnswer } from '../shared/http.ts';
-import { faultBody, graphError, invalidToken, mailboxConcurrency, mailboxRequests, resourceNotFound, accessDenied } from './graph-errors.ts';
+import {
+  faultBody,
+  graphError,
+  invalidToken,
+  mailboxConcurrency,
+  mailboxRequests,
+  resourceNotFound,
+  accessDenied,
+} from './graph-errors.ts';
 import type { IdentityGrants } from './identity-grants.ts';
 import { handleAuthorize, handleToken, type IdentityClient } from './identity-routes.ts';
 import { mailRoutes } from './mail-routes.ts';
@@ -106,7 +114,10 @@ async function serveGraph(req: IncomingMessage, url: URL, record: RequestRecord,
     if (!route.scopes.some((s) => grant.scopes.has(s))) {
       return {
         status: 403,
-        body: route.method === 'graph.me' ? graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.') : accessDenied(),
+        body:
+          route.method === 'graph.me'
+            ? graphError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
+            : accessDenied(),
       };
     }
     const faulted = await applyFault(route.method, account.email, deps);
@@ -193,7 +204,13 @@ function matchRoute(path: string): { route: GraphRoute; params: string[] } | nul
     const match = route.pattern.exec(path);
     if (!match) continue;
     try {
-      return { route, params: match.slice(1).filter((p): p is string => p !== undefined).map((p) => decodeURIComponent(p)) };
+      return {
+        route,
+        params: match
+          .slice(1)
+          .filter((p): p is string => p !== undefined)
+          .map((p) => decodeURIComponent(p)),
+      };
     } catch {
       return null;
     }
@@ -208,4 +225,3 @@ function errorCodeOf(body: unknown): string | null {
   if (typeof error === 'object' && error !== null && 'code' in error) return String((error as { code: unknown }).code);
   return null;
 }
-

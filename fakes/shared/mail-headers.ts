@@ -63,7 +63,10 @@ export function parseHeaderDate(value: string | null | undefined): Date | null {
     .replace(/\([^()]*\)/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/^((?:[A-Za-z]{3}, ?)?\d{1,2} [A-Za-z]{3} )(\d\d) /, (_, head: string, yy: string) => `${head}${Number(yy) < 50 ? 20 : 19}${yy} `);
+    .replace(
+      /^((?:[A-Za-z]{3}, ?)?\d{1,2} [A-Za-z]{3} )(\d\d) /,
+      (_, head: string, yy: string) => `${head}${Number(yy) < 50 ? 20 : 19}${yy} `,
+    );
   const ms = Date.parse(text);
   return Number.isNaN(ms) || ms < Date.UTC(1971, 0, 1) ? null : new Date(ms);
 }

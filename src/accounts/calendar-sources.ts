@@ -37,7 +37,8 @@ export function invalidCalendarSources(input: CalendarSourcesInput): string | nu
     const insecure = insecureUrlReason(url);
     if (insecure) return insecure;
     if (input.caldav.user !== undefined && !input.caldav.user.trim()) return 'The CalDAV user name is empty.';
-    if (input.caldav.password !== undefined && input.caldav.password !== null && !input.caldav.password) return 'The CalDAV password is empty.';
+    if (input.caldav.password !== undefined && input.caldav.password !== null && !input.caldav.password)
+      return 'The CalDAV password is empty.';
   }
   if (input.ics) {
     let url: URL;
@@ -46,7 +47,8 @@ export function invalidCalendarSources(input: CalendarSourcesInput): string | nu
     } catch {
       return 'The calendar subscription address is not a URL (it usually ends in .ics).';
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return `A calendar subscription is read over https (or webcal), not ${url.protocol.replace(':', '')}.`;
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      return `A calendar subscription is read over https (or webcal), not ${url.protocol.replace(':', '')}.`;
   }
   return null;
 }
@@ -61,7 +63,8 @@ export function invalidCalendarSources(input: CalendarSourcesInput): string | nu
 export async function setCalendarSources(sql: Sql, accountId: string, input: CalendarSourcesInput, cipher: TokenCipher): Promise<void> {
   const [account] = await sql<{ server: { user: string } | null }[]>`
     select imap_server as server from accounts where id = ${accountId} and provider = 'imap'`;
-  if (!account) throw new CalendarSourcesError(`No IMAP account ${accountId}: calendars over CalDAV or .ics are offered for IMAP mailboxes`);
+  if (!account)
+    throw new CalendarSourcesError(`No IMAP account ${accountId}: calendars over CalDAV or .ics are offered for IMAP mailboxes`);
   const columns = calendarSourceColumns(input, account.server?.user ?? '', accountId, cipher);
   await sql.begin(async (tx) => {
     await tx`update accounts set calendar_sources = ${columns.settings ? tx.json(columns.settings as never) : null}, calendar_secret = ${columns.secret}
@@ -116,7 +119,11 @@ export async function resolveCalendarSources(sql: Sql, accountId: string, cipher
   const { caldav, ics } = row.settings;
   let resolvedCaldav: ResolvedCalendarSources['caldav'] = null;
   if (caldav) {
-    const password = caldav.ownPassword ? secrets.caldavPassword : row.password ? cipher.decrypt(row.password, tokenContext('refresh_token', accountId)) : undefined;
+    const password = caldav.ownPassword
+      ? secrets.caldavPassword
+      : row.password
+        ? cipher.decrypt(row.password, tokenContext('refresh_token', accountId))
+        : undefined;
     if (!password) throw new Error(`IMAP account ${accountId} has a CalDAV server but no password for it; connect its calendar again`);
     resolvedCaldav = { server: caldav, password, passwordIsTheMailbox: !caldav.ownPassword };
   }

@@ -44,7 +44,11 @@ export async function checkCalendarSources(
     try {
       const calendars = await client.calendars();
       if (calendars.length === 0) {
-        return { ok: false, source: 'caldav', message: `The CalDAV server at ${new URL(input.caldav.url).host} has no calendar of events for this account.` };
+        return {
+          ok: false,
+          source: 'caldav',
+          message: `The CalDAV server at ${new URL(input.caldav.url).host} has no calendar of events for this account.`,
+        };
       }
       caldav = { calendars: calendars.map((c) => ({ name: c.name, syncCollection: c.supportsSync })) };
     } catch (error) {

@@ -4,16 +4,18 @@ import { listFollowedFolders } from '../providers/imap/imap-folders.ts';
 import { imapClientOptions } from '../providers/imap/imap-session.ts';
 import { describeImapFailure, type ImapFailure } from '../providers/imap/map-imap-error.ts';
 
-export type ImapCheck =
-  | { ok: true; folders: { sent: number; inbox: number; other: number } }
-  | ({ ok: false } & ImapFailure);
+export type ImapCheck = { ok: true; folders: { sent: number; inbox: number; other: number } } | ({ ok: false } & ImapFailure);
 
 /**
  * Signs in to an IMAP server once, before anything is saved: the person learns at once whether
  * the host, the port, the app password and the certificate are right, in words they can act on
  * (map-imap-error.ts), and what rekindle would read (its folders by role). Nothing is fetched.
  */
-export async function checkImapMailbox(server: ImapServerSettings, password: string, options: { timeoutMs?: number } = {}): Promise<ImapCheck> {
+export async function checkImapMailbox(
+  server: ImapServerSettings,
+  password: string,
+  options: { timeoutMs?: number } = {},
+): Promise<ImapCheck> {
   const invalid = invalidSettings(server);
   if (invalid) return { ok: false, reason: 'server_error', message: invalid };
   const client = new ImapFlow(imapClientOptions({ server, password }, options.timeoutMs ?? 15_000));

@@ -37,11 +37,10 @@ export async function connectAccount(
 ): Promise<{ userId: string; accountId: string }> {
   const userEmail = input.userEmail.trim().toLowerCase();
   const accountEmail = input.accountEmail.trim().toLowerCase();
-  const addresses = [...new Set([normalizeAddress(accountEmail), normalizeAddress(userEmail)])].filter(
-    (a): a is string => a !== null,
-  );
+  const addresses = [...new Set([normalizeAddress(accountEmail), normalizeAddress(userEmail)])].filter((a): a is string => a !== null);
   if (!normalizeAddress(accountEmail)) throw new Error(`Not an e-mail address: ${input.accountEmail}`);
-  if (input.calendarSources && input.provider !== 'imap') throw new CalendarSourcesError('Calendars over CalDAV or .ics are offered for IMAP mailboxes');
+  if (input.calendarSources && input.provider !== 'imap')
+    throw new CalendarSourcesError('Calendars over CalDAV or .ics are offered for IMAP mailboxes');
 
   return sql.begin(async (tx) => {
     const [user] = await tx<{ id: string }[]>`

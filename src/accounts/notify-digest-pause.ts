@@ -48,7 +48,10 @@ export async function notifyDigestPause(
     for (const user of due) {
       if (user.reason === 'complaint' || user.other === null) {
         await tx`update users set digest_pause_notified_at = now() where id = ${user.id}`;
-        deps.logger.info({ userId: user.id, reason: user.reason }, 'digests paused; shown on the status page, no email (see notify-digest-pause.ts)');
+        deps.logger.info(
+          { userId: user.id, reason: user.reason },
+          'digests paused; shown on the status page, no email (see notify-digest-pause.ts)',
+        );
         outcome.unsent++;
         continue;
       }
@@ -69,7 +72,10 @@ export async function notifyDigestPause(
           headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
         });
       } catch (error) {
-        deps.logger.warn({ userId: user.id, err: error instanceof Error ? error.message : String(error) }, 'pause notice not sent; will try again');
+        deps.logger.warn(
+          { userId: user.id, err: error instanceof Error ? error.message : String(error) },
+          'pause notice not sent; will try again',
+        );
         continue;
       }
       await tx`update users set digest_pause_notified_at = now() where id = ${user.id}`;

@@ -17,7 +17,10 @@ export interface ReauthNoticeSettings {
 
 const LABEL: Record<string, string> = { google: 'Google', microsoft: 'Microsoft' };
 
-export async function notifyReauth(deps: { sql: Sql; mailer: Mailer; logger: Logger; settings: ReauthNoticeSettings }, limit = 20): Promise<number> {
+export async function notifyReauth(
+  deps: { sql: Sql; mailer: Mailer; logger: Logger; settings: ReauthNoticeSettings },
+  limit = 20,
+): Promise<number> {
   const { settings } = deps;
   let sent = 0;
   await deps.sql.begin(async (tx) => {
@@ -50,7 +53,10 @@ export async function notifyReauth(deps: { sql: Sql; mailer: Mailer; logger: Log
           headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
         });
       } catch (error) {
-        deps.logger.warn({ accountId: account.id, err: error instanceof Error ? error.message : String(error) }, 'reconnect notice not sent; will try again');
+        deps.logger.warn(
+          { accountId: account.id, err: error instanceof Error ? error.message : String(error) },
+          'reconnect notice not sent; will try again',
+        );
         continue;
       }
       await tx`update accounts set reauth_notified_at = now() where id = ${account.id}`;

@@ -36,7 +36,9 @@ export async function reencryptTokens(sql: Sql, cipher: TokenCipher, options: { 
     if (rows.length === 0) return result;
     after = rows.at(-1)!.id;
     for (const row of rows) {
-      const stale = [row.refreshToken, row.accessToken, row.calendarSecret].some((v) => v !== null && cipher.keyIdOf(v) !== cipher.currentKeyId);
+      const stale = [row.refreshToken, row.accessToken, row.calendarSecret].some(
+        (v) => v !== null && cipher.keyIdOf(v) !== cipher.currentKeyId,
+      );
       if (!stale) {
         result.current++;
         continue;

@@ -33,7 +33,13 @@ export async function heldGrants(sql: Sql, cipher: TokenCipher, userId: string, 
   return rows.flatMap((row) => {
     if (!row.refreshToken) return [];
     try {
-      return [{ accountId: row.id, provider: row.provider, refreshToken: cipher.decrypt(row.refreshToken, tokenContext('refresh_token', row.id)) }];
+      return [
+        {
+          accountId: row.id,
+          provider: row.provider,
+          refreshToken: cipher.decrypt(row.refreshToken, tokenContext('refresh_token', row.id)),
+        },
+      ];
     } catch {
       return [];
     }
@@ -48,7 +54,11 @@ export async function withdrawAccess(config: Config, grant: HeldGrant, logger: L
     tokenUrl: config.GOOGLE_TOKEN_URL,
     refreshToken: grant.refreshToken,
   });
-  if (outcome === 'failed') logger.warn({ accountId: grant.accountId, err: error }, 'could not revoke the Google grant; the tokens are deleted, the person can remove access in their Google account');
+  if (outcome === 'failed')
+    logger.warn(
+      { accountId: grant.accountId, err: error },
+      'could not revoke the Google grant; the tokens are deleted, the person can remove access in their Google account',
+    );
   else logger.info({ accountId: grant.accountId, outcome }, 'Google grant revoked');
   return outcome;
 }

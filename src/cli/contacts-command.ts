@@ -32,7 +32,13 @@ export async function renderContacts(database: Database, email: string, asOf: Da
     (a, b) => b.lastContactAt.getTime() - a.lastContactAt.getTime() || a.email.localeCompare(b.email),
   );
   const marks = await loadMarks(database.sql, user.id);
-  return json ? JSON.stringify(contacts.map((c) => toJson(c, markStatus(marks.get(c.key), c, asOf))), null, 2) + '\n' : table(contacts, asOf);
+  return json
+    ? JSON.stringify(
+        contacts.map((c) => toJson(c, markStatus(marks.get(c.key), c, asOf))),
+        null,
+        2,
+      ) + '\n'
+    : table(contacts, asOf);
 }
 
 function toJson(c: ContactSummary, status: string) {
@@ -74,6 +80,10 @@ function table(contacts: ContactSummary[], asOf: Date): string {
   ]);
   const header = ['contact', 'last contact', 'sent/recv/meet', 'cadence', 'strength'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line), `${contacts.length} contacts as of ${asOf.toISOString().slice(0, 10)}`].join('\n') + '\n';
 }

@@ -6,7 +6,6 @@ import { chooseEntries } from '../digest/choose-entries.ts';
 import { entryLines } from '../digest/render-digest.ts';
 import { parseAsOf, requireOption, UsageError } from './usage-error.ts';
 
-
 /** `rekindle digest preview`: the list a digest would carry on a date, with its reasons. */
 export async function digestCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;

@@ -16,9 +16,11 @@ const ACTIONS = ['merge', 'split', 'undo'] as const;
 export async function identityCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: { user: { type: 'string' } }, allowPositionals: true, strict: true });
   const [action, first, second, ...extra] = positionals;
-  if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`expected one of ${ACTIONS.join(', ')}, got ${action ? `"${action}"` : 'nothing'}`);
+  if (!action || !(ACTIONS as readonly string[]).includes(action))
+    throw new UsageError(`expected one of ${ACTIONS.join(', ')}, got ${action ? `"${action}"` : 'nothing'}`);
   if (!first || !second || extra.length > 0) throw new UsageError('expected exactly two addresses');
-  for (const address of [first, second]) if (normalizeAddress(address) === null) throw new UsageError(`not an e-mail address: "${address}"`);
+  for (const address of [first, second])
+    if (normalizeAddress(address) === null) throw new UsageError(`not an e-mail address: "${address}"`);
   if (!values.user) throw new UsageError('--user is required');
   const database = createDatabase(getConfig().DATABASE_URL, { max: 2 });
   try {

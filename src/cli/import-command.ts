@@ -28,12 +28,16 @@ export async function importCommand(argv: string[]): Promise<void> {
     strict: true,
   });
   const [kind, source, ...extra] = positionals;
-  if (!kind || !(KINDS as readonly string[]).includes(kind)) throw new UsageError(`expected one of ${KINDS.join(', ')}, got ${kind ? `"${kind}"` : 'nothing'}`);
+  if (!kind || !(KINDS as readonly string[]).includes(kind))
+    throw new UsageError(`expected one of ${KINDS.join(', ')}, got ${kind ? `"${kind}"` : 'nothing'}`);
   if (!source) throw new UsageError(`the ${kind === 'maildir' ? 'directory' : 'file'} to import is missing`);
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   if (!values.owner) throw new UsageError('--owner is required');
   if (normalizeAddress(values.owner) === null) throw new UsageError(`--owner expects an e-mail address, got "${values.owner}"`);
-  const aliases = (values.aliases ?? '').split(',').map((a) => a.trim()).filter((a) => a.length > 0);
+  const aliases = (values.aliases ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
   const badAlias = aliases.find((a) => normalizeAddress(a) === null);
   if (badAlias) throw new UsageError(`--aliases expects e-mail addresses, got "${badAlias}"`);
 
@@ -49,7 +53,10 @@ export async function importCommand(argv: string[]): Promise<void> {
     if (kind === 'ics') {
       const read = await readIcs(source, account.addresses, new Date(), normalizeAddress);
       const progress = createProgress({ label: 'Importing events', total: read.events.length });
-      const result = await importCalendar(database.sql, account, read.events, { storeSubjects: config.STORE_SUBJECTS, onProgress: (n) => progress.update(n) });
+      const result = await importCalendar(database.sql, account, read.events, {
+        storeSubjects: config.STORE_SUBJECTS,
+        onProgress: (n) => progress.update(n),
+      });
       progress.finish();
       lines.push(`Events read: ${fmt(result.events)}${Object.keys(read.skipped).length ? ` (left out: ${tallyText(read.skipped)})` : ''}`);
       lines.push(`Meeting interactions added: ${fmt(result.interactions)}`);
@@ -59,20 +66,32 @@ export async function importCommand(argv: string[]): Promise<void> {
       const total = kind === 'maildir' ? await countMaildir(source) : await countMbox(source);
       const progress = createProgress({ label: 'Importing', total });
       const messages = kind === 'maildir' ? readMaildir(source) : readMbox(source);
-      const summary = await importMail(database.sql, account, messages, { storeSubjects: config.STORE_SUBJECTS, onProgress: (n) => progress.update(n) });
+      const summary = await importMail(database.sql, account, messages, {
+        storeSubjects: config.STORE_SUBJECTS,
+        onProgress: (n) => progress.update(n),
+      });
       progress.finish();
       lines.push(...mailSummaryLines(summary));
       report = { ...summary };
     }
     const contacts = await recomputeContacts(database.sql, account.userId);
     const seconds = (performance.now() - started) / 1000;
-    lines.push(`Contacts of ${values.owner}: ${fmt(contacts)}`, `Done in ${seconds.toFixed(1)} s. See them with: rekindle contacts --user ${values.owner}`);
-    process.stdout.write(values.json ? JSON.stringify({ ...report, contacts, seconds: Math.round(seconds * 10) / 10 }, null, 2) + '\n' : lines.join('\n') + '\n');
+    lines.push(
+      `Contacts of ${values.owner}: ${fmt(contacts)}`,
+      `Done in ${seconds.toFixed(1)} s. See them with: rekindle contacts --user ${values.owner}`,
+    );
+    process.stdout.write(
+      values.json
+        ? JSON.stringify({ ...report, contacts, seconds: Math.round(seconds * 10) / 10 }, null, 2) + '\n'
+        : lines.join('\n') + '\n',
+    );
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ENOENT') throw new UsageError(`no such ${kind === 'maildir' ? 'directory' : 'file'}: ${source}`);
-    if (code === 'ENOTDIR' || code === 'EISDIR' || /is not a (directory|file)/.test((error as Error).message)) throw new UsageError((error as Error).message);
-    if (kind === 'ics' && error instanceof Error && error.name === 'ParserError') throw new UsageError(`${source} is not a readable iCalendar file: ${error.message}`);
+    if (code === 'ENOTDIR' || code === 'EISDIR' || /is not a (directory|file)/.test((error as Error).message))
+      throw new UsageError((error as Error).message);
+    if (kind === 'ics' && error instanceof Error && error.name === 'ParserError')
+      throw new UsageError(`${source} is not a readable iCalendar file: ${error.message}`);
     throw error;
   } finally {
     await database.close();
@@ -88,7 +107,8 @@ export function mailSummaryLines(summary: MailImportSummary): string[] {
     `  skipped: ${fmt(skippedTotal)}${skippedTotal > 0 ? ` (${tallyText(groupReasons(summary.skipped))})` : ''}`,
     `Interactions added: ${fmt(summary.interactions)}`,
   ];
-  if (summary.learnedAddresses.length > 0) lines.push(`Learned as your own addresses (From of your sent mail): ${summary.learnedAddresses.join(', ')}`);
+  if (summary.learnedAddresses.length > 0)
+    lines.push(`Learned as your own addresses (From of your sent mail): ${summary.learnedAddresses.join(', ')}`);
   return lines;
 }
 

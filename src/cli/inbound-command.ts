@@ -26,7 +26,8 @@ export async function inboundCommand(): Promise<void> {
   await runMigrations(config.DATABASE_URL);
   const database = createDatabase(config.DATABASE_URL, { max: 5 });
   const mailer = createMailer(config.SMTP_URL, { dkim });
-  if (!config.LINK_SECRETS) logger.warn('LINK_SECRETS is not set: replies that cannot be verified get a notice without a confirmation link');
+  if (!config.LINK_SECRETS)
+    logger.warn('LINK_SECRETS is not set: replies that cannot be verified get a notice without a confirmation link');
   const deps = { sql: database.sql, mailer, logger, settings: replySettingsFrom(config) };
   const handle = (raw: Buffer, envelope: Parameters<typeof handleInboundMessage>[2]) => handleInboundMessage(deps, raw, envelope);
   const server = await startInboundSmtp({

@@ -8,7 +8,12 @@ import { UsageError } from './usage-error.ts';
 export async function repliesCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub !== 'parse') throw new UsageError(sub ? `unknown replies command "${sub}"` : 'expected a replies command: parse');
-  const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (positionals.length !== 1) throw new UsageError('expected exactly one file: a raw reply (.eml)');
   const file = positionals[0]!;
   let raw: Buffer;
@@ -16,7 +21,13 @@ export async function repliesCommand(argv: string[]): Promise<void> {
     raw = await readFile(file);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : code === 'EISDIR' ? `${file} is a directory, not a message` : `cannot read ${file}: ${(error as Error).message}`);
+    throw new UsageError(
+      code === 'ENOENT'
+        ? `${file}: no such file`
+        : code === 'EISDIR'
+          ? `${file} is a directory, not a message`
+          : `cannot read ${file}: ${(error as Error).message}`,
+    );
   }
   if (raw.length === 0) throw new UsageError(`${file} is empty`);
   const mail = await readInbound(raw);

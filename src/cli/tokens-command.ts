@@ -28,7 +28,9 @@ export async function tokensCommand(argv: string[]): Promise<void> {
       for (const f of result.failed) process.stdout.write(`  account ${f.accountId}: ${f.reason}\n`);
     }
     if (result.failed.length > 0) {
-      throw new Error(`${result.failed.length} account(s) hold tokens no configured key decrypts; keep their key in TOKEN_ENCRYPTION_KEYS or have them reconnect`);
+      throw new Error(
+        `${result.failed.length} account(s) hold tokens no configured key decrypts; keep their key in TOKEN_ENCRYPTION_KEYS or have them reconnect`,
+      );
     }
   } finally {
     await database.close();

@@ -14,7 +14,9 @@ export async function workCommand(): Promise<void> {
   const config = getConfig();
   const logger = createLogger(config.LOG_LEVEL);
   surviveClosedSocketWrites(logger);
-  await migrateApart(config.DATABASE_URL, { onRetry: (err) => logger.warn({ err: err.message }, 'migrations failed; Postgres may be starting, trying again') });
+  await migrateApart(config.DATABASE_URL, {
+    onRetry: (err) => logger.warn({ err: err.message }, 'migrations failed; Postgres may be starting, trying again'),
+  });
   const worker = await startWorker({ config, logger });
   await untilSignal(logger, () => worker.close());
 }

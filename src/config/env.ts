@@ -8,12 +8,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseTokenKeys } from '../security/token-keys.ts';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const url = (protocols: string[]) =>
-  z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`) });
+const url = (protocols: string[]) => z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`) });
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -22,7 +19,10 @@ const schema = z.object({
   DATABASE_URL: url(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/rekindle'),
   REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
   /** Key prefix of every BullMQ queue, so several deployments (or test files) share one Redis. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/).default('rekindle'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:-]+$/)
+    .default('rekindle'),
 
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -33,7 +33,12 @@ const schema = z.object({
    */
   LINK_SECRETS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().min(32, 'each secret needs at least 32 characters')).min(1))
     .optional(),
   /**
@@ -81,7 +86,10 @@ const schema = z.object({
   MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
   MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
   /** `common` (work, school and personal accounts), `organizations`, `consumers` or one tenant's id. */
-  MICROSOFT_TENANT: z.string().regex(/^[A-Za-z0-9._-]+$/).default('common'),
+  MICROSOFT_TENANT: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('common'),
   /** Where Microsoft Graph lives (no version); the emulator's address in tests and the demo. */
   MICROSOFT_GRAPH_URL: url(['http', 'https']).default('https://graph.microsoft.com'),
   /** The Microsoft identity platform (its token endpoint is `<url>/<tenant>/oauth2/v2.0/token`). */
@@ -137,7 +145,12 @@ const schema = z.object({
   /** A digest takes replies for this many days after it was sent; later replies change nothing. */
   REPLY_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   /** The inbound SMTP listener's size limit; bigger mail is refused (552) before it is read. */
-  INBOUND_MAX_BYTES: z.coerce.number().int().min(10_000).max(50_000_000).default(5 * 1024 * 1024),
+  INBOUND_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .max(50_000_000)
+    .default(5 * 1024 * 1024),
   /** PEM files (paths) that turn on STARTTLS at the inbound SMTP listener; both or neither. */
   INBOUND_SMTP_TLS_KEY: z.string().min(1).optional(),
   INBOUND_SMTP_TLS_CERT: z.string().min(1).optional(),
@@ -160,14 +173,22 @@ const schema = z.object({
    */
   TRUSTED_AUTHSERV_IDS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    )
     .default([]),
   /** Sign digests with DKIM: the signing domain (usually MAIL_FROM's), the selector and the private key (PEM, or a path to it); all three or none. */
   DKIM_DOMAIN: z
     .string()
     .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/, 'expected a domain name')
     .optional(),
-  DKIM_SELECTOR: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a DNS label like "rk2025"').optional(),
+  DKIM_SELECTOR: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'expected a DNS label like "rk2025"')
+    .optional(),
   DKIM_PRIVATE_KEY: z.string().min(1).optional(),
   /**
    * The envelope sender (Return-Path) of digests: `inbound` (bounce+<token>@INBOUND_DOMAIN, so
@@ -233,10 +254,9 @@ export function getConfig(): Config {
 
 /** Names the variables a provider needs but the environment lacks. */
 export function requireGoogleCredentials(config: Config): { clientId: string; clientSecret: string } {
-  const missing = [
-    config.GOOGLE_CLIENT_ID ? null : 'GOOGLE_CLIENT_ID',
-    config.GOOGLE_CLIENT_SECRET ? null : 'GOOGLE_CLIENT_SECRET',
-  ].filter((v): v is string => v !== null);
+  const missing = [config.GOOGLE_CLIENT_ID ? null : 'GOOGLE_CLIENT_ID', config.GOOGLE_CLIENT_SECRET ? null : 'GOOGLE_CLIENT_SECRET'].filter(
+    (v): v is string => v !== null,
+  );
   if (missing.length > 0) {
     throw new ConfigError(missing.map((variable) => ({ variable, message: 'required to sync Google accounts' })));
   }
@@ -260,13 +280,18 @@ export function dkimSettings(config: Config): { domainName: string; keySelector:
   const set = [config.DKIM_DOMAIN, config.DKIM_SELECTOR, config.DKIM_PRIVATE_KEY].filter(Boolean).length;
   if (set === 0) return null;
   const missing = (['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'] as const).filter((v) => !config[v]);
-  if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, message: 'DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together' })));
+  if (missing.length > 0)
+    throw new ConfigError(
+      missing.map((variable) => ({ variable, message: 'DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together' })),
+    );
   let privateKey = config.DKIM_PRIVATE_KEY!;
   if (!privateKey.includes('-----BEGIN')) {
     try {
       privateKey = readFileSync(privateKey, 'utf8');
     } catch (error) {
-      throw new ConfigError([{ variable: 'DKIM_PRIVATE_KEY', message: `neither a PEM key nor a readable file (${(error as Error).message})` }]);
+      throw new ConfigError([
+        { variable: 'DKIM_PRIVATE_KEY', message: `neither a PEM key nor a readable file (${(error as Error).message})` },
+      ]);
     }
   }
   try {
@@ -281,7 +306,10 @@ export function dkimSettings(config: Config): { domainName: string; keySelector:
 export function inboundTls(config: Config): { key: Buffer; cert: Buffer } | null {
   if (!config.INBOUND_SMTP_TLS_KEY && !config.INBOUND_SMTP_TLS_CERT) return null;
   const missing = (['INBOUND_SMTP_TLS_KEY', 'INBOUND_SMTP_TLS_CERT'] as const).filter((v) => !config[v]);
-  if (missing.length > 0) throw new ConfigError(missing.map((variable) => ({ variable, message: 'STARTTLS needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT together' })));
+  if (missing.length > 0)
+    throw new ConfigError(
+      missing.map((variable) => ({ variable, message: 'STARTTLS needs INBOUND_SMTP_TLS_KEY and INBOUND_SMTP_TLS_CERT together' })),
+    );
   const read = (variable: 'INBOUND_SMTP_TLS_KEY' | 'INBOUND_SMTP_TLS_CERT') => {
     const file = config[variable]!;
     try {
@@ -302,7 +330,8 @@ export function configWarnings(config: Config): { variable: keyof Config; messag
   if (config.NODE_ENV === 'production' && new URL(config.PUBLIC_URL).protocol === 'http:') {
     warnings.push({
       variable: 'PUBLIC_URL',
-      message: 'is http:// in production: session cookies are not Secure, no HSTS is sent, and sign-in, OAuth callbacks and digest links travel unencrypted; use the https:// address users reach',
+      message:
+        'is http:// in production: session cookies are not Secure, no HSTS is sent, and sign-in, OAuth callbacks and digest links travel unencrypted; use the https:// address users reach',
     });
   }
   return warnings;

@@ -98,7 +98,10 @@ async function readStore(sql: Sql | TransactionSql, userId: string, asOf: Date):
       from (select 1) as one left join contact_state s on s.user_id = ${userId}`;
   const r = row!;
   return {
-    state: r.asOf && r.ownerDigest && r.decisionsDigest ? { asOf: r.asOf, ownerDigest: r.ownerDigest, decisionsDigest: r.decisionsDigest } : undefined,
+    state:
+      r.asOf && r.ownerDigest && r.decisionsDigest
+        ? { asOf: r.asOf, ownerDigest: r.ownerDigest, decisionsDigest: r.decisionsDigest }
+        : undefined,
     inputs: { decisions: r.decisions, ...fingerprintsOf(r.owners, r.decisions) },
     dirty: r.dirty,
     due: r.due,

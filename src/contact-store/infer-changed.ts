@@ -73,7 +73,11 @@ export async function* inferChanged(
   );
   for (const chunk of chunksOf(closure.components, sizes, CHUNK_INTERACTIONS)) {
     const interactions = await loadInteractionsOf(tx, userId, chunk);
-    yield { addresses: chunk, inference: inferContacts(interactions, { asOf, identities: decisions }), interactionsRead: interactions.length };
+    yield {
+      addresses: chunk,
+      inference: inferContacts(interactions, { asOf, identities: decisions }),
+      interactionsRead: interactions.length,
+    };
   }
 }
 

@@ -17,7 +17,11 @@ export async function loadInteractions(sql: Sql | TransactionSql, userId: string
 }
 
 /** The interactions of some of the user's addresses (through the user-and-contact index), the user's own aside. */
-export async function loadInteractionsOf(sql: Sql | TransactionSql, userId: string, contacts: readonly string[]): Promise<InteractionRecord[]> {
+export async function loadInteractionsOf(
+  sql: Sql | TransactionSql,
+  userId: string,
+  contacts: readonly string[],
+): Promise<InteractionRecord[]> {
   if (contacts.length === 0) return [];
   return sql<InteractionRecord[]>`
     select ${sql.unsafe(COLUMNS)}

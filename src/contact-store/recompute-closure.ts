@@ -57,7 +57,10 @@ export function closureOf(input: ClosureInput): Closure {
   for (const seed of input.seeds) {
     const now = nameKeyOf(written.get(seed) ?? []);
     if (now !== null && now !== storedOf.get(seed)?.nameKey) link(byKey, now, seed);
-    keysOf.set(seed, [storedOf.get(seed)?.nameKey ?? null, now].filter((k): k is string => k !== null));
+    keysOf.set(
+      seed,
+      [storedOf.get(seed)?.nameKey ?? null, now].filter((k): k is string => k !== null),
+    );
   }
   const partners = new Map<string, string[]>();
   for (const d of input.decisions) {

@@ -49,9 +49,7 @@ export async function refreshContacts(sql: Sql, userId: string, options: { asOf?
     const { decisions, ownerDigest, decisionsDigest } = inputs;
     const incremental = !options.full && canCarryForward(state, inputs, asOf);
 
-    const report = incremental
-      ? await incrementalRecompute(tx, userId, asOf, decisions)
-      : await fullRecompute(tx, userId, asOf, decisions);
+    const report = incremental ? await incrementalRecompute(tx, userId, asOf, decisions) : await fullRecompute(tx, userId, asOf, decisions);
 
     await tx`
       insert into contact_state (user_id, as_of, owner_digest, decisions_digest)
@@ -80,7 +78,12 @@ async function fullRecompute(tx: TransactionSql, userId: string, asOf: Date, dec
   };
 }
 
-async function incrementalRecompute(tx: TransactionSql, userId: string, asOf: Date, decisions: IdentityDecision[]): Promise<RecomputeReport> {
+async function incrementalRecompute(
+  tx: TransactionSql,
+  userId: string,
+  asOf: Date,
+  decisions: IdentityDecision[],
+): Promise<RecomputeReport> {
   const stored = await loadStoredAddresses(tx, userId);
   const { dirty, seeds } = seedsOf(await loadDirty(tx, userId), stored, asOf);
   let addresses = 0;

@@ -27,7 +27,13 @@ export async function loadStoreInputs(sql: Sql | TransactionSql, userId: string)
     sql<{ address: string }[]>`select address from user_addresses where user_id = ${userId} order by address collate "C"`,
     loadIdentityDecisions(sql, userId),
   ]);
-  return { decisions, ...fingerprintsOf(owners.map((o) => o.address), decisions) };
+  return {
+    decisions,
+    ...fingerprintsOf(
+      owners.map((o) => o.address),
+      decisions,
+    ),
+  };
 }
 
 /** The fingerprints contact_state keeps of the user's own addresses (sorted by code point) and decisions. */

@@ -178,7 +178,10 @@ export function inferContacts(interactions: Iterable<InteractionRecord>, options
     const inferred = summarize(person, acc, asOf, linksOf.get(person) ?? []);
     if (inferred) contacts.push(inferred);
   }
-  contacts.sort((a, b) => b.summary.strength - a.summary.strength || (a.summary.email < b.summary.email ? -1 : a.summary.email > b.summary.email ? 1 : 0));
+  contacts.sort(
+    (a, b) =>
+      b.summary.strength - a.summary.strength || (a.summary.email < b.summary.email ? -1 : a.summary.email > b.summary.email ? 1 : 0),
+  );
 
   const addresses: AddressState[] = [];
   for (const address of byAddress.keys()) {

@@ -150,7 +150,8 @@ function isMachineToken(token: string): boolean {
   return false;
 }
 
-const NO_REPLY = /(^|[^a-z])(no|do[-_.]?not|dont|never)[-_.]?(reply|respond|response|return|mail|address)|noreply|donotreply|^nobody$|^unmonitored/;
+const NO_REPLY =
+  /(^|[^a-z])(no|do[-_.]?not|dont|never)[-_.]?(reply|respond|response|return|mail|address)|noreply|donotreply|^nobody$|^unmonitored/;
 
 /** Subjects delivery reports start with, in the languages the big MTAs and Exchange speak. */
 const BOUNCE_SUBJECT = new RegExp(

@@ -85,12 +85,7 @@ function fromOutbound(message: MessageMeta, owner: Owner, options: ExtractOption
   return interactions.length > 0 ? { interactions, skipReason: null } : skip('automated-recipients');
 }
 
-function fromInbound(
-  message: MessageMeta,
-  fromKey: string | null,
-  owner: Owner,
-  options: ExtractOptions,
-): MessageInteractions {
+function fromInbound(message: MessageMeta, fromKey: string | null, owner: Owner, options: ExtractOptions): MessageInteractions {
   if (!message.from) return skip('no-sender');
   if (fromKey === null) return skip('invalid-sender');
   const senderReason = automatedAddressReason(fromKey);
@@ -195,15 +190,11 @@ export function interactionsFromEvent(event: CalendarEvent, owner: Owner, option
   // On the user's calendar but not on the guest list: invited through a group address.
   ownerResponse ??= 'none';
 
-  const humans = [...people].filter(
-    ([key, { response }]) => response !== 'declined' && automatedAddressReason(key) === null,
-  );
+  const humans = [...people].filter(([key, { response }]) => response !== 'declined' && automatedAddressReason(key) === null);
   if (humans.length === 0) return [];
 
-  const ownerFactor =
-    OWNER_RESPONSE_FACTOR[ownerResponse] * (event.status === 'tentative' ? OWNER_RESPONSE_FACTOR.tentative : 1);
-  const base =
-    MEETING_BASE * ownerFactor * crowdFactor(humans.length, MEETING_CROWD_KNEE) * (event.allDay ? ALL_DAY_FACTOR : 1);
+  const ownerFactor = OWNER_RESPONSE_FACTOR[ownerResponse] * (event.status === 'tentative' ? OWNER_RESPONSE_FACTOR.tentative : 1);
+  const base = MEETING_BASE * ownerFactor * crowdFactor(humans.length, MEETING_CROWD_KNEE) * (event.allDay ? ALL_DAY_FACTOR : 1);
   const start = event.start;
   const sourceKey = eventSourceKey(event, options.accountId);
   return humans.map(([contact, { response, name, address }]) => ({
@@ -225,9 +216,7 @@ export function interactionsFromEvent(event: CalendarEvent, owner: Owner, option
  * after an update) keeps its key, so its interactions are counted once and replaced, not added.
  */
 export function eventSourceKey(event: CalendarEvent, accountId: string): string {
-  return event.iCalUid && event.start
-    ? `evt:${event.iCalUid}:${event.start.toISOString()}`
-    : `acct:${accountId}:evt:${event.providerId}`;
+  return event.iCalUid && event.start ? `evt:${event.iCalUid}:${event.start.toISOString()}` : `acct:${accountId}:evt:${event.providerId}`;
 }
 
 const RESPONSE_RANK: Record<ResponseStatus, number> = { declined: 0, none: 1, needsAction: 2, tentative: 3, accepted: 4 };

@@ -180,9 +180,7 @@ export function localSpellsName(address: string, nameKey: string): boolean {
     .replace(/\p{M}/gu, '')
     .replace(/[^\p{L}]/gu, '')
     .toLowerCase();
-  return nameKey
-    .split(' ')
-    .some((word) => word.length >= 3 && local.includes(word.length > 5 ? word.slice(0, 5) : word));
+  return nameKey.split(' ').some((word) => word.length >= 3 && local.includes(word.length > 5 ? word.slice(0, 5) : word));
 }
 
 function shareASource(a: AddressProfile, b: AddressProfile): boolean {

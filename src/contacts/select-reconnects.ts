@@ -119,7 +119,10 @@ export function selectReconnects(
     const expected = gap ?? DEFAULT_GAP_DAYS;
     if (silence < MIN_SILENCE_DAYS || silence < expected * OVERDUE_FACTOR) continue;
 
-    const reasons = reasonsFor(contact, silence, expected, asOf, { setByUser: mark?.cadenceDays != null, metSince: lastContactAt !== contact.lastContactAt });
+    const reasons = reasonsFor(contact, silence, expected, asOf, {
+      setByUser: mark?.cadenceDays != null,
+      metSince: lastContactAt !== contact.lastContactAt,
+    });
     // Overdue counts in doublings of the usual gap, so a decade of silence does not drown a
     // strong friendship that lapsed last season.
     let score = contact.strength * Math.min(Math.log2(silence / expected), MAX_DOUBLINGS);
@@ -203,7 +206,8 @@ function reasonsFor(
         : `${capitalize(humanDuration(silence))} is a long silence for people who wrote to each other.`,
   });
   // Who wrote last says little once you have met since.
-  if (contact.lastWriter === 'them' && !said.metSince) reasons.push({ code: 'their-turn', text: 'They wrote last, so a reply is the natural next step.' });
+  if (contact.lastWriter === 'them' && !said.metSince)
+    reasons.push({ code: 'their-turn', text: 'They wrote last, so a reply is the natural next step.' });
   const moved = contact.domainChange;
   if (moved && asOf - moved.since.getTime() <= NEW_DOMAIN_DAYS * DAY) {
     reasons.push({
@@ -212,7 +216,8 @@ function reasonsFor(
     });
   }
   const years = anniversaryYears(contact.firstContactAt, asOf);
-  if (years !== null) reasons.push({ code: 'anniversary', text: `You first got in touch ${years === 1 ? 'a year' : `${years} years`} ago this week.` });
+  if (years !== null)
+    reasons.push({ code: 'anniversary', text: `You first got in touch ${years === 1 ? 'a year' : `${years} years`} ago this week.` });
   else if (asOf - contact.firstContactAt.getTime() >= 2 * 365 * DAY && contact.strength >= 0.3) {
     reasons.push({ code: 'long-friendship', text: `You have been in touch since ${monthYear(contact.firstContactAt)}.` });
   }
@@ -246,7 +251,11 @@ function isMarkedAway(mark: ContactMark | undefined, contact: ContactSummary, as
 }
 
 /** The mark that keeps a person off the list as of `asOf`, or null. */
-export function markHolds(mark: ContactMark | undefined, contact: Pick<ContactSummary, 'lastContactAt'>, asOf: number): 'done' | 'snoozed' | 'never' | null {
+export function markHolds(
+  mark: ContactMark | undefined,
+  contact: Pick<ContactSummary, 'lastContactAt'>,
+  asOf: number,
+): 'done' | 'snoozed' | 'never' | null {
   if (!mark?.status) return null;
   switch (mark.status) {
     case 'never':

@@ -62,8 +62,7 @@ export function strengthOf({ sent, received, meeting, daysSinceLastContact }: St
   const total = sent + received + meeting;
   if (!(total > 0)) return 0;
   const volume = 1 - Math.exp(-total / VOLUME_SCALE);
-  const recency =
-    RECENCY_FLOOR + (1 - RECENCY_FLOOR) * 2 ** (-Math.max(0, daysSinceLastContact) / RECENCY_HALF_LIFE_DAYS);
+  const recency = RECENCY_FLOOR + (1 - RECENCY_FLOOR) * 2 ** (-Math.max(0, daysSinceLastContact) / RECENCY_HALF_LIFE_DAYS);
   const out = sent + meeting;
   const back = received + meeting;
   const balance = 0.5 + 0.5 * Math.sqrt(Math.min(out, back) / Math.max(out, back));

@@ -352,7 +352,6 @@ export const contactState = pgTable('contact_state', {
   decisionsDigest: text('decisions_digest').notNull(),
 });
 
-
 export type MarkStatus = 'done' | 'snoozed' | 'never';
 
 /**
@@ -514,7 +513,10 @@ export const inboundReplies = pgTable(
     confirmedAt: at('confirmed_at'),
     receivedAt: createdAt(),
   },
-  (t) => [index('inbound_replies_user').on(t.userId, t.receivedAt), index('inbound_replies_notices').on(t.userId, t.sender, t.noticeSentAt)],
+  (t) => [
+    index('inbound_replies_user').on(t.userId, t.receivedAt),
+    index('inbound_replies_notices').on(t.userId, t.sender, t.noticeSentAt),
+  ],
 );
 
 /**

@@ -30,7 +30,16 @@ export function isClosedSocketWrite(error: unknown): boolean {
 }
 
 /** Postgres going away or not back yet: admin/crash shutdown, still starting, refused, closed. */
-const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+const UNAVAILABLE = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
 
 /**
  * Postgres's own "going away / not back yet" errors, and a refused TCP connection: nothing was

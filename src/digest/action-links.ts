@@ -27,15 +27,25 @@ export function actionToken(keys: SignedTokenKeys, target: ActionLinkTarget, exp
 }
 
 /** `verb` only preselects the button on the page; the POST says what to do. */
-export function actionUrl(settings: ActionLinkSettings, target: ActionLinkTarget, madeAt: Date, verb?: 'done' | 'snooze' | 'never'): string {
+export function actionUrl(
+  settings: ActionLinkSettings,
+  target: ActionLinkTarget,
+  madeAt: Date,
+  verb?: 'done' | 'snooze' | 'never',
+): string {
   const token = actionToken(settings.keys, target, new Date(madeAt.getTime() + settings.days * 86_400_000));
   return `${settings.publicUrl.replace(/\/+$/, '')}/d/${token}${verb ? `?do=${verb}` : ''}`;
 }
 
-export function readActionToken(keys: SignedTokenKeys, token: string, now?: Date): { ok: true; target: ActionLinkTarget } | { ok: false; reason: TokenFailure } {
+export function readActionToken(
+  keys: SignedTokenKeys,
+  token: string,
+  now?: Date,
+): { ok: true; target: ActionLinkTarget } | { ok: false; reason: TokenFailure } {
   const verified = verifyToken<{ u?: unknown; d?: unknown; n?: unknown }>(keys, ACTION_PURPOSE, token, now);
   if (!verified.ok) return verified;
   const { u, d, n } = verified.payload;
-  if (typeof u !== 'string' || typeof d !== 'string' || typeof n !== 'number' || !Number.isInteger(n)) return { ok: false, reason: 'malformed' };
+  if (typeof u !== 'string' || typeof d !== 'string' || typeof n !== 'number' || !Number.isInteger(n))
+    return { ok: false, reason: 'malformed' };
   return { ok: true, target: { userId: u, digestId: d, position: n } };
 }

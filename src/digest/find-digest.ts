@@ -49,7 +49,9 @@ export async function digestForReply(sql: Sql, tokens: string[], references: str
     if (row) return row;
   }
   if (references.length === 0) return null;
-  const [row] = await sql<DigestRow[]>`${selectDigest(sql)} where d.message_id = any(${references}::text[]) order by d.created_at desc limit 1`;
+  const [row] = await sql<
+    DigestRow[]
+  >`${selectDigest(sql)} where d.message_id = any(${references}::text[]) order by d.created_at desc limit 1`;
   return row ?? null;
 }
 

@@ -10,7 +10,11 @@ export async function loadMarks(sql: Sql, userId: string): Promise<Map<string, C
 }
 
 /** A contact's status as of a date: the mark while it holds (see selectReconnects), else active. */
-export function markStatus(mark: ContactMark | undefined, contact: Pick<ContactSummary, 'lastContactAt'>, asOf: Date): 'active' | 'done' | 'snoozed' | 'never' {
+export function markStatus(
+  mark: ContactMark | undefined,
+  contact: Pick<ContactSummary, 'lastContactAt'>,
+  asOf: Date,
+): 'active' | 'done' | 'snoozed' | 'never' {
   return markHolds(mark, contact, asOf.getTime()) ?? 'active';
 }
 

@@ -79,7 +79,11 @@ export function digestSubject(entries: DigestEntry[]): string {
 }
 
 /** Everything an entry says, as lines: who, how long and how often, why, what about. */
-export function entryLines(entry: DigestEntry, asOf: Date, timezone: string): { who: string; when: string; why: string; about: string | null } {
+export function entryLines(
+  entry: DigestEntry,
+  asOf: Date,
+  timezone: string,
+): { who: string; when: string; why: string; about: string | null } {
   const days = Math.max(0, (asOf.getTime() - entry.lastContactAt.getTime()) / DAY);
   const rhythm = entry.cadenceDays === null ? 'no regular rhythm yet' : `you used to talk every ${humanDuration(entry.cadenceDays)}`;
   return {
@@ -192,7 +196,11 @@ function firstName(entry: DigestEntry): string {
 /** One line of at most `max` characters, without control characters. */
 /** One line of text from mail (a name, a subject): no control, line-breaking or bidi characters, at most `max` long. */
 function clean(value: string, max: number): string {
-  const flat = withoutBidiControls(value).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = withoutBidiControls(value)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this removes
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 

@@ -36,7 +36,10 @@ export interface Resolution {
   resend: string[];
 }
 
-export async function resolveUnknownDigests(sql: Sql, options: { resendAfterHours: number; now?: Date; logger?: Logger }): Promise<Resolution> {
+export async function resolveUnknownDigests(
+  sql: Sql,
+  options: { resendAfterHours: number; now?: Date; logger?: Logger },
+): Promise<Resolution> {
   const now = options.now ?? new Date();
   const unresolved = sql`
     select d.id, d.user_id, btrim(d.message_id, '<>') as mid, d.handed_to_smtp_at as handoff,
@@ -91,7 +94,10 @@ export async function resolveUnknownDigests(sql: Sql, options: { resendAfterHour
 
   const resolution = { found: found.length, looked: looked.length, resend: resend.map((r) => r.id) };
   if (resolution.found > 0 || resolution.resend.length > 0) {
-    options.logger?.info({ found: resolution.found, resend: resolution.resend.length }, 'digests whose SMTP answer was lost: found in the mailbox, or sent again');
+    options.logger?.info(
+      { found: resolution.found, resend: resolution.resend.length },
+      'digests whose SMTP answer was lost: found in the mailbox, or sent again',
+    );
   }
   return resolution;
 }

@@ -93,7 +93,9 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
   // message, so the list, the links and the Date are those of the first send.
   const resend = claim.handedToSmtpAt !== null && claim.asOf !== null;
   const madeAt = resend ? claim.asOf! : now;
-  const entries = resend ? await recordedEntries(sql, claim.id) : (await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget)).entries;
+  const entries = resend
+    ? await recordedEntries(sql, claim.id)
+    : (await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget)).entries;
   if (entries.length === 0 && !resend) {
     await sql`update digests set status = 'empty', as_of = ${now}, lease_until = null where id = ${claim.id} and attempts = ${claim.attempts}`;
     logger.info('nobody to suggest this week; no digest sent');
@@ -110,7 +112,10 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
     schedule: { day: claim.day, hour: claim.hour, timezone: claim.timezone },
     unsubscribeUrl,
     ...(settings.actionLinks
-      ? { actionUrl: (position: number, verb?: 'done' | 'snooze' | 'never') => actionUrl(settings.actionLinks!, { userId: claim.userId, digestId: claim.id, position }, madeAt, verb) }
+      ? {
+          actionUrl: (position: number, verb?: 'done' | 'snooze' | 'never') =>
+            actionUrl(settings.actionLinks!, { userId: claim.userId, digestId: claim.id, position }, madeAt, verb),
+        }
       : {}),
   });
 
@@ -165,7 +170,10 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       },
     });
     await sql`update digests set status = 'sent', sent_at = now(), smtp_response = ${sent.response.slice(0, 500)} where id = ${claim.id}`;
-    logger.info({ entries: entries.length, attempt: claim.attempts, resend }, resend ? 'digest sent again (its first copy was not found in the mailbox)' : 'digest sent');
+    logger.info(
+      { entries: entries.length, attempt: claim.attempts, resend },
+      resend ? 'digest sent again (its first copy was not found in the mailbox)' : 'digest sent',
+    );
     return 'sent';
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -4,10 +4,32 @@
  * language. Matched on the folder's name alone, case and separators ignored.
  */
 const SENT_NAMES = new Set([
-  'sent', 'sentitems', 'sentmail', 'sentmessages', 'outbox', 'sentbox', 'gesendet', 'gesendeteobjekte',
-  'gesendeteelemente', 'envoyes', 'elementsenvoyes', 'messagesenvoyes', 'enviados', 'elementosenviados',
-  'inviati', 'postainviata', 'verzonden', 'verzondenitems', 'skickat', 'skickade', 'sendt', 'lahetetyt',
-  'wyslane', 'odeslane', 'enviadas', 'itensenviados',
+  'sent',
+  'sentitems',
+  'sentmail',
+  'sentmessages',
+  'outbox',
+  'sentbox',
+  'gesendet',
+  'gesendeteobjekte',
+  'gesendeteelemente',
+  'envoyes',
+  'elementsenvoyes',
+  'messagesenvoyes',
+  'enviados',
+  'elementosenviados',
+  'inviati',
+  'postainviata',
+  'verzonden',
+  'verzondenitems',
+  'skickat',
+  'skickade',
+  'sendt',
+  'lahetetyt',
+  'wyslane',
+  'odeslane',
+  'enviadas',
+  'itensenviados',
 ]);
 
 /**
@@ -15,8 +37,13 @@ const SENT_NAMES = new Set([
  * read like any other: deleting a message does not undo the conversation.
  */
 const SKIPPED_NAMES = new Map([
-  ['drafts', 'draft'], ['draft', 'draft'], ['spam', 'spam'], ['junkemail', 'spam'], ['bulkmail', 'spam'],
-  ['chats', 'chat'], ['chat', 'chat'],
+  ['drafts', 'draft'],
+  ['draft', 'draft'],
+  ['spam', 'spam'],
+  ['junkemail', 'spam'],
+  ['bulkmail', 'spam'],
+  ['chats', 'chat'],
+  ['chat', 'chat'],
 ]);
 
 function simplify(name: string): string {

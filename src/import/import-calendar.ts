@@ -20,14 +20,23 @@ export async function importCalendar(
   events: CalendarEvent[],
   options: { storeSubjects: boolean; onProgress?: (done: number) => void },
 ): Promise<CalendarImportSummary> {
-  const target = { userId: account.userId, accountId: account.accountId, owner: createOwner(account.addresses), storeSubjects: options.storeSubjects };
-  const [before] = await sql<{ n: number }[]>`select count(*)::int as n from interactions where account_id = ${account.accountId} and kind = 'meeting'`;
+  const target = {
+    userId: account.userId,
+    accountId: account.accountId,
+    owner: createOwner(account.addresses),
+    storeSubjects: options.storeSubjects,
+  };
+  const [before] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from interactions where account_id = ${account.accountId} and kind = 'meeting'`;
   // One row per event id: a file that repeats an occurrence (a duplicated UID) keeps the last.
   const unique = [...new Map(events.map((event) => [event.providerId, event])).values()];
   for (let i = 0; i < unique.length; i += 500) {
     await ingestCalendar(sql, target, unique.slice(i, i + 500));
     options.onProgress?.(Math.min(unique.length, i + 500));
   }
-  const [after] = await sql<{ n: number }[]>`select count(*)::int as n from interactions where account_id = ${account.accountId} and kind = 'meeting'`;
+  const [after] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from interactions where account_id = ${account.accountId} and kind = 'meeting'`;
   return { events: unique.length, interactions: after!.n - before!.n };
 }

@@ -80,7 +80,12 @@ export async function importMail(
     summary.alreadyImported += current.length - fresh.length;
     for (const address of learned) account.addresses.add(address);
     // The owner as of this batch: the next one may learn more while this one is written.
-    const target = { userId: account.userId, accountId: account.accountId, owner: createOwner(account.addresses), storeSubjects: options.storeSubjects };
+    const target = {
+      userId: account.userId,
+      accountId: account.accountId,
+      owner: createOwner(account.addresses),
+      storeSubjects: options.storeSubjects,
+    };
     writingIds = new Set(fresh.map((r) => r.providerId));
     writing = (async () => {
       if (learned.length > 0) {

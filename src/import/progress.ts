@@ -7,7 +7,12 @@ export interface Progress {
   finish(): void;
 }
 
-export function createProgress(options: { label: string; total: number | null; stream?: NodeJS.WriteStream; now?: () => number }): Progress {
+export function createProgress(options: {
+  label: string;
+  total: number | null;
+  stream?: NodeJS.WriteStream;
+  now?: () => number;
+}): Progress {
   const stream = options.stream ?? process.stderr;
   const now = options.now ?? (() => performance.now());
   const tty = Boolean(stream.isTTY);

@@ -82,7 +82,10 @@ export function createMailer(smtpUrl: string, options: { dkim?: DkimOptions | nu
   return {
     async send(mail) {
       const raw = await composeMail(mail, options.dkim ?? null);
-      const info = await transport.sendMail({ envelope: { from: mail.envelopeFrom ?? addressOf(mail.from), to: [addressOf(mail.to)] }, raw });
+      const info = await transport.sendMail({
+        envelope: { from: mail.envelopeFrom ?? addressOf(mail.from), to: [addressOf(mail.to)] },
+        raw,
+      });
       return { messageId: mail.messageId, response: String(info.response ?? ''), raw };
     },
     close() {

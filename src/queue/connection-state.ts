@@ -21,8 +21,19 @@ export interface RedisState {
 }
 
 /** Error codes and messages that say "Redis cannot be reached", not "Redis refused this command". */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-const UNREACHABLE_MESSAGES = /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Command timed out|Reached the max retries per request limit|Socket closed unexpectedly/i;
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
+const UNREACHABLE_MESSAGES =
+  /Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Command timed out|Reached the max retries per request limit|Socket closed unexpectedly/i;
 
 export function isRedisUnreachable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -57,7 +57,8 @@ export async function applyCommands(
     if (input.target.kind === 'new') {
       const t = input.target;
       if (t.signatures.length > 0) {
-        const [seen] = await tx`select 1 from inbound_replies where user_id = ${digest.userId} and signatures && ${tx.array(t.signatures)}::text[] limit 1`;
+        const [seen] =
+          await tx`select 1 from inbound_replies where user_id = ${digest.userId} and signatures && ${tx.array(t.signatures)}::text[] limit 1`;
         if (seen) return 'copy' as const;
       }
       const [row] = await tx<{ id: string }[]>`
@@ -114,7 +115,12 @@ export async function applyCommands(
     else if (moreDigestId) content.more = { sent: 0 };
 
     const outcome: ReplyOutcome =
-      content.changes.length > 0 || content.undone.length > 0 || content.undoneSettings || content.paused || content.resumed || moreDigestId !== null
+      content.changes.length > 0 ||
+      content.undone.length > 0 ||
+      content.undoneSettings ||
+      content.paused ||
+      content.resumed ||
+      moreDigestId !== null
         ? 'applied'
         : content.unsubscribed
           ? 'unsubscribed'
@@ -125,5 +131,6 @@ export async function applyCommands(
 }
 
 function addOnce(list: UndoneItem[], change: Exclude<JournalChange, { kind: 'list' }>): void {
-  if (!list.some((x) => x.position === change.position && x.name === change.name)) list.push({ name: change.name, position: change.position });
+  if (!list.some((x) => x.position === change.position && x.name === change.name))
+    list.push({ name: change.name, position: change.position });
 }

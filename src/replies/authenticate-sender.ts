@@ -51,7 +51,12 @@ export async function authenticateSender(
   return trustedVerdict(authenticationResults, fromDomain, settings.trustedAuthservIds);
 }
 
-async function checkConnection(raw: Buffer, fromDomain: string, connection: ConnectionInfo, settings: AuthenticationSettings): Promise<SenderVerdict> {
+async function checkConnection(
+  raw: Buffer,
+  fromDomain: string,
+  connection: ConnectionInfo,
+  settings: AuthenticationSettings,
+): Promise<SenderVerdict> {
   let result: Awaited<ReturnType<typeof authenticate>>;
   try {
     result = await authenticate(raw, {
@@ -74,7 +79,8 @@ async function checkConnection(raw: Buffer, fromDomain: string, connection: Conn
   if (dkim) return { verified: true, auth: `dkim=pass header.d=${dkim.signingDomain} (no dmarc record)` };
   const spf = result.spf || null;
   const spfDomain = spf?.domain ?? null;
-  if (spf?.status.result === 'pass' && spfDomain && aligned(spfDomain, fromDomain)) return { verified: true, auth: `spf=pass smtp.mailfrom=${spfDomain} (no dmarc record)` };
+  if (spf?.status.result === 'pass' && spfDomain && aligned(spfDomain, fromDomain))
+    return { verified: true, auth: `spf=pass smtp.mailfrom=${spfDomain} (no dmarc record)` };
   const dkimResults = result.dkim.results.map((r) => r.status.result).join(',') || 'none';
   return { verified: false, auth: `dmarc=none dkim=${dkimResults} spf=${spf?.status.result ?? 'none'}` };
 }
@@ -123,7 +129,8 @@ export function parseAuthenticationResults(value: string): { authservId: string;
     const m = /^\s*([a-z0-9_-]+)(?:\/\d+)?\s*=\s*([a-z]+)(.*)$/is.exec(part);
     if (!m) continue;
     const props: Record<string, string> = {};
-    for (const p of m[3]!.matchAll(/([a-z]+\.[a-z0-9_-]+)\s*=\s*("[^"]*"|[^\s;]+)/gi)) props[p[1]!.toLowerCase()] = p[2]!.replace(/^"|"$/g, '');
+    for (const p of m[3]!.matchAll(/([a-z]+\.[a-z0-9_-]+)\s*=\s*("[^"]*"|[^\s;]+)/gi))
+      props[p[1]!.toLowerCase()] = p[2]!.replace(/^"|"$/g, '');
     results.push({ method: m[1]!.toLowerCase(), result: m[2]!.toLowerCase(), props });
   }
   return { authservId, results };

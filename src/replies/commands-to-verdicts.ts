@@ -31,7 +31,11 @@ export interface Translation {
   ignored: string[];
 }
 
-export function commandsToVerdicts(commands: ReplyCommand[], entries: (ResolvableEntry & { contact: string })[], context: ReplyContext): Translation {
+export function commandsToVerdicts(
+  commands: ReplyCommand[],
+  entries: (ResolvableEntry & { contact: string })[],
+  context: ReplyContext,
+): Translation {
   const t: Translation = { verdicts: [], undos: 0, said: [], paused: false, resumed: false, unsubscribed: false, ignored: [] };
   const byPosition = new Map(entries.map((e) => [e.position, e]));
   let more = false;
@@ -49,7 +53,8 @@ export function commandsToVerdicts(commands: ReplyCommand[], entries: (Resolvabl
         else t.unsubscribed = true;
         continue;
       case 'more':
-        if (!more) t.verdicts.push({ verb: 'more', weekOf: context.weekOf, recipient: context.recipient, messageIdDomain: context.messageIdDomain });
+        if (!more)
+          t.verdicts.push({ verb: 'more', weekOf: context.weekOf, recipient: context.recipient, messageIdDomain: context.messageIdDomain });
         more = true;
         continue;
       case 'done':

@@ -98,7 +98,10 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
   const dedupeKey = mail.messageId ?? `sha256:${rawHash}`;
   // The Message-ID is the sender's to choose: logged as a hash (src/security/log-redaction.ts).
   const logger = deps.logger.child({ inbound: logHash(dedupeKey), channel });
-  const record = async (outcome: ReplyOutcome, fields: { detail?: string; digestId?: string; userId?: string } = {}): Promise<ReplyResult> => {
+  const record = async (
+    outcome: ReplyOutcome,
+    fields: { detail?: string; digestId?: string; userId?: string } = {},
+  ): Promise<ReplyResult> => {
     const rows = await sql`
       insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, detail, channel)
       values (${dedupeKey}, ${fields.digestId ?? null}, ${fields.userId ?? null}, ${outcome}, ${fields.detail ?? null}, ${channel})
@@ -125,7 +128,8 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
   // Software first: a bounce or an out-of-office must never be obeyed or answered, whoever it claims to be.
   const software = mail.software;
   if (software && !isListUnsubscribe(mail)) {
-    if (software.kind === 'bounce' || software.kind === 'complaint') return handleReport(deps, mail, { recipients, dedupeKey, channel }, record, copy, now);
+    if (software.kind === 'bounce' || software.kind === 'complaint')
+      return handleReport(deps, mail, { recipients, dedupeKey, channel }, record, copy, now);
     return record('automated', { detail: software.reason });
   }
 
@@ -142,7 +146,13 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
   const own = from !== null && (await ownAddresses(sql, digest)).has(from);
   const verdict: SenderVerdict | null =
     own && from
-      ? await authenticateSender(raw, from, envelope?.client ? { ...envelope.client, mailFrom: envelope.mailFrom } : null, settings.authentication, mail.authenticationResults)
+      ? await authenticateSender(
+          raw,
+          from,
+          envelope?.client ? { ...envelope.client, mailFrom: envelope.mailFrom } : null,
+          settings.authentication,
+          mail.authenticationResults,
+        )
       : null;
   let read: ReturnType<typeof readCommands>;
   try {
@@ -162,18 +172,43 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
     const notice =
       `Your reply was to the list of ${formatDate(sentAt, digest.timezone)}, more than ${settings.replyWindowDays} days ago, so nothing was changed: ` +
       'each list’s numbers only count while it is recent. Please reply to your latest list.';
-    return { ...result, confirmation: await confirm(deps, digest, mail, { changes: [], undone: [], nothingToUndo: false, unsubscribed: false, ignored: [], timezone: digest.timezone, notice }) };
+    return {
+      ...result,
+      confirmation: await confirm(deps, digest, mail, {
+        changes: [],
+        undone: [],
+        nothingToUndo: false,
+        unsubscribed: false,
+        ignored: [],
+        timezone: digest.timezone,
+        notice,
+      }),
+    };
   }
 
   if (!own || !verdict?.verified) {
-    const held = await hold(deps, { mail, digest, commands, ignored, dropped: read.dropped ?? 0, dedupeKey, channel, sender: from ?? envelope?.mailFrom ?? null, auth: verdict?.auth ?? 'sender', own, now });
+    const held = await hold(deps, {
+      mail,
+      digest,
+      commands,
+      ignored,
+      dropped: read.dropped ?? 0,
+      dedupeKey,
+      channel,
+      sender: from ?? envelope?.mailFrom ?? null,
+      auth: verdict?.auth ?? 'sender',
+      own,
+      now,
+    });
     return held ?? copy('Message-ID', ids);
   }
 
   // What the sender's provider signed is the reply's identity: a copy with another Message-ID
   // (unsigned by some providers) or any unsigned header changed is still the same reply.
   const fromDomain = from.slice(from.lastIndexOf('@') + 1);
-  const signatures = mail.dkimSignatures.filter((s) => aligned(s.domain, fromDomain)).map((s) => createHash('sha256').update(s.b).digest('hex'));
+  const signatures = mail.dkimSignatures
+    .filter((s) => aligned(s.domain, fromDomain))
+    .map((s) => createHash('sha256').update(s.b).digest('hex'));
   const applied = await applyCommands(sql, {
     target: { kind: 'new', dedupeKey, channel, sender: from, auth: verdict.auth, signatures },
     digest,
@@ -185,8 +220,16 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
   if (applied === 'copy') return copy('DKIM signature', ids);
   logger.info({ outcome: applied.outcome, commands: commands.length, changes: applied.content.changes.length }, 'reply applied');
   await sendMore(deps, applied);
-  const undo = settings.linkKeys && applied.entryId ? undoUrl(settings.linkKeys, settings.publicUrl, { userId: digest.userId, entryId: applied.entryId }, now) : undefined;
-  const confirmation = await confirm(deps, digest, mail, { ...applied.content, ignored: [...ignored, ...applied.content.ignored], undoUrl: undo, dropped: read.dropped });
+  const undo =
+    settings.linkKeys && applied.entryId
+      ? undoUrl(settings.linkKeys, settings.publicUrl, { userId: digest.userId, entryId: applied.entryId }, now)
+      : undefined;
+  const confirmation = await confirm(deps, digest, mail, {
+    ...applied.content,
+    ignored: [...ignored, ...applied.content.ignored],
+    undoUrl: undo,
+    dropped: read.dropped,
+  });
   return { outcome: applied.outcome, digestId: digest.id, commands, ignored, confirmation };
 }
 
@@ -302,7 +345,11 @@ async function hold(
     reason: input.own ? 'unverified' : 'sender',
     commands: commands.map((command) => {
       const resolution = resolveEntries(command, items);
-      const people = resolution.ok ? resolution.positions.map((p) => `${p}. ${items.find((i) => i.position === p)!.name ?? items.find((i) => i.position === p)!.email}`) : [];
+      const people = resolution.ok
+        ? resolution.positions.map(
+            (p) => `${p}. ${items.find((i) => i.position === p)!.name ?? items.find((i) => i.position === p)!.email}`,
+          )
+        : [];
       return { command, people };
     }),
     dropped: input.dropped,
@@ -345,7 +392,10 @@ export async function sendMore(
     applied.content.more = { sent: 0 };
     return;
   }
-  const outcome = await sendDigest({ sql: deps.sql, mailer: deps.mailer, logger: deps.logger, settings: deps.settings.digest, now: deps.now }, applied.moreDigestId);
+  const outcome = await sendDigest(
+    { sql: deps.sql, mailer: deps.mailer, logger: deps.logger, settings: deps.settings.digest, now: deps.now },
+    applied.moreDigestId,
+  );
   const [count] = await deps.sql<{ n: number }[]>`select count(*)::int as n from digest_items where digest_id = ${applied.moreDigestId}`;
   applied.content.more = outcome === 'empty' ? { nobody: true } : { sent: count?.n ?? 0 };
 }

@@ -24,16 +24,30 @@ export interface HeldReply {
   digest: DigestRow;
 }
 
-export type HeldLookup =
-  | { ok: true; held: HeldReply; expiresAt: Date }
-  | { ok: false; reason: 'invalid' | 'expired' | 'stale' };
+export type HeldLookup = { ok: true; held: HeldReply; expiresAt: Date } | { ok: false; reason: 'invalid' | 'expired' | 'stale' };
 
-export async function loadHeldReply(sql: Sql, keys: SignedTokenKeys, token: string, replyWindowDays: number, now = new Date()): Promise<HeldLookup> {
+export async function loadHeldReply(
+  sql: Sql,
+  keys: SignedTokenKeys,
+  token: string,
+  replyWindowDays: number,
+  now = new Date(),
+): Promise<HeldLookup> {
   const verified = verifyToken<{ r?: unknown; u?: unknown }>(keys, CONFIRM_PURPOSE, token, now);
   if (!verified.ok) return { ok: false, reason: verified.reason === 'expired' ? 'expired' : 'invalid' };
   const { r, u } = verified.payload ?? {};
-  if (typeof r !== 'string' || typeof u !== 'string' || !/^[0-9a-f-]{36}$/.test(r) || !/^[0-9a-f-]{36}$/.test(u)) return { ok: false, reason: 'invalid' };
-  const [row] = await sql<{ id: string; outcome: ReplyOutcome; sender: string | null; commands: ReplyCommand[] | null; confirmedAt: Date | null; digestId: string }[]>`
+  if (typeof r !== 'string' || typeof u !== 'string' || !/^[0-9a-f-]{36}$/.test(r) || !/^[0-9a-f-]{36}$/.test(u))
+    return { ok: false, reason: 'invalid' };
+  const [row] = await sql<
+    {
+      id: string;
+      outcome: ReplyOutcome;
+      sender: string | null;
+      commands: ReplyCommand[] | null;
+      confirmedAt: Date | null;
+      digestId: string;
+    }[]
+  >`
     select id, outcome, sender, commands, confirmed_at as "confirmedAt", digest_id as "digestId"
       from inbound_replies where id = ${r} and user_id = ${u}`;
   if (!row) return { ok: false, reason: 'invalid' };
@@ -47,11 +61,18 @@ export async function loadHeldReply(sql: Sql, keys: SignedTokenKeys, token: stri
   };
 }
 
-export type ConfirmResult = { ok: true; applied: Applied; held: HeldReply } | { ok: false; reason: 'invalid' | 'expired' | 'stale' | 'already' };
+export type ConfirmResult =
+  | { ok: true; applied: Applied; held: HeldReply }
+  | { ok: false; reason: 'invalid' | 'expired' | 'stale' | 'already' };
 
 /** Applies a held reply once; a second confirmation of the same link changes nothing. */
 export async function confirmHeldReply(
-  deps: { sql: Sql; logger: Logger; settings: Pick<ReplyDeps['settings'], 'replyWindowDays' | 'mailFrom'> & Partial<Pick<ReplyDeps['settings'], 'digest'>>; mailer?: ReplyDeps['mailer'] },
+  deps: {
+    sql: Sql;
+    logger: Logger;
+    settings: Pick<ReplyDeps['settings'], 'replyWindowDays' | 'mailFrom'> & Partial<Pick<ReplyDeps['settings'], 'digest'>>;
+    mailer?: ReplyDeps['mailer'];
+  },
   keys: SignedTokenKeys,
   token: string,
   now = new Date(),
@@ -70,7 +91,8 @@ export async function confirmHeldReply(
   if (!applied || applied === 'copy') return { ok: false, reason: 'already' };
   deps.logger.info({ outcome: applied.outcome, changes: applied.content.changes.length }, 'held reply confirmed by its owner');
   if (applied.moreDigestId) {
-    if (deps.mailer) await sendMore({ sql: deps.sql, mailer: deps.mailer, logger: deps.logger, settings: { digest: deps.settings.digest } }, applied);
+    if (deps.mailer)
+      await sendMore({ sql: deps.sql, mailer: deps.mailer, logger: deps.logger, settings: { digest: deps.settings.digest } }, applied);
     else {
       // No mailer here: the workers' scheduler sends it at its next pass.
       await releaseMoreList(deps.sql, applied.moreDigestId);

@@ -166,7 +166,9 @@ export function startImapInbound(options: ImapInboundOptions): ImapInbound {
     }
   };
 
-  const done = run().catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'IMAP inbound stopped'));
+  const done = run().catch((error: unknown) =>
+    logger.error({ err: error instanceof Error ? error.message : String(error) }, 'IMAP inbound stopped'),
+  );
 
   async function close(): Promise<void> {
     stopped = true;

@@ -65,7 +65,9 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
     const failed = (failedRecipients.get(session) ?? 0) + 1;
     failedRecipients.set(session, failed);
     // A 421 makes smtp-server close the connection after answering.
-    return failed >= MAX_FAILED_RECIPIENTS ? refuse('Too many unknown recipients, closing connection', 421) : refuse('No such recipient here', 550);
+    return failed >= MAX_FAILED_RECIPIENTS
+      ? refuse('Too many unknown recipients, closing connection', 421)
+      : refuse('No such recipient here', 550);
   };
   const server = new SMTPServer({
     name: domain,
@@ -88,7 +90,8 @@ export async function startInboundSmtp(options: InboundSmtpOptions): Promise<Inb
     onRcptTo(address, session, callback) {
       // A reply goes to one address; a long list is someone probing tokens, one lookup each.
       if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) return callback(refuse('Too many recipients', 452));
-      if ((failedRecipients.get(session) ?? 0) >= MAX_FAILED_RECIPIENTS) return callback(refuse('Too many unknown recipients, closing connection', 421));
+      if ((failedRecipients.get(session) ?? 0) >= MAX_FAILED_RECIPIENTS)
+        return callback(refuse('Too many unknown recipients, closing connection', 421));
       const at = address.address.lastIndexOf('@');
       const local = address.address.slice(0, at).toLowerCase();
       if (address.address.slice(at + 1).toLowerCase() !== domain) return callback(unknownRecipient(session));

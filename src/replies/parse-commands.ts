@@ -63,18 +63,55 @@ const VERBS = new Map<string, Verb>([
 const TAKES_ENTRIES = new Set<Verb>(['done', 'snooze', 'never', 'met', 'every']);
 const UNITS = new Map<string, 'd' | 'w' | 'm' | 'y'>(
   Object.entries({
-    d: 'd', day: 'd', days: 'd',
-    w: 'w', wk: 'w', wks: 'w', week: 'w', weeks: 'w',
-    m: 'm', mo: 'm', mos: 'm', mth: 'm', mths: 'm', month: 'm', months: 'm',
-    y: 'y', yr: 'y', yrs: 'y', year: 'y', years: 'y',
+    d: 'd',
+    day: 'd',
+    days: 'd',
+    w: 'w',
+    wk: 'w',
+    wks: 'w',
+    week: 'w',
+    weeks: 'w',
+    m: 'm',
+    mo: 'm',
+    mos: 'm',
+    mth: 'm',
+    mths: 'm',
+    month: 'm',
+    months: 'm',
+    y: 'y',
+    yr: 'y',
+    yrs: 'y',
+    year: 'y',
+    years: 'y',
   } as const),
 );
 const UNIT_DAYS = { d: 1, w: 7, m: 31, y: 366 } as const;
 const MONTHS = new Map<string, number>(
   Object.entries({
-    jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5, jun: 6, june: 6,
-    jul: 7, july: 7, aug: 8, august: 8, sep: 9, sept: 9, september: 9, oct: 10, october: 10, nov: 11,
-    november: 11, dec: 12, december: 12,
+    jan: 1,
+    january: 1,
+    feb: 2,
+    february: 2,
+    mar: 3,
+    march: 3,
+    apr: 4,
+    april: 4,
+    may: 5,
+    jun: 6,
+    june: 6,
+    jul: 7,
+    july: 7,
+    aug: 8,
+    august: 8,
+    sep: 9,
+    sept: 9,
+    september: 9,
+    oct: 10,
+    october: 10,
+    nov: 11,
+    november: 11,
+    dec: 12,
+    december: 12,
   }),
 );
 /**
@@ -82,11 +119,52 @@ const MONTHS = new Map<string, number>(
  * all, thanks"): a line holding one is no command at all.
  */
 const NOT_NAMES = new Set([
-  'a', 'all', 'an', 'and', 'again', 'at', 'for', 'from', 'i', 'in', 'is', 'it', 'me', 'mind', 'my', 'no', 'now',
-  'of', 'ok', 'okay', 'on', 'please', 'so', 'thank', 'thanks', 'that', 'the', 'this', 'those', 'to', 'today',
-  'up', 'was', 'we', 'with', 'yes', 'you',
+  'a',
+  'all',
+  'an',
+  'and',
+  'again',
+  'at',
+  'for',
+  'from',
+  'i',
+  'in',
+  'is',
+  'it',
+  'me',
+  'mind',
+  'my',
+  'no',
+  'now',
+  'of',
+  'ok',
+  'okay',
+  'on',
+  'please',
+  'so',
+  'thank',
+  'thanks',
+  'that',
+  'the',
+  'this',
+  'those',
+  'to',
+  'today',
+  'up',
+  'was',
+  'we',
+  'with',
+  'yes',
+  'you',
   // "met him last week", "called them yesterday": a sentence, not a name and a day.
-  'him', 'her', 'them', 'us', 'last', 'ago', 'yesterday', 'tomorrow',
+  'him',
+  'her',
+  'them',
+  'us',
+  'last',
+  'ago',
+  'yesterday',
+  'tomorrow',
 ]);
 
 type Token =
@@ -259,16 +337,23 @@ function parseDuration(tokens: Token[], i: number): { duration?: string; until?:
  * — at the end of a command only when `bareAtEnd` (a snooze's), anywhere otherwise. False when
  * there is none; null for a number with an unknown unit (`2 fortnights` is a typo, not two entries).
  */
-function readDuration(tokens: Token[], j: number, bareAtEnd: boolean): { amount: number; unit: 'd' | 'w' | 'm' | 'y'; next: number } | false | null {
+function readDuration(
+  tokens: Token[],
+  j: number,
+  bareAtEnd: boolean,
+): { amount: number; unit: 'd' | 'w' | 'm' | 'y'; next: number } | false | null {
   const word = (k: number) => (tokens[k]?.kind === 'word' ? (tokens[k] as { value: string }).value : undefined);
   const token = tokens[j];
   if (token?.kind === 'duration') {
     const unit = UNITS.get(token.unit);
     return unit ? { amount: token.amount, unit, next: j + 1 } : null;
   }
-  if (token?.kind === 'number' && word(j + 1) && UNITS.get(word(j + 1)!)) return { amount: token.value, unit: UNITS.get(word(j + 1)!)!, next: j + 2 };
-  if ((word(j) === 'a' || word(j) === 'an' || word(j) === 'one') && word(j + 1) && UNITS.get(word(j + 1)!)) return { amount: 1, unit: UNITS.get(word(j + 1)!)!, next: j + 2 };
-  if (word(j) && UNITS.get(word(j)!) && word(j)!.length > 1 && (!bareAtEnd || endsCommand(tokens, j + 1))) return { amount: 1, unit: UNITS.get(word(j)!)!, next: j + 1 };
+  if (token?.kind === 'number' && word(j + 1) && UNITS.get(word(j + 1)!))
+    return { amount: token.value, unit: UNITS.get(word(j + 1)!)!, next: j + 2 };
+  if ((word(j) === 'a' || word(j) === 'an' || word(j) === 'one') && word(j + 1) && UNITS.get(word(j + 1)!))
+    return { amount: 1, unit: UNITS.get(word(j + 1)!)!, next: j + 2 };
+  if (word(j) && UNITS.get(word(j)!) && word(j)!.length > 1 && (!bareAtEnd || endsCommand(tokens, j + 1)))
+    return { amount: 1, unit: UNITS.get(word(j)!)!, next: j + 1 };
   return false;
 }
 
@@ -276,7 +361,8 @@ function readDuration(tokens: Token[], j: number, bareAtEnd: boolean): { amount:
 function parseUntil(tokens: Token[], i: number): { until: string; next: number } | null {
   const parts: Token[] = [];
   let j = i;
-  const yearAfterComma = (k: number) => tokens[k]?.kind === 'sep' && tokens[k + 1]?.kind === 'number' && (tokens[k + 1] as { value: number }).value >= 2000;
+  const yearAfterComma = (k: number) =>
+    tokens[k]?.kind === 'sep' && tokens[k + 1]?.kind === 'number' && (tokens[k + 1] as { value: number }).value >= 2000;
   while (j < tokens.length && (!endsCommand(tokens, j) || yearAfterComma(j))) parts.push(tokens[j++]!);
   const only = parts[0];
   if (parts.length === 1 && only?.kind === 'date') return { until: only.value, next: j };
@@ -289,7 +375,8 @@ function parseUntil(tokens: Token[], i: number): { until: string; next: number }
     else if (part.kind === 'duration' && /^(st|nd|rd|th)$/.test(part.unit) && day === undefined) day = part.amount;
     else if (part.kind === 'number' && part.value >= 1 && part.value <= 31 && day === undefined) day = part.value;
     else if (part.kind === 'number' && part.value >= 2000 && part.value <= 2100 && year === undefined) year = part.value;
-    else if (part.kind === 'sep' || (part.kind === 'word' && part.value === 'the') || (part.kind === 'word' && part.value === 'of')) continue;
+    else if (part.kind === 'sep' || (part.kind === 'word' && part.value === 'the') || (part.kind === 'word' && part.value === 'of'))
+      continue;
     else return null;
   }
   if (month === undefined) return null;
@@ -403,11 +490,27 @@ function startOfLocalDay(day: string, timezone: string): Date {
   // The zone's offset at that moment, applied once and checked once (DST changes at 02:00, not midnight, almost everywhere).
   const offset = (d: Date) => {
     const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: timezone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })
         .formatToParts(d)
         .map((p) => [p.type, p.value]),
     );
-    const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+    const asUtc = Date.UTC(
+      Number(parts.year),
+      Number(parts.month) - 1,
+      Number(parts.day),
+      Number(parts.hour),
+      Number(parts.minute),
+      Number(parts.second),
+    );
     return asUtc - d.getTime();
   };
   const first = new Date(utcMidnight.getTime() - offset(utcMidnight));

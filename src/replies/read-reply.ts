@@ -55,19 +55,24 @@ export const MAX_IGNORED_LINES = 20;
 const MAX_LINE = 200;
 /** Headers a message may carry once (RFC 5322 section 3.6) and that say who, when and which. */
 const SINGLE_HEADERS = ['Message-ID', 'From', 'Date', 'Subject', 'To'];
-const REPORT_PARTS = /^(message\/(delivery-status|global-delivery-status|feedback-report|disposition-notification|rfc822|global|rfc822-headers|global-headers)|text\/rfc822-headers)$/;
+const REPORT_PARTS =
+  /^(message\/(delivery-status|global-delivery-status|feedback-report|disposition-notification|rfc822|global|rfc822-headers|global-headers)|text\/rfc822-headers)$/;
 
 export async function readInbound(raw: Buffer | string, envelopeFrom: string | null = null): Promise<InboundMail> {
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, skipHtmlToText: true, keepDeliveryStatus: true });
+  const parsed = await simpleParser(raw, {
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    skipHtmlToText: true,
+    keepDeliveryStatus: true,
+  });
   const headerText = headerBlockOf(typeof raw === 'string' ? raw : raw.subarray(0, 256 * 1024).toString('latin1'));
   const headers = parseHeaderBlock(headerText);
   const meta = messageMetaFromHeaders(headers, { providerId: 'inbound', threadId: null, folder: 'inbox', receivedAt: new Date() });
   const addresses = (value: AddressObject | AddressObject[] | undefined) =>
     (Array.isArray(value) ? value : value ? [value] : []).flatMap((a) => a.value).flatMap(flatten);
   const headerAddresses = (name: string) =>
-    headers
-      .filter((h) => h.name.toLowerCase() === name)
-      .flatMap((h) => h.value.match(/[^\s<>,;"]+@[^\s<>,;"]+/g) ?? []);
+    headers.filter((h) => h.name.toLowerCase() === name).flatMap((h) => h.value.match(/[^\s<>,;"]+@[^\s<>,;"]+/g) ?? []);
   const references = [parsed.inReplyTo, ...(Array.isArray(parsed.references) ? parsed.references : [parsed.references])]
     .filter((r): r is string => typeof r === 'string')
     .flatMap((r) => r.match(/<[^<>\s]+>/g) ?? []);
@@ -78,7 +83,9 @@ export async function readInbound(raw: Buffer | string, envelopeFrom: string | n
   const software = classifyInbound({
     headers,
     meta: 'message' in meta ? meta.message : null,
-    parts: parsed.attachments.filter((a: Attachment) => REPORT_PARTS.test(a.contentType)).map((a) => ({ contentType: a.contentType, content: a.content })),
+    parts: parsed.attachments
+      .filter((a: Attachment) => REPORT_PARTS.test(a.contentType))
+      .map((a) => ({ contentType: a.contentType, content: a.content })),
     // Broken MIME (a report whose boundary does not match) leaves no text: read the body as it is.
     text: text.trim() === '' ? rawText.slice(headerText.length) : text,
     raw: rawText,
@@ -88,7 +95,11 @@ export async function readInbound(raw: Buffer | string, envelopeFrom: string | n
     messageId: parsed.messageId ? (parsed.messageId.startsWith('<') ? parsed.messageId : `<${parsed.messageId}>`) : null,
     from: parsed.from?.value.flatMap(flatten)[0] ?? null,
     recipients: [
-      ...new Set([...addresses(parsed.to), ...addresses(parsed.cc), ...headerAddresses('delivered-to'), ...headerAddresses('x-original-to')].map((a) => a.toLowerCase())),
+      ...new Set(
+        [...addresses(parsed.to), ...addresses(parsed.cc), ...headerAddresses('delivered-to'), ...headerAddresses('x-original-to')].map(
+          (a) => a.toLowerCase(),
+        ),
+      ),
     ],
     references: [...new Set(references)],
     subject: parsed.subject ?? '',
@@ -96,7 +107,9 @@ export async function readInbound(raw: Buffer | string, envelopeFrom: string | n
     software,
     text,
     fromHtml: plain === null && html !== null,
-    authenticationResults: headers.filter((h) => h.name.toLowerCase() === 'authentication-results').map((h) => h.value.replace(/\s+/g, ' ').trim()),
+    authenticationResults: headers
+      .filter((h) => h.name.toLowerCase() === 'authentication-results')
+      .map((h) => h.value.replace(/\s+/g, ' ').trim()),
     hasHeaders: headers.length > 0,
     repeatedHeaders: SINGLE_HEADERS.filter((name) => headers.filter((h) => h.name.toLowerCase() === name.toLowerCase()).length > 1),
     dkimSignatures: headers.filter((h) => h.name.toLowerCase() === 'dkim-signature').flatMap((h) => dkimTags(h.value)),

@@ -60,22 +60,36 @@ export function renderConfirmation(content: ConfirmationContent): string {
   const lines = [`${QUOTE_SENTINEL} your reply`, ''];
   if (content.notice) lines.push(content.notice, '');
   const names = (verb: AppliedChange['verb']) => content.changes.filter((c) => c.verb === verb);
-  const list = (items: { position: number | null; name: string }[]) => items.map((c) => (c.position === null ? `  ${c.name}` : `  ${c.position}. ${c.name}`));
+  const list = (items: { position: number | null; name: string }[]) =>
+    items.map((c) => (c.position === null ? `  ${c.name}` : `  ${c.position}. ${c.name}`));
   const done = names('done');
-  if (done.length) lines.push('Marked as written to (they come back once you have been in touch again and time has passed):', ...list(done), '');
+  if (done.length)
+    lines.push('Marked as written to (they come back once you have been in touch again and time has passed):', ...list(done), '');
   const snoozed = names('snooze');
   for (const until of [...new Set(snoozed.map((c) => c.until!.getTime()))]) {
-    lines.push(`Snoozed until ${formatDate(new Date(until), content.timezone)}:`, ...list(snoozed.filter((c) => c.until!.getTime() === until)), '');
+    lines.push(
+      `Snoozed until ${formatDate(new Date(until), content.timezone)}:`,
+      ...list(snoozed.filter((c) => c.until!.getTime() === until)),
+      '',
+    );
   }
   const never = names('never');
   if (never.length) lines.push('Not suggested again:', ...list(never), '');
   const met = names('met');
   for (const on of [...new Set(met.map((c) => c.on!.getTime()))]) {
-    lines.push(`Counted as in touch on ${formatDate(new Date(on), content.timezone)}:`, ...list(met.filter((c) => c.on!.getTime() === on)), '');
+    lines.push(
+      `Counted as in touch on ${formatDate(new Date(on), content.timezone)}:`,
+      ...list(met.filter((c) => c.on!.getTime() === on)),
+      '',
+    );
   }
   const every = names('every');
   for (const rhythm of [...new Set(every.map((c) => c.rhythm!))]) {
-    lines.push(rhythm === 'auto' ? 'Back to the rhythm rekindle learned from your mail:' : `Expected to be in touch ${rhythmLabel(rhythm)}:`, ...list(every.filter((c) => c.rhythm === rhythm)), '');
+    lines.push(
+      rhythm === 'auto' ? 'Back to the rhythm rekindle learned from your mail:' : `Expected to be in touch ${rhythmLabel(rhythm)}:`,
+      ...list(every.filter((c) => c.rhythm === rhythm)),
+      '',
+    );
   }
   const before = undoneLabel(content.undoneFrom);
   if (content.undone.length) lines.push(`Taken back, as before ${before}:`, ...list(content.undone), '');
@@ -86,14 +100,25 @@ export function renderConfirmation(content: ConfirmationContent): string {
   if (content.resumed) lines.push('Your weekly list is on again; the next one comes on its usual day.', '');
   if (content.unsubscribed) lines.push('You will get no more weekly lists.', '');
   if (content.more) {
-    if ('sent' in content.more) lines.push(`A list of ${content.more.sent} more ${content.more.sent === 1 ? 'person' : 'people'} is on its way in a separate email.`, '');
+    if ('sent' in content.more)
+      lines.push(
+        `A list of ${content.more.sent} more ${content.more.sent === 1 ? 'person' : 'people'} is on its way in a separate email.`,
+        '',
+      );
     else if ('nobody' in content.more) lines.push('Nobody else is due for a note right now; your next list comes on its usual day.', '');
     else lines.push(`You asked for more ${content.more.limit} times this week already; your next list comes on its usual day.`, '');
   }
   if (content.dropped) lines.push(droppedLine(content.dropped), '');
   if (content.ignored.length) lines.push('Not understood, so ignored:', ...content.ignored.map((l) => `  “${l}”`), '');
   const changedSomething =
-    content.changes.length > 0 || content.undone.length > 0 || Boolean(content.kept?.length) || content.undoneSettings || content.unsubscribed || content.paused || content.resumed || content.more !== undefined;
+    content.changes.length > 0 ||
+    content.undone.length > 0 ||
+    Boolean(content.kept?.length) ||
+    content.undoneSettings ||
+    content.unsubscribed ||
+    content.paused ||
+    content.resumed ||
+    content.more !== undefined;
   if (!changedSomething && !content.notice && !content.nothingToUndo) {
     lines.push(
       'Nothing was changed. Write one instruction per line, like these:',
@@ -104,7 +129,11 @@ export function renderConfirmation(content: ConfirmationContent): string {
     );
   }
   if (content.changes.length > 0 || content.paused || content.unsubscribed) {
-    lines.push('Changed your mind? Reply with: undo', ...(content.undoUrl ? [`Or take this reply back on the web: ${content.undoUrl}`] : []), '');
+    lines.push(
+      'Changed your mind? Reply with: undo',
+      ...(content.undoUrl ? [`Or take this reply back on the web: ${content.undoUrl}`] : []),
+      '',
+    );
   }
   return lines.join('\n');
 }
@@ -175,7 +204,10 @@ export function renderHeldNotice(content: HeldNoticeContent): string {
     ...content.commands.map(({ command, people }) => `  “${describeCommand(command)}”${people.length ? ` (${people.join(', ')})` : ''}`),
     '',
     ...(content.dropped
-      ? [`It asked for ${content.dropped} more, not shown here and not applied by the link: a reply takes at most ${MAX_COMMANDS} commands.`, '']
+      ? [
+          `It asked for ${content.dropped} more, not shown here and not applied by the link: a reply takes at most ${MAX_COMMANDS} commands.`,
+          '',
+        ]
       : []),
   ];
   if (content.confirmUrl) {
@@ -186,8 +218,13 @@ export function renderHeldNotice(content: HeldNoticeContent): string {
       'If it was not you, ignore this email: nothing has changed.',
     );
   } else {
-    lines.push('If that was you, please reply to the list again from your own address. If it was not you, ignore this email: nothing has changed.');
+    lines.push(
+      'If that was you, please reply to the list again from your own address. If it was not you, ignore this email: nothing has changed.',
+    );
   }
-  lines.push('', `You get at most one such email a day for each address that writes, and at most ${MAX_NOTICES_PER_USER_DAY} a day in all.`);
+  lines.push(
+    '',
+    `You get at most one such email a day for each address that writes, and at most ${MAX_NOTICES_PER_USER_DAY} a day in all.`,
+  );
   return lines.join('\n') + '\n';
 }

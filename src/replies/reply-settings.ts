@@ -11,7 +11,9 @@ export function digestSettingsFrom(config: Config): DigestSettings {
     publicUrl: config.PUBLIC_URL,
     budget: config.DIGEST_BUDGET,
     returnPath: config.DIGEST_RETURN_PATH,
-    ...(config.LINK_SECRETS ? { actionLinks: { keys: { secrets: config.LINK_SECRETS }, publicUrl: config.PUBLIC_URL, days: config.ACTION_LINK_DAYS } } : {}),
+    ...(config.LINK_SECRETS
+      ? { actionLinks: { keys: { secrets: config.LINK_SECRETS }, publicUrl: config.PUBLIC_URL, days: config.ACTION_LINK_DAYS } }
+      : {}),
   };
 }
 

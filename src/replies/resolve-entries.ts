@@ -13,9 +13,7 @@ export interface ResolvableEntry {
   email: string;
 }
 
-export type Resolution =
-  | { ok: true; positions: number[]; missing: number[] }
-  | { ok: false; problem: string };
+export type Resolution = { ok: true; positions: number[]; missing: number[] } | { ok: false; problem: string };
 
 export function resolveEntries(command: Pick<ReplyCommand, 'items' | 'names'>, entries: ResolvableEntry[]): Resolution {
   const positions: number[] = [];

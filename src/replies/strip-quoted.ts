@@ -57,7 +57,7 @@ const SIGNATURE = [
 /** Header names of a quoted message's header block, in the big clients' languages. */
 const HEADER_FROM = '(?:from|von|de|da|van|från|fra|od|от|від|kimden|feladó|lähettäjä|发件人|寄件者|差出人|보낸 사람|message du)';
 const HEADER_OTHER =
-  '(?:sent|date|to|cc|subject|reply-to|gesendet|datum|an|betreff|envoyé|envoyé le|date d\'envoi|à|a|objet|copie à|cc ?:|enviado|enviado el|enviada em|fecha|para|asunto|assunto|inviato|oggetto|verzonden|aan|onderwerp|skickat|till|ämne|sendt|til|emne|dato|lähetetty|vastaanottaja|aihe|wysłano|do|temat|data|отправлено|кому|тема|дата|надіслано|gönderildi|kime|konu|elküldve|címzett|tárgy|发送时间|收件人|主题|日期|送信日時|宛先|件名|日付|보낸 날짜|받는 사람|제목|sujet)';
+  "(?:sent|date|to|cc|subject|reply-to|gesendet|datum|an|betreff|envoyé|envoyé le|date d'envoi|à|a|objet|copie à|cc ?:|enviado|enviado el|enviada em|fecha|para|asunto|assunto|inviato|oggetto|verzonden|aan|onderwerp|skickat|till|ämne|sendt|til|emne|dato|lähetetty|vastaanottaja|aihe|wysłano|do|temat|data|отправлено|кому|тема|дата|надіслано|gönderildi|kime|konu|elküldve|címzett|tárgy|发送时间|收件人|主题|日期|送信日時|宛先|件名|日付|보낸 날짜|받는 사람|제목|sujet)";
 const HEADER_LINE = (names: string) => new RegExp(`^[*\\s]*${names}[*\\s]*[:：][*\\s]*(\\S|$)`, 'iu');
 const FROM_LINE = HEADER_LINE(HEADER_FROM);
 const OTHER_LINE = HEADER_LINE(HEADER_OTHER);
@@ -65,7 +65,8 @@ const OTHER_LINE = HEADER_LINE(HEADER_OTHER);
 /** "On … wrote", "Am … schrieb", "Le … a écrit", "El … escribió", "Op … schreef", "W dniu … napisał" … */
 const ATTRIBUTION_VERB =
   /(wrote|writes|said|schrieb|a écrit|escribió|escreveu|scrisse|ha scritto|skrev|schreef|napisał|napisał\(a\)|написал|написал\(а\)|написала|написав|kirjoitti|írta|yazdı|napsal|写道|寫道|のメッセージ|さんは書きました|님이 작성)\s*[:：]?\s*(-{2,})?\s*$/iu;
-const ATTRIBUTION_START = /^(on|am|le|el|il|op|den|dne|w dniu|dnia|em|in data|el día|le \d|\d|пт|пн|вт|ср|чт|сб|вс|ma|ti|to|fr|lø|sø|må|on|ke|pe|la|su)\b/i;
+const ATTRIBUTION_START =
+  /^(on|am|le|el|il|op|den|dne|w dniu|dnia|em|in data|el día|le \d|\d|пт|пн|вт|ср|чт|сб|вс|ma|ti|to|fr|lø|sø|må|on|ke|pe|la|su)\b/i;
 const EMAIL = /[^\s<>()"'@,;]+@[a-z0-9-]+(\.[a-z0-9-]+)*/i;
 /** A year, a numeric date or time, or a month's name: what every attribution's date has. */
 const DATE_LIKE = /\b(19|20)\d{2}\b|\d{1,4}[-/.:]\d{1,2}|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
@@ -77,6 +78,7 @@ const QUOTED = /^(>|\||[\p{L}]{1,12}>)/u;
 export function stripQuoted(text: string): string[] {
   const lines = text
     .replace(/\r\n?/g, '\n')
+    // biome-ignore lint/suspicious/noMisleadingCharacterClass: each invisible character is removed on its own, joiner included
     .replace(/[\u200b\u200c\u200d\u2060\ufeff]/g, '')
     .split('\n')
     .map((line) => line.replace(/\u00a0/g, ' ').trim());
@@ -92,7 +94,10 @@ export function stripQuoted(text: string): string[] {
     const bare = line.replace(/^\*+|\*+$/g, '').trim();
     if (STOP.some((re) => re.test(bare))) break;
     // Mobile clients link their name: "Sent from TypeApp<http://…>", "Get [Outlook for Android](https://…)".
-    const unlinked = line.replace(/<https?:[^>\s]*>|\((https?:[^)\s]*)\)/g, '').replace(/\[([^\]]*)\]/g, '$1').trim();
+    const unlinked = line
+      .replace(/<https?:[^>\s]*>|\((https?:[^)\s]*)\)/g, '')
+      .replace(/\[([^\]]*)\]/g, '$1')
+      .trim();
     if (SIGNATURE.some((re) => re.test(unlinked))) break;
     if (headerBlockAt(lines, i)) break;
     // Rules and decorations ("-----", "====", "***") say nothing: not the person's words to report.

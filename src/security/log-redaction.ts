@@ -39,7 +39,19 @@ export function logHash(value: string): string {
   return `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 16)}`;
 }
 
-const SECRET_FIELDS = ['authorization', 'Authorization', 'access_token', 'refresh_token', 'accessToken', 'refreshToken', 'client_secret', 'clientSecret', 'password', 'secret', 'cookie'];
+const SECRET_FIELDS = [
+  'authorization',
+  'Authorization',
+  'access_token',
+  'refresh_token',
+  'accessToken',
+  'refreshToken',
+  'client_secret',
+  'clientSecret',
+  'password',
+  'secret',
+  'cookie',
+];
 
 /** pino options every process logger uses. */
 export const LOG_REDACTION: Pick<LoggerOptions, 'serializers' | 'redact'> = {

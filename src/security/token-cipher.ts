@@ -55,7 +55,9 @@ export function createTokenCipher(keys: readonly TokenKey[], options: { acceptDe
       const cipher = createCipheriv('aes-256-gcm', current.key, iv);
       cipher.setAAD(aad(current.id, context));
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return [PREFIX, current.id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+      return [PREFIX, current.id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join(
+        '.',
+      );
     },
     decrypt(ciphertext, context) {
       const parts = ciphertext.split('.');
@@ -85,7 +87,8 @@ function aad(keyId: string, context: string): Buffer {
 
 /** The cipher the process's config asks for; names TOKEN_ENCRYPTION_KEYS when production lacks it. */
 export function tokenCipherFor(config: Pick<Config, 'TOKEN_ENCRYPTION_KEYS' | 'NODE_ENV'>): TokenCipher {
-  if (config.TOKEN_ENCRYPTION_KEYS) return createTokenCipher(config.TOKEN_ENCRYPTION_KEYS, { acceptDevKey: config.NODE_ENV !== 'production' });
+  if (config.TOKEN_ENCRYPTION_KEYS)
+    return createTokenCipher(config.TOKEN_ENCRYPTION_KEYS, { acceptDevKey: config.NODE_ENV !== 'production' });
   if (config.NODE_ENV === 'production') {
     throw new ConfigError([
       { variable: 'TOKEN_ENCRYPTION_KEYS', message: 'required in production to encrypt OAuth tokens (e.g. k1:$(openssl rand -base64 32))' },

@@ -35,4 +35,3 @@ export function parseTokenKeys(value: string): TokenKey[] {
   if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new Error('key ids must be unique');
   return keys;
 }
-

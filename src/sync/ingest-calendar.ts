@@ -17,7 +17,12 @@ export interface CalendarIngestTarget {
  * `replaced` names resources given in full (CalendarPage.replaced): their stored events that
  * the page does not list go, with their interactions.
  */
-export async function ingestCalendar(sql: Sql, target: CalendarIngestTarget, events: CalendarEvent[], replaced: string[] = []): Promise<void> {
+export async function ingestCalendar(
+  sql: Sql,
+  target: CalendarIngestTarget,
+  events: CalendarEvent[],
+  replaced: string[] = [],
+): Promise<void> {
   if (events.length === 0 && replaced.length === 0) return;
   await sql.begin(async (tx) => {
     const ids = events.map((e) => e.providerId);

@@ -40,7 +40,14 @@ export async function ingestMail(
   messages: MessageMeta[],
   skipped: SkippedMessage[],
 ): Promise<{ interactions: number; malformed: SkippedMessage[]; skipReasons: Map<string, number> }> {
-  const rows: { providerId: string; threadId: string | null; messageId: string | null; sentAt: Date | null; folder: string | null; skipReason: string | null }[] = [];
+  const rows: {
+    providerId: string;
+    threadId: string | null;
+    messageId: string | null;
+    sentAt: Date | null;
+    folder: string | null;
+    skipReason: string | null;
+  }[] = [];
   const interactions: InteractionRecord[] = [];
   for (const message of messages) {
     const result = interactionsFromMessage(message, target.owner, {

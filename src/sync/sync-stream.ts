@@ -62,12 +62,15 @@ export async function syncStream(deps: SyncDeps, accountId: string, stream: Sync
   let pages = 0;
   let items = 0;
   // A page can take longer than the lease (quota pacing): keep renewing it while we work.
-  const heartbeat = setInterval(() => {
-    renewLease(sql, claim, owner, settings.leaseSeconds).then(
-      (held) => held || logger.warn('lease lost to another worker'),
-      (err: unknown) => logger.warn({ err }, 'could not renew the lease'),
-    );
-  }, (settings.leaseSeconds * 1000) / 3);
+  const heartbeat = setInterval(
+    () => {
+      renewLease(sql, claim, owner, settings.leaseSeconds).then(
+        (held) => held || logger.warn('lease lost to another worker'),
+        (err: unknown) => logger.warn({ err }, 'could not renew the lease'),
+      );
+    },
+    (settings.leaseSeconds * 1000) / 3,
+  );
   let provider: (ProviderAccount & { spent(): number }) | null = null;
   try {
     provider = deps.providerFor(claim);

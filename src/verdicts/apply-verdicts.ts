@@ -65,10 +65,17 @@ export function refOf(source: Source): string | null {
   }
 }
 
-export async function applyVerdicts(tx: TransactionSql, userId: string, verdicts: Verdict[], source: Source, now = new Date()): Promise<Applied> {
+export async function applyVerdicts(
+  tx: TransactionSql,
+  userId: string,
+  verdicts: Verdict[],
+  source: Source,
+  now = new Date(),
+): Promise<Applied> {
   if (!(await lockUser(tx, userId))) return { entryId: null, changes: [], already: false, more: null };
   const ref = refOf(source);
-  if (source.source === 'link' && ref && (await isStanding(tx, userId, ref, verdicts))) return { entryId: null, changes: [], already: true, more: null };
+  if (source.source === 'link' && ref && (await isStanding(tx, userId, ref, verdicts)))
+    return { entryId: null, changes: [], already: true, more: null };
 
   const entryId = randomUUID();
   const changes: JournalChange[] = [];

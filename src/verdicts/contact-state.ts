@@ -15,12 +15,17 @@ export interface ContactState {
 }
 
 export async function readContactState(tx: TransactionSql, userId: string, contact: string): Promise<ContactState> {
-  const [row] = await tx<{ status: MarkStatus | null; markedAt: Date | null; until: Date | null; metAt: Date | null; cadenceDays: number | null }[]>`
+  const [row] = await tx<
+    { status: MarkStatus | null; markedAt: Date | null; until: Date | null; metAt: Date | null; cadenceDays: number | null }[]
+  >`
     select status, marked_at as "markedAt", until, met_at as "metAt", cadence_days as "cadenceDays"
       from contact_marks where user_id = ${userId} and contact = ${contact}`;
   if (!row) return { mark: null, metAt: null, cadenceDays: null };
   return {
-    mark: row.status && row.markedAt ? { status: row.status, markedAt: row.markedAt.toISOString(), until: row.until?.toISOString() ?? null } : null,
+    mark:
+      row.status && row.markedAt
+        ? { status: row.status, markedAt: row.markedAt.toISOString(), until: row.until?.toISOString() ?? null }
+        : null,
     metAt: row.metAt?.toISOString() ?? null,
     cadenceDays: row.cadenceDays,
   };

@@ -16,13 +16,22 @@ export interface UndoTarget {
 }
 
 export function undoUrl(keys: SignedTokenKeys, publicUrl: string, target: UndoTarget, madeAt: Date): string {
-  const token = signToken(keys, UNDO_PURPOSE, { u: target.userId, j: target.entryId }, new Date(madeAt.getTime() + UNDO_LINK_DAYS * 86_400_000));
+  const token = signToken(
+    keys,
+    UNDO_PURPOSE,
+    { u: target.userId, j: target.entryId },
+    new Date(madeAt.getTime() + UNDO_LINK_DAYS * 86_400_000),
+  );
   return `${publicUrl.replace(/\/+$/, '')}/undo/${token}`;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function readUndoToken(keys: SignedTokenKeys, token: string, now?: Date): { ok: true; target: UndoTarget } | { ok: false; reason: TokenFailure } {
+export function readUndoToken(
+  keys: SignedTokenKeys,
+  token: string,
+  now?: Date,
+): { ok: true; target: UndoTarget } | { ok: false; reason: TokenFailure } {
   const verified = verifyToken<{ u?: unknown; j?: unknown }>(keys, UNDO_PURPOSE, token, now);
   if (!verified.ok) return verified;
   const { u, j } = verified.payload ?? {};

@@ -8,7 +8,17 @@
 import type { TransactionSql } from 'postgres';
 import type { VerdictSource } from '../db/schema.ts';
 import { readContactState, writeContactState } from './contact-state.ts';
-import { entryById, latestUndoable, lockUser, markUndone, sameInstant, sameMark, standingEntries, type JournalChange, type JournalEntry } from './journal.ts';
+import {
+  entryById,
+  latestUndoable,
+  lockUser,
+  markUndone,
+  sameInstant,
+  sameMark,
+  standingEntries,
+  type JournalChange,
+  type JournalEntry,
+} from './journal.ts';
 import { readListState, takeBackList, writeListState } from './list-state.ts';
 
 export interface Undone {
@@ -29,7 +39,13 @@ export async function undoLast(tx: TransactionSql, userId: string, via: VerdictS
 }
 
 /** Takes back one entry; `already` when it was taken back before, null when the user has no such entry. */
-export async function undoEntry(tx: TransactionSql, userId: string, entryId: string, via: VerdictSource, now = new Date()): Promise<Undone | 'already' | null> {
+export async function undoEntry(
+  tx: TransactionSql,
+  userId: string,
+  entryId: string,
+  via: VerdictSource,
+  now = new Date(),
+): Promise<Undone | 'already' | null> {
   if (!(await lockUser(tx, userId))) return null;
   const entry = await entryById(tx, userId, entryId);
   if (!entry || entry.source === 'bounce') return null;
@@ -38,7 +54,12 @@ export async function undoEntry(tx: TransactionSql, userId: string, entryId: str
 }
 
 /** Takes back everything done through one digest link, newest first. Null when it did nothing that still stands. */
-export async function undoLink(tx: TransactionSql, userId: string, link: { digestId: string; position: number }, now = new Date()): Promise<Undone | null> {
+export async function undoLink(
+  tx: TransactionSql,
+  userId: string,
+  link: { digestId: string; position: number },
+  now = new Date(),
+): Promise<Undone | null> {
   if (!(await lockUser(tx, userId))) return null;
   const entries = await standingEntries(tx, userId, 'link', `${link.digestId}/${link.position}`);
   if (entries.length === 0) return null;

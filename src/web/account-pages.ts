@@ -38,12 +38,23 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
   const checkedPost = (request: FastifyRequest, reply: FastifyReply): Session | null => {
     const session = readSession(deps.session, request);
     if (!session) {
-      void sendMessage(reply, 403, 'Signed out', 'Your session has ended. Please sign in again.', '<p><a class="button" href="/">Home</a></p>');
+      void sendMessage(
+        reply,
+        403,
+        'Signed out',
+        'Your session has ended. Please sign in again.',
+        '<p><a class="button" href="/">Home</a></p>',
+      );
       return null;
     }
     if (!csrfOk(deps.session, session, request, formOf(request).csrf)) {
       deps.logger.warn({ userId: session.userId, route: request.routeOptions.url }, 'form refused: csrf');
-      void sendMessage(reply, 403, 'Not accepted', 'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.');
+      void sendMessage(
+        reply,
+        403,
+        'Not accepted',
+        'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.',
+      );
       return null;
     }
     return session;
@@ -88,18 +99,28 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
     const notices: string[] = [];
     const connected = providerLabel(String(request.query.connected ?? ''));
     if (connected) {
-      notices.push(`<p class="notice">Your ${esc(connected)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`);
+      notices.push(
+        `<p class="notice">Your ${esc(connected)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`,
+      );
     }
     // Everything a person must act on shows here, whether or not an email could also say it.
     if (status.digestPausedReason === 'bounced') {
-      notices.push(`<p class="notice error" id="paused-bounced">Your weekly list is <strong>paused</strong>: the last one to ${esc(status.email)} bounced. Once that address takes mail again, <a href="/settings">resume it in settings</a>.</p>`);
+      notices.push(
+        `<p class="notice error" id="paused-bounced">Your weekly list is <strong>paused</strong>: the last one to ${esc(status.email)} bounced. Once that address takes mail again, <a href="/settings">resume it in settings</a>.</p>`,
+      );
     } else if (status.digestPausedReason === 'complaint') {
-      notices.push(`<p class="notice error" id="paused-complaint">Your weekly list is <strong>paused</strong>: your mail provider reported the last one to ${esc(status.email)} as spam, so rekindle sends nothing more. If that was a mistake, <a href="/settings">resume it in settings</a>.</p>`);
+      notices.push(
+        `<p class="notice error" id="paused-complaint">Your weekly list is <strong>paused</strong>: your mail provider reported the last one to ${esc(status.email)} as spam, so rekindle sends nothing more. If that was a mistake, <a href="/settings">resume it in settings</a>.</p>`,
+      );
     } else if (status.digestPausedAt) {
-      notices.push(`<p class="notice">Your weekly list is <strong>paused</strong> since ${esc(formatDay(status.digestPausedAt, tz))}. <a href="/settings">Resume it in settings</a>.</p>`);
+      notices.push(
+        `<p class="notice">Your weekly list is <strong>paused</strong> since ${esc(formatDay(status.digestPausedAt, tz))}. <a href="/settings">Resume it in settings</a>.</p>`,
+      );
     }
     if (status.digestStoppedAt) {
-      notices.push(`<p class="notice">You <strong>unsubscribed</strong> from the weekly list on ${esc(formatDay(status.digestStoppedAt, tz))}. <a href="/settings">Subscribe again in settings</a>.</p>`);
+      notices.push(
+        `<p class="notice">You <strong>unsubscribed</strong> from the weekly list on ${esc(formatDay(status.digestStoppedAt, tz))}. <a href="/settings">Subscribe again in settings</a>.</p>`,
+      );
     }
     if (status.lastDigest?.status === 'failed') {
       const gaveUp = status.lastDigest.attempts >= DIGEST_MAX_ATTEMPTS;
@@ -108,7 +129,9 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
       );
     }
     for (const m of status.mailboxes.filter((x) => x.state === 'needs_reauth')) {
-      notices.push(`<p class="notice error" data-needs-reauth="${esc(m.id)}">rekindle lost access to ${esc(m.email)}; syncing it stopped. <a href="/connect/${esc(m.provider)}?login_hint=${encodeURIComponent(m.email)}">Reconnect it</a>.</p>`);
+      notices.push(
+        `<p class="notice error" data-needs-reauth="${esc(m.id)}">rekindle lost access to ${esc(m.email)}; syncing it stopped. <a href="/connect/${esc(m.provider)}?login_hint=${encodeURIComponent(m.email)}">Reconnect it</a>.</p>`,
+      );
     }
     const overall = status.mailboxes.length === 0 ? 'no mailbox' : status.synced ? 'synced' : 'syncing';
     const badge = overall === 'synced' ? 'ok' : overall === 'syncing' ? 'busy' : '';
@@ -145,8 +168,13 @@ ${status.mailboxes.map((m) => mailboxCard(m, tz)).join('\n')}
     if (!found) return reply;
     const { session, status } = found;
     const csrf = `<input type="hidden" name="csrf" value="${esc(csrfToken(deps.session, session))}">`;
-    const days = [1, 2, 3, 4, 5, 6, 0].map((d) => `<option value="${d}"${d === status.digestDay ? ' selected' : ''}>${dayName(d)}</option>`).join('');
-    const hours = Array.from({ length: 24 }, (_, h) => `<option value="${h}"${h === status.digestHour ? ' selected' : ''}>${String(h).padStart(2, '0')}:00</option>`).join('');
+    const days = [1, 2, 3, 4, 5, 6, 0]
+      .map((d) => `<option value="${d}"${d === status.digestDay ? ' selected' : ''}>${dayName(d)}</option>`)
+      .join('');
+    const hours = Array.from(
+      { length: 24 },
+      (_, h) => `<option value="${h}"${h === status.digestHour ? ' selected' : ''}>${String(h).padStart(2, '0')}:00</option>`,
+    ).join('');
     const paused = status.digestPausedAt !== null || status.digestStoppedAt !== null;
     return sendPage(
       reply,
@@ -175,7 +203,9 @@ ${
 <div class="card"><h2>Mailboxes</h2>
 ${status.mailboxes
   .map(
-    (m) => `<form method="post" action="/accounts/${esc(m.id)}/disconnect" class="mailbox-row">${csrf}<p><strong>${esc(m.email)}</strong> <span class="muted">${esc(PROVIDER_LABEL[m.provider] ?? m.provider)}</span><br>
+    (
+      m,
+    ) => `<form method="post" action="/accounts/${esc(m.id)}/disconnect" class="mailbox-row">${csrf}<p><strong>${esc(m.email)}</strong> <span class="muted">${esc(PROVIDER_LABEL[m.provider] ?? m.provider)}</span><br>
 <button type="submit" class="danger">Disconnect and delete its data</button></p></form>`,
   )
   .join('\n')}
@@ -201,7 +231,14 @@ ${status.mailboxes
       Number.isInteger(budget) && budget >= 1 && budget <= 20 ? null : 'people per list (1 to 20)',
       isKnownTimezone(timezone) && timezone.length <= 64 ? null : 'timezone',
     ].filter((p): p is string => p !== null);
-    if (problems.length > 0) return sendMessage(reply, 400, 'Not saved', `Please check: ${problems.join(', ')}.`, '<p><a class="button" href="/settings">Back to settings</a></p>');
+    if (problems.length > 0)
+      return sendMessage(
+        reply,
+        400,
+        'Not saved',
+        `Please check: ${problems.join(', ')}.`,
+        '<p><a class="button" href="/settings">Back to settings</a></p>',
+      );
     await deps.sql`update users set digest_day = ${day}, digest_hour = ${hour}, timezone = ${timezone}, digest_budget = ${budget} where id = ${session.userId}`;
     deps.logger.info({ userId: session.userId }, 'settings saved');
     return reply.redirect('/settings?saved=1', 303);
@@ -239,7 +276,14 @@ ${status.mailboxes
   app.post('/account/delete', async (request, reply) => {
     const session = checkedPost(request, reply);
     if (!session) return reply;
-    if (formOf(request).confirm !== 'yes') return sendMessage(reply, 400, 'Nothing was deleted', 'Tick the box to confirm, then press the button again.', '<p><a class="button" href="/settings">Back to settings</a></p>');
+    if (formOf(request).confirm !== 'yes')
+      return sendMessage(
+        reply,
+        400,
+        'Nothing was deleted',
+        'Tick the box to confirm, then press the button again.',
+        '<p><a class="button" href="/settings">Back to settings</a></p>',
+      );
     const grants = await heldGrants(deps.sql, deps.cipher, session.userId);
     const deleted = await deps.sql.begin(async (tx) => {
       // Replies and links lock the user's row too; this waits for them and leaves nothing behind.
@@ -248,18 +292,30 @@ ${status.mailboxes
     });
     deps.logger.info({ userId: session.userId, deleted: deleted.length }, 'account deleted');
     endSession(deps.session, reply);
-    const outcomes = await Promise.all(grants.map(async (grant) => ({ provider: grant.provider, outcome: await withdrawAccess(config, grant, deps.logger) })));
+    const outcomes = await Promise.all(
+      grants.map(async (grant) => ({ provider: grant.provider, outcome: await withdrawAccess(config, grant, deps.logger) })),
+    );
     const leftOpen = [...new Set(outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'not-offered').map((o) => o.provider))];
     // An IMAP server cannot be asked to forget a password: the person revokes the app password themselves.
     const steps = leftOpen.flatMap((p) =>
-      !Object.hasOwn(ACCESS_PAGES, p) ? [] : p === 'imap' ? [`for your IMAP mailbox, ${ACCESS_PAGES.imap}`] : [`at ${PROVIDER_LABEL[p] ?? p}: ${ACCESS_PAGES[p]}`],
+      !Object.hasOwn(ACCESS_PAGES, p)
+        ? []
+        : p === 'imap'
+          ? [`for your IMAP mailbox, ${ACCESS_PAGES.imap}`]
+          : [`at ${PROVIDER_LABEL[p] ?? p}: ${ACCESS_PAGES[p]}`],
     );
     const advice = steps.length
       ? ` To withdraw its access as well: ${steps.join('; ')}.`
       : outcomes.length
         ? ' Its access to your mailbox is withdrawn.'
         : '';
-    return sendMessage(reply, 200, 'Your account is deleted', `Everything rekindle held about you is gone.${advice}`, '<p><a class="button" href="/">Home</a></p>');
+    return sendMessage(
+      reply,
+      200,
+      'Your account is deleted',
+      `Everything rekindle held about you is gone.${advice}`,
+      '<p><a class="button" href="/">Home</a></p>',
+    );
   });
 
   app.post('/signout', async (request, reply) => {

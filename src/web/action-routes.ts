@@ -29,7 +29,13 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
     if (read.ok) return read.target;
     deps.logger.info({ reason: read.reason }, 'digest link refused');
     if (read.reason === 'expired') {
-      void sendMessage(reply, 410, 'This link has expired', 'Links in a digest work for a few weeks. Reply to a recent digest instead, or open rekindle.', '<p><a class="button" href="/">Open rekindle</a></p>');
+      void sendMessage(
+        reply,
+        410,
+        'This link has expired',
+        'Links in a digest work for a few weeks. Reply to a recent digest instead, or open rekindle.',
+        '<p><a class="button" href="/">Open rekindle</a></p>',
+      );
     } else {
       void sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
     }
@@ -75,14 +81,34 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
       return { item, result: applied.already ? ('already' as const) : ('applied' as const), mark };
     });
     if (!outcome) return sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
-    deps.logger.info({ userId: target.userId, digestId: target.digestId, position: target.position, verb, result: outcome.result }, 'digest link applied');
+    deps.logger.info(
+      { userId: target.userId, digestId: target.digestId, position: target.position, verb, result: outcome.result },
+      'digest link applied',
+    );
     const who = esc(displayName(outcome.item));
     const undo = `<form method="post" action="/d/${esc(request.params.token)}"><input type="hidden" name="do" value="undo"><button type="submit" class="secondary">Undo</button></form>`;
-    if (outcome.result === 'undone') return sendPage(reply, 200, { title: 'Undone' }, `<h1>Undone</h1><p id="result">${who} is back as before.</p><p><a href="/d/${esc(request.params.token)}">Choose again</a></p>`);
+    if (outcome.result === 'undone')
+      return sendPage(
+        reply,
+        200,
+        { title: 'Undone' },
+        `<h1>Undone</h1><p id="result">${who} is back as before.</p><p><a href="/d/${esc(request.params.token)}">Choose again</a></p>`,
+      );
     if (outcome.result === 'kept') {
-      return sendPage(reply, 200, { title: 'Left as it is' }, `<h1>Left as it is</h1><p id="result">${who} was changed again since (by a reply or another link), so that change stays.</p><p><a href="/d/${esc(request.params.token)}">Choose again</a></p>`);
+      return sendPage(
+        reply,
+        200,
+        { title: 'Left as it is' },
+        `<h1>Left as it is</h1><p id="result">${who} was changed again since (by a reply or another link), so that change stays.</p><p><a href="/d/${esc(request.params.token)}">Choose again</a></p>`,
+      );
     }
-    if (outcome.result === 'nothing-to-undo') return sendPage(reply, 200, { title: 'Nothing to undo' }, `<h1>Nothing to undo</h1><p id="result">Nothing was done through this link.</p>`);
+    if (outcome.result === 'nothing-to-undo')
+      return sendPage(
+        reply,
+        200,
+        { title: 'Nothing to undo' },
+        `<h1>Nothing to undo</h1><p id="result">Nothing was done through this link.</p>`,
+      );
     const mark = 'mark' in outcome ? outcome.mark : null;
     const said =
       verb === 'done'
@@ -112,7 +138,9 @@ function actionPage(token: string, item: Item, mark: MarkState | null, acted: bo
       ? `<p class="notice">Now: snoozed until ${esc(formatDay(new Date(mark.until), item.timezone))}.</p>`
       : `<p class="notice">Now: ${mark.status === 'done' ? 'marked done' : 'never suggested'}.</p>`;
   const snoozes = Object.entries(SNOOZES)
-    .map(([value, label]) => post('snooze', `Snooze ${label}`, `<input type="hidden" name="for" value="${value}">`, chosen === 'snooze' && value === '1m'))
+    .map(([value, label]) =>
+      post('snooze', `Snooze ${label}`, `<input type="hidden" name="for" value="${value}">`, chosen === 'snooze' && value === '1m'),
+    )
     .join('\n');
   return `<h1>${esc(displayName(item))}</h1>
 <p class="muted">${item.name ? `${esc(item.email)} · ` : ''}from your list for the week of ${esc(item.weekOf)} · last in touch ${esc(formatDay(item.lastContactAt, item.timezone))}</p>

@@ -26,10 +26,17 @@ export function basicAuthOk(request: FastifyRequest, password: string): boolean 
 }
 
 function challenge(reply: FastifyReply): FastifyReply {
-  return reply.code(401).header('www-authenticate', 'Basic realm="rekindle admin", charset="UTF-8"').type('text/plain').send('Authentication required');
+  return reply
+    .code(401)
+    .header('www-authenticate', 'Basic realm="rekindle admin", charset="UTF-8"')
+    .type('text/plain')
+    .send('Authentication required');
 }
 
-export function registerAdminRoutes(app: FastifyInstance, deps: { password: string | undefined; queues: Queue[]; metrics: Registry }): void {
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  deps: { password: string | undefined; queues: Queue[]; metrics: Registry },
+): void {
   const { password } = deps;
   const guard = authFailureGuard(app, 'admin');
   /** True when the request may go on; otherwise the answer (401 or 429) is sent. */

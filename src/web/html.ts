@@ -10,7 +10,12 @@ import { withoutBidiControls } from '../mail/bidi-controls.ts';
 
 /** Text for HTML: escaped, and without bidi controls (names and subjects come from other people's mail). */
 export function esc(value: string | number): string {
-  return withoutBidiControls(String(value)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return withoutBidiControls(String(value))
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 export const STYLESHEET = `
@@ -63,7 +68,8 @@ export const SCRIPT = `
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 10);
 export const ASSET_PATHS = { css: `/assets/app.${hash(STYLESHEET)}.css`, js: `/assets/app.${hash(SCRIPT)}.js` };
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export interface PageOptions {
   title: string;

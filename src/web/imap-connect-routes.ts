@@ -81,7 +81,9 @@ export function registerImapConnectRoutes(app: FastifyInstance, deps: WebDeps): 
   const page = (reply: FastifyReply, status: number, session: Session, values: FormValues, error?: string) => {
     const preset = imapPreset(values.preset);
     const csrf = esc(csrfToken(deps.session, session));
-    const presetLinks = IMAP_PRESETS.map((p) => `<a class="button secondary" href="/connect/imap?preset=${esc(p.id)}">${esc(p.label)}</a>`).join(' ');
+    const presetLinks = IMAP_PRESETS.map(
+      (p) => `<a class="button secondary" href="/connect/imap?preset=${esc(p.id)}">${esc(p.label)}</a>`,
+    ).join(' ');
     const securityOptions = (Object.keys(SECURITY_LABEL) as ImapServerSettings['security'][])
       .map((s) => `<option value="${s}"${s === values.security ? ' selected' : ''}>${esc(SECURITY_LABEL[s])}</option>`)
       .join('');
@@ -156,7 +158,12 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
     const form = formOf(request);
     if (!csrfOk(deps.session, session, request, form.csrf)) {
       deps.logger.warn({ userId: session.userId, route: '/connect/imap' }, 'form refused: csrf');
-      return sendMessage(reply, 403, 'Not accepted', 'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.');
+      return sendMessage(
+        reply,
+        403,
+        'Not accepted',
+        'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.',
+      );
     }
     const text = (name: string) => (typeof form[name] === 'string' ? form[name].trim().slice(0, 2048) : '');
     const security = text('security');
@@ -217,10 +224,14 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
         deps.cipher,
       );
     } catch (error) {
-      if (error instanceof AccountOwnedElsewhereError) return again('This mailbox is connected to another rekindle account. Sign in with that account, or disconnect it there first.');
+      if (error instanceof AccountOwnedElsewhereError)
+        return again('This mailbox is connected to another rekindle account. Sign in with that account, or disconnect it there first.');
       throw error;
     }
-    deps.logger.info({ provider: 'imap', userId: connected.userId, accountId: connected.accountId, host: server.host }, 'mailbox connected');
+    deps.logger.info(
+      { provider: 'imap', userId: connected.userId, accountId: connected.accountId, host: server.host },
+      'mailbox connected',
+    );
     return reply.redirect('/status?connected=imap', 303);
   });
 }

@@ -46,23 +46,34 @@ export function registerInboundWebhook(app: FastifyInstance, deps: InboundWebhoo
       }
       reply.removeHeader('connection');
     };
-    scope.post('/inbound/email', { onRequest: admit, config: { rateLimit: { ...RATE_LIMITS.webhook, hook: 'onRequest' } } }, async (request, reply) => {
-      const raw = Buffer.isBuffer(request.body) ? request.body : null;
-      if (!raw || raw.length === 0) return reply.code(400).send({ error: 'expected the raw message as the request body' });
-      const list = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(',') : (value ?? '')).split(',').map((v) => v.trim()).filter(Boolean);
-      const from = request.headers['x-envelope-from'];
-      const envelope: Envelope = {
-        channel: 'webhook',
-        mailFrom: typeof from === 'string' ? from.replace(/^<|>$/g, '').trim() : null,
-        rcptTo: list(request.headers['x-envelope-to']),
-      };
-      try {
-        const result = await deps.handle(raw, envelope);
-        return reply.code(200).send({ outcome: result.outcome });
-      } catch (error) {
-        deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'webhook message not processed; sender should retry');
-        return reply.code(503).header('retry-after', '60').send({ error: 'temporarily unavailable' });
-      }
-    });
+    scope.post(
+      '/inbound/email',
+      { onRequest: admit, config: { rateLimit: { ...RATE_LIMITS.webhook, hook: 'onRequest' } } },
+      async (request, reply) => {
+        const raw = Buffer.isBuffer(request.body) ? request.body : null;
+        if (!raw || raw.length === 0) return reply.code(400).send({ error: 'expected the raw message as the request body' });
+        const list = (value: string | string[] | undefined) =>
+          (Array.isArray(value) ? value.join(',') : (value ?? ''))
+            .split(',')
+            .map((v) => v.trim())
+            .filter(Boolean);
+        const from = request.headers['x-envelope-from'];
+        const envelope: Envelope = {
+          channel: 'webhook',
+          mailFrom: typeof from === 'string' ? from.replace(/^<|>$/g, '').trim() : null,
+          rcptTo: list(request.headers['x-envelope-to']),
+        };
+        try {
+          const result = await deps.handle(raw, envelope);
+          return reply.code(200).send({ outcome: result.outcome });
+        } catch (error) {
+          deps.logger.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            'webhook message not processed; sender should retry',
+          );
+          return reply.code(503).header('retry-after', '60').send({ error: 'temporarily unavailable' });
+        }
+      },
+    );
   });
 }

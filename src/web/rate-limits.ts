@@ -65,7 +65,10 @@ export function registerRateLimits(app: FastifyInstance, options: { redis: Redis
  * before its password is even compared. Successful sign-ins do not count, so an operator's
  * dashboard (which polls) never trips it.
  */
-export function authFailureGuard(app: FastifyInstance, name: string): {
+export function authFailureGuard(
+  app: FastifyInstance,
+  name: string,
+): {
   refused: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
   failed: (request: FastifyRequest) => Promise<void>;
 } {
@@ -106,5 +109,8 @@ export function addressKey(ip: string): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

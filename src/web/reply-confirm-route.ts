@@ -31,7 +31,11 @@ export interface ReplyConfirmDeps {
 const REFUSED = {
   invalid: [404, 'This link is not valid', 'Nothing was changed.'],
   expired: [410, 'This link has expired', 'Nothing was changed. Reply to your latest list instead.'],
-  stale: [410, 'That list is too old now', 'Nothing was changed: its numbers only count while it is recent. Reply to your latest list instead.'],
+  stale: [
+    410,
+    'That list is too old now',
+    'Nothing was changed: its numbers only count while it is recent. Reply to your latest list instead.',
+  ],
   already: [200, 'Already applied', 'That reply was applied before; nothing was changed again.'],
 } as const;
 
@@ -43,7 +47,9 @@ export function registerReplyConfirmRoutes(app: FastifyInstance, deps: ReplyConf
 
   void app.register(async (scope) => {
     // The button posts an empty form; nothing in it matters.
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_request, _body, done) => done(null, {}));
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_request, _body, done) =>
+      done(null, {}),
+    );
 
     scope.get<{ Params: { token: string } }>('/replies/confirm/:token', async (request, reply) => {
       const lookup = await loadHeldReply(deps.sql, deps.keys, request.params.token, deps.replyWindowDays);
@@ -54,7 +60,9 @@ export function registerReplyConfirmRoutes(app: FastifyInstance, deps: ReplyConf
         select position, name, email from digest_items where digest_id = ${held.digest.id} order by position`;
       const asked = held.commands.map((command) => {
         const resolution = resolveEntries(command, items);
-        const people = resolution.ok ? resolution.positions.map((p) => items.find((i) => i.position === p)!).map((i) => `${i.position}. ${i.name ?? i.email}`) : [];
+        const people = resolution.ok
+          ? resolution.positions.map((p) => items.find((i) => i.position === p)!).map((i) => `${i.position}. ${i.name ?? i.email}`)
+          : [];
         return `<li><code>${esc(describeCommand(command))}</code>${people.length ? ` — ${esc(people.join(', '))}` : ''}</li>`;
       });
       const sentAt = held.digest.sentAt ?? new Date();
@@ -73,13 +81,27 @@ export function registerReplyConfirmRoutes(app: FastifyInstance, deps: ReplyConf
 
     scope.post<{ Params: { token: string } }>('/replies/confirm/:token', async (request, reply) => {
       const result = await confirmHeldReply(
-        { sql: deps.sql, logger: deps.logger, mailer: deps.mailer, settings: { replyWindowDays: deps.replyWindowDays, mailFrom: deps.mailFrom, digest: deps.digest } },
+        {
+          sql: deps.sql,
+          logger: deps.logger,
+          mailer: deps.mailer,
+          settings: { replyWindowDays: deps.replyWindowDays, mailFrom: deps.mailFrom, digest: deps.digest },
+        },
         deps.keys,
         request.params.token,
       );
       if (!result.ok) return refuse(reply, result.reason);
       const { applied } = result;
-      const text = renderConfirmation(applied.content).split('\n').slice(2).join('\n').replace(/Changed your mind\? Reply with: undo/, applied.entryId ? 'Changed your mind? Reply “undo” to your list, or take it back here.' : 'Changed your mind? Reply “undo” to your list.');
+      const text = renderConfirmation(applied.content)
+        .split('\n')
+        .slice(2)
+        .join('\n')
+        .replace(
+          /Changed your mind\? Reply with: undo/,
+          applied.entryId
+            ? 'Changed your mind? Reply “undo” to your list, or take it back here.'
+            : 'Changed your mind? Reply “undo” to your list.',
+        );
       // The same undo as the link in a confirmation email: this reply's journal entry, signed.
       const undo = applied.entryId
         ? `<form method="post" action="${esc(undoUrl(deps.keys, '', { userId: applied.userId, entryId: applied.entryId }, new Date()))}"><button type="submit" class="secondary">Take it back</button></form>`

@@ -13,15 +13,32 @@ import type { ReplyConfirmDeps } from './reply-confirm-route.ts';
  * and the inbound webhook (with INBOUND_WEBHOOK_SECRET; it sends confirmations, so it gets a
  * mailer). `close` releases the mailer.
  */
-export function replyRoutesFrom(config: Config, sql: Sql, logger: Logger): { deps: { confirm?: ReplyConfirmDeps; webhook?: InboundWebhookDeps }; close(): void } {
+export function replyRoutesFrom(
+  config: Config,
+  sql: Sql,
+  logger: Logger,
+): { deps: { confirm?: ReplyConfirmDeps; webhook?: InboundWebhookDeps }; close(): void } {
   const mailer = config.INBOUND_WEBHOOK_SECRET ? createMailer(config.SMTP_URL, { dkim: dkimSettings(config) }) : undefined;
   const settings = replySettingsFrom(config);
   const confirm: ReplyConfirmDeps | undefined = config.LINK_SECRETS
-    ? { sql, keys: { secrets: config.LINK_SECRETS }, logger, mailFrom: config.MAIL_FROM, replyWindowDays: config.REPLY_WINDOW_DAYS, mailer, digest: settings.digest }
+    ? {
+        sql,
+        keys: { secrets: config.LINK_SECRETS },
+        logger,
+        mailFrom: config.MAIL_FROM,
+        replyWindowDays: config.REPLY_WINDOW_DAYS,
+        mailer,
+        digest: settings.digest,
+      }
     : undefined;
   const webhook: InboundWebhookDeps | undefined =
     config.INBOUND_WEBHOOK_SECRET && mailer
-      ? { secret: config.INBOUND_WEBHOOK_SECRET, maxBytes: config.INBOUND_MAX_BYTES, logger, handle: (raw, envelope) => handleInboundMessage({ sql, mailer, logger, settings }, raw, envelope) }
+      ? {
+          secret: config.INBOUND_WEBHOOK_SECRET,
+          maxBytes: config.INBOUND_MAX_BYTES,
+          logger,
+          handle: (raw, envelope) => handleInboundMessage({ sql, mailer, logger, settings }, raw, envelope),
+        }
       : undefined;
   return { deps: { confirm, webhook }, close: () => mailer?.close() };
 }

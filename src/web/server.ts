@@ -37,7 +37,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // Signed link tokens travel as path parameters (about 200 characters).
   // Behind a proxy, TRUST_PROXY makes request.ip the client's, which the rate limits count.
   const proxies = deps.config?.TRUST_PROXY;
-  const trustProxy = proxies === undefined ? false : typeof proxies === 'number' ? (_address: string, hop: number) => hop < proxies : proxies;
+  const trustProxy =
+    proxies === undefined ? false : typeof proxies === 'number' ? (_address: string, hop: number) => hop < proxies : proxies;
   // Forms are tiny; the webhook sets its own (INBOUND_MAX_BYTES) limit for raw mail.
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 512 }, trustProxy, bodyLimit: 65_536 });
   registerSecurityHeaders(app, { publicUrl: deps.config?.PUBLIC_URL, dashboardPath: DASHBOARD_PATH });
@@ -51,7 +52,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (status < 500) return reply.code(status).send(error);
     // The web app's own onError hook logs it (src/web/web-app.ts); without it, this does.
     if (!deps.config) deps.logger?.error({ route: request.routeOptions.url, method: request.method, err: error.message }, 'request failed');
-    return reply.code(status).send({ statusCode: status, error: 'Internal Server Error', message: 'Something went wrong on our side; nothing was changed. Please try again.' });
+    return reply.code(status).send({
+      statusCode: status,
+      error: 'Internal Server Error',
+      message: 'Something went wrong on our side; nothing was changed. Please try again.',
+    });
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

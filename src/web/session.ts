@@ -40,7 +40,12 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return cookies;
 }
 
-export function cookieHeader(settings: SessionSettings, name: string, value: string, options: { maxAgeSeconds: number; path?: string }): string {
+export function cookieHeader(
+  settings: SessionSettings,
+  name: string,
+  value: string,
+  options: { maxAgeSeconds: number; path?: string },
+): string {
   const secure = settings.publicUrl.startsWith('https:') ? '; Secure' : '';
   return `${name}=${value}; Path=${options.path ?? '/'}; Max-Age=${options.maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
 }

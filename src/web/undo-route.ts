@@ -26,18 +26,21 @@ export function registerUndoRoute(app: FastifyInstance, deps: WebDeps): void {
     const read = readUndoToken(deps.keys, token);
     if (read.ok) return read.target;
     deps.logger.info({ reason: read.reason }, 'undo link refused');
-    if (read.reason === 'expired') void sendMessage(reply, 410, 'This link has expired', 'Nothing was changed. Reply “undo” to your latest list instead.');
+    if (read.reason === 'expired')
+      void sendMessage(reply, 410, 'This link has expired', 'Nothing was changed. Reply “undo” to your latest list instead.');
     else void sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
     return null;
   };
-  const timezoneOf = async (userId: string) => (await deps.sql<{ timezone: string }[]>`select timezone from users where id = ${userId}`)[0]?.timezone ?? 'UTC';
+  const timezoneOf = async (userId: string) =>
+    (await deps.sql<{ timezone: string }[]>`select timezone from users where id = ${userId}`)[0]?.timezone ?? 'UTC';
 
   app.get<{ Params: { token: string } }>('/undo/:token', async (request, reply) => {
     const target = resolve(request.params.token, reply);
     if (!target) return reply;
     const entry = await deps.sql.begin((tx) => loadEntry(tx, target.userId, target.entryId));
     if (!entry || entry.source === 'bounce') return sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
-    if (entry.undoneAt) return sendMessage(reply, 200, 'Already taken back', 'That change was taken back before; nothing was changed again.');
+    if (entry.undoneAt)
+      return sendMessage(reply, 200, 'Already taken back', 'That change was taken back before; nothing was changed again.');
     const timezone = await timezoneOf(target.userId);
     return sendPage(
       reply,
@@ -56,8 +59,12 @@ export function registerUndoRoute(app: FastifyInstance, deps: WebDeps): void {
     if (!target) return reply;
     const undone = await deps.sql.begin((tx) => undoEntry(tx, target.userId, target.entryId, 'link'));
     if (!undone) return sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
-    if (undone === 'already') return sendMessage(reply, 200, 'Already taken back', 'That change was taken back before; nothing was changed again.');
-    deps.logger.info({ userId: target.userId, restored: undone.restored.length, kept: undone.kept.length }, 'verdicts taken back through the web');
+    if (undone === 'already')
+      return sendMessage(reply, 200, 'Already taken back', 'That change was taken back before; nothing was changed again.');
+    deps.logger.info(
+      { userId: target.userId, restored: undone.restored.length, kept: undone.kept.length },
+      'verdicts taken back through the web',
+    );
     const timezone = await timezoneOf(target.userId);
     const list = (changes: JournalChange[]) => `<ul>${changes.map((c) => `<li>${esc(describeChange(c, timezone))}</li>`).join('')}</ul>`;
     return sendPage(
@@ -83,7 +90,9 @@ export function describeChange(change: JournalChange, timezone: string): string 
     case 'met':
       return `${change.name}: counted as in touch on ${formatDay(new Date(change.after!), timezone)}`;
     case 'cadence':
-      return change.after === null ? `${change.name}: back to the rhythm learned from your mail` : `${change.name}: expected about every ${Math.round(change.after)} days`;
+      return change.after === null
+        ? `${change.name}: back to the rhythm learned from your mail`
+        : `${change.name}: expected about every ${Math.round(change.after)} days`;
     case 'list':
       return change.verb === 'pause'
         ? 'Your weekly list: paused'

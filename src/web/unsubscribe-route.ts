@@ -33,10 +33,10 @@ export function registerUnsubscribe(app: FastifyInstance, sql: Sql): void {
     scope.post<{ Params: { token: string } }>('/digest/unsubscribe/:token', async (request, reply) => {
       if (!TOKEN.test(request.params.token)) return sendPage(reply, 404, { title: 'Not valid' }, '<p>This link is not valid.</p>');
       const digest = await digestByToken(sql, request.params.token);
-      if (digest) await sql.begin((tx) => applyVerdicts(tx, digest.userId, [{ verb: 'stop' }], { source: 'unsubscribe', digestId: digest.id }));
+      if (digest)
+        await sql.begin((tx) => applyVerdicts(tx, digest.userId, [{ verb: 'stop' }], { source: 'unsubscribe', digestId: digest.id }));
       if (!digest) return sendPage(reply, 404, { title: 'Not valid' }, '<p>This link is not valid.</p>');
       return sendPage(reply, 200, { title: 'Unsubscribed' }, '<p>Done: you will get no more weekly lists.</p>');
     });
   });
 }
-

@@ -55,7 +55,9 @@ export async function loadUserStatus(sql: Sql, userId: string, now: Date = new D
   if (!user) return null;
   const [counted] = await sql<{ contacts: number }[]>`select count(*)::int as contacts from contacts where user_id = ${userId}`;
   const contacts = counted?.contacts ?? 0;
-  const rows = await sql<(Omit<MailboxStatus, 'mail' | 'calendar' | 'state'> & { streams: (StreamProgress & { stream: string })[] | null })[]>`
+  const rows = await sql<
+    (Omit<MailboxStatus, 'mail' | 'calendar' | 'state'> & { streams: (StreamProgress & { stream: string })[] | null })[]
+  >`
     select a.id, a.provider, a.email, a.status, a.needs_reauth_at as "needsReauthAt", a.created_at as "connectedAt",
            (select json_agg(json_build_object(
                      'stream', s.stream, 'items', s.items_synced, 'backfillOldestAt', s.backfill_oldest_at,
@@ -128,7 +130,13 @@ function localDate(at: Date, timezone: string): { year: number; month: number; d
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   );
-  return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), hour: Number(parts.hour), minute: Number(parts.minute) };
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+  };
 }
 
 /** The instant a wall-clock hour happens in a timezone (the later one across a DST change). */

@@ -42,7 +42,9 @@ export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis:
   };
 
   // Read-only handles for the dashboard and job counts; the workers own the queues' work.
-  const queues = [SYNC_QUEUE, CONTACTS_QUEUE, DIGEST_QUEUE].map((name) => new Queue(name, { connection: options.redis, prefix: config.QUEUE_PREFIX }));
+  const queues = [SYNC_QUEUE, CONTACTS_QUEUE, DIGEST_QUEUE].map(
+    (name) => new Queue(name, { connection: options.redis, prefix: config.QUEUE_PREFIX }),
+  );
   // Each queue relays its connection's errors, which whoever owns the connection already
   // hears (`serve` logs Redis's state changes); unheard, BullMQ would print each with its stack.
   for (const queue of queues) queue.on('error', () => undefined);

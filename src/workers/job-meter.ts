@@ -49,7 +49,11 @@ export class JobMeter {
   }
 
   /** Wraps a processor: its jobs are counted under `kind(job)`, with `units(result)` units each. */
-  metered<J, R>(processor: (job: J) => Promise<R>, kind: (job: J) => string, units: (result: R) => number = () => 1): (job: J) => Promise<R> {
+  metered<J, R>(
+    processor: (job: J) => Promise<R>,
+    kind: (job: J) => string,
+    units: (result: R) => number = () => 1,
+  ): (job: J) => Promise<R> {
     return async (job) => {
       const running = this.#begin(kind(job));
       let counted = 0;

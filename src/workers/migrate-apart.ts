@@ -12,7 +12,10 @@ const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
  * Postgres may be restarting while a worker starts (a host reboot, a failover, a supervisor
  * restarting both): the migration is tried again for a minute before the worker gives up.
  */
-export async function migrateApart(databaseUrl: string, options: { attempts?: number; onRetry?: (error: Error) => void } = {}): Promise<void> {
+export async function migrateApart(
+  databaseUrl: string,
+  options: { attempts?: number; onRetry?: (error: Error) => void } = {},
+): Promise<void> {
   const attempts = options.attempts ?? 12;
   for (let attempt = 1; ; attempt++) {
     try {

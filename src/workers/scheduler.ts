@@ -59,7 +59,10 @@ export interface Scheduler {
 }
 
 /** `meter` wraps each pass (a pass returns how many due items it handed to the queues). */
-export function createScheduler(deps: SchedulerDeps, meter: (pass: () => Promise<number>) => Promise<number> = (pass) => pass()): Scheduler {
+export function createScheduler(
+  deps: SchedulerDeps,
+  meter: (pass: () => Promise<number>) => Promise<number> = (pass) => pass(),
+): Scheduler {
   const { sql, queues, logger } = deps;
   let lastNotices = 0;
   let lastSweep = 0;
@@ -90,7 +93,12 @@ export function createScheduler(deps: SchedulerDeps, meter: (pass: () => Promise
     queued += resend.length;
     if (Date.now() - lastNotices >= NOTICE_PASS_MS) {
       lastNotices = Date.now();
-      const notices = { sql, mailer: deps.mailer, logger, settings: { mailFrom: deps.settings.mailFrom, publicUrl: deps.settings.publicUrl } };
+      const notices = {
+        sql,
+        mailer: deps.mailer,
+        logger,
+        settings: { mailFrom: deps.settings.mailFrom, publicUrl: deps.settings.publicUrl },
+      };
       await notifyReauth(notices);
       // Digests rekindle paused (a hard bounce, a complaint): at most one notice per pause.
       await notifyDigestPause(notices);

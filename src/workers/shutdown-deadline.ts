@@ -8,7 +8,12 @@
  */
 import type { Logger } from 'pino';
 
-export function closeWithin(seconds: number, logger: Logger, close: () => Promise<void>, exit: (code: number) => void = (code) => process.exit(code)): Promise<void> {
+export function closeWithin(
+  seconds: number,
+  logger: Logger,
+  close: () => Promise<void>,
+  exit: (code: number) => void = (code) => process.exit(code),
+): Promise<void> {
   // Unref'd: a stop that finishes in time lets the process end without waiting for this timer.
   const timer = setTimeout(() => {
     logger.error({ seconds }, 'not stopped within WORKER_SHUTDOWN_SECONDS; exiting with jobs unfinished (they will run again)');

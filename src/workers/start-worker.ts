@@ -94,17 +94,29 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const workers = [
     new Worker(
       SYNC_QUEUE,
-      meter.metered(sync, (job) => `sync.${job.data.stream}`, (result) => result.items),
+      meter.metered(
+        sync,
+        (job) => `sync.${job.data.stream}`,
+        (result) => result.items,
+      ),
       { connection, prefix, concurrency: config.WORKER_CONCURRENCY },
     ),
     new Worker(
       CONTACTS_QUEUE,
-      meter.metered(contacts, () => 'contacts', (result) => result.interactionsRead),
+      meter.metered(
+        contacts,
+        () => 'contacts',
+        (result) => result.interactionsRead,
+      ),
       { connection, prefix, concurrency: 1 },
     ),
     new Worker(
       DIGEST_QUEUE,
-      meter.metered(digest, () => 'digest', (outcome) => (outcome === 'sent' ? 1 : 0)),
+      meter.metered(
+        digest,
+        () => 'digest',
+        (outcome) => (outcome === 'sent' ? 1 : 0),
+      ),
       { connection, prefix, concurrency: config.WORKER_CONCURRENCY * DIGESTS_PER_SYNC_SLOT },
     ),
   ];
@@ -133,7 +145,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       },
     },
     // Its passes are metered like jobs, so the scheduler's CPU is its own line, not the jobs'.
-    meter.metered((pass: () => Promise<number>) => pass(), () => 'scheduler', (queued) => queued),
+    meter.metered(
+      (pass: () => Promise<number>) => pass(),
+      () => 'scheduler',
+      (queued) => queued,
+    ),
   );
   const key = meterKey(prefix, owner);
   const flushMeter = () => meter.flush(redis, key).catch((err: unknown) => logger.warn({ err }, 'could not record worker CPU'));

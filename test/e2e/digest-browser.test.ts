@@ -16,12 +16,57 @@ const asOf = new Date('2025-06-02T06:00:00Z');
 const daysAgo = (n: number) => new Date(asOf.getTime() - n * 86_400_000);
 
 const entries: DigestEntry[] = [
-  { position: 1, contact: 'maya@chenlabs.io', email: 'maya@chenlabs.io', name: 'Maya Chen', reason: '4 months without a word, about seven times your usual gap. They wrote last, so a reply is the natural next step.', lastContactAt: daysAgo(123), cadenceDays: 18, lastSubject: 'Climbing trip' },
-  { position: 2, contact: 'jonasweber@example.de', email: 'jonas.weber@example.de', name: 'Jonas Wéber', reason: '8 months without a word, about eight times your usual gap.', lastContactAt: daysAgo(245), cadenceDays: 30, lastSubject: 'Q3 roadmap' },
+  {
+    position: 1,
+    contact: 'maya@chenlabs.io',
+    email: 'maya@chenlabs.io',
+    name: 'Maya Chen',
+    reason: '4 months without a word, about seven times your usual gap. They wrote last, so a reply is the natural next step.',
+    lastContactAt: daysAgo(123),
+    cadenceDays: 18,
+    lastSubject: 'Climbing trip',
+  },
+  {
+    position: 2,
+    contact: 'jonasweber@example.de',
+    email: 'jonas.weber@example.de',
+    name: 'Jonas Wéber',
+    reason: '8 months without a word, about eight times your usual gap.',
+    lastContactAt: daysAgo(245),
+    cadenceDays: 30,
+    lastSubject: 'Q3 roadmap',
+  },
   // The worst a narrow screen gets: long unbroken addresses and subjects, markup in a name.
-  { position: 3, contact: 'x', email: 'bartholomew.fitzgerald-montgomery.the.third@a-very-long-subdomain.example-corporation.co.uk', name: 'Bartholomew <b>Fitzgerald</b>-Montgomery', reason: 'A year without a word.', lastContactAt: daysAgo(400), cadenceDays: 60, lastSubject: 'Re: Re: Fwd: ANNUAL_REPORT_FINAL_v7_reviewed_by_legal_and_finance_DO_NOT_DISTRIBUTE_2024.pdf' },
-  { position: 4, contact: 'ravi@kumar.example', email: 'ravi@kumar.example', name: null, reason: 'A year and a half without a word.', lastContactAt: daysAgo(540), cadenceDays: null, lastSubject: null },
-  { position: 5, contact: 'ines@example.pt', email: 'ines@example.pt', name: 'Inês Duarte', reason: '7 months without a word.', lastContactAt: daysAgo(200), cadenceDays: 40, lastSubject: 'Lisbon 🌊 photos' },
+  {
+    position: 3,
+    contact: 'x',
+    email: 'bartholomew.fitzgerald-montgomery.the.third@a-very-long-subdomain.example-corporation.co.uk',
+    name: 'Bartholomew <b>Fitzgerald</b>-Montgomery',
+    reason: 'A year without a word.',
+    lastContactAt: daysAgo(400),
+    cadenceDays: 60,
+    lastSubject: 'Re: Re: Fwd: ANNUAL_REPORT_FINAL_v7_reviewed_by_legal_and_finance_DO_NOT_DISTRIBUTE_2024.pdf',
+  },
+  {
+    position: 4,
+    contact: 'ravi@kumar.example',
+    email: 'ravi@kumar.example',
+    name: null,
+    reason: 'A year and a half without a word.',
+    lastContactAt: daysAgo(540),
+    cadenceDays: null,
+    lastSubject: null,
+  },
+  {
+    position: 5,
+    contact: 'ines@example.pt',
+    email: 'ines@example.pt',
+    name: 'Inês Duarte',
+    reason: '7 months without a word.',
+    lastContactAt: daysAgo(200),
+    cadenceDays: 40,
+    lastSubject: 'Lisbon 🌊 photos',
+  },
 ];
 const digest = renderDigest({
   weekOf: '2025-06-02',
@@ -42,7 +87,16 @@ describe('the digest in a browser', () => {
     mkdirSync(artifacts, { recursive: true });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -74,7 +128,9 @@ describe('the digest in a browser', () => {
           height: box.height,
           visible: getComputedStyle(entry).visibility === 'visible' && box.width > 0,
           overflowing,
-          actions: [...entry.querySelectorAll<HTMLAnchorElement>('a.action')].map((a) => `${a.textContent}:${a.dataset.verb}:${a.href.endsWith(`${entry.dataset.number}?do=${a.dataset.verb}`)}`),
+          actions: [...entry.querySelectorAll<HTMLAnchorElement>('a.action')].map(
+            (a) => `${a.textContent}:${a.dataset.verb}:${a.href.endsWith(`${entry.dataset.number}?do=${a.dataset.verb}`)}`,
+          ),
         };
       }),
       scripts: document.querySelectorAll('script, img').length,

@@ -23,10 +23,19 @@ describe('the weekly loop on real IMAP and CalDAV servers (rekindle demo --provi
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    loop = await startDemoLoop({ databaseUrl: database.url, redisUrl, queuePrefix: queue.prefix, logger: testLogger(), env: { NODE_ENV: 'test' }, provider: 'imap' });
+    loop = await startDemoLoop({
+      databaseUrl: database.url,
+      redisUrl,
+      queuePrefix: queue.prefix,
+      logger: testLogger(),
+      env: { NODE_ENV: 'test' },
+      provider: 'imap',
+    });
     await loop.waitUntilSynced();
     digest = await loop.waitForDigest();
-    const items = await database.sql<{ contact: string }[]>`select contact from digest_items where digest_id = ${digest.id} order by position`;
+    const items = await database.sql<
+      { contact: string }[]
+    >`select contact from digest_items where digest_id = ${digest.id} order by position`;
     chosen = items.map((i) => i.contact);
   }, 180_000);
 
@@ -44,7 +53,10 @@ describe('the weekly loop on real IMAP and CalDAV servers (rekindle demo --provi
       select stream, items_synced::int as items from sync_streams where account_id = ${loop.accountId} order by stream`;
     expect(streams).toEqual([
       { stream: 'calendar', items: loop.sample.seed.events!.length },
-      { stream: 'mail', items: loop.sample.seed.messages.filter((m) => !m.labelIds?.some((l) => ['DRAFT', 'SPAM', 'TRASH'].includes(l))).length },
+      {
+        stream: 'mail',
+        items: loop.sample.seed.messages.filter((m) => !m.labelIds?.some((l) => ['DRAFT', 'SPAM', 'TRASH'].includes(l))).length,
+      },
     ]);
   });
 
@@ -57,7 +69,9 @@ describe('the weekly loop on real IMAP and CalDAV servers (rekindle demo --provi
   });
 
   it('names the package to install on a machine without Dovecot', () => {
-    expect(imapDemoUnavailable('/nowhere/dovecot')).toMatch(/\/nowhere\/dovecot is not installed\. Install it with `apt-get install dovecot-imapd`/);
+    expect(imapDemoUnavailable('/nowhere/dovecot')).toMatch(
+      /\/nowhere\/dovecot is not installed\. Install it with `apt-get install dovecot-imapd`/,
+    );
   });
 
   it('sends the digest over SMTP, and a reply over SMTP is applied and confirmed', async () => {

@@ -35,10 +35,18 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    loop = await startDemoLoop({ databaseUrl: database.url, redisUrl, queuePrefix: queue.prefix, logger: testLogger(), env: { NODE_ENV: 'test' } });
+    loop = await startDemoLoop({
+      databaseUrl: database.url,
+      redisUrl,
+      queuePrefix: queue.prefix,
+      logger: testLogger(),
+      env: { NODE_ENV: 'test' },
+    });
     await loop.waitUntilSynced();
     digest = await loop.waitForDigest();
-    const items = await database.sql<{ contact: string }[]>`select contact from digest_items where digest_id = ${digest.id} order by position`;
+    const items = await database.sql<
+      { contact: string }[]
+    >`select contact from digest_items where digest_id = ${digest.id} order by position`;
     chosen = items.map((i) => i.contact);
   });
 
@@ -59,7 +67,9 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
     expect(chosen.some((c) => c.includes('jonas'))).toBe(true);
     for (const person of IN_TOUCH) expect(chosen).not.toContain(person);
     for (const contact of chosen) {
-      const truth = [...loop.sample.contacts.values()].find((t) => contact === t.email || contact.replace(/\./g, '') === t.email.replace(/\./g, ''));
+      const truth = [...loop.sample.contacts.values()].find(
+        (t) => contact === t.email || contact.replace(/\./g, '') === t.email.replace(/\./g, ''),
+      );
       expect(truth, contact).toBeDefined();
       expect(loop.sample.notContacts).not.toContain(truth!.email);
     }
@@ -74,7 +84,9 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
     expect(loop.catcher!.accepted[0]!.envelope.to).toEqual(['sam@example.com']);
     expect(flat('Message-ID')).toBe(digest.messageId);
     expect(flat('Reply-To')).toBe(`reply+${digest.token}@localhost`);
-    expect(flat('List-Unsubscribe')).toBe(`<mailto:reply+${digest.token}@localhost?subject=unsubscribe>, <http://localhost:3000/digest/unsubscribe/${digest.token}>`);
+    expect(flat('List-Unsubscribe')).toBe(
+      `<mailto:reply+${digest.token}@localhost?subject=unsubscribe>, <http://localhost:3000/digest/unsubscribe/${digest.token}>`,
+    );
     expect(flat('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(flat('Auto-Submitted')).toBe('auto-generated');
     expect(flat('Content-Type')).toMatch(/^multipart\/alternative/);
@@ -86,8 +98,13 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
     const html = digest.mail.html as string;
     const numbered = [...text.matchAll(/^(\d+)\. (.+) <([^>]+)>$/gm)].map((m) => [Number(m[1]), m[2], m[3]]);
     expect(numbered.map((n) => n[0])).toEqual([1, 2, 3, 4, 5]);
-    expect(numbered.map((n) => n[2])).toEqual(chosen.map((c) => [...loop.sample.contacts.values()].find((t) => t.email.replace(/\./g, '') === c.replace(/\./g, ''))!.email));
-    const htmlEntries = [...html.matchAll(/data-number="(\d+)"[\s\S]*?<strong class="name">([^<]+)<\/strong>/g)].map((m) => [Number(m[1]), m[2]]);
+    expect(numbered.map((n) => n[2])).toEqual(
+      chosen.map((c) => [...loop.sample.contacts.values()].find((t) => t.email.replace(/\./g, '') === c.replace(/\./g, ''))!.email),
+    );
+    const htmlEntries = [...html.matchAll(/data-number="(\d+)"[\s\S]*?<strong class="name">([^<]+)<\/strong>/g)].map((m) => [
+      Number(m[1]),
+      m[2],
+    ]);
     expect(htmlEntries).toEqual(numbered.map((n) => [n[0], n[1]]));
     expect(text).toMatch(/^ {3}Last in touch \d+ months ago \(\d+ \w+ \d{4}\); you used to talk every \d+ weeks\.$/m);
     expect(text).toMatch(/^ {3}Why now: .+$/m);
@@ -97,7 +114,11 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
     expect(html).toContain('Reply with: <code');
     // Nothing to load, nothing to track.
     expect(html).not.toMatch(/<img|<script|<link|url\(/i);
-    expect([...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!).every((href) => href.startsWith('mailto:') || href.includes('/digest/unsubscribe/'))).toBe(true);
+    expect(
+      [...html.matchAll(/href="([^"]+)"/g)]
+        .map((m) => m[1]!)
+        .every((href) => href.startsWith('mailto:') || href.includes('/digest/unsubscribe/')),
+    ).toBe(true);
   });
 
   it('next week’s list suggests other people: this week’s rest for a few weeks', async () => {

@@ -70,7 +70,16 @@ describe('adding an IMAP mailbox, in a browser', () => {
     worker = await startWorker({ config, logger: testLogger() });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     context = await browser.newContext({ viewport: { width: 1024, height: 900 }, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
   });

@@ -56,18 +56,32 @@ describe('connect once, in a browser', () => {
     redis = createRedis(redisUrl);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const config = webTestConfig(database, queue.prefix, { google }, {
-      PUBLIC_URL: base,
-      SMTP_URL: catcher.url,
-      GMAIL_QUOTA_UNITS_PER_MINUTE: '60000',
-      SCHEDULER_TICK_SECONDS: '0.5',
-    });
+    const config = webTestConfig(
+      database,
+      queue.prefix,
+      { google },
+      {
+        PUBLIC_URL: base,
+        SMTP_URL: catcher.url,
+        GMAIL_QUOTA_UNITS_PER_MINUTE: '60000',
+        SCHEDULER_TICK_SECONDS: '0.5',
+      },
+    );
     app = buildServer({ sql: database.sql, redis, config });
     await app.listen({ host: '127.0.0.1', port });
     worker = await startWorker({ config, logger: testLogger() });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     context = await browser.newContext({ viewport: { width: 1024, height: 800 }, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
   });
@@ -84,8 +98,19 @@ describe('connect once, in a browser', () => {
   });
 
   const user = async () =>
-    (await database.sql<{ id: string; timezone: string; digest_day: number; digest_hour: number; digest_budget: number | null; digest_stopped_at: Date | null }[]>`
-      select id, timezone, digest_day, digest_hour, digest_budget, digest_stopped_at from users where email = ${owner}`)[0]!;
+    (
+      await database.sql<
+        {
+          id: string;
+          timezone: string;
+          digest_day: number;
+          digest_hour: number;
+          digest_budget: number | null;
+          digest_stopped_at: Date | null;
+        }[]
+      >`
+      select id, timezone, digest_day, digest_hour, digest_budget, digest_stopped_at from users where email = ${owner}`
+    )[0]!;
 
   it('lands, connects Google through the consent screen, and the status page reaches "synced" while real workers sync', async () => {
     const page = await context.newPage();
@@ -109,7 +134,9 @@ describe('connect once, in a browser', () => {
     await page.screenshot({ path: `${artifacts}web-status-synced.png`, fullPage: true });
     const messages = Number(await page.locator('.messages-synced').textContent());
     const events = Number(await page.locator('.events-synced').textContent());
-    const streams = await database.sql<{ stream: string; items: number }[]>`select stream, items_synced::int as items from sync_streams order by stream`;
+    const streams = await database.sql<
+      { stream: string; items: number }[]
+    >`select stream, items_synced::int as items from sync_streams order by stream`;
     expect(messages).toBe(streams.find((s) => s.stream === 'mail')!.items);
     expect(events).toBe(streams.find((s) => s.stream === 'calendar')!.items);
     expect(messages).toBeGreaterThan(500);
@@ -157,7 +184,9 @@ describe('connect once, in a browser', () => {
     await page.getByRole('button', { name: 'I wrote to them — done' }).click();
     expect(await page.locator('#result').textContent()).toContain('is marked done');
     await page.screenshot({ path: `${artifacts}web-digest-action-done.png`, fullPage: true });
-    expect((await database.sql`select status from contact_marks where user_id = ${item!.userId} and contact = ${item!.contact}`)[0]).toEqual({ status: 'done' });
+    expect(
+      (await database.sql`select status from contact_marks where user_id = ${item!.userId} and contact = ${item!.contact}`)[0],
+    ).toEqual({ status: 'done' });
 
     const unsubscribe = /^To stop these emails: (\S+)$/m.exec(text)![1]!;
     await page.goto(unsubscribe);

@@ -95,15 +95,28 @@ describe('CalDAV calendar source (Radicale)', () => {
     clients.push(client);
     return client;
   };
-  const sourceFor = (client: CaldavClient = clientFor()) => createCaldavCalendarSource({ client, owner: [OWNER], pageSize: 2, now: () => new Date(base) });
+  const sourceFor = (client: CaldavClient = clientFor()) =>
+    createCaldavCalendarSource({ client, owner: [OWNER], pageSize: 2, now: () => new Date(base) });
 
   beforeAll(async () => {
     radicale = await startRadicale();
     calendar = await createCaldavUser(radicale, OWNER);
     await calendar.putEvent('lunch-bo', meeting('Lunch with Bo', at(1), 'bo@x.org'));
     await calendar.putEvent('review-cy', meeting('Design review', at(2), 'cy@x.org', 'tentative'));
-    await calendar.putEvent('declined-di', { ...meeting('Pitch', at(3), 'di@x.org'), attendees: [{ email: OWNER, responseStatus: 'declined' }, { email: 'di@x.org', responseStatus: 'accepted', organizer: true }], organizer: { email: 'di@x.org' } });
-    await calendar.putEvent('offsite', { summary: 'Offsite', start: { date: '2026-01-09' }, end: { date: '2026-01-10' }, attendees: [{ email: 'ed@x.org', responseStatus: 'needsAction' }] });
+    await calendar.putEvent('declined-di', {
+      ...meeting('Pitch', at(3), 'di@x.org'),
+      attendees: [
+        { email: OWNER, responseStatus: 'declined' },
+        { email: 'di@x.org', responseStatus: 'accepted', organizer: true },
+      ],
+      organizer: { email: 'di@x.org' },
+    });
+    await calendar.putEvent('offsite', {
+      summary: 'Offsite',
+      start: { date: '2026-01-09' },
+      end: { date: '2026-01-10' },
+      attendees: [{ email: 'ed@x.org', responseStatus: 'needsAction' }],
+    });
     await calendar.putObject('weekly-ann', WEEKLY(false));
   });
 
@@ -134,7 +147,9 @@ describe('CalDAV calendar source (Radicale)', () => {
     expect(replaced).toHaveLength(5);
     expect(new Set(replaced).size).toBe(5);
     for (const event of pages.flatMap((p) => p.events)) expect(replaced).toContain(event.providerId.split('#')[0]);
-    expect(Object.values((cursor as CaldavCursor).calendars)).toEqual([{ syncToken: expect.stringMatching(/^http:\/\/radicale\.org\/ns\/sync\//) }]);
+    expect(Object.values((cursor as CaldavCursor).calendars)).toEqual([
+      { syncToken: expect.stringMatching(/^http:\/\/radicale\.org\/ns\/sync\//) },
+    ]);
   });
 
   it('maps organiser, attendees, answers, rooms and all-day events as for Google and Graph', async () => {
@@ -154,7 +169,10 @@ describe('CalDAV calendar source (Radicale)', () => {
     expect(lunch.end!.getTime() - lunch.start!.getTime()).toBe(3_600_000);
     expect(events.find((e) => e.subject === 'Design review')!.attendees[1]!.responseStatus).toBe('tentative');
     expect(events.find((e) => e.subject === 'Pitch')!.attendees[0]).toMatchObject({ self: true, responseStatus: 'declined' });
-    expect(events.find((e) => e.subject === 'Offsite')).toMatchObject({ allDay: true, attendees: [{ email: 'ed@x.org', responseStatus: 'needsAction' }] });
+    expect(events.find((e) => e.subject === 'Offsite')).toMatchObject({
+      allDay: true,
+      attendees: [{ email: 'ed@x.org', responseStatus: 'needsAction' }],
+    });
     const weekly = events.find((e) => e.subject === '1:1 Ann')!;
     expect(weekly.attendees.find((a) => a.email === 'room1@example.com')).toMatchObject({ resource: true, name: 'Room 1' });
   });
@@ -185,11 +203,12 @@ describe('CalDAV calendar source (Radicale)', () => {
     expect(events.filter((e) => e.providerId.startsWith(`${href('offsite')}#`))).toEqual([]);
     expect(events.find((e) => e.subject === 'Lunch with Bo')!.start!.toISOString()).toBe(at(5));
     expect(events.find((e) => e.subject === 'Design review')!.status).toBe('cancelled');
-    expect(events.filter((e) => e.iCalUid === 'weekly-ann').map((e) => e.start!.toISOString()).sort()).toEqual([
-      '2026-01-06T09:00:00.000Z',
-      '2026-01-21T15:00:00.000Z',
-      '2026-01-27T09:00:00.000Z',
-    ]);
+    expect(
+      events
+        .filter((e) => e.iCalUid === 'weekly-ann')
+        .map((e) => e.start!.toISOString())
+        .sort(),
+    ).toEqual(['2026-01-06T09:00:00.000Z', '2026-01-21T15:00:00.000Z', '2026-01-27T09:00:00.000Z']);
     expect(events.find((e) => e.subject === 'Coffee')!.attendees.map((a) => a.email)).toEqual([OWNER, 'fay@x.org']);
     expect(changed.pages.every((p) => p.phase === 'incremental')).toBe(true);
   });
@@ -199,7 +218,9 @@ describe('CalDAV calendar source (Radicale)', () => {
     const { cursor } = await readAll(source, null);
     radicale.forgetSyncTokens();
     await calendar.putEvent('late-gus', meeting('Late', at(6), 'gus@x.org'));
-    const error = await sourceFor().nextPage(cursor).catch((e: unknown) => e);
+    const error = await sourceFor()
+      .nextPage(cursor)
+      .catch((e: unknown) => e);
     expect(isProviderError(error, 'cursor_expired')).toBe(true);
     // A full read from scratch gives every event, the new one too.
     const again = await readAll(sourceFor(), null);
@@ -238,15 +259,21 @@ describe('CalDAV calendar source (Radicale)', () => {
     expect(starts(pages)).toContain(`Standup@${at(8)}`);
     expect(Object.keys((cursor as CaldavCursor).calendars)).toHaveLength(2);
     await calendar.deleteCalendar(work);
-    const error = await sourceFor().nextPage(cursor).catch((e: unknown) => e);
+    const error = await sourceFor()
+      .nextPage(cursor)
+      .catch((e: unknown) => e);
     expect(isProviderError(error, 'cursor_expired')).toBe(true);
   });
 
   it('names a wrong password, and only a shared one stops the whole account', async () => {
-    const own = await sourceFor(clientFor('wrong', false)).nextPage(null).catch((e: unknown) => e);
+    const own = await sourceFor(clientFor('wrong', false))
+      .nextPage(null)
+      .catch((e: unknown) => e);
     expect(isProviderError(own, 'permanent')).toBe(true);
     expect((own as Error).message).toMatch(/did not accept this user name and password/);
-    const shared = await sourceFor(clientFor('wrong', true)).nextPage(null).catch((e: unknown) => e);
+    const shared = await sourceFor(clientFor('wrong', true))
+      .nextPage(null)
+      .catch((e: unknown) => e);
     expect(isProviderError(shared, 'auth_revoked')).toBe(true);
   });
 
@@ -258,7 +285,10 @@ describe('CalDAV calendar source (Radicale)', () => {
     const refused = await checkCalendarSources({ caldav: { url: calendar.settings.url } }, imap);
     expect(refused).toEqual({ ok: false, source: 'caldav', message: expect.stringMatching(/did not accept this user name and password/) });
     // Any address on the server will do: the calendars are found through its well-known address.
-    const deeper = await checkCalendarSources({ caldav: { url: `${calendar.settings.url}somewhere/else/`, password: calendar.password } }, imap);
+    const deeper = await checkCalendarSources(
+      { caldav: { url: `${calendar.settings.url}somewhere/else/`, password: calendar.password } },
+      imap,
+    );
     expect(deeper).toMatchObject({ ok: true, caldav: { calendars: [{ syncCollection: true }] } });
   });
 
@@ -268,9 +298,15 @@ describe('CalDAV calendar source (Radicale)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     try {
-      const client = createCaldavClient({ server: { ...calendar.settings, url: `http://127.0.0.1:${port}/` }, password: 'x', passwordIsTheMailbox: false });
+      const client = createCaldavClient({
+        server: { ...calendar.settings, url: `http://127.0.0.1:${port}/` },
+        password: 'x',
+        passwordIsTheMailbox: false,
+      });
       clients.push(client);
-      const error = await createCaldavCalendarSource({ client, owner: [OWNER] }).nextPage(null).catch((e: unknown) => e);
+      const error = await createCaldavCalendarSource({ client, owner: [OWNER] })
+        .nextPage(null)
+        .catch((e: unknown) => e);
       expect(isProviderError(error, 'permanent')).toBe(true);
       expect((error as Error).message).toMatch(/does not answer like a CalDAV server/);
     } finally {

@@ -112,7 +112,10 @@ describe('CalDAV calendar sync of an IMAP account, end to end', () => {
   it('stores the calendar settings without a secret, and the first sync finds everyone met', async () => {
     const [row] = await database.sql<{ sources: unknown; secret: string | null }[]>`
       select calendar_sources as sources, calendar_secret as secret from accounts where id = ${accountId}`;
-    expect(row!.sources).toEqual({ caldav: { url: calendar.settings.url, user: OWNER, ownPassword: false, allowUntrustedCertificate: false }, ics: null });
+    expect(row!.sources).toEqual({
+      caldav: { url: calendar.settings.url, user: OWNER, ownPassword: false, allowUntrustedCertificate: false },
+      ics: null,
+    });
     expect(row!.secret).toBeNull();
 
     const contacts = await contactsOf(database, OWNER);
@@ -157,7 +160,10 @@ describe('CalDAV calendar sync of an IMAP account, end to end', () => {
     expect(stream).toMatchObject({ phase: 'incremental', fullResyncs: 1, lastError: null });
     const after = (await meetings()).map((m) => `${m.contact}@${m.occurredAt.toISOString()}`);
     expect(after).toEqual(
-      [...before.filter((m) => m.contact !== 'fay@x.org').map((m) => `${m.contact}@${m.occurredAt.toISOString()}`), `gus@x.org@${at(-1)}`].sort(),
+      [
+        ...before.filter((m) => m.contact !== 'fay@x.org').map((m) => `${m.contact}@${m.occurredAt.toISOString()}`),
+        `gus@x.org@${at(-1)}`,
+      ].sort(),
     );
     const [events] = await database.sql<{ n: number }[]>`select count(*)::int as n from calendar_events where account_id = ${accountId}`;
     expect(events!.n).toBe(4);
@@ -167,7 +173,12 @@ describe('CalDAV calendar sync of an IMAP account, end to end', () => {
   });
 
   it('keeps syncing the mail when the calendar cannot be read, and says why on the stream', async () => {
-    await setCalendarSources(database.sql, accountId, { caldav: { url: calendar.settings.url, password: 'not-the-password' } }, defaultTokenCipher());
+    await setCalendarSources(
+      database.sql,
+      accountId,
+      { caldav: { url: calendar.settings.url, password: 'not-the-password' } },
+      defaultTokenCipher(),
+    );
     await waitFor('the calendar stream to record its failure', async () => {
       const stream = await calendarStream();
       return stream.lastError !== null && stream.leaseOwner === null ? stream : false;

@@ -16,7 +16,13 @@ const key = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
 const K1 = key('k1');
 const K2 = key('k2');
 const cipher = (...keys: string[]) => createTokenCipher(parseTokenKeys(keys.join(',')));
-const server = { host: 'imap.fastmail.com', port: 993, security: 'tls' as const, user: 'sam@fastmail.example', allowUntrustedCertificate: false };
+const server = {
+  host: 'imap.fastmail.com',
+  port: 993,
+  security: 'tls' as const,
+  user: 'sam@fastmail.example',
+  allowUntrustedCertificate: false,
+};
 const FEED = 'https://calendar.example.com/ical/sam/private-9c1e4b/basic.ics';
 
 describe('calendar secrets of an IMAP account', () => {
@@ -43,8 +49,10 @@ describe('calendar secrets of an IMAP account', () => {
   });
 
   const row = async () =>
-    (await database.sql<{ sources: unknown; secret: string | null }[]>`
-      select calendar_sources as sources, calendar_secret as secret from accounts where id = ${accountId}`)[0]!;
+    (
+      await database.sql<{ sources: unknown; secret: string | null }[]>`
+      select calendar_sources as sources, calendar_secret as secret from accounts where id = ${accountId}`
+    )[0]!;
 
   it('stores the settings in the clear and the secrets only encrypted', async () => {
     const { sources, secret } = await row();
@@ -78,7 +86,14 @@ describe('calendar secrets of an IMAP account', () => {
     // Copied into another account's row, it does not decrypt there.
     const { accountId: other } = await connectAccount(
       database.sql,
-      { userEmail: 'lee@example.com', provider: 'imap', accountEmail: 'lee@example.com', refreshToken: 'p', imapServer: server, calendarSources: { ics: { url: FEED } } },
+      {
+        userEmail: 'lee@example.com',
+        provider: 'imap',
+        accountEmail: 'lee@example.com',
+        refreshToken: 'p',
+        imapServer: server,
+        calendarSources: { ics: { url: FEED } },
+      },
       cipher(K2),
     );
     await database.sql`update accounts set calendar_secret = (select calendar_secret from accounts where id = ${accountId}) where id = ${other}`;
@@ -93,7 +108,9 @@ describe('calendar secrets of an IMAP account', () => {
     await expect(refused({ caldav: { url: 'https://caldav.example.com/', password: '' } })).rejects.toThrow(CalendarSourcesError);
     const [google] = await database.sql<{ id: string }[]>`
       insert into accounts (user_id, provider, email) select user_id, 'google', 'g@example.com' from accounts where id = ${accountId} returning id`;
-    await expect(setCalendarSources(database.sql, google!.id, { ics: { url: FEED } }, cipher(K2))).rejects.toThrow(/offered for IMAP mailboxes/);
+    await expect(setCalendarSources(database.sql, google!.id, { ics: { url: FEED } }, cipher(K2))).rejects.toThrow(
+      /offered for IMAP mailboxes/,
+    );
     // Nothing of the refused settings was stored.
     expect((await row()).sources).toEqual({ caldav: null, ics: { host: 'calendar.example.com', allowUntrustedCertificate: false } });
   });

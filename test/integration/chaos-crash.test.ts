@@ -19,9 +19,34 @@ describe('a backfill through crashes, a lost Postgres and a lost Redis', () => {
 
   it('ends exactly where an undisturbed run ends, on its own', { timeout: 240_000 }, async () => {
     const mailbox = chaosMailbox(800, 3);
-    const base = { servers, mailbox, workers: 2, seed: 3, logDir: tmpdir(), log: () => undefined, timeoutMs: 180_000, drainMs: 5_000, faultRate: 0, expireCursors: false };
-    const reference = await runSync({ ...base, name: 'undisturbed', queuePrefix: servers.prefix('chaos-ref'), kills: 0, restartPostgres: false, flushRedis: false });
-    const run = await runSync({ ...base, name: 'crash', queuePrefix: servers.prefix('chaos-crash'), kills: 3, restartPostgres: true, flushRedis: true });
+    const base = {
+      servers,
+      mailbox,
+      workers: 2,
+      seed: 3,
+      logDir: tmpdir(),
+      log: () => undefined,
+      timeoutMs: 180_000,
+      drainMs: 5_000,
+      faultRate: 0,
+      expireCursors: false,
+    };
+    const reference = await runSync({
+      ...base,
+      name: 'undisturbed',
+      queuePrefix: servers.prefix('chaos-ref'),
+      kills: 0,
+      restartPostgres: false,
+      flushRedis: false,
+    });
+    const run = await runSync({
+      ...base,
+      name: 'crash',
+      queuePrefix: servers.prefix('chaos-crash'),
+      kills: 3,
+      restartPostgres: true,
+      flushRedis: true,
+    });
 
     expect(run.kills).toBe(3);
     expect(run.checks.filter((c) => !c.ok)).toEqual([]);

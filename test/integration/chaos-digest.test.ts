@@ -28,7 +28,10 @@ describe('weekly digests through worker crashes and a faulty SMTP server', () =>
       timeoutMs: 150_000,
     });
     expect(result.kills).toBeGreaterThan(0);
-    expect({ duplicateDeliveries: result.duplicateDeliveries, duplicateReceipts: result.duplicateReceipts }).toEqual({ duplicateDeliveries: 0, duplicateReceipts: 0 });
+    expect({ duplicateDeliveries: result.duplicateDeliveries, duplicateReceipts: result.duplicateReceipts }).toEqual({
+      duplicateDeliveries: 0,
+      duplicateReceipts: 0,
+    });
     expect(result.rows).toBe(users);
     expect(result.unsettled).toBe(0);
     expect(result.missed).toBe(result.missedInSending + result.missedGivenUp);

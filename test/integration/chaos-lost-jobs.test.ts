@@ -28,8 +28,18 @@ describe('the sweeper of lost sync jobs', () => {
   });
 
   it('re-releases queued streams whose job is gone, and only those', async () => {
-    const a = await connectAccount(database.sql, { userEmail: 'a@example.com', provider: 'google', accountEmail: 'a@example.com', refreshToken: 'r1' });
-    const b = await connectAccount(database.sql, { userEmail: 'b@example.com', provider: 'google', accountEmail: 'b@example.com', refreshToken: 'r2' });
+    const a = await connectAccount(database.sql, {
+      userEmail: 'a@example.com',
+      provider: 'google',
+      accountEmail: 'a@example.com',
+      refreshToken: 'r1',
+    });
+    const b = await connectAccount(database.sql, {
+      userEmail: 'b@example.com',
+      provider: 'google',
+      accountEmail: 'b@example.com',
+      refreshToken: 'r2',
+    });
     // Every stream was marked queued a minute ago; only b's mail job is still in Redis.
     await database.sql`update sync_streams set enqueued_at = now() - interval '1 minute', next_run_at = now()`;
     await enqueueSyncs({ sync: queue }, [{ accountId: b.accountId, stream: 'mail', phase: 'backfill' }]);

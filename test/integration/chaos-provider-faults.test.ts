@@ -41,7 +41,8 @@ async function google(): Promise<Emulated> {
     emulator,
     connect: (database, email) => connectEmulatedGoogle(database, emulator, email),
     // Pages of 100: the fewer listing round trips in a row, the fewer faulted ones to wait out.
-    worker: (database, prefix) => startWorker({ config: testConfig(database, prefix, emulator, { ...overrides, SYNC_PAGE_SIZE: '100' }), logger: testLogger() }),
+    worker: (database, prefix) =>
+      startWorker({ config: testConfig(database, prefix, emulator, { ...overrides, SYNC_PAGE_SIZE: '100' }), logger: testLogger() }),
     expireCursors(email) {
       emulator.expireHistory(email);
       emulator.expireSyncTokens(email);
@@ -104,10 +105,14 @@ describe.each([
     // Caught up; the cursors expire again and the next incremental round meets that too.
     provider.expireCursors(email);
     await makeDue(database, accountId);
-    await waitFor('a full resync after the expired cursors', async () => {
-      const streams = await streamsOf(database, accountId);
-      return streams.every((s) => s.fullResyncs >= 1) && streams;
-    }, 60_000);
+    await waitFor(
+      'a full resync after the expired cursors',
+      async () => {
+        const streams = await streamsOf(database, accountId);
+        return streams.every((s) => s.fullResyncs >= 1) && streams;
+      },
+      60_000,
+    );
     await waitUntilSynced(database, accountId, 120_000);
 
     const injected = provider.emulator.injectedFaults();

@@ -88,7 +88,12 @@ function microsoftAccount(): { email: string; account: ProviderAccount } {
 const wires: Fault['wire'][] = ['reset', 'truncate', 'timeout'];
 
 describe.each([
-  { name: 'google', connect: googleAccount, emulator: () => google, methods: ['oauth.token', 'gmail.users.messages.list', 'gmail.users.messages.get'] },
+  {
+    name: 'google',
+    connect: googleAccount,
+    emulator: () => google,
+    methods: ['oauth.token', 'gmail.users.messages.list', 'gmail.users.messages.get'],
+  },
   { name: 'microsoft', connect: microsoftAccount, emulator: () => graph, methods: ['identity.token', 'graph.messages.delta'] },
 ])('$name through broken answers', ({ connect, emulator, methods }) => {
   for (const wire of wires) {

@@ -35,7 +35,14 @@ describe('a worker started before Postgres is up', () => {
     url.port = String(port);
     let output = '';
     child = spawn(process.execPath, [cli, 'work'], {
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: url.toString(), REDIS_URL: redisUrl, QUEUE_PREFIX: queue.prefix },
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: url.toString(),
+        REDIS_URL: redisUrl,
+        QUEUE_PREFIX: queue.prefix,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

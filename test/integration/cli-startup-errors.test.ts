@@ -28,7 +28,10 @@ const DOCKER_WITHOUT_SECRETS = { NODE_ENV: 'production', LINK_SECRETS: '', TOKEN
 const running = new Set<ChildProcess>();
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, LOG_LEVEL: 'error', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   running.add(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -80,7 +83,12 @@ describe('rekindle start-up errors', () => {
   });
 
   it('inbound with half of its STARTTLS and DKIM settings exits 78 naming what is missing', { timeout: HANG }, async () => {
-    const result = await run(['inbound'], { ...env, INBOUND_SMTP_PORT: '0', INBOUND_SMTP_TLS_KEY: '/nonexistent/key.pem', DKIM_DOMAIN: 'example.com' });
+    const result = await run(['inbound'], {
+      ...env,
+      INBOUND_SMTP_PORT: '0',
+      INBOUND_SMTP_TLS_KEY: '/nonexistent/key.pem',
+      DKIM_DOMAIN: 'example.com',
+    });
     expect(result.stderr).toMatch(/^  INBOUND_SMTP_TLS_CERT: STARTTLS needs/m);
     expect(result.stderr).toMatch(/^  DKIM_SELECTOR: DKIM signing needs/m);
     expect(result.stderr).toMatch(/^  DKIM_PRIVATE_KEY: DKIM signing needs/m);

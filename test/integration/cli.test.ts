@@ -47,11 +47,31 @@ describe('rekindle command', () => {
       database.sql,
       { userId, accountId, owner: createOwner(['me@example.com']), storeSubjects: true },
       [
-        message('m1', 'sent', 'Message-ID: <1@x>\nDate: Mon, 3 Jun 2024 10:00:00 +0000\nFrom: me@example.com\nTo: Ann Lee <ann@example.org>\nSubject: Lunch'),
-        message('m2', 'inbox', 'Message-ID: <2@x>\nDate: Tue, 4 Jun 2024 10:00:00 +0000\nFrom: Ann Lee <ann@example.org>\nTo: me@example.com\nSubject: Re: Lunch'),
-        message('m3', 'sent', 'Message-ID: <3@x>\nDate: Mon, 2 Sep 2024 10:00:00 +0000\nFrom: me@example.com\nTo: Bo <bo@example.net>\nSubject: Hi'),
-        message('m4', 'inbox', 'Message-ID: <4@x>\nDate: Wed, 4 Sep 2024 10:00:00 +0000\nFrom: Bo <bo@example.net>\nTo: me@example.com\nSubject: Re: Hi'),
-        message('m5', 'inbox', 'Message-ID: <5@x>\nDate: Wed, 4 Sep 2024 11:00:00 +0000\nFrom: news@shop.example\nTo: me@example.com\nList-Id: <deals.shop.example>\nSubject: Deals'),
+        message(
+          'm1',
+          'sent',
+          'Message-ID: <1@x>\nDate: Mon, 3 Jun 2024 10:00:00 +0000\nFrom: me@example.com\nTo: Ann Lee <ann@example.org>\nSubject: Lunch',
+        ),
+        message(
+          'm2',
+          'inbox',
+          'Message-ID: <2@x>\nDate: Tue, 4 Jun 2024 10:00:00 +0000\nFrom: Ann Lee <ann@example.org>\nTo: me@example.com\nSubject: Re: Lunch',
+        ),
+        message(
+          'm3',
+          'sent',
+          'Message-ID: <3@x>\nDate: Mon, 2 Sep 2024 10:00:00 +0000\nFrom: me@example.com\nTo: Bo <bo@example.net>\nSubject: Hi',
+        ),
+        message(
+          'm4',
+          'inbox',
+          'Message-ID: <4@x>\nDate: Wed, 4 Sep 2024 10:00:00 +0000\nFrom: Bo <bo@example.net>\nTo: me@example.com\nSubject: Re: Hi',
+        ),
+        message(
+          'm5',
+          'inbox',
+          'Message-ID: <5@x>\nDate: Wed, 4 Sep 2024 11:00:00 +0000\nFrom: news@shop.example\nTo: me@example.com\nList-Id: <deals.shop.example>\nSubject: Deals',
+        ),
       ],
       [],
     );
@@ -78,7 +98,19 @@ describe('rekindle command', () => {
       cadenceDays: null,
       status: 'active',
     });
-    for (const key of ['email', 'name', 'lastContactAt', 'lastOutboundAt', 'lastInboundAt', 'sentCount', 'receivedCount', 'meetingCount', 'cadenceDays', 'strength', 'status']) {
+    for (const key of [
+      'email',
+      'name',
+      'lastContactAt',
+      'lastOutboundAt',
+      'lastInboundAt',
+      'sentCount',
+      'receivedCount',
+      'meetingCount',
+      'cadenceDays',
+      'strength',
+      'status',
+    ]) {
       expect(contacts[0]).toHaveProperty(key);
     }
   });

@@ -43,7 +43,10 @@ const PEOPLE: { name: string; addresses: string[]; later?: string[] }[] = [
   { name: 'Hal Finney', addresses: ['hal@pgp.com'], later: ['hal.finney@pgp.com'] },
   { name: 'Ida Wells', addresses: ['ida@press.org'], later: ['iwells@press.org'] },
   { name: 'Kim Watson', addresses: ['kim.watson@enron.com'], later: ['kwatson@ect.enron.com', 'kim@watson.me'] },
-  ...Array.from({ length: 24 }, (_, i) => ({ name: `Person Number${String.fromCharCode(97 + i)}`, addresses: [`p${i}@crowd${i % 5}.org`] })),
+  ...Array.from({ length: 24 }, (_, i) => ({
+    name: `Person Number${String.fromCharCode(97 + i)}`,
+    addresses: [`p${i}@crowd${i % 5}.org`],
+  })),
 ];
 
 function rng(seed: number) {
@@ -57,7 +60,7 @@ function rng(seed: number) {
 /** One random history: rounds of mail and calendar changes, each with the instant to recompute at. */
 function history(seed: number) {
   const rand = rng(seed);
-  const pick = <T,>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const start = Date.UTC(2022, 0, 3, 9);
   let ids = 0;
   let asOf = start + 400 * DAY;
@@ -110,20 +113,26 @@ function history(seed: number) {
         attendee(ME, { self: true, organizer: true }),
         ...Array.from({ length: 1 + Math.floor(rand() * 3) }, () => {
           const who = someone();
-          return attendee(who.email, { name: who.name, responseStatus: pick(['accepted', 'accepted', 'tentative', 'declined', 'needsAction'] as const) });
+          return attendee(who.email, {
+            name: who.name,
+            responseStatus: pick(['accepted', 'accepted', 'tentative', 'declined', 'needsAction'] as const),
+          });
         }),
       ],
       subject: pick(['Sync', 'Coffee', 'Review']),
     };
   };
 
-  const rounds: { mail: MessageMeta[]; events: CalendarEvent[]; asOf: Date; decision?: [string, string, 'merge' | 'split' | 'undo'] }[] = [];
+  const rounds: { mail: MessageMeta[]; events: CalendarEvent[]; asOf: Date; decision?: [string, string, 'merge' | 'split' | 'undo'] }[] =
+    [];
   for (round = 0; round < 8; round++) {
     const count = round === 0 ? 160 : 3 + Math.floor(rand() * 12);
     const previous = asOf;
     asOf += Math.floor(rand() * 60) * DAY + Math.floor(rand() * 24) * 3_600_000;
     // Mostly new mail up to now; some old mail found late (a second mailbox); some dated ahead.
-    const batch = Array.from({ length: count }, () => (rand() < 0.2 ? mail(start, previous) : rand() < 0.1 ? mail(asOf, asOf + 90 * DAY) : mail(previous, asOf)));
+    const batch = Array.from({ length: count }, () =>
+      rand() < 0.2 ? mail(start, previous) : rand() < 0.1 ? mail(asOf, asOf + 90 * DAY) : mail(previous, asOf),
+    );
     const changed: CalendarEvent[] = [];
     for (let i = 0; i < (round === 0 ? 25 : 3); i++) {
       // Upcoming meetings become history as the rounds move on.
@@ -134,16 +143,18 @@ function history(seed: number) {
     if (round > 0) {
       for (const e of events.slice(0, 4)) {
         if (rand() < 0.5) changed.push({ ...e, status: 'cancelled' });
-        else if (rand() < 0.5) changed.push({ ...e, start: new Date(e.start!.getTime() + 2 * DAY), end: new Date(e.end!.getTime() + 2 * DAY) });
+        // biome-ignore lint/suspicious/noDuplicateElseIf: a second draw of the generator, not the same condition
+        else if (rand() < 0.5)
+          changed.push({ ...e, start: new Date(e.start!.getTime() + 2 * DAY), end: new Date(e.end!.getTime() + 2 * DAY) });
       }
     }
     const decision: (typeof rounds)[number]['decision'] =
       round === 3 && rand() < 0.6
-        ? pick([
+        ? (pick([
             ['maria.garcia@gmail.com', 'mgarcia@gmail.com', 'merge'],
             ['ann.lee@partner.com', 'alee@partner.com', 'split'],
             ['bob@stone.org', 'bobby@stone.org', 'merge'],
-          ] as const).slice() as [string, string, 'merge' | 'split']
+          ] as const).slice() as [string, string, 'merge' | 'split'])
         : round === 6 && rand() < 0.5
           ? ['maria.garcia@gmail.com', 'mgarcia@gmail.com', 'undo']
           : undefined;
@@ -215,38 +226,44 @@ describe('incremental contact recompute', () => {
 
   /** What inference over every stored interaction says as of `asOf`: the answer contactsAsOf must give. */
   async function inferred(userId: string, asOf: Date) {
-    return computeContacts(await loadInteractions(database.sql, userId), { asOf, identities: await loadIdentityDecisions(database.sql, userId) });
+    return computeContacts(await loadInteractions(database.sql, userId), {
+      asOf,
+      identities: await loadIdentityDecisions(database.sql, userId),
+    });
   }
 
-  it.each([1, 2, 3, 4, 5, 6])('reads exactly what inference over every interaction gives, recompute pending or done, on random history %i', async (seed) => {
-    const account = await ensureLocalAccount(database.sql, `reader${seed}@home.example`, [ME]);
-    const sources: string[] = [];
-    let inferredAgain = 0;
-    for (const round of history(seed)) {
-      await feed(account, round);
-      // The recompute job has not run yet: new mail is dirty, meetings have become history.
-      const pending = await contactsAsOf(database.sql, account.userId, round.asOf);
-      expect(pending.contacts).toEqual(await inferred(account.userId, round.asOf));
-      sources.push(pending.source);
-      inferredAgain += pending.inferredAgain;
-      await refreshContacts(database.sql, account.userId, { asOf: round.asOf });
-      // Days after the recompute, nothing new: strengths have moved, the rest holds.
-      const later = new Date(round.asOf.getTime() + 9 * DAY + 5 * 3_600_000);
-      const quiet = await contactsAsOf(database.sql, account.userId, later);
-      expect(quiet.source).toBe('stored');
-      expect(quiet.contacts).toEqual(await inferred(account.userId, later));
-    }
-    // Only the first read (no recompute yet) and a read after an identity decision infer everything.
-    expect(sources[0]).toBe('inferred');
-    expect(sources.filter((s) => s === 'stored').length).toBeGreaterThanOrEqual(5);
-    expect(inferredAgain).toBeGreaterThan(0);
+  it.each([1, 2, 3, 4, 5, 6])(
+    'reads exactly what inference over every interaction gives, recompute pending or done, on random history %i',
+    async (seed) => {
+      const account = await ensureLocalAccount(database.sql, `reader${seed}@home.example`, [ME]);
+      const sources: string[] = [];
+      let inferredAgain = 0;
+      for (const round of history(seed)) {
+        await feed(account, round);
+        // The recompute job has not run yet: new mail is dirty, meetings have become history.
+        const pending = await contactsAsOf(database.sql, account.userId, round.asOf);
+        expect(pending.contacts).toEqual(await inferred(account.userId, round.asOf));
+        sources.push(pending.source);
+        inferredAgain += pending.inferredAgain;
+        await refreshContacts(database.sql, account.userId, { asOf: round.asOf });
+        // Days after the recompute, nothing new: strengths have moved, the rest holds.
+        const later = new Date(round.asOf.getTime() + 9 * DAY + 5 * 3_600_000);
+        const quiet = await contactsAsOf(database.sql, account.userId, later);
+        expect(quiet.source).toBe('stored');
+        expect(quiet.contacts).toEqual(await inferred(account.userId, later));
+      }
+      // Only the first read (no recompute yet) and a read after an identity decision infer everything.
+      expect(sources[0]).toBe('inferred');
+      expect(sources.filter((s) => s === 'stored').length).toBeGreaterThanOrEqual(5);
+      expect(inferredAgain).toBeGreaterThan(0);
 
-    // A date before the last recompute: the store cannot say, every interaction is read.
-    const past = new Date(history(seed)[2]!.asOf.getTime());
-    const before = await contactsAsOf(database.sql, account.userId, past);
-    expect(before.source).toBe('inferred');
-    expect(before.contacts).toEqual(await inferred(account.userId, past));
-  });
+      // A date before the last recompute: the store cannot say, every interaction is read.
+      const past = new Date(history(seed)[2]!.asOf.getTime());
+      const before = await contactsAsOf(database.sql, account.userId, past);
+      expect(before.source).toBe('inferred');
+      expect(before.contacts).toEqual(await inferred(account.userId, past));
+    },
+  );
 
   it('reads only the interactions of the people who changed', async () => {
     const account = await ensureLocalAccount(database.sql, 'reader@home.example', [ME]);
@@ -254,7 +271,9 @@ describe('incremental contact recompute', () => {
     await feed(account, rounds[0]!);
     const first = await refreshContacts(database.sql, account.userId, { asOf: rounds[0]!.asOf });
     expect(first.mode).toBe('full');
-    const [{ total }] = await database.sql<[{ total: number }]>`select count(*)::int as total from interactions where user_id = ${account.userId}`;
+    const [{ total }] = await database.sql<
+      [{ total: number }]
+    >`select count(*)::int as total from interactions where user_id = ${account.userId}`;
     expect(first.interactionsRead).toBe(total);
 
     // One new message from Dana: only Dana's interactions are read again.
@@ -263,7 +282,18 @@ describe('incremental contact recompute', () => {
     await ingestMail(
       database.sql,
       target,
-      [{ ...rounds[0]!.mail[0]!, providerId: 'dana-1', internetMessageId: 'dana-1@mail.example', date: later, from: addr('Dana Scully <dana@fbi.gov>'), to: [addr(ME)], cc: [], folder: 'inbox' }],
+      [
+        {
+          ...rounds[0]!.mail[0]!,
+          providerId: 'dana-1',
+          internetMessageId: 'dana-1@mail.example',
+          date: later,
+          from: addr('Dana Scully <dana@fbi.gov>'),
+          to: [addr(ME)],
+          cc: [],
+          folder: 'inbox',
+        },
+      ],
       [],
     );
     const [{ dana }] = await database.sql<[{ dana: number }]>`

@@ -54,7 +54,9 @@ describe('rekindle demo with no PostgreSQL or Redis answering', () => {
     expect(stdout).toMatch(/=== The confirmation/);
     expect(stderr).toMatch(/The demo data went with the private PostgreSQL/);
 
-    const [, privatePg, folder, privateRedis] = /PostgreSQL on 127\.0\.0\.1:(\d+) \(in (\S+)\) and Redis on 127\.0\.0\.1:(\d+)/.exec(stderr)!;
+    const [, privatePg, folder, privateRedis] = /PostgreSQL on 127\.0\.0\.1:(\d+) \(in (\S+)\) and Redis on 127\.0\.0\.1:(\d+)/.exec(
+      stderr,
+    )!;
     expect(existsSync(folder!)).toBe(false);
     expect(await listening(Number(privatePg))).toBe(false);
     expect(await listening(Number(privateRedis))).toBe(false);

@@ -47,7 +47,13 @@ describe('rekindle digest preview', () => {
     const preview = JSON.parse(stdout);
     expect(preview).toMatchObject({ user: 'sam@example.com', asOf: '2025-06-02T23:59:59.999Z', budget: 5 });
     expect(preview.items).toHaveLength(1);
-    expect(preview.items[0]).toMatchObject({ number: 1, email: 'ada@example.org', name: 'Ada Byron', lastSubject: 'Engines', daysSinceLastContact: 120 });
+    expect(preview.items[0]).toMatchObject({
+      number: 1,
+      email: 'ada@example.org',
+      name: 'Ada Byron',
+      lastSubject: 'Engines',
+      daysSinceLastContact: 120,
+    });
     expect(preview.items[0].reason).toMatch(/\w+ .+\./);
   });
 

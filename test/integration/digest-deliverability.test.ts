@@ -39,7 +39,10 @@ describe('digest deliverability', () => {
   });
 
   /** A user whose digest went out through a DKIM-signing mailer. */
-  const userWithSignedDigest = async (email: string, returnPath?: 'inbound' | 'mail-from'): Promise<WorldUser & { raw: Buffer; envelopeFrom: string | null }> => {
+  const userWithSignedDigest = async (
+    email: string,
+    returnPath?: 'inbound' | 'mail-from',
+  ): Promise<WorldUser & { raw: Buffer; envelopeFrom: string | null }> => {
     const { userId } = await seedDigestUser(world.database, {
       email,
       name: 'Sam Rivera',
@@ -51,14 +54,23 @@ describe('digest deliverability', () => {
     await queueDueDigests(world.database.sql, { messageIdDomain: 'rekindle.test' });
     const [digest] = await world.database.sql<{ id: string; token: string; messageId: string }[]>`
       select id, token, message_id as "messageId" from digests where user_id = ${userId}`;
-    const mailer = createMailer(world.catcher.url, { dkim: { domainName: signing.domain, keySelector: signing.selector, privateKey: signing.privateKey } });
+    const mailer = createMailer(world.catcher.url, {
+      dkim: { domainName: signing.domain, keySelector: signing.selector, privateKey: signing.privateKey },
+    });
     try {
-      expect(await sendDigest({ sql: world.database.sql, mailer, logger: testLogger(), settings: { ...world.digestSettings, returnPath } }, digest!.id)).toBe('sent');
+      expect(
+        await sendDigest(
+          { sql: world.database.sql, mailer, logger: testLogger(), settings: { ...world.digestSettings, returnPath } },
+          digest!.id,
+        ),
+      ).toBe('sent');
     } finally {
       mailer.close();
     }
     const caught = world.mailsTo(email).at(-1)!;
-    const items = await world.database.sql<{ position: number; contact: string }[]>`select position, contact from digest_items where digest_id = ${digest!.id}`;
+    const items = await world.database.sql<
+      { position: number; contact: string }[]
+    >`select position, contact from digest_items where digest_id = ${digest!.id}`;
     return {
       email,
       userId,
@@ -70,7 +82,11 @@ describe('digest deliverability', () => {
     };
   };
   const pausedState = async (userId: string) =>
-    (await world.database.sql<{ at: Date | null; reason: string | null }[]>`select digest_paused_at as at, digest_paused_reason as reason from users where id = ${userId}`)[0]!;
+    (
+      await world.database.sql<
+        { at: Date | null; reason: string | null }[]
+      >`select digest_paused_at as at, digest_paused_reason as reason from users where id = ${userId}`
+    )[0]!;
 
   it('is DKIM-signed over List-Unsubscribe and List-Unsubscribe-Post, with a List-Id, a text part, no remote content, and its own return path', async () => {
     const sam = await userWithSignedDigest('sam@example.com');
@@ -79,8 +95,23 @@ describe('digest deliverability', () => {
     const [signature] = verified.results;
     expect(signature!.status.result).toBe('pass');
     expect(signature!.signingDomain).toBe('rekindle.test');
-    const signedFields = (signature as unknown as { signingHeaders: { keys: string } }).signingHeaders.keys.toLowerCase().split(': ').join(':').split(':');
-    expect(signedFields).toEqual(expect.arrayContaining(['from', 'to', 'subject', 'message-id', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post', 'auto-submitted']));
+    const signedFields = (signature as unknown as { signingHeaders: { keys: string } }).signingHeaders.keys
+      .toLowerCase()
+      .split(': ')
+      .join(':')
+      .split(':');
+    expect(signedFields).toEqual(
+      expect.arrayContaining([
+        'from',
+        'to',
+        'subject',
+        'message-id',
+        'list-id',
+        'list-unsubscribe',
+        'list-unsubscribe-post',
+        'auto-submitted',
+      ]),
+    );
 
     const headers = new HeaderMap(parseHeaderBlock(headerBlockOf(sam.raw.toString('latin1'))));
     expect(headers.get('List-Id')?.trim()).toBe('rekindle weekly list <weekly-list.rekindle.test>');
@@ -91,7 +122,10 @@ describe('digest deliverability', () => {
     expect(mail.html).toBeTruthy();
     expect(mail.html as string).not.toMatch(/<img|<script|<link|<iframe|url\(|src=/i);
     // Altered after signing, the signature fails.
-    const altered = Buffer.from(sam.raw.toString('latin1').replace('List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'List-Unsubscribe-Post: X'), 'latin1');
+    const altered = Buffer.from(
+      sam.raw.toString('latin1').replace('List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'List-Unsubscribe-Post: X'),
+      'latin1',
+    );
     expect((await dkimVerify(altered, { resolver })).results[0]!.status.result).toBe('fail');
   });
 
@@ -104,7 +138,15 @@ describe('digest deliverability', () => {
   const bounceBack = async (file: string, to: string, rewrite: (raw: string) => string = (r) => r) => {
     const raw = rewrite(readFileSync(path.join(corpus('bounces/bsd'), file), 'latin1'));
     const before = world.results.length;
-    await sendReply({ port: world.inbound.port, from: 'MAILER-DAEMON@mx.example.net', to, text: '', raw: Buffer.from(raw, 'latin1'), envelopeFrom: '', dkim: null });
+    await sendReply({
+      port: world.inbound.port,
+      from: 'MAILER-DAEMON@mx.example.net',
+      to,
+      text: '',
+      raw: Buffer.from(raw, 'latin1'),
+      envelopeFrom: '',
+      dkim: null,
+    });
     return world.results[before]!;
   };
 
@@ -140,9 +182,22 @@ describe('digest deliverability', () => {
 
   it('pauses on a spam complaint (ARF) about a digest, and a verified "resume" brings the digests back', async () => {
     const zoe = await userWithSignedDigest('zoe@example.com');
-    const arf = arfComplaint({ inboundDomain: WORLD.inboundDomain, digestFrom: WORLD.mailFrom, digestTo: zoe.email, digestMessageId: zoe.digest.messageId });
+    const arf = arfComplaint({
+      inboundDomain: WORLD.inboundDomain,
+      digestFrom: WORLD.mailFrom,
+      digestTo: zoe.email,
+      digestMessageId: zoe.digest.messageId,
+    });
     const before = world.results.length;
-    await sendReply({ port: world.inbound.port, from: 'fbl@isp.example', to: `postmaster@${WORLD.inboundDomain}`, text: '', raw: arf, envelopeFrom: '', dkim: null });
+    await sendReply({
+      port: world.inbound.port,
+      from: 'fbl@isp.example',
+      to: `postmaster@${WORLD.inboundDomain}`,
+      text: '',
+      raw: arf,
+      envelopeFrom: '',
+      dkim: null,
+    });
     expect(world.results[before]).toMatchObject({ outcome: 'bounced', detail: 'complaint:abuse' });
     expect((await pausedState(zoe.userId)).reason).toBe('complaint');
 

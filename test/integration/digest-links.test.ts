@@ -46,7 +46,13 @@ describe('signed links in the digest', () => {
         sql: database.sql,
         mailer,
         logger: testLogger(),
-        settings: { mailFrom: 'rekindle <r@rekindle.test>', inboundDomain: 'rekindle.test', publicUrl: 'http://rekindle.test', budget: 5, actionLinks: { keys, publicUrl: 'http://rekindle.test', days: 30 } },
+        settings: {
+          mailFrom: 'rekindle <r@rekindle.test>',
+          inboundDomain: 'rekindle.test',
+          publicUrl: 'http://rekindle.test',
+          budget: 5,
+          actionLinks: { keys, publicUrl: 'http://rekindle.test', days: 30 },
+        },
       },
       digest!.id,
     );
@@ -78,21 +84,31 @@ describe('signed links in the digest', () => {
 
   const pathOf = (url: string) => new URL(url).pathname;
   const mark = async (userId: string, contact: string) =>
-    (await database.sql<{ status: string; until: Date | null }[]>`select status, until from contact_marks where user_id = ${userId} and contact = ${contact}`)[0] ?? null;
+    (
+      await database.sql<
+        { status: string; until: Date | null }[]
+      >`select status, until from contact_marks where user_id = ${userId} and contact = ${contact}`
+    )[0] ?? null;
   const post = (path: string, fields: Record<string, string>) =>
     app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields) });
 
   it('each entry carries its link in the text part and done / snooze / never links in the HTML, and none of those lines reads as a command', async () => {
     const textLinks = [...sam.text.matchAll(/^ {3}Mark as done, snooze or never: (http:\/\/rekindle\.test\/d\/\S+)$/gm)].map((m) => m[1]!);
     expect(textLinks).toHaveLength(2);
-    const htmlLinks = [...sam.html.matchAll(/<a class="action" data-verb="(\w+)" href="([^"]+)"/g)].map((m) => [m[1], m[2]!.replace(/&amp;/g, '&')]);
+    const htmlLinks = [...sam.html.matchAll(/<a class="action" data-verb="(\w+)" href="([^"]+)"/g)].map((m) => [
+      m[1],
+      m[2]!.replace(/&amp;/g, '&'),
+    ]);
     expect(htmlLinks.map(([verb]) => verb)).toEqual(['done', 'snooze', 'never', 'done', 'snooze', 'never']);
     expect(htmlLinks[0]![1]).toBe(`${textLinks[0]}?do=done`);
     const read = readActionToken(keys, pathOf(textLinks[1]!).slice('/d/'.length));
     expect(read).toEqual({ ok: true, target: { userId: sam.userId, digestId: sam.digestId, position: 2 } });
     // Expiring with the link lifetime: not before 29 days, not after 31.
     expect(readActionToken(keys, pathOf(textLinks[1]!).slice(3), new Date(Date.now() + 29 * 86_400_000)).ok).toBe(true);
-    expect(readActionToken(keys, pathOf(textLinks[1]!).slice(3), new Date(Date.now() + 31 * 86_400_000))).toEqual({ ok: false, reason: 'expired' });
+    expect(readActionToken(keys, pathOf(textLinks[1]!).slice(3), new Date(Date.now() + 31 * 86_400_000))).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
     for (const line of sam.text.split('\n')) expect(parseCommandLine(line), line).toBeNull();
   });
 
@@ -101,7 +117,9 @@ describe('signed links in the digest', () => {
     const page = await app.inject({ method: 'GET', url: `${link}?do=done` });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Ada Lovelace');
-    expect(page.body).toContain(`<form class="inline" method="post" action="${link}"><input type="hidden" name="do" value="done"><button type="submit" class="">`);
+    expect(page.body).toContain(
+      `<form class="inline" method="post" action="${link}"><input type="hidden" name="do" value="done"><button type="submit" class="">`,
+    );
     expect(page.headers['referrer-policy']).toBe('same-origin');
     expect(await mark(sam.userId, 'ada@example.org')).toBeNull();
   });
@@ -143,8 +161,16 @@ describe('signed links in the digest', () => {
     const genuine = actionToken(keys, { userId: kim.userId, digestId: kim.digestId, position: 2 }, future);
     const [body, signature] = genuine.split('.');
     const cases: [string, string, number][] = [
-      ['forged: another secret', actionToken({ secrets: ['f'.repeat(64)] }, { userId: kim.userId, digestId: kim.digestId, position: 2 }, future), 404],
-      ['altered: another entry, same signature', `${Buffer.from(Buffer.from(body!, 'base64url').toString().replace('"n":2', '"n":1')).toString('base64url')}.${signature}`, 404],
+      [
+        'forged: another secret',
+        actionToken({ secrets: ['f'.repeat(64)] }, { userId: kim.userId, digestId: kim.digestId, position: 2 }, future),
+        404,
+      ],
+      [
+        'altered: another entry, same signature',
+        `${Buffer.from(Buffer.from(body!, 'base64url').toString().replace('"n":2', '"n":1')).toString('base64url')}.${signature}`,
+        404,
+      ],
       ['expired', actionToken(keys, { userId: kim.userId, digestId: kim.digestId, position: 2 }, new Date(Date.now() - 1000)), 410],
       ["Sam's user with Kim's digest", actionToken(keys, { userId: sam.userId, digestId: kim.digestId, position: 2 }, future), 404],
       ["Kim's user with Sam's digest", actionToken(keys, { userId: kim.userId, digestId: sam.digestId, position: 2 }, future), 404],
@@ -162,7 +188,11 @@ describe('signed links in the digest', () => {
   });
 
   it('metrics count what the links did', async () => {
-    const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Basic ${Buffer.from('admin:correct horse battery staple').toString('base64')}` } });
+    const metrics = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Basic ${Buffer.from('admin:correct horse battery staple').toString('base64')}` },
+    });
     expect(metrics.body).toMatch(/rekindle_digest_link_actions\{verb="never"\} 2/);
     expect(metrics.body).toMatch(/rekindle_digests_sent_total 2/);
     expect(metrics.body).toMatch(/rekindle_digests\{status="sent"\} 2/);

@@ -25,7 +25,13 @@ const people = [
   { email: 'bo@example.net', name: 'Bo Chen', everyDays: 30, lastDaysAgo: 200, conversations: 8 },
   { email: 'cy@example.com', name: 'Cy Young', everyDays: 21, lastDaysAgo: 150, conversations: 10 },
 ];
-const settings = { mailFrom: 'rekindle <digest@rekindle.test>', inboundDomain: 'in.rekindle.test', publicUrl: 'https://rekindle.test', budget: 5, replyWindowDays: 14 };
+const settings = {
+  mailFrom: 'rekindle <digest@rekindle.test>',
+  inboundDomain: 'in.rekindle.test',
+  publicUrl: 'https://rekindle.test',
+  budget: 5,
+  replyWindowDays: 14,
+};
 const replySettings = testReplySettings({ ...settings, digest: settings });
 
 describe('replies to a digest', () => {
@@ -78,7 +84,9 @@ describe('replies to a digest', () => {
     digest = row!;
     expect(await sendDigest({ sql: database.sql, mailer, logger: testLogger(), settings }, digest.id)).toBe('sent');
     replyTo = `reply+${digest.token}@${settings.inboundDomain}`;
-    const items = await database.sql<{ position: number; contact: string }[]>`select position, contact from digest_items where digest_id = ${digest.id}`;
+    const items = await database.sql<
+      { position: number; contact: string }[]
+    >`select position, contact from digest_items where digest_id = ${digest.id}`;
     at = Object.fromEntries(items.map((i) => [i.position, i.contact]));
     expect(Object.keys(at)).toHaveLength(3);
   });
@@ -87,9 +95,11 @@ describe('replies to a digest', () => {
   let at: Record<number, string>;
   const nameAt = (n: number) => people.find((p) => p.email === at[n])!.name;
   const marks = async () =>
-    (await database.sql<{ contact: string; status: string }[]>`select contact, status from contact_marks where user_id = ${userId} order by contact`).map(
-      (m) => `${m.contact}:${m.status}`,
-    );
+    (
+      await database.sql<
+        { contact: string; status: string }[]
+      >`select contact, status from contact_marks where user_id = ${userId} order by contact`
+    ).map((m) => `${m.contact}:${m.status}`);
   const mailsTo = (address: string) => catcher.received.filter((m) => m.envelope.to.includes(address));
   const reply = async (text: string, overrides: Partial<Parameters<typeof sendReply>[0]> = {}) => {
     const before = results.length;
@@ -178,11 +188,14 @@ describe('replies to a digest', () => {
     });
 
     it('for a forwarded digest answered by whoever it was forwarded to', async () => {
-      const [result] = await reply('never 1\n\n---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.test>\n\nrekindle · your list', {
-        from: 'Friend <friend@example.net>',
-        subject: 'Re: Fwd: Reconnect this week',
-        dkim: null,
-      });
+      const [result] = await reply(
+        'never 1\n\n---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.test>\n\nrekindle · your list',
+        {
+          from: 'Friend <friend@example.net>',
+          subject: 'Re: Fwd: Reconnect this week',
+          dkim: null,
+        },
+      );
       expect(result?.outcome).toBe('wrong_sender');
       expect(await marks()).toEqual([]);
       expect(mailsTo('friend@example.net')).toHaveLength(0);
@@ -215,7 +228,9 @@ describe('replies to a digest', () => {
     });
 
     it('for a token that names no digest: refused at RCPT', async () => {
-      await expect(reply('done 1', { to: `reply+${'0'.repeat(32)}@${settings.inboundDomain}`, references: undefined, inReplyTo: undefined })).rejects.toMatchObject({
+      await expect(
+        reply('done 1', { to: `reply+${'0'.repeat(32)}@${settings.inboundDomain}`, references: undefined, inReplyTo: undefined }),
+      ).rejects.toMatchObject({
         responseCode: 550,
       });
       expect(await marks()).toEqual([]);
@@ -226,9 +241,12 @@ describe('replies to a digest', () => {
   it('reads no command from a digest the owner forwards to the reply address, unquoted', async () => {
     const [sentDigest] = catcher.received.filter((m) => m.envelope.to.includes(owner));
     const digestText = (await simpleParser(sentDigest!.raw)).text!;
-    const [result] = await reply(`FYI\n\n---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.test>\nDate: Mon\nSubject: Reconnect this week\n\n${digestText}`, {
-      subject: 'Fwd: Reconnect this week',
-    });
+    const [result] = await reply(
+      `FYI\n\n---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.test>\nDate: Mon\nSubject: Reconnect this week\n\n${digestText}`,
+      {
+        subject: 'Fwd: Reconnect this week',
+      },
+    );
     expect(result!.outcome).toBe('no_commands');
     expect(result!.commands).toEqual([]);
     expect(await marks()).toEqual([]);
@@ -244,7 +262,9 @@ describe('replies to a digest', () => {
     const [result] = await reply(`done ${first(1)}\nsnooze ${nameAt(2)} until March\nnever Zed`);
     expect(result!.outcome).toBe('applied');
     expect(await marks()).toEqual(marked([1, 'done'], [2, 'snoozed']));
-    const [snoozed] = await database.sql<{ until: Date }[]>`select until from contact_marks where user_id = ${userId} and contact = ${at[2]!}`;
+    const [snoozed] = await database.sql<
+      { until: Date }[]
+    >`select until from contact_marks where user_id = ${userId} and contact = ${at[2]!}`;
     expect(snoozed!.until.getUTCMonth()).toBe(2);
     expect(snoozed!.until.getUTCDate()).toBe(1);
     const text = await lastConfirmation();
@@ -254,8 +274,10 @@ describe('replies to a digest', () => {
 
   it('pause, resume and stop change the weekly list, and undo takes them back too', async () => {
     const state = async () =>
-      (await database.sql<{ paused: string | null; stopped: boolean }[]>`
-        select digest_paused_reason as paused, digest_stopped_at is not null as stopped from users where id = ${userId}`)[0];
+      (
+        await database.sql<{ paused: string | null; stopped: boolean }[]>`
+        select digest_paused_reason as paused, digest_stopped_at is not null as stopped from users where id = ${userId}`
+      )[0];
     await reply('pause');
     expect(await state()).toEqual({ paused: 'user', stopped: false });
     expect(await lastConfirmation()).toContain('Your weekly list is paused.');
@@ -276,20 +298,22 @@ describe('replies to a digest', () => {
     // More history for the same user: people the weekly list had no room for.
     const [account] = await database.sql<{ id: string }[]>`select id from accounts where user_id = ${userId}`;
     const rows = extra.flatMap((p) =>
-      Array.from({ length: p.conversations }, (_, i) => ['received', 'sent'].map((kind) => ({
-        user_id: userId,
-        source_key: `mid:<more-${kind}-${i}-${p.email}>`,
-        contact: p.email,
-        address: p.email,
-        kind,
-        account_id: account!.id,
-        occurred_at: new Date(Date.now() - (p.lastDaysAgo + i * p.everyDays) * 86_400_000),
-        weight: 1,
-        contact_name: p.name,
-        participants: 1,
-        thread_key: `t-${p.email}-${i}`,
-        subject: 'Catching up',
-      }))).flat(),
+      Array.from({ length: p.conversations }, (_, i) =>
+        ['received', 'sent'].map((kind) => ({
+          user_id: userId,
+          source_key: `mid:<more-${kind}-${i}-${p.email}>`,
+          contact: p.email,
+          address: p.email,
+          kind,
+          account_id: account!.id,
+          occurred_at: new Date(Date.now() - (p.lastDaysAgo + i * p.everyDays) * 86_400_000),
+          weight: 1,
+          contact_name: p.name,
+          participants: 1,
+          thread_key: `t-${p.email}-${i}`,
+          subject: 'Catching up',
+        })),
+      ).flat(),
     );
     await database.sql`insert into interactions ${database.sql(rows)}`;
     const [result] = await reply('more');
@@ -297,9 +321,13 @@ describe('replies to a digest', () => {
     const [more] = await database.sql<{ id: string; token: string; status: string; kind: string }[]>`
       select id, token, status, kind from digests where user_id = ${userId} and kind = 'more'`;
     expect(more).toMatchObject({ status: 'sent', kind: 'more' });
-    const items = await database.sql<{ contact: string }[]>`select contact from digest_items where digest_id = ${more!.id} order by position`;
+    const items = await database.sql<
+      { contact: string }[]
+    >`select contact from digest_items where digest_id = ${more!.id} order by position`;
     expect(items.map((i) => i.contact).sort()).toEqual(['dee@example.org', 'eli@example.net']);
-    const list = mailsTo(owner).find((m) => m.raw.toString().includes(`reply+${more!.token}@`) && /^Subject: More:/m.test(m.raw.toString()));
+    const list = mailsTo(owner).find(
+      (m) => m.raw.toString().includes(`reply+${more!.token}@`) && /^Subject: More:/m.test(m.raw.toString()),
+    );
     expect(list).toBeDefined();
     expect(await lastConfirmation()).toContain('A list of 2 more people is on its way in a separate email.');
     // Its numbers are its own: "done 1" to it marks its first person.

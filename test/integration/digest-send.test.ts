@@ -31,7 +31,12 @@ describe('sending the weekly digest', () => {
   let deps: SendDigestDeps;
   let counter = 0;
   const queue = createTestPrefix('digest-send');
-  const settings = { mailFrom: 'rekindle <digest@rekindle.test>', inboundDomain: 'in.rekindle.test', publicUrl: 'https://rekindle.test', budget: 5 };
+  const settings = {
+    mailFrom: 'rekindle <digest@rekindle.test>',
+    inboundDomain: 'in.rekindle.test',
+    publicUrl: 'https://rekindle.test',
+    budget: 5,
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -60,8 +65,10 @@ describe('sending the weekly digest', () => {
 
   const mailsTo = (email: string) => catcher.received.filter((m) => m.envelope.to.includes(email));
   const digestOf = async (userId: string) =>
-    (await database.sql<{ id: string; status: string; attempts: number; weekOf: string }[]>`
-      select id, status, attempts, week_of::text as "weekOf" from digests where user_id = ${userId}`)[0];
+    (
+      await database.sql<{ id: string; status: string; attempts: number; weekOf: string }[]>`
+      select id, status, attempts, week_of::text as "weekOf" from digests where user_id = ${userId}`
+    )[0];
   const queueMine = () => queueDueDigests(database.sql, { messageIdDomain: 'rekindle.test' });
   const mine = async () => {
     await queueMine();
@@ -152,7 +159,9 @@ describe('sending the weekly digest', () => {
   it('writes the headers a digest needs, with a Message-ID of its own', async () => {
     const digest = (await mine())!;
     await sendDigest(deps, digest.id);
-    const [row] = await database.sql<{ token: string; messageId: string }[]>`select token, message_id as "messageId" from digests where id = ${digest.id}`;
+    const [row] = await database.sql<
+      { token: string; messageId: string }[]
+    >`select token, message_id as "messageId" from digests where id = ${digest.id}`;
     const raw = mailsTo(user.email)[0]!.raw;
     const mail = await simpleParser(raw);
     const header = new HeaderMap(parseHeaderBlock(headerBlockOf(raw.toString('latin1'))));
@@ -178,10 +187,9 @@ describe('sending the weekly digest', () => {
     await queueDueDigests(database.sql, { messageIdDomain: 'x', now: before });
     expect(await weekOf()).toBe('2025-05-26');
     await queueDueDigests(database.sql, { messageIdDomain: 'x', now: after });
-    expect((await database.sql`select week_of::text as w from digests where user_id = ${early.userId} order by w`).map((r) => r.w)).toEqual([
-      '2025-05-26',
-      '2025-06-02',
-    ]);
+    expect((await database.sql`select week_of::text as w from digests where user_id = ${early.userId} order by w`).map((r) => r.w)).toEqual(
+      ['2025-05-26', '2025-06-02'],
+    );
 
     const syncing = await seedDigestUser(database, { email: `syncing${counter}@example.com`, people });
     await database.sql`update sync_streams set backfill_completed_at = null where account_id = ${syncing.accountId} and stream = 'mail'`;

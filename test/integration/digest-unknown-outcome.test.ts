@@ -34,9 +34,11 @@ describe('a digest whose SMTP answer was lost', () => {
   const seen = new Map<string, number>();
 
   const digestOf = async (email: string) =>
-    (await database.sql<{ status: string; attempts: number; messageId: string; smtpResponse: string | null }[]>`
+    (
+      await database.sql<{ status: string; attempts: number; messageId: string; smtpResponse: string | null }[]>`
       select d.status, d.attempts, d.message_id as "messageId", d.smtp_response as "smtpResponse"
-        from digests d join users u on u.id = d.user_id where u.email = ${email}`)[0];
+        from digests d join users u on u.id = d.user_id where u.email = ${email}`
+    )[0];
   const received = (email: string): CaughtMail[] => catcher.received.filter((m) => m.envelope.to.includes(email));
 
   beforeAll(async () => {
@@ -90,7 +92,9 @@ describe('a digest whose SMTP answer was lost', () => {
     await queue.cleanup();
   });
 
-  it('delivered although the connection dropped: found in the mailbox by its Message-ID, marked sent, not sent again', { timeout: 90_000 }, async () => {
+  it('delivered although the connection dropped: found in the mailbox by its Message-ID, marked sent, not sent again', {
+    timeout: 90_000,
+  }, async () => {
     const digest = await waitFor('the delivered digest to be found', async () => {
       const d = await digestOf(DELIVERED);
       return d?.status === 'sent' ? d : false;
@@ -104,7 +108,9 @@ describe('a digest whose SMTP answer was lost', () => {
     expect(stored!.n).toBe(1);
   });
 
-  it('lost: not in the mailbox after the deadline and a sync since, so sent again — the same message, once more', { timeout: 90_000 }, async () => {
+  it('lost: not in the mailbox after the deadline and a sync since, so sent again — the same message, once more', {
+    timeout: 90_000,
+  }, async () => {
     const digest = await waitFor('the lost digest to be sent again', async () => {
       const d = await digestOf(LOST);
       return d?.status === 'sent' ? d : false;

@@ -43,7 +43,12 @@ describe('one-click unsubscribe', () => {
 
   it('refuses tokens that are malformed or unknown', async () => {
     for (const url of ['/digest/unsubscribe/nope', `/digest/unsubscribe/${'0'.repeat(32)}`]) {
-      const response = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+      const response = await app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
       expect(response.statusCode).toBe(404);
     }
     expect(await stopped()).toBeNull();

@@ -173,13 +173,9 @@ describe('gmail sync, end to end', () => {
       ],
     });
     await makeDue(database, accountId);
-    const throttled = await waitFor('the 429 to be served', async () =>
-      emulator.requests(userEmail).find((r) => r.status === 429),
-    );
+    const throttled = await waitFor('the 429 to be served', async () => emulator.requests(userEmail).find((r) => r.status === 429));
     await waitUntilSynced(database, accountId);
-    const gmailAfter = emulator
-      .requests(userEmail)
-      .filter((r) => r.method.startsWith('gmail.') && r.startedAt > throttled.finishedAt);
+    const gmailAfter = emulator.requests(userEmail).filter((r) => r.method.startsWith('gmail.') && r.startedAt > throttled.finishedAt);
     expect(gmailAfter.length).toBeGreaterThan(0);
     for (const r of gmailAfter) expect(r.startedAt - throttled.finishedAt).toBeGreaterThanOrEqual(2_000 - 5);
     expect((await contactsOf(database, userEmail)).get('grace.okafor@gmail.com')!.receivedCount).toBe(
@@ -205,4 +201,3 @@ describe('gmail sync, end to end', () => {
     expect((await contactsOf(database, userEmail)).size).toBe(sample.contacts.size);
   });
 });
-

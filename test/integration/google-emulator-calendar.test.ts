@@ -132,7 +132,11 @@ describe('Google emulator: Calendar events.list', () => {
     const [a, b] = full.items;
 
     const added = emulator.addEvent(ADA, meeting('d', 4));
-    emulator.updateEvent(ADA, a!.id!, { summary: 'a (moved)', start: { dateTime: '2024-03-10T09:00:00Z' }, end: { dateTime: '2024-03-10T10:00:00Z' } });
+    emulator.updateEvent(ADA, a!.id!, {
+      summary: 'a (moved)',
+      start: { dateTime: '2024-03-10T09:00:00Z' },
+      end: { dateTime: '2024-03-10T10:00:00Z' },
+    });
     emulator.cancelEvent(ADA, b!.id!);
 
     const changes = await listAll({ singleEvents: true, syncToken: full.syncToken });
@@ -204,11 +208,18 @@ describe('Google emulator: Calendar events.list', () => {
 
   it('bounds a full listing by timeMin/timeMax and orders by startTime only for single events', async () => {
     seed([meeting('late', 20), meeting('early', 2), meeting('middle', 10)]);
-    const window = await listAll({ timeMin: '2024-03-05T00:00:00Z', timeMax: '2024-03-25T00:00:00Z', singleEvents: true, orderBy: 'startTime' });
+    const window = await listAll({
+      timeMin: '2024-03-05T00:00:00Z',
+      timeMax: '2024-03-25T00:00:00Z',
+      singleEvents: true,
+      orderBy: 'startTime',
+    });
     expect(window.items.map((e) => e.summary)).toEqual(['middle', 'late']);
     expect(window.syncToken).toBeTruthy();
     expect((await failure(calendar.events.list({ calendarId: 'primary', orderBy: 'startTime' }))).status).toBe(400);
-    const empty = await failure(calendar.events.list({ calendarId: 'primary', timeMin: '2024-03-05T00:00:00Z', timeMax: '2024-03-01T00:00:00Z' }));
+    const empty = await failure(
+      calendar.events.list({ calendarId: 'primary', timeMin: '2024-03-05T00:00:00Z', timeMax: '2024-03-01T00:00:00Z' }),
+    );
     expect(empty.response.data.error.errors[0].reason).toBe('timeRangeEmpty');
   });
 

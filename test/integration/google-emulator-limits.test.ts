@@ -168,7 +168,12 @@ describe('Google emulator: faults', () => {
     emulator.injectFault({ match: { method: 'gmail.users.messages.get' }, status: 500 });
     const message = await connect(ADA, true).gmail.users.messages.get({ userId: 'me', id: 'f00d', format: 'minimal' });
     expect(message.data.id).toBe('f00d');
-    expect(emulator.requests(ADA).filter((r) => r.method === 'gmail.users.messages.get').map((r) => r.status)).toEqual([500, 200]);
+    expect(
+      emulator
+        .requests(ADA)
+        .filter((r) => r.method === 'gmail.users.messages.get')
+        .map((r) => r.status),
+    ).toEqual([500, 200]);
   });
 
   it('holds a request for delayMs and then answers it normally', async () => {

@@ -48,7 +48,11 @@ function header(seed: MailboxSeed, index: number, name: string): string | undefi
 async function gmailFor(seed: MailboxSeed) {
   emulator = await startGoogleEmulator();
   emulator.addMailbox(seed);
-  const auth = new OAuth2Client({ clientId: emulator.clientId, clientSecret: emulator.clientSecret, endpoints: { oauth2TokenUrl: emulator.tokenUrl } });
+  const auth = new OAuth2Client({
+    clientId: emulator.clientId,
+    clientSecret: emulator.clientSecret,
+    endpoints: { oauth2TokenUrl: emulator.tokenUrl },
+  });
   auth.setCredentials({ refresh_token: emulator.issueRefreshToken(seed.email) });
   return gmailApi({ version: 'v1', rootUrl: emulator.url, auth, retry: false });
 }
@@ -64,7 +68,10 @@ describe('Google emulator seeds: maildir', () => {
     const listed = await gmail.users.messages.list({ userId: 'me', labelIds: ['INBOX'] });
     expect(listed.data.messages).toHaveLength(seed.messages.length);
     const fetched = await Promise.all(
-      listed.data.messages!.map(async (m) => (await gmail.users.messages.get({ userId: 'me', id: m.id!, format: 'metadata', metadataHeaders: ['Date', 'Subject'] })).data),
+      listed.data.messages!.map(
+        async (m) =>
+          (await gmail.users.messages.get({ userId: 'me', id: m.id!, format: 'metadata', metadataHeaders: ['Date', 'Subject'] })).data,
+      ),
     );
     const dates = fetched.map((m) => Number(m.internalDate));
     expect(dates).toEqual([...dates].sort((a, b) => b - a));
@@ -75,11 +82,23 @@ describe('Google emulator seeds: maildir', () => {
   });
 
   it('labels sent folders SENT, inbox INBOX and other folders with user labels, and skips undated files', async () => {
-    await put('inbox/1', ['Message-ID: <p1@example.org>', 'Date: Mon, 4 Mar 2002 09:00:00 -0800', `From: bob@example.org`, `To: ${OWNER}`, 'Subject: Plans']);
+    await put('inbox/1', [
+      'Message-ID: <p1@example.org>',
+      'Date: Mon, 4 Mar 2002 09:00:00 -0800',
+      `From: bob@example.org`,
+      `To: ${OWNER}`,
+      'Subject: Plans',
+    ]);
     await put('inbox/2', ['From: bob@example.org', 'Subject: no date at all']);
     await put('inbox/3', ['Date: sometime last week', 'From: bob@example.org']);
     await put('inbox/4', Buffer.from(''));
-    await put('sent_items/1', ['Date: Tue, 5 Mar 2002 10:00:00 -0800', `From: ${OWNER}`, 'To: bob@example.org', 'Subject: Changed', 'In-Reply-To: <p1@example.org>']);
+    await put('sent_items/1', [
+      'Date: Tue, 5 Mar 2002 10:00:00 -0800',
+      `From: ${OWNER}`,
+      'To: bob@example.org',
+      'Subject: Changed',
+      'In-Reply-To: <p1@example.org>',
+    ]);
     await put('Sent Items/1', ['Date: Wed, 6 Mar 2002 10:00:00 -0800', `From: ${OWNER}`, 'To: carol@example.org', 'Subject: Re: plans']);
     await put('_sent_mail/1', ['Date: Thu, 7 Mar 2002 10:00:00 -0800', `From: ${OWNER}`, 'To: dan@example.org', 'Subject: Lunch']);
     await put('projects/alpha/1', ['Date: Fri, 1 Mar 2002 10:00:00 -0800', 'From: erin@example.org', `To: ${OWNER}`, 'Subject: Alpha']);
@@ -98,7 +117,16 @@ describe('Google emulator seeds: maildir', () => {
       ['inbox/4', 'no-headers'],
     ]);
     // Oldest first, so a reply always comes after what it answers.
-    expect(seed.messages.map((_, i) => header(seed, i, 'Subject'))).toEqual(['Alpha', 'Seen', 'Fresh', 'Unseen', 'Plans', 'Changed', 'Re: plans', 'Lunch']);
+    expect(seed.messages.map((_, i) => header(seed, i, 'Subject'))).toEqual([
+      'Alpha',
+      'Seen',
+      'Fresh',
+      'Unseen',
+      'Plans',
+      'Changed',
+      'Re: plans',
+      'Lunch',
+    ]);
     const labels = Object.fromEntries(seed.messages.map((m, i) => [header(seed, i, 'Subject'), m.labelIds]));
     expect(labels).toEqual({
       // User labels are numbered in folder order: archive, then projects/alpha.

@@ -119,7 +119,12 @@ describe('Google emulator: OAuth', () => {
 
     const raw = await fetch(`${emulator.url}gmail/v1/users/me/profile`, { headers: { authorization: `Bearer ${token}` } });
     expect(raw.status).toBe(401);
-    expect(emulator.requests(ADA).filter((r) => r.method === 'oauth.token').map((r) => r.status)).toEqual([200, 400]);
+    expect(
+      emulator
+        .requests(ADA)
+        .filter((r) => r.method === 'oauth.token')
+        .map((r) => r.status),
+    ).toEqual([200, 400]);
   });
 
   it('refuses a wrong client secret with invalid_client', async () => {
@@ -183,9 +188,28 @@ describe('Google emulator: PKCE as Google checks it', () => {
 
   it('takes S256 and plain challenges (both documented by Google), each only with its own verifier', async () => {
     const s256 = createHash('sha256').update(verifier).digest('base64url');
-    expect((await oauthClient().getToken({ code: await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }), codeVerifier: verifier })).tokens.access_token).toMatch(/^ya29\./);
-    expect((await oauthClient().getToken({ code: await codeFor({ code_challenge: verifier, code_challenge_method: 'plain' }), codeVerifier: verifier })).tokens.access_token).toMatch(/^ya29\./);
-    const wrong = await failure(oauthClient().getToken({ code: await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }), codeVerifier: 'w'.repeat(50) }));
+    expect(
+      (
+        await oauthClient().getToken({
+          code: await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }),
+          codeVerifier: verifier,
+        })
+      ).tokens.access_token,
+    ).toMatch(/^ya29\./);
+    expect(
+      (
+        await oauthClient().getToken({
+          code: await codeFor({ code_challenge: verifier, code_challenge_method: 'plain' }),
+          codeVerifier: verifier,
+        })
+      ).tokens.access_token,
+    ).toMatch(/^ya29\./);
+    const wrong = await failure(
+      oauthClient().getToken({
+        code: await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }),
+        codeVerifier: 'w'.repeat(50),
+      }),
+    );
     expect(wrong.response.data).toEqual({ error: 'invalid_grant', error_description: 'Invalid code verifier.' });
     const missing = await failure(oauthClient().getToken(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' })));
     expect(missing.response.data).toEqual({ error: 'invalid_grant', error_description: 'Missing code verifier.' });
@@ -263,13 +287,13 @@ describe('Google emulator: Gmail messages', () => {
 
   it('lists newest first, ANDs labelIds, hides SPAM and TRASH unless asked, and pages', async () => {
     seed([
-        { id: 'a1', ...message('one', '2024-01-01T00:00:00Z', ['INBOX']) },
-        { id: 'a2', ...message('two', '2024-01-03T00:00:00Z', ['INBOX', 'UNREAD']) },
-        { id: 'a3', ...message('three', '2024-01-02T00:00:00Z', ['SENT']) },
-        { id: 'a4', ...message('four', '2024-01-05T00:00:00Z', ['INBOX', 'UNREAD']) },
-        { id: 'a5', ...message('five', '2024-01-04T00:00:00Z', ['SPAM']) },
-        { id: 'a6', ...message('six', '2024-01-06T00:00:00Z', ['TRASH', 'INBOX']) },
-        { id: 'a7', ...message('seven', '2024-01-07T00:00:00Z', ['INBOX']) },
+      { id: 'a1', ...message('one', '2024-01-01T00:00:00Z', ['INBOX']) },
+      { id: 'a2', ...message('two', '2024-01-03T00:00:00Z', ['INBOX', 'UNREAD']) },
+      { id: 'a3', ...message('three', '2024-01-02T00:00:00Z', ['SENT']) },
+      { id: 'a4', ...message('four', '2024-01-05T00:00:00Z', ['INBOX', 'UNREAD']) },
+      { id: 'a5', ...message('five', '2024-01-04T00:00:00Z', ['SPAM']) },
+      { id: 'a6', ...message('six', '2024-01-06T00:00:00Z', ['TRASH', 'INBOX']) },
+      { id: 'a7', ...message('seven', '2024-01-07T00:00:00Z', ['INBOX']) },
     ]);
     const first = await gmail.users.messages.list({ userId: 'me', labelIds: ['INBOX'], maxResults: 2 });
     expect(first.data.messages?.map((m) => m.id)).toEqual(['a7', 'a4']);
@@ -322,7 +346,10 @@ describe('Google emulator: Gmail messages', () => {
     } while (pageToken);
 
     expect(new Set(seen).size).toBe(seen.length);
-    const expected = seeded.map((m) => m.id).filter((id) => id !== 'b02').reverse();
+    const expected = seeded
+      .map((m) => m.id)
+      .filter((id) => id !== 'b02')
+      .reverse();
     expect(seen.filter((id) => id.startsWith('b'))).toEqual(expected);
     expect(seen).toContain('late');
   });
@@ -377,11 +404,16 @@ describe('Google emulator: Gmail messages', () => {
   it('threads a reply with the message it answers', async () => {
     seed([]);
     const first = emulator.addMessage(ADA, message('Plans', '2024-01-01T00:00:00Z', ['INBOX'], [['Message-ID', '<p1@example.org>']]));
-    const byReference = emulator.addMessage(ADA, message('Changed subject', '2024-01-02T00:00:00Z', ['SENT'], [['In-Reply-To', '<p1@example.org>']]));
+    const byReference = emulator.addMessage(
+      ADA,
+      message('Changed subject', '2024-01-02T00:00:00Z', ['SENT'], [['In-Reply-To', '<p1@example.org>']]),
+    );
     const bySubject = emulator.addMessage(ADA, message('RE: plans', '2024-01-03T00:00:00Z'));
     const unrelated = emulator.addMessage(ADA, message('Plans', '2024-01-04T00:00:00Z'));
     const threads = await Promise.all(
-      [first, byReference, bySubject, unrelated].map(async (id) => (await gmail.users.messages.get({ userId: 'me', id, format: 'minimal' })).data.threadId),
+      [first, byReference, bySubject, unrelated].map(
+        async (id) => (await gmail.users.messages.get({ userId: 'me', id, format: 'minimal' })).data.threadId,
+      ),
     );
     expect(threads).toEqual([first, first, first, unrelated]);
     expect((await gmail.users.getProfile({ userId: 'me' })).data).toMatchObject({ messagesTotal: 4, threadsTotal: 2 });
@@ -474,7 +506,11 @@ describe('Google emulator: Gmail history', () => {
     emulator.expireHistory(ADA);
     const expired = await failure(gmail.users.history.list({ userId: 'me', startHistoryId: start }));
     expect(expired.status).toBe(404);
-    expect(expired.response.data.error).toMatchObject({ code: 404, status: 'NOT_FOUND', errors: [{ reason: 'notFound', domain: 'global' }] });
+    expect(expired.response.data.error).toMatchObject({
+      code: 404,
+      status: 'NOT_FOUND',
+      errors: [{ reason: 'notFound', domain: 'global' }],
+    });
 
     const fresh = (await gmail.users.getProfile({ userId: 'me' })).data.historyId!;
     const id = emulator.addMessage(ADA, message('y', '2024-02-02T00:00:00Z'));
@@ -484,7 +520,9 @@ describe('Google emulator: Gmail history', () => {
 
   it('answers 404 for a startHistoryId from before the mailbox was watched, and 400 without one', async () => {
     const seeded = await gmail.users.messages.get({ userId: 'me', id: 'old1', format: 'minimal' });
-    expect((await failure(gmail.users.history.list({ userId: 'me', startHistoryId: String(Number(seeded.data.historyId) - 1) }))).status).toBe(404);
+    expect(
+      (await failure(gmail.users.history.list({ userId: 'me', startHistoryId: String(Number(seeded.data.historyId) - 1) }))).status,
+    ).toBe(404);
     expect((await failure(gmail.users.history.list({ userId: 'me' }))).status).toBe(400);
   });
 });

@@ -3,7 +3,13 @@
  * asks for, in which order, what it costs, and how it fails.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGoogleEmulator, type GoogleEmulator, type RequestRecord, type SeedEvent, type SeedMessage } from '../../fakes/google/index.ts';
+import {
+  startGoogleEmulator,
+  type GoogleEmulator,
+  type RequestRecord,
+  type SeedEvent,
+  type SeedMessage,
+} from '../../fakes/google/index.ts';
 import { METADATA_HEADERS } from '../../src/mail/message-meta.ts';
 import { isProviderError } from '../../src/providers/provider-error.ts';
 import { createGoogleAccount } from '../../src/providers/google/create-google-account.ts';
@@ -167,8 +173,16 @@ describe('Gmail mail source', () => {
     expect(walk.skipped).toEqual([{ providerId: 'd1', reason: 'draft' }]);
     const byId = new Map(walk.messages.map((m) => [m.providerId, m]));
     expect([...byId.keys()].sort()).toEqual(['a1', 'i1', 'i2', 'i3', 's1', 's2', 's3']);
-    expect(byId.get('s2')).toMatchObject({ folder: 'sent', internetMessageId: 's2@example.org', to: [{ email: 's2@example.org', name: 'Friend s2' }] });
-    expect(byId.get('i2')).toMatchObject({ folder: 'inbox', flags: { category: 'promotions' }, from: { email: 'i2@example.org', name: 'Friend i2' } });
+    expect(byId.get('s2')).toMatchObject({
+      folder: 'sent',
+      internetMessageId: 's2@example.org',
+      to: [{ email: 's2@example.org', name: 'Friend s2' }],
+    });
+    expect(byId.get('i2')).toMatchObject({
+      folder: 'inbox',
+      flags: { category: 'promotions' },
+      from: { email: 'i2@example.org', name: 'Friend i2' },
+    });
     expect(byId.get('a1')).toMatchObject({ folder: 'other', flags: { category: 'updates' } });
     expect(byId.get('i3')!.date).toEqual(new Date(minutes(70)));
     expect(byId.get('i1')!.threadId).toEqual(expect.any(String));
@@ -201,7 +215,7 @@ describe('Gmail mail source', () => {
     expect(rest.messages.filter((m) => m.providerId === late)).toHaveLength(1);
   });
 
-  it('pages history with the same startHistoryId and ends on the mailbox\'s new historyId', async () => {
+  it("pages history with the same startHistoryId and ends on the mailbox's new historyId", async () => {
     const g = connect({ on: slow, messages: MAILBOX.slice(0, 3) });
     const caughtUp = await walkMail(g.mail);
     const added = [1, 2, 3, 4, 5].map((i) => slow.addMessage(g.email, seed(`new${i}`, ['INBOX'], 200 + i)));
@@ -227,7 +241,12 @@ describe('Gmail mail source', () => {
     const before = g.log('gmail.users.history.list').length;
     const error = await failure(g.mail.nextPage(caughtUp.cursor as GmailCursor));
     expect(isProviderError(error, 'cursor_expired')).toBe(true);
-    expect(g.log('gmail.users.history.list').slice(before).map((r) => r.status)).toEqual([404]);
+    expect(
+      g
+        .log('gmail.users.history.list')
+        .slice(before)
+        .map((r) => r.status),
+    ).toEqual([404]);
   });
 
   it('treats a cursor it cannot read as expired', async () => {
@@ -266,7 +285,11 @@ describe('Google Calendar source', () => {
 
     const all = [...first.events, ...second.events];
     expect(new Set(all.map((e) => e.providerId)).size).toBe(260);
-    expect(all.find((e) => e.providerId === 'ev0003')).toMatchObject({ allDay: true, start: new Date('2024-06-01T00:00:00Z'), subject: 'Offsite' });
+    expect(all.find((e) => e.providerId === 'ev0003')).toMatchObject({
+      allDay: true,
+      start: new Date('2024-06-01T00:00:00Z'),
+      subject: 'Offsite',
+    });
     expect(all.find((e) => e.providerId === 'ev0007')).toMatchObject({
       status: 'confirmed',
       iCalUid: 'ev0007@google.com',
@@ -274,7 +297,9 @@ describe('Google Calendar source', () => {
       start: new Date(minutes(420)),
       end: new Date(minutes(450)),
       organizer: { email: g.email, name: null },
-      attendees: [{ email: 'guest7@example.org', name: 'Guest 7', responseStatus: 'accepted', self: false, organizer: false, resource: false }],
+      attendees: [
+        { email: 'guest7@example.org', name: 'Guest 7', responseStatus: 'accepted', self: false, organizer: false, resource: false },
+      ],
     });
 
     const calls = g.log('calendar.events.list');
@@ -407,7 +432,9 @@ describe('tokens', () => {
   });
 
   it('refreshes a stored access token past its expiry before using it', async () => {
-    const g = connect({ tokens: (refreshToken) => ({ refreshToken, accessToken: 'stale', accessTokenExpiresAt: new Date(Date.now() - 1000) }) });
+    const g = connect({
+      tokens: (refreshToken) => ({ refreshToken, accessToken: 'stale', accessTokenExpiresAt: new Date(Date.now() - 1000) }),
+    });
     await g.account.profile();
     expect(g.log().map((r) => [r.method, r.status])).toEqual([
       ['oauth.token', 200],
@@ -426,7 +453,12 @@ describe('tokens', () => {
     const before = emulator.requests().length;
 
     await expect(g.account.profile()).resolves.toMatchObject({ email: g.email });
-    expect(emulator.requests().slice(before).map((r) => [r.method, r.status])).toEqual([
+    expect(
+      emulator
+        .requests()
+        .slice(before)
+        .map((r) => [r.method, r.status]),
+    ).toEqual([
       ['gmail.users.getProfile', 401],
       ['oauth.token', 200],
       ['gmail.users.getProfile', 200],

@@ -32,7 +32,12 @@ async function fakeGoogle(handler: Handler) {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      const entry = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://x'), body, authorization: req.headers.authorization };
+      const entry = {
+        method: req.method ?? 'GET',
+        url: new URL(req.url ?? '/', 'http://x'),
+        body,
+        authorization: req.headers.authorization,
+      };
       seen.push(entry);
       handler(entry, res);
     });
@@ -109,7 +114,9 @@ const googleError = (code: number, reason: string, message = 'error') => ({
 
 describe('googleapis as rekindle configures it', () => {
   it('sends a 5xx answer once: no library retry', async () => {
-    const fake = await fakeGoogle((req, res) => (req.url.pathname === '/token' ? tokenAnswer(res) : json(res, 503, googleError(503, 'backendError'))));
+    const fake = await fakeGoogle((req, res) =>
+      req.url.pathname === '/token' ? tokenAnswer(res) : json(res, 503, googleError(503, 'backendError')),
+    );
     const { account: google } = account(fake, memoryTokens(validTokens()));
     await expect(google.profile()).rejects.toMatchObject({ kind: 'transient', status: 503 });
     expect(fake.api()).toHaveLength(1);
@@ -135,7 +142,9 @@ describe('googleapis as rekindle configures it', () => {
   });
 
   it('asks the token endpoint once when it fails: no library retry on the refresh POST', async () => {
-    const fake = await fakeGoogle((req, res) => (req.url.pathname === '/token' ? json(res, 503, { error: 'backend_error' }) : json(res, 200, {})));
+    const fake = await fakeGoogle((req, res) =>
+      req.url.pathname === '/token' ? json(res, 503, { error: 'backend_error' }) : json(res, 200, {}),
+    );
     const { account: google } = account(fake, memoryTokens({ refreshToken: 'refresh-1', accessToken: null, accessTokenExpiresAt: null }));
     await expect(google.profile()).rejects.toMatchObject({ kind: 'transient', status: 503 });
     expect(fake.token()).toHaveLength(1);
@@ -143,8 +152,13 @@ describe('googleapis as rekindle configures it', () => {
   });
 
   it('turns invalid_grant into auth_revoked without keeping the refresh token in the error', async () => {
-    const fake = await fakeGoogle((_req, res) => json(res, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' }));
-    const { account: google } = account(fake, memoryTokens({ refreshToken: 'secret-refresh-token', accessToken: null, accessTokenExpiresAt: null }));
+    const fake = await fakeGoogle((_req, res) =>
+      json(res, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' }),
+    );
+    const { account: google } = account(
+      fake,
+      memoryTokens({ refreshToken: 'secret-refresh-token', accessToken: null, accessTokenExpiresAt: null }),
+    );
     const error = (await google.profile().catch((e: unknown) => e)) as ProviderError;
     expect(error).toMatchObject({ kind: 'auth_revoked' });
     expect(fake.token()[0]!.body).toContain('refresh_token=secret-refresh-token');
@@ -155,7 +169,8 @@ describe('googleapis as rekindle configures it', () => {
   it('refreshes once on a 401, resends, and saves the new token with its expiry', async () => {
     const fake = await fakeGoogle((req, res) => {
       if (req.url.pathname === '/token') return tokenAnswer(res, 'access-2');
-      if (req.authorization !== 'Bearer access-2') return json(res, 401, { error: { code: 401, message: 'Invalid Credentials', status: 'UNAUTHENTICATED' } });
+      if (req.authorization !== 'Bearer access-2')
+        return json(res, 401, { error: { code: 401, message: 'Invalid Credentials', status: 'UNAUTHENTICATED' } });
       json(res, 200, { emailAddress: 'ada@example.com', historyId: '10', messagesTotal: 0, threadsTotal: 0 });
     });
     const tokens = memoryTokens(validTokens());
@@ -205,7 +220,12 @@ describe('googleapis as rekindle configures it', () => {
   it('refreshes once for many concurrent first requests', async () => {
     const fake = await fakeGoogle((req, res) => {
       if (req.url.pathname === '/token') return setTimeout(() => tokenAnswer(res), 50);
-      json(res, 200, { id: req.url.pathname.split('/').pop(), labelIds: ['INBOX'], internalDate: '1700000000000', payload: { headers: [] } });
+      json(res, 200, {
+        id: req.url.pathname.split('/').pop(),
+        labelIds: ['INBOX'],
+        internalDate: '1700000000000',
+        payload: { headers: [] },
+      });
     });
     const tokens = memoryTokens({ refreshToken: 'refresh-1', accessToken: null, accessTokenExpiresAt: null });
     const { account: google } = account(fake, tokens);
@@ -216,7 +236,9 @@ describe('googleapis as rekindle configures it', () => {
   });
 
   it('asks messages.get for metadata with each header as its own metadataHeaders parameter', async () => {
-    const fake = await fakeGoogle((_req, res) => json(res, 200, { id: 'm1', labelIds: ['SENT'], internalDate: '1700000000000', payload: { headers: [] } }));
+    const fake = await fakeGoogle((_req, res) =>
+      json(res, 200, { id: 'm1', labelIds: ['SENT'], internalDate: '1700000000000', payload: { headers: [] } }),
+    );
     const { account: google } = account(fake, memoryTokens(validTokens()));
     await google.mail.hydrate([{ providerId: 'm1' }]);
     const url = fake.api()[0]!.url;

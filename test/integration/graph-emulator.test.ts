@@ -36,10 +36,20 @@ function message(subject: string, date: string, labelIds: string[] = ['INBOX'], 
   };
 }
 
-async function token(refreshToken: string, scope = 'Mail.ReadBasic Calendars.ReadBasic User.Read offline_access', secret = emulator.clientSecret) {
+async function token(
+  refreshToken: string,
+  scope = 'Mail.ReadBasic Calendars.ReadBasic User.Read offline_access',
+  secret = emulator.clientSecret,
+) {
   const response = await fetch(emulator.tokenUrl(), {
     method: 'POST',
-    body: new URLSearchParams({ client_id: emulator.clientId, client_secret: secret, grant_type: 'refresh_token', refresh_token: refreshToken, scope }),
+    body: new URLSearchParams({
+      client_id: emulator.clientId,
+      client_secret: secret,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      scope,
+    }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
@@ -49,7 +59,9 @@ async function graph(path: string, options: { scopes?: string[]; prefer?: string
   const accessToken =
     options.accessToken ?? (await token(emulator.issueRefreshToken(ADA, options.scopes), options.scopes?.join(' '))).body.access_token;
   const url = path.startsWith('http') ? path : `${emulator.graphUrl}/v1.0${path}`;
-  const response = await fetch(url, { headers: { authorization: `Bearer ${accessToken}`, ...(options.prefer ? { prefer: options.prefer } : {}) } });
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${accessToken}`, ...(options.prefer ? { prefer: options.prefer } : {}) },
+  });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
 }
 
@@ -63,7 +75,12 @@ describe('Graph emulator: identity platform', () => {
     const first = emulator.issueRefreshToken(ADA);
     const one = await token(first);
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ token_type: 'Bearer', scope: 'Mail.ReadBasic Calendars.ReadBasic User.Read', expires_in: 3600, ext_expires_in: 3600 });
+    expect(one.body).toMatchObject({
+      token_type: 'Bearer',
+      scope: 'Mail.ReadBasic Calendars.ReadBasic User.Read',
+      expires_in: 3600,
+      ext_expires_in: 3600,
+    });
     expect(one.body.refresh_token).not.toBe(first);
     const two = await token(one.body.refresh_token);
     expect(two.status).toBe(200);
@@ -78,7 +95,10 @@ describe('Graph emulator: identity platform', () => {
 
   it('wants a scope, grants no more than was consented, and checks the client', async () => {
     expect((await token(emulator.issueRefreshToken(ADA), '')).body).toMatchObject({ error: 'invalid_request', error_codes: [900144] });
-    expect((await token(emulator.issueRefreshToken(ADA), 'Mail.Read offline_access')).body).toMatchObject({ error: 'invalid_grant', error_codes: [65001] });
+    expect((await token(emulator.issueRefreshToken(ADA), 'Mail.Read offline_access')).body).toMatchObject({
+      error: 'invalid_grant',
+      error_codes: [65001],
+    });
     expect((await token(emulator.issueRefreshToken(ADA), 'https://graph.microsoft.com/Mail.ReadBasic offline_access')).status).toBe(200);
     const wrongSecret = await token(emulator.issueRefreshToken(ADA), undefined, 'nope');
     expect(wrongSecret).toMatchObject({ status: 401, body: { error: 'invalid_client', error_codes: [7000215] } });
@@ -104,7 +124,8 @@ describe('Graph emulator: identity platform', () => {
       scope: 'Mail.ReadBasic Calendars.ReadBasic User.Read offline_access',
       state: 'xyz',
       login_hint: ADA,
-    })) authorize.searchParams.set(k, v);
+    }))
+      authorize.searchParams.set(k, v);
     const redirect = await fetch(authorize, { redirect: 'manual' });
     expect(redirect.status).toBe(302);
     const back = new URL(redirect.headers.get('location')!);
@@ -137,12 +158,20 @@ describe('Graph emulator: PKCE as the identity platform checks it', () => {
   const SCOPES = 'Mail.ReadBasic Calendars.ReadBasic User.Read offline_access';
   const authorize = (pkce: Record<string, string>) => {
     const url = new URL(emulator.authorizeUrl());
-    for (const [k, v] of Object.entries({ client_id: emulator.clientId, response_type: 'code', redirect_uri: 'http://127.0.0.1:9/callback', scope: SCOPES, login_hint: ADA, ...pkce })) {
+    for (const [k, v] of Object.entries({
+      client_id: emulator.clientId,
+      response_type: 'code',
+      redirect_uri: 'http://127.0.0.1:9/callback',
+      scope: SCOPES,
+      login_hint: ADA,
+      ...pkce,
+    })) {
       url.searchParams.set(k, v);
     }
     return fetch(url, { redirect: 'manual' });
   };
-  const codeFor = async (pkce: Record<string, string>) => new URL((await authorize(pkce)).headers.get('location')!).searchParams.get('code')!;
+  const codeFor = async (pkce: Record<string, string>) =>
+    new URL((await authorize(pkce)).headers.get('location')!).searchParams.get('code')!;
   const exchange = (code: string, verifier?: string) =>
     fetch(emulator.tokenUrl(), {
       method: 'POST',
@@ -162,15 +191,21 @@ describe('Graph emulator: PKCE as the identity platform checks it', () => {
     const refused = await exchange(await codeFor({}), verifier);
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ error: 'invalid_grant', error_codes: [501481] });
-    expect(refused.body.error_description).toMatch(/^AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request\./);
+    expect(refused.body.error_description).toMatch(
+      /^AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request\./,
+    );
   });
 
   it('takes S256 and plain (both documented), each only with its own verifier; refuses other methods and sizes with their AADSTS codes', async () => {
     const s256 = createHash('sha256').update(verifier).digest('base64url');
     expect((await exchange(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }), verifier)).status).toBe(200);
     expect((await exchange(await codeFor({ code_challenge: verifier, code_challenge_method: 'plain' }), verifier)).status).toBe(200);
-    expect((await exchange(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }), 'w'.repeat(50))).body).toMatchObject({ error_codes: [501481] });
-    expect((await exchange(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }))).body).toMatchObject({ error_codes: [501481] });
+    expect((await exchange(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }), 'w'.repeat(50))).body).toMatchObject({
+      error_codes: [501481],
+    });
+    expect((await exchange(await codeFor({ code_challenge: s256, code_challenge_method: 'S256' }))).body).toMatchObject({
+      error_codes: [501481],
+    });
     const method = await authorize({ code_challenge: s256, code_challenge_method: 'S512' });
     expect(method.status).toBe(400);
     expect(await method.text()).toBe('AADSTS50149: Invalid Code_Challenge_method parameter.');
@@ -194,7 +229,14 @@ describe('Graph emulator: profile and mail', () => {
           message('Archived', '2024-01-04T10:00:00Z', []),
           message('Spam', '2024-01-05T10:00:00Z', ['SPAM']),
           message('Newsletter', '2024-01-06T10:00:00Z', ['INBOX', 'CATEGORY_UPDATES'], [['List-Id', '<news.example.org>']]),
-          { labelIds: ['INBOX'], internalDate: '2024-01-07T10:00:00Z', headers: [{ name: 'From', value: 'noreply@example.org' }, { name: 'Subject', value: 'No name' }] },
+          {
+            labelIds: ['INBOX'],
+            internalDate: '2024-01-07T10:00:00Z',
+            headers: [
+              { name: 'From', value: 'noreply@example.org' },
+              { name: 'Subject', value: 'No name' },
+            ],
+          },
         ],
       },
       { displayName: 'Ada Lovelace' },
@@ -216,7 +258,9 @@ describe('Graph emulator: profile and mail', () => {
 
   it('files Gmail labels into Outlook folders', async () => {
     const folders = await graph('/me/mailFolders?$top=20');
-    const byName = new Map((folders.body.value as { displayName: string; totalItemCount: number }[]).map((f) => [f.displayName, f.totalItemCount]));
+    const byName = new Map(
+      (folders.body.value as { displayName: string; totalItemCount: number }[]).map((f) => [f.displayName, f.totalItemCount]),
+    );
     expect(Object.fromEntries(byName)).toEqual({
       Inbox: 3,
       Drafts: 0,
@@ -235,7 +279,8 @@ describe('Graph emulator: profile and mail', () => {
   });
 
   it('serves message properties as Exchange parsed them: decoded, to the second, Bcc on the sender’s copy only', async () => {
-    const select = '$select=subject,from,sender,toRecipients,bccRecipients,internetMessageId,receivedDateTime,sentDateTime,inferenceClassification';
+    const select =
+      '$select=subject,from,sender,toRecipients,bccRecipients,internetMessageId,receivedDateTime,sentDateTime,inferenceClassification';
     const sent = (await graph(`/me/mailFolders/sentitems/messages/delta?${select}`)).body.value[0];
     expect(sent).toMatchObject({
       subject: 'Old news',
@@ -253,7 +298,20 @@ describe('Graph emulator: profile and mail', () => {
     expect(noName.from).toEqual({ emailAddress: { name: 'noreply@example.org', address: 'noreply@example.org' } });
     expect(noName.toRecipients).toEqual([]);
     expect(noName.internetMessageId).toBeNull();
-    expect(Object.keys(reunion)).toEqual(['@odata.type', '@odata.etag', 'subject', 'from', 'sender', 'toRecipients', 'bccRecipients', 'internetMessageId', 'receivedDateTime', 'sentDateTime', 'inferenceClassification', 'id']);
+    expect(Object.keys(reunion)).toEqual([
+      '@odata.type',
+      '@odata.etag',
+      'subject',
+      'from',
+      'sender',
+      'toRecipients',
+      'bccRecipients',
+      'internetMessageId',
+      'receivedDateTime',
+      'sentDateTime',
+      'inferenceClassification',
+      'id',
+    ]);
   });
 
   it('refuses what Mail.ReadBasic does not grant, and serves headers on received mail under Mail.Read', async () => {
@@ -281,10 +339,14 @@ describe('Graph emulator: profile and mail', () => {
   it('pages a folder by odata.maxpagesize with absolute links back at the emulator, newest first when asked', async () => {
     for (let i = 0; i < 4; i++) emulator.addMessage(ADA, message(`Extra ${i}`, `2024-02-0${i + 1}T10:00:00Z`));
     const prefer = 'odata.maxpagesize=2, IdType="ImmutableId"';
-    const first = await graph('/me/mailFolders/inbox/messages/delta?$select=subject,receivedDateTime&$orderby=receivedDateTime desc', { prefer });
+    const first = await graph('/me/mailFolders/inbox/messages/delta?$select=subject,receivedDateTime&$orderby=receivedDateTime desc', {
+      prefer,
+    });
     expect(first.headers.get('preference-applied')).toBe('odata.maxpagesize=2');
     const inbox = emulator.folderId(ADA, 'inbox');
-    expect(first.body['@odata.nextLink']).toMatch(new RegExp(`^${emulator.graphUrl}/v1\\.0/me/mailFolders\\('${inbox.replace(/[-=]/g, '\\$&')}'\\)/messages/delta\\?\\$skiptoken=`));
+    expect(first.body['@odata.nextLink']).toMatch(
+      new RegExp(`^${emulator.graphUrl}/v1\\.0/me/mailFolders\\('${inbox.replace(/[-=]/g, '\\$&')}'\\)/messages/delta\\?\\$skiptoken=`),
+    );
     const subjects = [...first.body.value.map((m: { subject: string }) => m.subject)];
     let next: string | undefined = first.body['@odata.nextLink'];
     let deltaLink: string | undefined;
@@ -319,8 +381,12 @@ describe('Graph emulator: profile and mail', () => {
   });
 
   it('gives a moved message a new REST id but keeps its immutable id', async () => {
-    const restIds = async () => (await graph('/me/mailFolders/archive/messages/delta?$select=subject')).body.value.map((m: { id: string }) => m.id);
-    const immutable = async () => (await graph('/me/mailFolders/archive/messages/delta?$select=subject', { prefer: 'IdType="ImmutableId"' })).body.value.map((m: { id: string }) => m.id);
+    const restIds = async () =>
+      (await graph('/me/mailFolders/archive/messages/delta?$select=subject')).body.value.map((m: { id: string }) => m.id);
+    const immutable = async () =>
+      (await graph('/me/mailFolders/archive/messages/delta?$select=subject', { prefer: 'IdType="ImmutableId"' })).body.value.map(
+        (m: { id: string }) => m.id,
+      );
     const [restBefore] = await restIds();
     const [immutableBefore] = await immutable();
     emulator.moveMessage(ADA, immutableBefore, 'inbox');
@@ -378,7 +444,12 @@ describe('Graph emulator: seeds', () => {
 });
 
 describe('Graph emulator: calendarView delta', () => {
-  const event = (summary: string, start: string, attendees: SeedEvent['attendees'] = [], organizer?: SeedEvent['organizer']): SeedEvent => ({
+  const event = (
+    summary: string,
+    start: string,
+    attendees: SeedEvent['attendees'] = [],
+    organizer?: SeedEvent['organizer'],
+  ): SeedEvent => ({
     summary,
     start: { dateTime: start },
     end: { dateTime: new Date(Date.parse(start) + 3_600_000).toISOString() },
@@ -397,7 +468,10 @@ describe('Graph emulator: calendarView delta', () => {
           { email: 'bob@example.org', displayName: 'Bob', responseStatus: 'tentative' },
           { email: 'room@example.org', responseStatus: 'accepted', resource: true },
         ]),
-        event('Theirs', '2024-03-06T09:00:00Z', [{ email: ADA, responseStatus: 'needsAction' }], { email: 'carol@example.org', displayName: 'Carol' }),
+        event('Theirs', '2024-03-06T09:00:00Z', [{ email: ADA, responseStatus: 'needsAction' }], {
+          email: 'carol@example.org',
+          displayName: 'Carol',
+        }),
         event('Long ago', '2010-01-01T09:00:00Z'),
       ],
     });
@@ -421,13 +495,25 @@ describe('Graph emulator: calendarView delta', () => {
       responseStatus: { response: 'organizer' },
       organizer: { emailAddress: { name: ADA, address: ADA } },
       attendees: [
-        { type: 'required', status: { response: 'tentativelyAccepted', time: '0001-01-01T00:00:00Z' }, emailAddress: { name: 'Bob', address: 'bob@example.org' } },
-        { type: 'resource', status: { response: 'accepted', time: '0001-01-01T00:00:00Z' }, emailAddress: { name: 'room@example.org', address: 'room@example.org' } },
+        {
+          type: 'required',
+          status: { response: 'tentativelyAccepted', time: '0001-01-01T00:00:00Z' },
+          emailAddress: { name: 'Bob', address: 'bob@example.org' },
+        },
+        {
+          type: 'resource',
+          status: { response: 'accepted', time: '0001-01-01T00:00:00Z' },
+          emailAddress: { name: 'room@example.org', address: 'room@example.org' },
+        },
       ],
     });
     // Calendars.ReadBasic: no body.
     expect('body' in mine! || 'bodyPreview' in mine!).toBe(false);
-    expect(theirs).toMatchObject({ isOrganizer: false, responseStatus: { response: 'notResponded' }, organizer: { emailAddress: { name: 'Carol', address: 'carol@example.org' } } });
+    expect(theirs).toMatchObject({
+      isOrganizer: false,
+      responseStatus: { response: 'notResponded' },
+      organizer: { emailAddress: { name: 'Carol', address: 'carol@example.org' } },
+    });
   });
 
   it('reports cancellations in place, and deletions and moves out of the window as @removed', async () => {
@@ -457,7 +543,10 @@ describe('Graph emulator: Outlook throttling and faults', () => {
     const answers = await Promise.all(Array.from({ length: 5 }, () => graph('/me', { accessToken: body.access_token })));
     const refused = answers.filter((a) => a.status === 429);
     expect(refused).toHaveLength(1);
-    expect(refused[0]!.body.error).toMatchObject({ code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' });
+    expect(refused[0]!.body.error).toMatchObject({
+      code: 'ApplicationThrottled',
+      message: 'Application is over its MailboxConcurrency limit.',
+    });
     expect(refused[0]!.headers.get('retry-after')).toBe('1');
     expect(emulator.maxConcurrent(ADA)).toBe(5);
     expect(emulator.usage(ADA)).toMatchObject({ requests: 4, concurrencyRejections: 1 });

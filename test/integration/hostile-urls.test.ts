@@ -35,7 +35,11 @@ describe('hostile ids and names in URLs', () => {
   let sam = { userId: '', digestId: '' };
 
   const http = (path: string, init: RequestInit = {}) =>
-    fetch(`${base}${path}`, { redirect: 'manual', ...init, headers: { cookie: jar.header(), ...(init.headers as Record<string, string>) } });
+    fetch(`${base}${path}`, {
+      redirect: 'manual',
+      ...init,
+      headers: { cookie: jar.header(), ...(init.headers as Record<string, string>) },
+    });
   const postForm = (path: string, fields: Record<string, string>) =>
     http(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
 
@@ -52,7 +56,12 @@ describe('hostile ids and names in URLs', () => {
     await queueDueDigests(database.sql, { messageIdDomain: 'rekindle.test' });
     const [digest] = await database.sql<{ id: string }[]>`select id from digests where user_id = ${userId}`;
     const mailer = createMailer(catcher.url);
-    const settings = { mailFrom: 'rekindle <r@rekindle.test>', inboundDomain: 'rekindle.test', publicUrl: 'http://rekindle.test', budget: 5 };
+    const settings = {
+      mailFrom: 'rekindle <r@rekindle.test>',
+      inboundDomain: 'rekindle.test',
+      publicUrl: 'http://rekindle.test',
+      budget: 5,
+    };
     expect(await sendDigest({ sql: database.sql, mailer, logger: testLogger(), settings }, digest!.id)).toBe('sent');
     mailer.close();
     sam = { userId, digestId: digest!.id };
@@ -98,7 +107,11 @@ describe('hostile ids and names in URLs', () => {
   });
 
   it('a digest link snoozing "for" an object key snoozes for the default month', async () => {
-    const token = actionToken({ secrets: [LINK_SECRET] }, { userId: sam.userId, digestId: sam.digestId, position: 1 }, new Date(Date.now() + 86_400_000));
+    const token = actionToken(
+      { secrets: [LINK_SECRET] },
+      { userId: sam.userId, digestId: sam.digestId, position: 1 },
+      new Date(Date.now() + 86_400_000),
+    );
     const answer = await postForm(`/d/${token}`, { do: 'snooze', for: 'constructor' });
     expect(answer.status).toBe(200);
     const [mark] = await database.sql<{ status: string; days: number }[]>`

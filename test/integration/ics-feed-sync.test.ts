@@ -63,9 +63,11 @@ describe('an .ics subscription of an IMAP account, end to end', () => {
   const queue = createTestPrefix('ics-feed');
 
   const meetings = async () =>
-    (await database.sql<{ m: string }[]>`
+    (
+      await database.sql<{ m: string }[]>`
       select contact || '@' || to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') as m
-        from interactions where kind = 'meeting' and account_id = ${accountId} order by 1`).map((r) => r.m);
+        from interactions where kind = 'meeting' and account_id = ${accountId} order by 1`
+    ).map((r) => r.m);
   const day = (days: number) => at(days).slice(0, 19);
 
   async function syncAgain() {
@@ -132,7 +134,11 @@ describe('an .ics subscription of an IMAP account, end to end', () => {
     const imap = { user: OWNER, password: mailbox.password, email: OWNER };
     expect(await checkCalendarSources({ ics: { url: feedUrl } }, imap)).toEqual({ ok: true, caldav: null, ics: { events: 2 } });
     const missing = await checkCalendarSources({ ics: { url: feedUrl.replace('basic.ics', 'other.ics') } }, imap);
-    expect(missing).toMatchObject({ ok: false, source: 'ics', message: expect.stringMatching(/has no calendar at this address \(HTTP 404\)/) });
+    expect(missing).toMatchObject({
+      ok: false,
+      source: 'ics',
+      message: expect.stringMatching(/has no calendar at this address \(HTTP 404\)/),
+    });
     // The feed's address is a password: no message shows its path.
     expect(JSON.stringify(missing)).not.toContain('secret-7f3a');
   });

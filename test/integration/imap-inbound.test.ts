@@ -35,7 +35,8 @@ function until(emitter: EventEmitter, events: string[], check: () => boolean): P
 }
 const processedCount = (watcher: ImapInbound, count: number) => until(watcher, ['processed'], () => watcher.processed === count);
 
-const TRUSTED = 'Authentication-Results: mx.rekindle.test; dkim=pass header.d=example.com; spf=pass smtp.mailfrom=sam@example.com; dmarc=pass header.from=example.com';
+const TRUSTED =
+  'Authentication-Results: mx.rekindle.test; dkim=pass header.d=example.com; spf=pass smtp.mailfrom=sam@example.com; dmarc=pass header.from=example.com';
 
 describe('the IMAP inbound channel', () => {
   let world: ReplyWorld;
@@ -70,7 +71,14 @@ describe('the IMAP inbound channel', () => {
     return options.trusted === false ? raw : Buffer.concat([Buffer.from(`${TRUSTED}\r\n`), raw]);
   };
   const imapClient = (options: { autoIdleDelay?: number } = {}) =>
-    new ImapFlow({ host: '127.0.0.1', port: dovecot.port, secure: false, auth: { user: dovecot.user, pass: dovecot.password }, logger: false, ...options });
+    new ImapFlow({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      secure: false,
+      auth: { user: dovecot.user, pass: dovecot.password },
+      logger: false,
+      ...options,
+    });
   /** Delivers into the mailbox the way an MTA's local delivery would: an APPEND by another client. Resolves to its UID. */
   const deliver = async (raw: Buffer, mailbox = 'INBOX') => {
     const client = imapClient();
@@ -259,7 +267,10 @@ describe('the IMAP inbound channel', () => {
 
     // A generous timeout: the process loads its code and migrates before it watches, slowly on a busy machine.
     it('watches the mailbox of INBOUND_IMAP_URL beside its SMTP listener, and stops on SIGTERM', { timeout: 180_000 }, async () => {
-      const child = spawn(process.execPath, [cli, 'inbound'], { env: env({ INBOUND_IMAP_URL: dovecot.url, INBOUND_IMAP_POLL_SECONDS: '300' }), stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [cli, 'inbound'], {
+        env: env({ INBOUND_IMAP_URL: dovecot.url, INBOUND_IMAP_POLL_SECONDS: '300' }),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -278,12 +289,17 @@ describe('the IMAP inbound channel', () => {
     });
 
     // Every case is in the unit table of test/unit/reply-config.test.ts; here, that the process says so.
-    it.each([[{ INBOUND_SMTP_TLS_KEY: '/nonexistent/key.pem' }, /INBOUND_SMTP_TLS_CERT: STARTTLS needs/]])('refuses to start with %j, naming the variable (exit 78)', async (extra, message) => {
-      const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) =>
-        execFile(process.execPath, [cli, 'inbound'], { env: env(extra) }, (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr })),
-      );
-      expect(code).toBe(78);
-      expect(stderr).toMatch(message);
-    });
+    it.each([[{ INBOUND_SMTP_TLS_KEY: '/nonexistent/key.pem' }, /INBOUND_SMTP_TLS_CERT: STARTTLS needs/]])(
+      'refuses to start with %j, naming the variable (exit 78)',
+      async (extra, message) => {
+        const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) =>
+          execFile(process.execPath, [cli, 'inbound'], { env: env(extra) }, (error, _stdout, stderr) =>
+            resolve({ code: error ? Number(error.code) : 0, stderr }),
+          ),
+        );
+        expect(code).toBe(78);
+        expect(stderr).toMatch(message);
+      },
+    );
   });
 });

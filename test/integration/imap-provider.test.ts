@@ -32,7 +32,9 @@ function message(folder: string, n: number, from: string, to: string): ImapTestM
 
 const mailbox = (owner: string, counts: Record<string, number>) =>
   Object.entries(counts).flatMap(([folder, count]) =>
-    Array.from({ length: count }, (_, i) => (folder.startsWith('Sent') ? message(folder, i, owner, 'friend@test.example') : message(folder, i, 'friend@test.example', owner))),
+    Array.from({ length: count }, (_, i) =>
+      folder.startsWith('Sent') ? message(folder, i, owner, 'friend@test.example') : message(folder, i, 'friend@test.example', owner),
+    ),
   );
 
 describe('IMAP provider on Dovecot', () => {
@@ -133,7 +135,10 @@ describe('IMAP provider on Dovecot', () => {
     it('a server that refuses to log in without TLS (LOGINDISABLED)', async () => {
       const strict = await startDovecot({ refusePlaintextLogin: true });
       try {
-        const check = await checkImapMailbox({ host: strict.host, port: strict.port, security: 'none', user: strict.user, allowUntrustedCertificate: false }, strict.password);
+        const check = await checkImapMailbox(
+          { host: strict.host, port: strict.port, security: 'none', user: strict.user, allowUntrustedCertificate: false },
+          strict.password,
+        );
         expect(check).toMatchObject({ ok: false, reason: 'login_refused' });
         expect(!check.ok && check.message).toMatch(/refuses to log in over this connection/);
       } finally {
@@ -144,7 +149,13 @@ describe('IMAP provider on Dovecot', () => {
     it('an untrusted certificate, unless the person opts in for their own server', async () => {
       const tls = await startDovecot({ tls: true });
       try {
-        const server = { host: '127.0.0.1', port: tls.tlsPort!, security: 'tls' as const, user: tls.user, allowUntrustedCertificate: false };
+        const server = {
+          host: '127.0.0.1',
+          port: tls.tlsPort!,
+          security: 'tls' as const,
+          user: tls.user,
+          allowUntrustedCertificate: false,
+        };
         const check = await checkImapMailbox(server, tls.password);
         expect(check).toMatchObject({ ok: false, reason: 'untrusted_certificate' });
         expect(!check.ok && check.message).toMatch(/is not trusted/);
@@ -159,7 +170,11 @@ describe('IMAP provider on Dovecot', () => {
       await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
       try {
         const port = (smtp.address() as { port: number }).port;
-        const check = await checkImapMailbox({ host: '127.0.0.1', port, security: 'none', user: 'x', allowUntrustedCertificate: false }, 'y', { timeoutMs: 5_000 });
+        const check = await checkImapMailbox(
+          { host: '127.0.0.1', port, security: 'none', user: 'x', allowUntrustedCertificate: false },
+          'y',
+          { timeoutMs: 5_000 },
+        );
         expect(check).toMatchObject({ ok: false, reason: 'not_imap' });
         expect(!check.ok && check.message).toMatch(/does not answer like an IMAP server/);
       } finally {
@@ -168,7 +183,10 @@ describe('IMAP provider on Dovecot', () => {
     });
 
     it('a password over the network without TLS is refused before anything is sent', async () => {
-      const check = await checkImapMailbox({ host: 'imap.example.com', port: 143, security: 'none', user: 'a', allowUntrustedCertificate: false }, 'b');
+      const check = await checkImapMailbox(
+        { host: 'imap.example.com', port: 143, security: 'none', user: 'a', allowUntrustedCertificate: false },
+        'b',
+      );
       expect(check).toMatchObject({ ok: false });
       expect(!check.ok && check.message).toMatch(/in the clear/);
     });

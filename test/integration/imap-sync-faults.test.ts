@@ -64,10 +64,12 @@ describe('IMAP sync under faults', { timeout: 180_000 }, () => {
     const email = `sam.${++users}@example.com`;
     const user = await createImapUser(dovecot, email);
     const own = (v: string) => v.replaceAll(sample.owner.email, email);
-    await user.append(mail.messages.map((m) => {
-      const message = imapMessageOfSeed(m);
-      return { ...message, headers: message.headers.map((h) => ({ ...h, value: own(h.value) })) };
-    }));
+    await user.append(
+      mail.messages.map((m) => {
+        const message = imapMessageOfSeed(m);
+        return { ...message, headers: message.headers.map((h) => ({ ...h, value: own(h.value) })) };
+      }),
+    );
     proxy = await startTcpProxy({ host: '127.0.0.1', port: dovecot.port }, { delayMs });
     database = await createTestDatabase();
     return { user, email };
@@ -102,7 +104,15 @@ describe('IMAP sync under faults', { timeout: 180_000 }, () => {
 
   it('a worker killed mid-backfill is replaced by another: every message once, the true contacts', async () => {
     const { user, email } = await mailbox(3);
-    const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: database.url, REDIS_URL: redisUrl, QUEUE_PREFIX: queue.prefix, ...tuning };
+    const env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: queue.prefix,
+      ...tuning,
+    };
     child = spawn(process.execPath, [cli, 'work'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -140,10 +150,14 @@ describe('IMAP sync under faults', { timeout: 180_000 }, () => {
     // The session reconnects for a few seconds; a restart that takes longer (a loaded machine)
     // fails the job, and the stream is retried at its next run: bring that run forward.
     const mailStream = async () => (await streamsOf(database, accountId)).find((s) => s.stream === 'mail')!;
-    const settled = await waitFor('the sync to finish or fail', async () => {
-      const stream = await mailStream();
-      return (stream.backfillCompletedAt && !stream.leaseOwner) || (stream.lastError && !stream.leaseOwner) ? stream : false;
-    }, 90_000);
+    const settled = await waitFor(
+      'the sync to finish or fail',
+      async () => {
+        const stream = await mailStream();
+        return (stream.backfillCompletedAt && !stream.leaseOwner) || (stream.lastError && !stream.leaseOwner) ? stream : false;
+      },
+      90_000,
+    );
     if (!settled.backfillCompletedAt) await makeDue(database, accountId);
     await waitUntilSynced(database, accountId, 90_000);
     await expectExactlyOnce(accountId, email);
@@ -170,7 +184,9 @@ describe('IMAP sync under faults', { timeout: 180_000 }, () => {
     ]);
     await makeDue(database, accountId);
     await waitFor('the new message', async () => {
-      const [row] = await database.sql<{ n: number }[]>`select count(*)::int as n from mail_messages where internet_message_id = 'after-uidvalidity@example.org'`;
+      const [row] = await database.sql<
+        { n: number }[]
+      >`select count(*)::int as n from mail_messages where internet_message_id = 'after-uidvalidity@example.org'`;
       return row!.n === 1;
     });
     await waitUntilSynced(database, accountId, 90_000);

@@ -35,7 +35,12 @@ describe('inbound channels', () => {
     world = await startReplyWorld();
     sam = await world.addUser('sam@example.com', 'Sam Rivera');
     redis = createRedis(redisUrl);
-    app = buildServer({ sql: world.database.sql, redis, keyPrefix: keys.prefix, replies: { webhook: { secret: SECRET, maxBytes: 100_000, logger: testLogger(), handle: world.handle } } });
+    app = buildServer({
+      sql: world.database.sql,
+      redis,
+      keyPrefix: keys.prefix,
+      replies: { webhook: { secret: SECRET, maxBytes: 100_000, logger: testLogger(), handle: world.handle } },
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -66,7 +71,8 @@ describe('inbound channels', () => {
       expect(first.json()).toEqual({ outcome: 'applied' });
       expect((await post(raw)).json()).toEqual({ outcome: 'duplicate' });
       expect(await world.marks(sam)).toEqual([`${sam.at[1]}:done`]);
-      const [row] = await world.database.sql`select channel, auth from inbound_replies where outcome = 'applied' order by created_at desc limit 1`;
+      const [row] = await world.database
+        .sql`select channel, auth from inbound_replies where outcome = 'applied' order by created_at desc limit 1`;
       expect(row).toEqual({ channel: 'webhook', auth: 'dmarc=pass header.from=example.com (mx.rekindle.test)' });
     });
 
@@ -81,20 +87,28 @@ describe('inbound channels', () => {
     it('holds a reply whose verdict comes from an untrusted server, says it failed, or is missing', async () => {
       for (const [authenticationResults, auth] of [
         ['mx.evil.example; dkim=pass header.d=example.com; dmarc=pass header.from=example.com', 'no trusted verdict'],
-        ['mx.rekindle.test; dkim=fail header.d=example.com; dmarc=fail (p=reject) header.from=example.com', 'dmarc=fail (mx.rekindle.test)'],
+        [
+          'mx.rekindle.test; dkim=fail header.d=example.com; dmarc=fail (p=reject) header.from=example.com',
+          'dmarc=fail (mx.rekindle.test)',
+        ],
         ['mx.rekindle.test; dkim=pass header.d=evil.example; dmarc=none header.from=example.com', 'not aligned (mx.rekindle.test)'],
         [undefined, 'no trusted verdict'],
       ] as const) {
         const response = await post(await message('never 2', { authenticationResults }));
         expect(response.json()).toEqual({ outcome: 'unverified' });
-        const [row] = await world.database.sql`select auth from inbound_replies where outcome = 'unverified' order by created_at desc limit 1`;
+        const [row] = await world.database
+          .sql`select auth from inbound_replies where outcome = 'unverified' order by created_at desc limit 1`;
         expect(row!.auth).toBe(auth);
       }
       expect(await world.marks(sam)).toEqual([`${sam.at[1]}:done`]);
     });
 
     it('accepts an aligned DKIM pass when the domain has no DMARC policy', async () => {
-      const response = await post(await message('never 2', { authenticationResults: 'mx.rekindle.test; dkim=pass header.i=@mail.example.com; spf=fail smtp.mailfrom=example.com' }));
+      const response = await post(
+        await message('never 2', {
+          authenticationResults: 'mx.rekindle.test; dkim=pass header.i=@mail.example.com; spf=fail smtp.mailfrom=example.com',
+        }),
+      );
       expect(response.json()).toEqual({ outcome: 'applied' });
       expect(await world.marks(sam)).toEqual([`${sam.at[1]}:done`, `${sam.at[2]}:never`].sort());
     });
@@ -133,10 +147,19 @@ describe('inbound channels', () => {
     });
 
     it('refuses mail over its size limit', async () => {
-      const small = await startInboundSmtp({ host: '127.0.0.1', port: 0, domain: WORLD.inboundDomain, logger: testLogger(), handle: world.handle, maxBytes: 10_000 });
+      const small = await startInboundSmtp({
+        host: '127.0.0.1',
+        port: 0,
+        domain: WORLD.inboundDomain,
+        logger: testLogger(),
+        handle: world.handle,
+        maxBytes: 10_000,
+      });
       try {
         const raw = await message('done 3', { size: 30_000, authenticationResults: TRUSTED_PASS });
-        await expect(sendReply({ port: small.port, from: sam.email, to: sam.replyTo, text: '', raw })).rejects.toMatchObject({ responseCode: 552 });
+        await expect(sendReply({ port: small.port, from: sam.email, to: sam.replyTo, text: '', raw })).rejects.toMatchObject({
+          responseCode: 552,
+        });
         expect(await world.marks(sam)).toEqual([`${sam.at[1]}:done`]);
       } finally {
         await small.close();
@@ -147,7 +170,25 @@ describe('inbound channels', () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'rekindle-tls-'));
       let tls: InboundSmtp | null = null;
       try {
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${WORLD.inboundDomain}`, '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'rsa:2048',
+            '-nodes',
+            '-days',
+            '1',
+            '-subj',
+            `/CN=${WORLD.inboundDomain}`,
+            '-keyout',
+            path.join(dir, 'key.pem'),
+            '-out',
+            path.join(dir, 'cert.pem'),
+          ],
+          { stdio: 'ignore' },
+        );
         tls = await startInboundSmtp({
           host: '127.0.0.1',
           port: 0,
@@ -166,7 +207,13 @@ describe('inbound channels', () => {
           dkim: { domainName: 'example.com', keySelector: testMailDns().key.selector, privateKey: testMailDns().key.privateKey },
         });
         try {
-          const info = await transport.sendMail({ from: sam.email, to: sam.replyTo, subject: 'Re: x', text: 'done 3', references: [sam.digest.messageId] });
+          const info = await transport.sendMail({
+            from: sam.email,
+            to: sam.replyTo,
+            subject: 'Re: x',
+            text: 'done 3',
+            references: [sam.digest.messageId],
+          });
           expect(info.response).toMatch(/^250/);
         } finally {
           transport.close();

@@ -27,7 +27,14 @@ describe('sender-chosen Message-IDs in the inbound log', () => {
     const ids = ['<planted-7f3a-https://evil.example/x@attacker.example>', '<planted-auto-91c2@attacker.example>'];
     // An unverified reply (held for the owner), and an out-of-office (ignored).
     await sendReply({ port: world.inbound.port, from: 'Sam <sam@example.com>', to: sam.replyTo, text: 'done 1', messageId: ids[0] });
-    await sendReply({ port: world.inbound.port, from: 'Sam <sam@example.com>', to: sam.replyTo, text: 'I am away', messageId: ids[1], headers: { 'Auto-Submitted': 'auto-replied' } });
+    await sendReply({
+      port: world.inbound.port,
+      from: 'Sam <sam@example.com>',
+      to: sam.replyTo,
+      text: 'I am away',
+      messageId: ids[1],
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
     expect(world.results.map((r) => r.outcome)).toHaveLength(2);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).not.toMatch(/planted|attacker\.example|evil\.example/);

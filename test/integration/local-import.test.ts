@@ -32,7 +32,9 @@ let counter = 0;
 function mail(folder: string, headers: Record<string, string>): void {
   const file = path.join(root, 'kim', folder, String(++counter));
   mkdirSync(path.dirname(file), { recursive: true });
-  const block = Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join('\n');
+  const block = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n');
   writeFileSync(file, `Message-ID: <m${counter}@acme.com>\n${block}\n\nbody\n`);
 }
 
@@ -43,7 +45,13 @@ mail('sent_items', { Date: date(0), From: 'kim@acme.com', To: 'ann.lee@partner.c
 mail('sent_items', { Date: date(30), From: 'kim@acme.com', To: 'ann.lee@partner.com', Subject: 'Contract, again' });
 mail('sent_items', { Date: date(40), From: 'kim.w@home.example', To: 'bo@family.example', Subject: 'Dinner' });
 mail('sent_items', { Date: date(70), From: 'kim.w@home.example', To: 'bo@family.example', Subject: 'Dinner again' });
-mail('inbox', { Date: date(1), From: 'ann.lee@partner.com', 'X-From': 'Lee, Ann <ann.lee@partner.com>', To: 'kim@acme.com', Subject: 'Re: Contract' });
+mail('inbox', {
+  Date: date(1),
+  From: 'ann.lee@partner.com',
+  'X-From': 'Lee, Ann <ann.lee@partner.com>',
+  To: 'kim@acme.com',
+  Subject: 'Re: Contract',
+});
 mail('inbox', { Date: date(31), From: 'alee@partner.com', 'X-From': 'Ann Lee', To: 'kim@acme.com', Subject: 'Re: Contract, again' });
 mail('inbox', { Date: date(41), From: 'Bo <bo@family.example>', To: 'kim.w@home.example', Subject: 'Re: Dinner' });
 // Kim's copy of a message she sent from her alias, filed in the inbox: outbound all the same.
@@ -161,7 +169,9 @@ describe('local import', () => {
     expect(ann).toMatchObject({
       name: 'Ann Lee',
       addresses: ['ann.lee@partner.com', 'alee@partner.com'],
-      mergedBecause: ['ann.lee@partner.com = alee@partner.com: both written as "ann lee" at partner.com, never on one message together (same-name-same-org)'],
+      mergedBecause: [
+        'ann.lee@partner.com = alee@partner.com: both written as "ann lee" at partner.com, never on one message together (same-name-same-org)',
+      ],
     });
   });
 

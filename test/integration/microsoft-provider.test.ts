@@ -92,7 +92,10 @@ describe('Microsoft provider: tokens', () => {
   });
 
   it('refreshes once for many requests that need a token at the same time', async () => {
-    const tokens = await setup({}, Array.from({ length: 12 }, (_, i) => message(`m${i}`, ['INBOX'])));
+    const tokens = await setup(
+      {},
+      Array.from({ length: 12 }, (_, i) => message(`m${i}`, ['INBOX'])),
+    );
     const provider = account(tokens, { mailGate: createRequestGate({ concurrency: 4 }) });
     const refs = await bareRefs(provider);
     emulator.expireAccessTokens(ADA);
@@ -128,7 +131,12 @@ describe('Microsoft provider: tokens', () => {
     await provider.profile();
     emulator.injectFault({ match: { method: 'graph.me' }, status: 401 });
     await provider.profile();
-    expect(emulator.requests(ADA).filter((r) => r.method === 'graph.me').map((r) => r.status)).toEqual([200, 401, 200]);
+    expect(
+      emulator
+        .requests(ADA)
+        .filter((r) => r.method === 'graph.me')
+        .map((r) => r.status),
+    ).toEqual([200, 401, 200]);
     expect(tokenRequests()).toHaveLength(2);
   });
 
@@ -230,7 +238,12 @@ describe('Microsoft provider: mail folders', () => {
       ['archived', 'other'],
       ['filed', 'other'],
     ]);
-    const walked = new Set(emulator.requests(ADA).filter((r) => r.method === 'graph.messages.delta').map((r) => r.path));
+    const walked = new Set(
+      emulator
+        .requests(ADA)
+        .filter((r) => r.method === 'graph.messages.delta')
+        .map((r) => r.path),
+    );
     for (const name of ['drafts', 'deleteditems', 'junkemail', 'outbox']) {
       expect([...walked].some((p) => p.includes(emulator.folderId(ADA, name)))).toBe(false);
     }
@@ -266,10 +279,24 @@ describe('Microsoft provider: calendar', () => {
       organizer: { email: 'carol@example.org' },
       attendees: [{ email: ADA, responseStatus: 'accepted' }],
     });
-    emulator.addEvent(ADA, { summary: 'Too far', start: { dateTime: new Date(day + 400 * DAY).toISOString() }, end: { dateTime: new Date(day + 400 * DAY + 3_600_000).toISOString() } });
+    emulator.addEvent(ADA, {
+      summary: 'Too far',
+      start: { dateTime: new Date(day + 400 * DAY).toISOString() },
+      end: { dateTime: new Date(day + 400 * DAY + 3_600_000).toISOString() },
+    });
     let clock = Date.now();
-    const auth = createMicrosoftAuth({ clientId: emulator.clientId, clientSecret: emulator.clientSecret, tokenUrl: emulator.tokenUrl(), tokens, timeoutMs: 10_000 });
-    const call = createGraphCaller(createGraphClient({ graphUrl: emulator.graphUrl, timeoutMs: 10_000 }), auth, createRequestGate({ concurrency: 1 }));
+    const auth = createMicrosoftAuth({
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+      tokenUrl: emulator.tokenUrl(),
+      tokens,
+      timeoutMs: 10_000,
+    });
+    const call = createGraphCaller(
+      createGraphClient({ graphUrl: emulator.graphUrl, timeoutMs: 10_000 }),
+      auth,
+      createRequestGate({ concurrency: 1 }),
+    );
     const calendar = createGraphCalendarSource({ call, pageSize: 10, now: () => clock });
 
     const page = await calendar.nextPage(null);
@@ -294,10 +321,18 @@ describe('Microsoft provider: where tokens go', () => {
     const provider = account(tokens);
     const walk = await walkMail(provider.mail);
     const cursor = walk.cursor as { folders: { link: string }[] };
-    const forged = { ...cursor, folders: cursor.folders.map((f) => ({ ...f, link: f.link.replace(emulator.graphUrl, 'https://evil.example') })) };
+    const forged = {
+      ...cursor,
+      folders: cursor.folders.map((f) => ({ ...f, link: f.link.replace(emulator.graphUrl, 'https://evil.example') })),
+    };
     const before = emulator.requests().length;
     expect((await rejection(provider.mail.nextPage(forged))).kind).toBe('cursor_expired');
-    expect(emulator.requests().slice(before).filter((r) => r.method.startsWith('graph.messages'))).toEqual([]);
+    expect(
+      emulator
+        .requests()
+        .slice(before)
+        .filter((r) => r.method.startsWith('graph.messages')),
+    ).toEqual([]);
     expect(() => createGraphClient({ graphUrl: 'http://graph.example.com', timeoutMs: 1_000 })).toThrow(/https/);
     expect(() => account(tokens, { loginUrl: 'http://login.example.com' })).toThrow(/https/);
   });

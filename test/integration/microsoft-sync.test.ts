@@ -120,7 +120,9 @@ describe('microsoft sync, end to end', () => {
     const after = await database.sql`select count(*)::int as n from mail_messages where account_id = ${accountId}`;
     expect(after[0]!.n).toBe(before[0]!.n);
     const archive = emulator.folderId(userEmail, 'archive');
-    const archiveDelta = graphRequests().filter((r) => r.method === 'graph.messages.delta' && r.path.includes(archive) && r.served.includes(row!.id));
+    const archiveDelta = graphRequests().filter(
+      (r) => r.method === 'graph.messages.delta' && r.path.includes(archive) && r.served.includes(row!.id),
+    );
     expect(archiveDelta).toHaveLength(1);
   });
 
@@ -146,7 +148,9 @@ describe('microsoft sync, end to end', () => {
 
     const after = await mailStream();
     expect(after.fullResyncs).toBe(before.fullResyncs + 1);
-    const gone = graphRequests().slice(requestsBefore).find((r) => r.status === 410);
+    const gone = graphRequests()
+      .slice(requestsBefore)
+      .find((r) => r.status === 410);
     expect(gone?.errorCode).toBe('SyncStateNotFound');
     const stored = await database.sql`select 1 from mail_messages where account_id = ${accountId} and provider_id = ${id}`;
     expect(stored).toHaveLength(1);
@@ -195,7 +199,9 @@ describe('microsoft sync, end to end', () => {
     await mailOnlyDue();
     const throttled = await waitFor('the 429 to be served', async () => graphRequests().find((r) => r.status === 429));
     await waitFor('the new message to be stored', async () => {
-      const [row] = await database.sql<{ n: number }[]>`select count(*)::int as n from interactions where address = 'grace.okafor@gmail.com' and kind = 'received'`;
+      const [row] = await database.sql<
+        { n: number }[]
+      >`select count(*)::int as n from interactions where address = 'grace.okafor@gmail.com' and kind = 'received'`;
       return row!.n === sample.contacts.get('grace.okafor@gmail.com')!.received + 1;
     });
     const after = graphRequests().filter((r) => r.startedAt > throttled.finishedAt);

@@ -38,7 +38,7 @@ function follow(child: ChildProcess) {
           continue;
         }
         lines.push(line);
-        for (const waiter of waiters.splice(0)) (waiter.match(line) ? waiter.resolve() : waiters.push(waiter));
+        for (const waiter of waiters.splice(0)) waiter.match(line) ? waiter.resolve() : waiters.push(waiter);
       }
     });
   };
@@ -84,7 +84,9 @@ describe('a worker whose Redis goes away', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child!.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child!.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     const log = follow(child);
     await log.until('worker started');
 

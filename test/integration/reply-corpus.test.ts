@@ -28,7 +28,13 @@ import { testReplySettings } from '../../testkit/reply-harness.ts';
 import { testLogger } from '../../testkit/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 
-const settings = { mailFrom: 'rekindle <digest@rekindle.test>', inboundDomain: 'in.rekindle.test', publicUrl: 'https://rekindle.test', budget: 5, replyWindowDays: 14 };
+const settings = {
+  mailFrom: 'rekindle <digest@rekindle.test>',
+  inboundDomain: 'in.rekindle.test',
+  publicUrl: 'https://rekindle.test',
+  budget: 5,
+  replyWindowDays: 14,
+};
 const owner = 'sam@example.com';
 const people = [
   { email: 'ada@example.org', name: 'Ada Byron', everyDays: 14, lastDaysAgo: 120, conversations: 12 },
@@ -94,7 +100,10 @@ describe('the shared corpora through the reply pipeline', () => {
       messageId: `<${randomUUID()}@client.example>`,
       inReplyTo: digestMessageId,
       references: [digestMessageId],
-      headers: { 'Authentication-Results': 'mx.rekindle.test; dkim=pass header.d=example.com; spf=pass smtp.mailfrom=example.com; dmarc=pass header.from=example.com' },
+      headers: {
+        'Authentication-Results':
+          'mx.rekindle.test; dkim=pass header.d=example.com; spf=pass smtp.mailfrom=example.com; dmarc=pass header.from=example.com',
+      },
     });
   const through = async (raw: Buffer) => handleInboundMessage(deps, raw, { channel: 'webhook', mailFrom: owner, rcptTo: [replyTo] });
   const expectedOf = (lines: string[]) => lines.flatMap((l) => parseCommandLine(l)!);
@@ -132,7 +141,9 @@ describe('the shared corpora through the reply pipeline', () => {
       }
     }
     console.log(
-      `reply corpus: ${figures.fixtures} fixtures (${Object.entries(byStyle).map(([k, v]) => `${v} ${k}`).join(', ')}); ` +
+      `reply corpus: ${figures.fixtures} fixtures (${Object.entries(byStyle)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}); ` +
         `${figures.exact}/${figures.fixtures} read exactly the person’s commands (known misses: ${[...KNOWN_MISSES].join(', ')}); ` +
         `${figures.plantedIgnored}/${figures.fixtures} ignored a command planted in the quoted part; misfires ${figures.misfires}; ` +
         `${figures.clean}/${figures.withClientPart} with a client part reported none of its lines back as "not understood"`,
@@ -156,7 +167,10 @@ describe('the shared corpora through the reply pipeline', () => {
       for (const name of readdirSync(path.join(root, dir)).sort()) {
         // sisimai's set reuses some Message-IDs across files: each file is delivered as a message of its own.
         const raw = Buffer.from(
-          readFileSync(path.join(root, dir, name), 'latin1').replace(/^Message-Id:[^\n]*(\n[ \t][^\n]*)*/im, `Message-ID: <corpus.${dir}.${name}@test>`),
+          readFileSync(path.join(root, dir, name), 'latin1').replace(
+            /^Message-Id:[^\n]*(\n[ \t][^\n]*)*/im,
+            `Message-ID: <corpus.${dir}.${name}@test>`,
+          ),
           'latin1',
         );
         // Delivered to the digest's reply address, as a misdirected bounce or auto-reply would be.
@@ -171,7 +185,8 @@ describe('the shared corpora through the reply pipeline', () => {
           } else if (result.outcome !== 'automated') problems.push(`${name}: ${result.outcome} ${result.detail ?? ''}`);
         } else {
           if (result.outcome === 'bounced') problems.push(`not/${name}: taken for a bounce of a digest`);
-          if (name.startsWith('is-not-bounce') && result.outcome === 'automated') problems.push(`not/${name}: taken for software (${result.detail})`);
+          if (name.startsWith('is-not-bounce') && result.outcome === 'automated')
+            problems.push(`not/${name}: taken for software (${result.detail})`);
         }
         if (name === 'arf-26.eml') expect(result.commands).toEqual([{ verb: 'stop', items: [] }]);
       }
@@ -185,8 +200,12 @@ describe('the shared corpora through the reply pipeline', () => {
     );
     expect(problems).toEqual([]);
     // Nothing was applied, nobody was paused, and the only mail sent is the owner's notice about the held unsubscribe.
-    expect(await database.sql`select contact, status, marked_at from contact_marks where user_id = ${userId} order by contact`).toEqual(marksBefore);
-    const [user] = await database.sql<{ paused: Date | null; stopped: Date | null }[]>`select digest_paused_at as paused, digest_stopped_at as stopped from users where id = ${userId}`;
+    expect(await database.sql`select contact, status, marked_at from contact_marks where user_id = ${userId} order by contact`).toEqual(
+      marksBefore,
+    );
+    const [user] = await database.sql<
+      { paused: Date | null; stopped: Date | null }[]
+    >`select digest_paused_at as paused, digest_stopped_at as stopped from users where id = ${userId}`;
     expect(user).toEqual({ paused: null, stopped: null });
     const sent = outbox.slice(sentBefore);
     expect(sent).toHaveLength(1);

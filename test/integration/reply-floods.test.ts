@@ -39,8 +39,10 @@ describe('floods through the inbound listener', () => {
     return world.results[before]!;
   };
   const storedCommands = async (user: WorldUser) =>
-    (await world.database.sql<{ n: number }[]>`
-      select coalesce(max(jsonb_array_length(commands)), 0)::int as n from inbound_replies where user_id = ${user.userId}`)[0]!.n;
+    (
+      await world.database.sql<{ n: number }[]>`
+      select coalesce(max(jsonb_array_length(commands)), 0)::int as n from inbound_replies where user_id = ${user.userId}`
+    )[0]!.n;
 
   it('five spoofed senders give the owner a capped number of notices, not five', async () => {
     const ann = await world.addUser('ann@example.com', 'Ann');
@@ -61,7 +63,9 @@ describe('floods through the inbound listener', () => {
     expect(await storedCommands(bea)).toBe(MAX_COMMANDS);
     const notice = world.mailsTo(bea.email).at(-1)!;
     expect(notice.raw.length).toBeLessThan(20_000);
-    expect(await world.lastTextTo(bea.email)).toContain(`It asked for ${100_000 - MAX_COMMANDS} more, not shown here and not applied by the link`);
+    expect(await world.lastTextTo(bea.email)).toContain(
+      `It asked for ${100_000 - MAX_COMMANDS} more, not shown here and not applied by the link`,
+    );
   });
 
   it('800 KB of "never 1" lines from the owner: applies the first commands and says the rest were not applied', async () => {

@@ -33,12 +33,15 @@ describe('forged replies apply nothing', () => {
     app = buildServer({
       sql: world.database.sql,
       redis,
-      replies: { confirm: { sql: world.database.sql, keys, logger: testLogger(), mailFrom: WORLD.mailFrom, replyWindowDays: WORLD.replyWindowDays } },
+      replies: {
+        confirm: { sql: world.database.sql, keys, logger: testLogger(), mailFrom: WORLD.mailFrom, replyWindowDays: WORLD.replyWindowDays },
+      },
     });
   });
   // Notices are capped per day (src/replies/reply-limits.ts): each test here starts a day after the last one's.
   beforeEach(async () => {
-    await world.database.sql`update inbound_replies set notice_sent_at = notice_sent_at - interval '1 day' where notice_sent_at is not null`;
+    await world.database
+      .sql`update inbound_replies set notice_sent_at = notice_sent_at - interval '1 day' where notice_sent_at is not null`;
   });
   afterAll(async () => {
     await app?.close();
@@ -63,8 +66,10 @@ describe('forged replies apply nothing', () => {
   };
   const noticeLink = async (to: string) => /https:\/\/rekindle\.test\/replies\/confirm\/(\S+)/.exec(await world.lastTextTo(to))?.[1];
   const heldRow = async (messageId: string) =>
-    (await world.database.sql<{ outcome: string; auth: string | null; sender: string | null; noticeSentAt: Date | null }[]>`
-      select outcome, auth, sender, notice_sent_at as "noticeSentAt" from inbound_replies where dedupe_key = ${messageId}`)[0];
+    (
+      await world.database.sql<{ outcome: string; auth: string | null; sender: string | null; noticeSentAt: Date | null }[]>`
+      select outcome, auth, sender, notice_sent_at as "noticeSentAt" from inbound_replies where dedupe_key = ${messageId}`
+    )[0];
 
   it('from another sender: held, nothing applied, only the owner hears of it — with a link', async () => {
     const messageId = `<${randomUUID()}@evil.example>`;
@@ -83,11 +88,15 @@ describe('forged replies apply nothing', () => {
   });
 
   it('a forwarded digest answered by whoever it was forwarded to', async () => {
-    const result = await reply(sam, 'never 1\n\n---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.test>\n\nrekindle · your list', {
-      from: 'Friend <friend@example.net>',
-      subject: 'Re: Fwd: Reconnect this week',
-      dkim: null,
-    });
+    const result = await reply(
+      sam,
+      'never 1\n\n---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.test>\n\nrekindle · your list',
+      {
+        from: 'Friend <friend@example.net>',
+        subject: 'Re: Fwd: Reconnect this week',
+        dkim: null,
+      },
+    );
     expect(result.outcome).toBe('wrong_sender');
     expect(result.commands).toEqual([{ verb: 'never', items: [1] }]);
     expect(await world.marks(sam)).toEqual([]);
@@ -100,7 +109,7 @@ describe('forged replies apply nothing', () => {
     expect(result.outcome).toBe('unverified');
     expect(await world.marks(sam)).toEqual([]);
     expect((await heldRow(messageId))!.auth).toMatch(/^dmarc=fail/);
-    expect(await world.lastTextTo(sam.email)).toContain('your mail provider\'s signature on it could not be checked');
+    expect(await world.lastTextTo(sam.email)).toContain("your mail provider's signature on it could not be checked");
   });
 
   it('a spoofed From signed by the forger’s own domain, or with a forged Authentication-Results: DMARC still fails', async () => {
@@ -117,7 +126,14 @@ describe('forged replies apply nothing', () => {
   it('a genuine signature over a message altered afterwards (a replayed reply with new commands)', async () => {
     const dns = testMailDns();
     const raw = await composeMail(
-      { from: `Sam Rivera <${sam.email}>`, to: sam.replyTo, subject: 'Re: x', text: 'snooze 1 2w\n', messageId: `<${randomUUID()}@client.example>`, references: [sam.digest.messageId] },
+      {
+        from: `Sam Rivera <${sam.email}>`,
+        to: sam.replyTo,
+        subject: 'Re: x',
+        text: 'snooze 1 2w\n',
+        messageId: `<${randomUUID()}@client.example>`,
+        references: [sam.digest.messageId],
+      },
       { domainName: dns.key.domain, keySelector: dns.key.selector, privateKey: dns.key.privateKey },
     );
     const altered = Buffer.from(raw.toString().replace('snooze 1 2w', 'never 1 2 3'));
@@ -181,13 +197,23 @@ describe('forged replies apply nothing', () => {
       expect(page.body).toContain(`<form method="post" action="/replies/confirm/${token}">`);
       expect(await world.marks(sam)).toEqual([]);
 
-      const applied = await app.inject({ method: 'POST', url: `/replies/confirm/${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+      const applied = await app.inject({
+        method: 'POST',
+        url: `/replies/confirm/${token}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: '',
+      });
       expect(applied.statusCode).toBe(200);
       expect(applied.body).toContain('Snoozed until');
       expect(await world.marks(sam)).toEqual(['ada@example.org:snoozed', 'cy@example.com:never']);
       expect((await heldRow(messageId))!.outcome).toBe('applied');
 
-      const again = await app.inject({ method: 'POST', url: `/replies/confirm/${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+      const again = await app.inject({
+        method: 'POST',
+        url: `/replies/confirm/${token}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: '',
+      });
       expect(again.body).toContain('Already applied');
       expect(await world.marks(sam)).toEqual(['ada@example.org:snoozed', 'cy@example.com:never']);
       // A confirmed reply is the owner's last reply: undo takes it back.
@@ -201,7 +227,12 @@ describe('forged replies apply nothing', () => {
       const [row] = await world.database.sql<{ id: string }[]>`select id from inbound_replies where dedupe_key = ${messageId}`;
       const payload = { r: row!.id, u: sam.userId };
       const expired = signToken(keys, CONFIRM_PURPOSE, payload, new Date(Date.now() - 1000));
-      const otherKey = signToken({ secrets: ['another-secret-0123456789abcdef0123456789ab'] }, CONFIRM_PURPOSE, payload, new Date(Date.now() + 86_400_000));
+      const otherKey = signToken(
+        { secrets: ['another-secret-0123456789abcdef0123456789ab'] },
+        CONFIRM_PURPOSE,
+        payload,
+        new Date(Date.now() + 86_400_000),
+      );
       const otherPurpose = signToken(keys, 'digest-action', payload, new Date(Date.now() + 86_400_000));
       const otherUser = signToken(keys, CONFIRM_PURPOSE, { r: row!.id, u: kim.userId }, new Date(Date.now() + 86_400_000));
       const good = signToken(keys, CONFIRM_PURPOSE, payload, new Date(Date.now() + 86_400_000));
@@ -213,7 +244,12 @@ describe('forged replies apply nothing', () => {
         [otherUser, 404],
         [altered, 404],
       ] as const) {
-        const response = await app.inject({ method: 'POST', url: `/replies/confirm/${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+        const response = await app.inject({
+          method: 'POST',
+          url: `/replies/confirm/${token}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: '',
+        });
         expect(response.statusCode, token).toBe(status);
       }
       expect(await world.marks(sam)).toEqual([]);

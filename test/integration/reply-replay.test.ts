@@ -29,7 +29,12 @@ describe('a copy of a genuine reply applies nothing', () => {
     world = await startReplyWorld();
     sam = await world.addUser('sam@example.com', 'Sam Rivera');
     redis = createRedis(redisUrl);
-    app = buildServer({ sql: world.database.sql, redis, keyPrefix: keys.prefix, replies: { webhook: { secret: SECRET, maxBytes: 100_000, logger: testLogger(), handle: world.handle } } });
+    app = buildServer({
+      sql: world.database.sql,
+      redis,
+      keyPrefix: keys.prefix,
+      replies: { webhook: { secret: SECRET, maxBytes: 100_000, logger: testLogger(), handle: world.handle } },
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -39,7 +44,11 @@ describe('a copy of a genuine reply applies nothing', () => {
   });
 
   /** The owner's reply as their provider signs it; `signed` lists the header fields the signature covers. */
-  const signedReply = async (text: string, signed = 'From:To:Subject:Date:Message-ID:In-Reply-To:References', headers: Record<string, string> = {}) => {
+  const signedReply = async (
+    text: string,
+    signed = 'From:To:Subject:Date:Message-ID:In-Reply-To:References',
+    headers: Record<string, string> = {},
+  ) => {
     const dns = testMailDns();
     const raw = await composeMail({
       from: `Sam Rivera <${sam.email}>`,
@@ -61,10 +70,14 @@ describe('a copy of a genuine reply applies nothing', () => {
     await sendReply({ port: world.inbound.port, from: sam.email, to: sam.replyTo, text: '', raw });
     return world.results[before]!;
   };
-  const paused = async () => (await world.database.sql<{ at: Date | null }[]>`select digest_paused_at as at from users where id = ${sam.userId}`)[0]!.at !== null;
-  const journal = async () => (await world.database.sql<{ n: number }[]>`select count(*)::int as n from verdict_journal where user_id = ${sam.userId}`)[0]!.n;
+  const paused = async () =>
+    (await world.database.sql<{ at: Date | null }[]>`select digest_paused_at as at from users where id = ${sam.userId}`)[0]!.at !== null;
+  const journal = async () =>
+    (await world.database.sql<{ n: number }[]>`select count(*)::int as n from verdict_journal where user_id = ${sam.userId}`)[0]!.n;
   const rows = async (outcome: string) =>
-    world.database.sql<{ detail: string | null }[]>`select detail from inbound_replies where user_id = ${sam.userId} and outcome = ${outcome} order by created_at`;
+    world.database.sql<
+      { detail: string | null }[]
+    >`select detail from inbound_replies where user_id = ${sam.userId} and outcome = ${outcome} order by created_at`;
 
   it('a second Message-ID prepended to a signed "pause" does not pause again after the owner resumed', async () => {
     const pause = await signedReply('pause\n');
@@ -109,7 +122,10 @@ describe('a copy of a genuine reply applies nothing', () => {
     expect(await world.marks(sam)).toEqual([]);
     const entries = await journal();
 
-    const copy = Buffer.from(genuine.toString('latin1').replace(/^Message-ID: <[^>]+>/im, `Message-ID: <${randomUUID()}@copy.example>`), 'latin1');
+    const copy = Buffer.from(
+      genuine.toString('latin1').replace(/^Message-ID: <[^>]+>/im, `Message-ID: <${randomUUID()}@copy.example>`),
+      'latin1',
+    );
     expect(copy.equals(genuine)).toBe(false);
     const result = await deliver(copy);
     expect(result.outcome).toBe('duplicate');
@@ -122,12 +138,22 @@ describe('a copy of a genuine reply applies nothing', () => {
   it('over the webhook, judged by a trusted Authentication-Results: a copy with another Message-ID is known by its signature', async () => {
     const trusted = { 'Authentication-Results': 'mx.rekindle.test; dkim=pass header.d=example.com; dmarc=pass header.from=example.com' };
     const post = async (raw: Buffer) =>
-      (await app.inject({ method: 'POST', url: '/inbound/email', headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${SECRET}` }, payload: raw })).json();
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/inbound/email',
+          headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${SECRET}` },
+          payload: raw,
+        })
+      ).json();
     const genuine = await signedReply('never 1\n', 'From:To:Subject:Date:In-Reply-To:References', trusted);
     expect(await post(genuine)).toEqual({ outcome: 'applied' });
     expect(await post(await signedReply('undo\n', undefined, trusted))).toEqual({ outcome: 'applied' });
     expect(await world.marks(sam)).toEqual([]);
-    const copy = Buffer.from(genuine.toString('latin1').replace(/^Message-ID: <[^>]+>/im, `Message-ID: <${randomUUID()}@copy.example>`), 'latin1');
+    const copy = Buffer.from(
+      genuine.toString('latin1').replace(/^Message-ID: <[^>]+>/im, `Message-ID: <${randomUUID()}@copy.example>`),
+      'latin1',
+    );
     expect(await post(copy)).toEqual({ outcome: 'duplicate' });
     expect(await world.marks(sam)).toEqual([]);
   });

@@ -72,7 +72,10 @@ describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP an
     const googleDatabase = await createTestDatabase();
     const imapDatabase = await createTestDatabase();
     const [googleWorker, imapWorker] = await Promise.all([
-      startWorker({ config: testConfig(googleDatabase, googleQueue.prefix, gmail, { GMAIL_QUOTA_UNITS_PER_MINUTE: '60000' }), logger: testLogger() }),
+      startWorker({
+        config: testConfig(googleDatabase, googleQueue.prefix, gmail, { GMAIL_QUOTA_UNITS_PER_MINUTE: '60000' }),
+        logger: testLogger(),
+      }),
       startWorker({ config: testConfig(imapDatabase, imapQueue.prefix, gmail), logger: testLogger() }),
     ]);
     const googleAccount = await connectEmulatedGoogle(googleDatabase, gmail, email);
@@ -84,7 +87,10 @@ describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP an
       imapServer: user.server,
       calendarSources: { caldav: { url: calendar.settings.url } },
     });
-    await Promise.all([waitUntilSynced(googleDatabase, googleAccount.accountId, 90_000), waitUntilSynced(imapDatabase, imapAccount.accountId, 90_000)]);
+    await Promise.all([
+      waitUntilSynced(googleDatabase, googleAccount.accountId, 90_000),
+      waitUntilSynced(imapDatabase, imapAccount.accountId, 90_000),
+    ]);
     google = { database: googleDatabase, worker: googleWorker, userId: googleAccount.userId };
     imap = { database: imapDatabase, worker: imapWorker, userId: imapAccount.userId };
   }, 180_000);
@@ -127,7 +133,9 @@ describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP an
   });
 
   it('prints the same `rekindle contacts --json`', async () => {
-    expect(JSON.parse(await renderContacts(imap.database, email, asOf, true))).toEqual(JSON.parse(await renderContacts(google.database, email, asOf, true)));
+    expect(JSON.parse(await renderContacts(imap.database, email, asOf, true))).toEqual(
+      JSON.parse(await renderContacts(google.database, email, asOf, true)),
+    );
   });
 
   it('computes the same contact summaries: cadence, strength, last subject, who wrote last', async () => {

@@ -65,12 +65,18 @@ describe('same mailbox, same answer (Gmail and Microsoft Graph)', () => {
     const googleDatabase = await createTestDatabase();
     const graphDatabase = await createTestDatabase();
     const [googleWorker, graphWorker] = await Promise.all([
-      startWorker({ config: testConfig(googleDatabase, googleQueue.prefix, gmail, { GMAIL_QUOTA_UNITS_PER_MINUTE: '60000' }), logger: testLogger() }),
+      startWorker({
+        config: testConfig(googleDatabase, googleQueue.prefix, gmail, { GMAIL_QUOTA_UNITS_PER_MINUTE: '60000' }),
+        logger: testLogger(),
+      }),
       startWorker({ config: microsoftTestConfig(graphDatabase, graphQueue.prefix, graph), logger: testLogger() }),
     ]);
     const googleAccount = await connectEmulatedGoogle(googleDatabase, gmail, email);
     const graphAccount = await connectEmulatedMicrosoft(graphDatabase, graph, email);
-    await Promise.all([waitUntilSynced(googleDatabase, googleAccount.accountId, 90_000), waitUntilSynced(graphDatabase, graphAccount.accountId, 90_000)]);
+    await Promise.all([
+      waitUntilSynced(googleDatabase, googleAccount.accountId, 90_000),
+      waitUntilSynced(graphDatabase, graphAccount.accountId, 90_000),
+    ]);
     google = { database: googleDatabase, worker: googleWorker, userId: googleAccount.userId };
     microsoft = { database: graphDatabase, worker: graphWorker, userId: graphAccount.userId };
   }, 180_000);

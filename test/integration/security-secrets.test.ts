@@ -93,22 +93,45 @@ describe('secrets are never logged, and tokens never stored in plaintext', () =>
   it('runs connect, sync, token refresh, a digest, a reply, wrong and right secrets and a revoked grant with every log line captured', async () => {
     // The production logger, at its most talkative, writing here.
     const logger = createLogger('trace', { write: (line: string) => void lines.push(line) });
-    const config = webTestConfig(database, queue.prefix, { google }, {
-      PUBLIC_URL,
-      MAIL_FROM,
-      INBOUND_DOMAIN: INBOUND,
-      SMTP_URL: catcher.url,
-      LOG_LEVEL: 'trace',
-      INBOUND_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      TRUSTED_AUTHSERV_IDS: 'mx.rekindle.test',
-    });
-    const replyDeps = { sql: database.sql, mailer, logger, settings: testReplySettings({ mailFrom: MAIL_FROM, inboundDomain: INBOUND, publicUrl: PUBLIC_URL, replyWindowDays: 14, linkKeys: { secrets: [LINK_SECRET] } }) };
+    const config = webTestConfig(
+      database,
+      queue.prefix,
+      { google },
+      {
+        PUBLIC_URL,
+        MAIL_FROM,
+        INBOUND_DOMAIN: INBOUND,
+        SMTP_URL: catcher.url,
+        LOG_LEVEL: 'trace',
+        INBOUND_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        TRUSTED_AUTHSERV_IDS: 'mx.rekindle.test',
+      },
+    );
+    const replyDeps = {
+      sql: database.sql,
+      mailer,
+      logger,
+      settings: testReplySettings({
+        mailFrom: MAIL_FROM,
+        inboundDomain: INBOUND,
+        publicUrl: PUBLIC_URL,
+        replyWindowDays: 14,
+        linkKeys: { secrets: [LINK_SECRET] },
+      }),
+    };
     app = buildServer({
       sql: database.sql,
       redis,
       config,
       logger,
-      replies: { webhook: { secret: WEBHOOK_SECRET, maxBytes: 100_000, logger, handle: (raw, envelope) => handleInboundMessage(replyDeps, raw, envelope) } },
+      replies: {
+        webhook: {
+          secret: WEBHOOK_SECRET,
+          maxBytes: 100_000,
+          logger,
+          handle: (raw, envelope) => handleInboundMessage(replyDeps, raw, envelope),
+        },
+      },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
@@ -129,22 +152,35 @@ describe('secrets are never logged, and tokens never stored in plaintext', () =>
     const basic = (p: string) => `Basic ${Buffer.from(`admin:${p}`).toString('base64')}`;
     await fetch(`${base}/metrics`, { headers: { authorization: basic('wrong-password-123') } });
     expect((await fetch(`${base}/metrics`, { headers: { authorization: basic(ADMIN_PASSWORD) } })).status).toBe(200);
-    await fetch(`${base}/inbound/email`, { method: 'POST', headers: { authorization: 'Bearer wrong', 'content-type': 'message/rfc822' }, body: 'x' });
+    await fetch(`${base}/inbound/email`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer wrong', 'content-type': 'message/rfc822' },
+      body: 'x',
+    });
 
     // Sync, then an expired access token: the refresh is logged, the token is not.
     const [account] = await database.sql<{ id: string }[]>`select id from accounts where email = ${SAM}`;
     worker = await startWorker({ config, logger, mailer });
-    const synced = async () => (await streamsOf(database, account!.id)).every((s) => s.backfillCompletedAt !== null && s.leaseOwner === null);
+    const synced = async () =>
+      (await streamsOf(database, account!.id)).every((s) => s.backfillCompletedAt !== null && s.leaseOwner === null);
     await waitFor('the first sync', synced);
     const refreshesBefore = google.requests(SAM).filter((r) => r.method === 'oauth.token').length;
     google.expireAccessTokens(SAM);
     await makeDue(database, account!.id);
-    await waitFor('a token refresh', async () => google.requests(SAM).filter((r) => r.method === 'oauth.token').length > refreshesBefore && (await synced()));
+    await waitFor(
+      'a token refresh',
+      async () => google.requests(SAM).filter((r) => r.method === 'oauth.token').length > refreshesBefore && (await synced()),
+    );
 
     // The tokens as stored, decrypted: what must appear in no log line.
     const cipher = createTokenCipher(parseTokenKeys(KEY_1));
-    const [row] = await database.sql<{ refresh: string; access: string }[]>`select refresh_token as refresh, access_token as access from accounts where id = ${account!.id}`;
-    for (const [name, column, stored] of [['refresh token', 'refresh_token', row!.refresh], ['access token', 'access_token', row!.access]] as const) {
+    const [row] = await database.sql<
+      { refresh: string; access: string }[]
+    >`select refresh_token as refresh, access_token as access from accounts where id = ${account!.id}`;
+    for (const [name, column, stored] of [
+      ['refresh token', 'refresh_token', row!.refresh],
+      ['access token', 'access_token', row!.access],
+    ] as const) {
       expect(stored, `${name} at rest`).toMatch(/^rk1\.k1\.[\w-]+\.[\w-]+\.[\w-]+$/);
       const plaintext = cipher.decrypt(stored, tokenContext(column, account!.id));
       secrets.set(name, plaintext);
@@ -152,10 +188,15 @@ describe('secrets are never logged, and tokens never stored in plaintext', () =>
     }
 
     // A digest with signed links (its own user, so its people are due), and a reply to it.
-    const kim = await seedDigestUser(database, { email: KIM, people: [{ email: 'ada@example.org', name: 'Ada', everyDays: 14, lastDaysAgo: 120, conversations: 12 }] });
+    const kim = await seedDigestUser(database, {
+      email: KIM,
+      people: [{ email: 'ada@example.org', name: 'Ada', everyDays: 14, lastDaysAgo: 120, conversations: 12 }],
+    });
     const digest = await waitFor('the digest', async () => {
       await worker!.tick();
-      const [d] = await database.sql<{ token: string; messageId: string }[]>`select token, message_id as "messageId" from digests where user_id = ${kim.userId} and status = 'sent'`;
+      const [d] = await database.sql<
+        { token: string; messageId: string }[]
+      >`select token, message_id as "messageId" from digests where user_id = ${kim.userId} and status = 'sent'`;
       return d;
     });
     const mail = catcher.received.find((m) => m.envelope.to.includes(KIM))!.raw.toString('latin1');
@@ -169,22 +210,37 @@ describe('secrets are never logged, and tokens never stored in plaintext', () =>
       text: 'done 1',
       messageId: `<${randomUUID()}@example.com>`,
       references: [digest.messageId],
-      headers: { 'Authentication-Results': 'mx.rekindle.test; dkim=pass header.d=example.com; dmarc=pass (p=reject) header.from=example.com' },
+      headers: {
+        'Authentication-Results': 'mx.rekindle.test; dkim=pass header.d=example.com; dmarc=pass (p=reject) header.from=example.com',
+      },
     });
-    const hooked = await fetch(`${base}/inbound/email`, { method: 'POST', headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' }, body: new Uint8Array(reply) });
+    const hooked = await fetch(`${base}/inbound/email`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' },
+      body: new Uint8Array(reply),
+    });
     expect(await hooked.json()).toEqual({ outcome: 'applied' });
 
     // A revoked grant: the token endpoint's error goes through the error paths of the logs.
     google.revokeGrants(SAM);
     await makeDue(database, account!.id);
-    await waitFor('the revocation to be noticed', async () => (await database.sql`select 1 from accounts where id = ${account!.id} and status = 'needs_reauth'`).length > 0);
+    await waitFor(
+      'the revocation to be noticed',
+      async () => (await database.sql`select 1 from accounts where id = ${account!.id} and status = 'needs_reauth'`).length > 0,
+    );
     await notifyReauth({ sql: database.sql, mailer, logger, settings: { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL } });
     await worker.close();
     worker = null;
 
     // The capture saw the whole story.
     const messages = new Set(lines.map((l) => (JSON.parse(l) as { msg?: string }).msg));
-    for (const expected of ['mailbox connected', 'oauth callback refused', 'google access token refreshed', 'digest sent', 'reconnect notice sent']) {
+    for (const expected of [
+      'mailbox connected',
+      'oauth callback refused',
+      'google access token refreshed',
+      'digest sent',
+      'reconnect notice sent',
+    ]) {
       expect(messages, expected).toContain(expected);
     }
   });
@@ -214,7 +270,9 @@ describe('secrets are never logged, and tokens never stored in plaintext', () =>
 
   it('the tokens are in no column of any table in plaintext (what a database dump would show)', async () => {
     expect(plaintextTokens).toHaveLength(2);
-    const tables = await database.sql<{ name: string }[]>`select quote_ident(table_name) as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`;
+    const tables = await database.sql<
+      { name: string }[]
+    >`select quote_ident(table_name) as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`;
     expect(tables.length).toBeGreaterThan(10);
     for (const { name } of tables) {
       const rows = await database.sql.unsafe<{ t: string }[]>(`select t::text as t from ${name} t`);

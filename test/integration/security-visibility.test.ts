@@ -59,7 +59,8 @@ describe('failures a person must act on are shown and told once', () => {
   let base = '';
   const workers: WorkerHandle[] = [];
   const queue = createTestPrefix('visible');
-  const config = () => webTestConfig(database, queue.prefix, { google }, { PUBLIC_URL, MAIL_FROM, INBOUND_DOMAIN: INBOUND, SMTP_URL: catcher.url });
+  const config = () =>
+    webTestConfig(database, queue.prefix, { google }, { PUBLIC_URL, MAIL_FROM, INBOUND_DOMAIN: INBOUND, SMTP_URL: catcher.url });
   const digestSettings: DigestSettings = { mailFrom: MAIL_FROM, inboundDomain: INBOUND, publicUrl: PUBLIC_URL, budget: 5 };
   const notices = () => ({ sql: database.sql, mailer, logger: testLogger(), settings: { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL } });
 
@@ -71,14 +72,20 @@ describe('failures a person must act on are shown and told once', () => {
     return worker;
   };
   const mailTo = (address: string, subject?: RegExp) =>
-    catcher.received.filter((m) => m.envelope.to.includes(address) && (!subject || subject.test(m.raw.toString('latin1').match(/^Subject: (.*)$/m)?.[1] ?? '')));
+    catcher.received.filter(
+      (m) => m.envelope.to.includes(address) && (!subject || subject.test(m.raw.toString('latin1').match(/^Subject: (.*)$/m)?.[1] ?? '')),
+    );
   /** A browser holding that user's session cookie. */
   const sessionOf = (userId: string) => {
     const jar = new CookieJar();
-    jar.cookies.set('rk_session', signToken({ secrets: [LINK_SECRET] }, 'session', { u: userId, n: randomBytes(8).toString('hex') }, new Date(Date.now() + DAY)));
+    jar.cookies.set(
+      'rk_session',
+      signToken({ secrets: [LINK_SECRET] }, 'session', { u: userId, n: randomBytes(8).toString('hex') }, new Date(Date.now() + DAY)),
+    );
     return jar;
   };
-  const page = async (urlPath: string, jar: CookieJar) => (await fetch(`${base}${urlPath}`, { headers: { cookie: jar.header() }, redirect: 'manual' })).text();
+  const page = async (urlPath: string, jar: CookieJar) =>
+    (await fetch(`${base}${urlPath}`, { headers: { cookie: jar.header() }, redirect: 'manual' })).text();
   /** A user with a digest sent this week (or the week `at` falls in). */
   const userWithDigest = async (email: string, at = new Date()) => {
     const { userId, accountId } = await seedDigestUser(database, { email, people: PEOPLE });
@@ -89,15 +96,32 @@ describe('failures a person must act on are shown and told once', () => {
     const [digest] = await database.sql<{ id: string; token: string; messageId: string }[]>`
       select id, token, message_id as "messageId" from digests where user_id = ${userId} order by created_at desc limit 1`;
     // A running worker's scheduler may have taken this week's digest first; either way it goes out once.
-    const outcome = await sendDigest({ sql: database.sql, mailer, logger: testLogger(), settings: digestSettings, now: () => at }, digest!.id);
+    const outcome = await sendDigest(
+      { sql: database.sql, mailer, logger: testLogger(), settings: digestSettings, now: () => at },
+      digest!.id,
+    );
     expect(['sent', 'not_claimed']).toContain(outcome);
-    await waitFor('the digest to be sent', async () => (await database.sql`select 1 from digests where id = ${digest!.id} and status = 'sent'`).length > 0);
+    await waitFor(
+      'the digest to be sent',
+      async () => (await database.sql`select 1 from digests where id = ${digest!.id} and status = 'sent'`).length > 0,
+    );
     return digest!;
   };
   /** A real DSN from the corpus, as a new message each time (inbound mail is deduplicated by Message-ID). */
   const bounce = (token: string, file = 'lhost-postfix-01.eml') => {
-    const raw = readFileSync(path.join(corpus('bounces/bsd'), file), 'latin1').replace(/^Message-ID:.*$/im, `Message-ID: <${randomUUID()}@mx.example.net>`);
-    return sendReply({ port: smtp.port, from: 'MAILER-DAEMON@mx.example.net', to: `bounce+${token}@${INBOUND}`, text: '', raw: Buffer.from(raw, 'latin1'), envelopeFrom: '', dkim: null });
+    const raw = readFileSync(path.join(corpus('bounces/bsd'), file), 'latin1').replace(
+      /^Message-ID:.*$/im,
+      `Message-ID: <${randomUUID()}@mx.example.net>`,
+    );
+    return sendReply({
+      port: smtp.port,
+      from: 'MAILER-DAEMON@mx.example.net',
+      to: `bounce+${token}@${INBOUND}`,
+      text: '',
+      raw: Buffer.from(raw, 'latin1'),
+      envelopeFrom: '',
+      dkim: null,
+    });
   };
   const textOf = async (mail: { raw: Buffer }) => (await simpleParser(mail.raw)).text ?? '';
 
@@ -107,8 +131,19 @@ describe('failures a person must act on are shown and told once', () => {
     catcher = await startMailCatcher();
     mailer = createMailer(catcher.url);
     redis = createRedis(redisUrl);
-    const replyDeps = { sql: database.sql, mailer, logger: testLogger(), settings: testReplySettings({ mailFrom: MAIL_FROM, inboundDomain: INBOUND, publicUrl: PUBLIC_URL, replyWindowDays: 14 }) };
-    smtp = await startInboundSmtp({ host: '127.0.0.1', port: 0, domain: INBOUND, logger: testLogger(), handle: (raw, envelope) => handleInboundMessage(replyDeps, raw, envelope) });
+    const replyDeps = {
+      sql: database.sql,
+      mailer,
+      logger: testLogger(),
+      settings: testReplySettings({ mailFrom: MAIL_FROM, inboundDomain: INBOUND, publicUrl: PUBLIC_URL, replyWindowDays: 14 }),
+    };
+    smtp = await startInboundSmtp({
+      host: '127.0.0.1',
+      port: 0,
+      domain: INBOUND,
+      logger: testLogger(),
+      handle: (raw, envelope) => handleInboundMessage(replyDeps, raw, envelope),
+    });
     app = buildServer({ sql: database.sql, redis, config: config() });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
@@ -134,12 +169,17 @@ describe('failures a person must act on are shown and told once', () => {
     const [account] = await database.sql<{ id: string }[]>`select id from accounts where email = ${SAM}`;
     const worker = await startAWorker();
     // An empty mailbox: both streams through their first sync is all there is to wait for.
-    await waitFor('the first sync', async () => (await streamsOf(database, account!.id)).every((s) => s.backfillCompletedAt !== null && s.leaseOwner === null));
+    await waitFor('the first sync', async () =>
+      (await streamsOf(database, account!.id)).every((s) => s.backfillCompletedAt !== null && s.leaseOwner === null),
+    );
     const lostAccess = /^rekindle lost access to sam@example\.com$/;
 
     google.revokeGrants(SAM);
     await makeDue(database, account!.id);
-    await waitFor('the grant to be found revoked', async () => (await database.sql`select 1 from accounts where id = ${account!.id} and status = 'needs_reauth'`).length > 0);
+    await waitFor(
+      'the grant to be found revoked',
+      async () => (await database.sql`select 1 from accounts where id = ${account!.id} and status = 'needs_reauth'`).length > 0,
+    );
     // Sync attempts, scheduler passes, a second worker process and direct passes: one email.
     for (let i = 0; i < 3; i++) {
       await makeDue(database, account!.id);
@@ -161,14 +201,22 @@ describe('failures a person must act on are shown and told once', () => {
     expect(await page('/status', sam)).not.toContain('data-needs-reauth');
     google.revokeGrants(SAM);
     await makeDue(database, account!.id);
-    await waitFor('the grant to be found revoked again', async () => (await database.sql`select 1 from accounts where id = ${account!.id} and status = 'needs_reauth'`).length > 0);
+    await waitFor(
+      'the grant to be found revoked again',
+      async () => (await database.sql`select 1 from accounts where id = ${account!.id} and status = 'needs_reauth'`).length > 0,
+    );
     for (let i = 0; i < 3; i++) await notifyReauth(notices());
     expect(mailTo(SAM, lostAccess)).toHaveLength(2);
   });
 
   it('a hard bounce: paused and shown; one notice to another mailbox of theirs, never to the address that bounced; a new pause is told again', async () => {
     const lee = await userWithDigest('lee@example.com');
-    const other = await connectAccount(database.sql, { userEmail: 'lee@example.com', provider: 'google', accountEmail: 'lee.home@example.net', refreshToken: 'unused' });
+    const other = await connectAccount(database.sql, {
+      userEmail: 'lee@example.com',
+      provider: 'google',
+      accountEmail: 'lee.home@example.net',
+      refreshToken: 'unused',
+    });
     // That mailbox's own sync is not what this test is about.
     await database.sql`update sync_streams set phase = 'incremental', backfill_completed_at = now(), next_run_at = now() + interval '1 year' where account_id = ${other.accountId}`;
     const sentToLee = mailTo('lee@example.com').length;
@@ -189,7 +237,12 @@ describe('failures a person must act on are shown and told once', () => {
 
     // Resumed, a later digest bounces too (weeks later, when its people are due again): a new pause, told once more.
     const csrf = csrfOf(await page('/settings', jar));
-    const resumed = await fetch(`${base}/settings/resume`, { method: 'POST', redirect: 'manual', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: form({ csrf }) });
+    const resumed = await fetch(`${base}/settings/resume`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ csrf }),
+    });
     expect(resumed.status).toBe(303);
     expect(await page('/status', jar)).not.toContain('paused-bounced');
     const nextWeek = await sendDigestOf(lee.userId, new Date(Date.now() + 63 * DAY));
@@ -206,19 +259,38 @@ describe('failures a person must act on are shown and told once', () => {
     await startAWorker();
     for (let i = 0; i < 3; i++) await notifyDigestPause(notices());
     expect(catcher.received.slice(before).map((m) => m.envelope.to)).toEqual([]);
-    const [row] = await database.sql`select digest_paused_reason, digest_pause_notified_at is not null as told from users where id = ${kim.userId}`;
+    const [row] =
+      await database.sql`select digest_paused_reason, digest_pause_notified_at is not null as told from users where id = ${kim.userId}`;
     expect(row).toEqual({ digest_paused_reason: 'bounced', told: true });
     expect(await page('/status', sessionOf(kim.userId))).toContain('the last one to kim@example.com bounced');
   });
 
   it('a spam complaint: paused and shown, and no email at all', async () => {
     const zoe = await userWithDigest('zoe@example.com');
-    await connectAccount(database.sql, { userEmail: 'zoe@example.com', provider: 'google', accountEmail: 'zoe.home@example.net', refreshToken: 'unused' });
+    await connectAccount(database.sql, {
+      userEmail: 'zoe@example.com',
+      provider: 'google',
+      accountEmail: 'zoe.home@example.net',
+      refreshToken: 'unused',
+    });
     await database.sql`update sync_streams set phase = 'incremental', backfill_completed_at = now(), next_run_at = now() + interval '1 year'
       where account_id in (select id from accounts where email = 'zoe.home@example.net')`;
-    const arf = arfComplaint({ inboundDomain: INBOUND, digestFrom: MAIL_FROM, digestTo: 'zoe@example.com', digestMessageId: zoe.digest.messageId });
+    const arf = arfComplaint({
+      inboundDomain: INBOUND,
+      digestFrom: MAIL_FROM,
+      digestTo: 'zoe@example.com',
+      digestMessageId: zoe.digest.messageId,
+    });
     const before = catcher.received.length;
-    await sendReply({ port: smtp.port, from: 'fbl@isp.example', to: `postmaster@${INBOUND}`, text: '', raw: arf, envelopeFrom: '', dkim: null });
+    await sendReply({
+      port: smtp.port,
+      from: 'fbl@isp.example',
+      to: `postmaster@${INBOUND}`,
+      text: '',
+      raw: arf,
+      envelopeFrom: '',
+      dkim: null,
+    });
     await startAWorker();
     for (let i = 0; i < 3; i++) await notifyDigestPause(notices());
     expect(catcher.received.slice(before).map((m) => m.envelope.to)).toEqual([]);
@@ -236,8 +308,13 @@ describe('failures a person must act on are shown and told once', () => {
       // A running worker's scheduler may take the digest first; it meets the same refusal.
       const outcome = await sendDigest({ sql: database.sql, mailer, logger: testLogger(), settings: digestSettings }, digest!.id);
       expect(['failed', 'not_claimed']).toContain(outcome);
-      await waitFor('the refusal to be recorded', async () => (await database.sql`select 1 from digests where id = ${digest!.id} and status = 'failed'`).length > 0);
-      expect(await page('/status', sessionOf(userId))).toMatch(/id="digest-failed">Your list for the week of \S+ could not be handed to the mail server; rekindle is trying again/);
+      await waitFor(
+        'the refusal to be recorded',
+        async () => (await database.sql`select 1 from digests where id = ${digest!.id} and status = 'failed'`).length > 0,
+      );
+      expect(await page('/status', sessionOf(userId))).toMatch(
+        /id="digest-failed">Your list for the week of \S+ could not be handed to the mail server; rekindle is trying again/,
+      );
     } finally {
       catcher.behave = () => 'accept';
     }

@@ -54,7 +54,11 @@ describe('web hardening over real HTTP', () => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    return { base, prefix: config.QUEUE_PREFIX, get: (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: 'manual', ...init }) };
+    return {
+      base,
+      prefix: config.QUEUE_PREFIX,
+      get: (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: 'manual', ...init }),
+    };
   };
 
   beforeAll(async () => {
@@ -97,7 +101,11 @@ describe('web hardening over real HTTP', () => {
       ['status, signed out (redirect)', app.get('/status'), 303],
       ['connect (redirect to the provider)', app.get('/connect/google'), 302],
       ['callback without a state (error page)', app.get('/oauth/google/callback?code=x&state=y'), 400],
-      ['a form without a session', app.get('/settings/pause', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=x' }), 403],
+      [
+        'a form without a session',
+        app.get('/settings/pause', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=x' }),
+        403,
+      ],
       ['a forged digest link', app.get('/d/not-a-token'), 404],
       ['unsubscribe page', app.get(`/digest/unsubscribe/${'a'.repeat(32)}`), 200],
       ['no such route', app.get('/no/such/thing'), 404],
@@ -145,7 +153,9 @@ describe('web hardening over real HTTP', () => {
     await web.listen({ host: '127.0.0.1', port: 0 });
     const webAddress = web.server.address();
     const session = signToken({ secrets: [LINK_SECRET] }, 'session', { u: randomUUID(), n: 'n' }, new Date(Date.now() + 60_000));
-    const failed = await fetch(`http://127.0.0.1:${typeof webAddress === 'object' && webAddress ? webAddress.port : 0}/status`, { headers: { cookie: `rk_session=${session}` } });
+    const failed = await fetch(`http://127.0.0.1:${typeof webAddress === 'object' && webAddress ? webAddress.port : 0}/status`, {
+      headers: { cookie: `rk_session=${session}` },
+    });
     expect(failed.status).toBe(500);
     const text = await failed.text();
     expect(text).not.toContain(missing);
@@ -160,11 +170,15 @@ describe('web hardening over real HTTP', () => {
       expect((await https.get(path)).headers.get('strict-transport-security'), path).toMatch(/^max-age=\d{8,}; includeSubDomains$/);
     }
     const proxied = await start({ TRUST_PROXY: '127.0.0.1' });
-    expect((await proxied.get('/healthz', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toMatch(/^max-age=/);
+    expect((await proxied.get('/healthz', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toMatch(
+      /^max-age=/,
+    );
     expect((await proxied.get('/healthz')).headers.get('strict-transport-security')).toBeNull();
     // Without TRUST_PROXY the header is the client's word, and not believed.
     const direct = await start();
-    expect((await direct.get('/healthz', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toBeNull();
+    expect(
+      (await direct.get('/healthz', { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security'),
+    ).toBeNull();
   });
 
   it('limits /connect and the OAuth callback per address; a forged X-Forwarded-For does not reset the count', async () => {
@@ -208,7 +222,9 @@ describe('web hardening over real HTTP', () => {
       expect((await app.get('/metrics', { headers: { authorization: basic(ADMIN_PASSWORD) } })).status).toBe(200);
     }
     for (let i = 0; i < RATE_LIMITS.authFailures.max; i++) {
-      expect((await app.get(i % 2 ? '/metrics' : '/admin/queues', { headers: { authorization: basic(`guess-${i}-xxxxxxxx`) } })).status).toBe(401);
+      expect(
+        (await app.get(i % 2 ? '/metrics' : '/admin/queues', { headers: { authorization: basic(`guess-${i}-xxxxxxxx`) } })).status,
+      ).toBe(401);
     }
     const locked = await app.get('/admin/queues', { headers: { authorization: basic(ADMIN_PASSWORD) } });
     expect(locked.status).toBe(429);
@@ -218,12 +234,18 @@ describe('web hardening over real HTTP', () => {
 
   it('limits the webhook per address, and wrong secrets much sooner', async () => {
     const app = await start();
-    const post = (authorization: string, body = 'x') => app.get('/inbound/email', { method: 'POST', headers: { authorization, 'content-type': 'message/rfc822' }, body });
+    const post = (authorization: string, body = 'x') =>
+      app.get('/inbound/email', { method: 'POST', headers: { authorization, 'content-type': 'message/rfc822' }, body });
     for (let i = 0; i < RATE_LIMITS.authFailures.max; i++) expect((await post('Bearer wrong')).status).toBe(401);
     expect((await post(`Bearer ${WEBHOOK_SECRET}`)).status).toBe(429);
 
     const volume = await start();
-    const send = () => volume.get('/inbound/email', { method: 'POST', headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' }, body: 'Subject: x\r\n\r\nx' });
+    const send = () =>
+      volume.get('/inbound/email', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' },
+        body: 'Subject: x\r\n\r\nx',
+      });
     // Counted before the body is read; the requests are sent in small batches to go quickly.
     let accepted = 0;
     for (let sent = 0; sent < RATE_LIMITS.webhook.max; sent += 20) {
@@ -244,7 +266,11 @@ describe('web hardening over real HTTP', () => {
         port: Number(port),
         method: 'POST',
         path: '/inbound/email',
-        headers: { 'content-type': 'message/rfc822', 'content-length': String(5 * 1024 * 1024), ...(authorization ? { authorization } : {}) },
+        headers: {
+          'content-type': 'message/rfc822',
+          'content-length': String(5 * 1024 * 1024),
+          ...(authorization ? { authorization } : {}),
+        },
       });
       const answered = new Promise<IncomingMessage>((resolve, reject) => {
         request.once('response', resolve);
@@ -261,15 +287,31 @@ describe('web hardening over real HTTP', () => {
 
   it('refuses bodies over the limits: raw mail over INBOUND_MAX_BYTES at the webhook, big forms anywhere', async () => {
     const app = await start({}, { webhookMaxBytes: 10_000 });
-    const big = await app.get('/inbound/email', { method: 'POST', headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' }, body: 'x'.repeat(10_001) });
+    const big = await app.get('/inbound/email', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' },
+      body: 'x'.repeat(10_001),
+    });
     expect(big.status).toBe(413);
-    const fits = await app.get('/inbound/email', { method: 'POST', headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' }, body: 'x'.repeat(10_000) });
+    const fits = await app.get('/inbound/email', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' },
+      body: 'x'.repeat(10_000),
+    });
     expect(fits.status).toBe(200);
     const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `csrf=${'x'.repeat(20_000)}` };
     expect((await app.get('/settings', form)).status).toBe(413);
     expect((await app.get(`/d/${'a'.repeat(100)}`, form)).status).toBe(413);
     expect((await app.get(`/digest/unsubscribe/${'a'.repeat(32)}`, { ...form, body: 'x'.repeat(5000) })).status).toBe(413);
     // Any other content type takes at most 64 KiB.
-    expect((await app.get('/signout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(70_000) }) })).status).toBe(413);
+    expect(
+      (
+        await app.get('/signout', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ x: 'y'.repeat(70_000) }),
+        })
+      ).status,
+    ).toBe(413);
   });
 });

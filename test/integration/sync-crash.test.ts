@@ -12,8 +12,22 @@ import { startGoogleEmulator } from '../../fakes/google/index.ts';
 import { startGraphEmulator } from '../../fakes/microsoft/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
-import { connectEmulatedMicrosoft, microsoftTestConfig, microsoftWorkerEnv, servesPerMessage, storedRefreshToken } from '../../testkit/microsoft-harness.ts';
-import { connectEmulatedGoogle, getsPerMessage, streamsOf, testConfig, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
+import {
+  connectEmulatedMicrosoft,
+  microsoftTestConfig,
+  microsoftWorkerEnv,
+  servesPerMessage,
+  storedRefreshToken,
+} from '../../testkit/microsoft-harness.ts';
+import {
+  connectEmulatedGoogle,
+  getsPerMessage,
+  streamsOf,
+  testConfig,
+  testLogger,
+  waitFor,
+  waitUntilSynced,
+} from '../../testkit/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 

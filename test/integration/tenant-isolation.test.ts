@@ -99,9 +99,15 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     for (const marker of KIM_MARKERS) expect(text, `${what} shows ${marker}`).not.toContain(marker);
   };
   const positionOf = async (digestId: string, contact: string) =>
-    (await database.sql<{ position: number }[]>`select position from digest_items where digest_id = ${digestId} and contact = ${contact}`)[0]!.position;
+    (
+      await database.sql<{ position: number }[]>`select position from digest_items where digest_id = ${digestId} and contact = ${contact}`
+    )[0]!.position;
   const http = (urlPath: string, init: RequestInit & { jar?: CookieJar } = {}) =>
-    fetch(`${base}${urlPath}`, { redirect: 'manual', ...init, headers: { ...(init.jar ? { cookie: init.jar.header() } : {}), ...(init.headers as Record<string, string>) } });
+    fetch(`${base}${urlPath}`, {
+      redirect: 'manual',
+      ...init,
+      headers: { ...(init.jar ? { cookie: init.jar.header() } : {}), ...(init.headers as Record<string, string>) },
+    });
   const postForm = (urlPath: string, fields: Record<string, string>, jar?: CookieJar) =>
     http(urlPath, { method: 'POST', jar, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
 
@@ -119,7 +125,10 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
       budget: 5,
       actionLinks: { keys, publicUrl: PUBLIC_URL, days: 30 },
     };
-    for (const [who, email, people] of [[sam, SAM, SAM_PEOPLE], [kim, KIM, KIM_PEOPLE]] as const) {
+    for (const [who, email, people] of [
+      [sam, SAM, SAM_PEOPLE],
+      [kim, KIM, KIM_PEOPLE],
+    ] as const) {
       const ids = await seedDigestUser(database, { email, people });
       who.userId = ids.userId;
       who.accountId = ids.accountId;
@@ -137,7 +146,13 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
       sql: database.sql,
       mailer,
       logger: testLogger(),
-      settings: testReplySettings({ mailFrom: digestSettings.mailFrom, inboundDomain: INBOUND, publicUrl: PUBLIC_URL, replyWindowDays: 14, linkKeys: keys }),
+      settings: testReplySettings({
+        mailFrom: digestSettings.mailFrom,
+        inboundDomain: INBOUND,
+        publicUrl: PUBLIC_URL,
+        replyWindowDays: 14,
+        linkKeys: keys,
+      }),
     };
     const handle = (raw: Buffer, envelope: Parameters<typeof handleInboundMessage>[2]) => handleInboundMessage(replyDeps, raw, envelope);
     smtp = await startInboundSmtp({ host: '127.0.0.1', port: 0, domain: INBOUND, logger: testLogger(), handle });
@@ -155,12 +170,19 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
     // Both sign in the way people do: connecting their mailbox again through Google's consent.
-    for (const [who, email] of [[sam, SAM], [kim, KIM]] as const) {
+    for (const [who, email] of [
+      [sam, SAM],
+      [kim, KIM],
+    ] as const) {
       const { response } = await connectThroughConsent(app, who.jar, 'google', `?login_hint=${email}`);
       expect(response.statusCode).toBe(303);
     }
     // Kim has a mark of her own on the person they share, made through her own link.
-    const kimLink = actionToken(keys, { userId: kim.userId, digestId: kim.digestId, position: await positionOf(kim.digestId, SHARED.email) }, new Date(Date.now() + 86_400_000));
+    const kimLink = actionToken(
+      keys,
+      { userId: kim.userId, digestId: kim.digestId, position: await positionOf(kim.digestId, SHARED.email) },
+      new Date(Date.now() + 86_400_000),
+    );
     expect((await postForm(`/d/${kimLink}`, { do: 'never' })).status).toBe(200);
     kimBefore = await kimRows();
   });
@@ -236,11 +258,23 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     await database.sql`insert into inbound_replies (id, dedupe_key, digest_id, user_id, outcome, detail, channel, sender, commands)
       values (${heldId}, ${`<held-${heldId}>`}, ${kim.digestId}, ${kim.userId}, 'wrong_sender', 'sender', 'smtp', 'x@elsewhere.example', ${database.sql.json([{ verb: 'never', items: [2] }] as never)})`;
     const links: [string, string][] = [
-      ["Sam's link altered to name Kim's digest", `/d/${Buffer.from(swap(Buffer.from(body!, 'base64url').toString())).toString('base64url')}.${signature}`],
-      ["a genuine signature over Sam's user and Kim's digest", `/d/${actionToken(keys, { userId: sam.userId, digestId: kim.digestId, position: 2 }, future)}`],
-      ["a genuine signature over Kim's user and Sam's digest", `/d/${actionToken(keys, { userId: kim.userId, digestId: sam.digestId, position: 1 }, future)}`],
+      [
+        "Sam's link altered to name Kim's digest",
+        `/d/${Buffer.from(swap(Buffer.from(body!, 'base64url').toString())).toString('base64url')}.${signature}`,
+      ],
+      [
+        "a genuine signature over Sam's user and Kim's digest",
+        `/d/${actionToken(keys, { userId: sam.userId, digestId: kim.digestId, position: 2 }, future)}`,
+      ],
+      [
+        "a genuine signature over Kim's user and Sam's digest",
+        `/d/${actionToken(keys, { userId: kim.userId, digestId: sam.digestId, position: 1 }, future)}`,
+      ],
       ["Sam's session token as a link", `/d/${sam.jar.cookies.get('rk_session')}`],
-      ["a confirmation link naming Kim's held reply with Sam's user", `/replies/confirm/${signToken(keys, CONFIRM_PURPOSE, { r: heldId, u: sam.userId }, future)}`],
+      [
+        "a confirmation link naming Kim's held reply with Sam's user",
+        `/replies/confirm/${signToken(keys, CONFIRM_PURPOSE, { r: heldId, u: sam.userId }, future)}`,
+      ],
       ["Sam's digest link as a confirmation link", `/replies/confirm/${samLink}`],
     ];
     for (const [what, link] of links) {
@@ -255,7 +289,14 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
 
   it("Sam's replies to Kim's digest (signed SMTP, the webhook with a trusted verdict) change nothing of Kim's, and only Kim hears of them", async () => {
     const mailsBefore = catcher.received.length;
-    await sendReply({ port: smtp.port, from: `Sam <${SAM}>`, to: `reply+${kim.token}@${INBOUND}`, text: 'never 1 2 3\nstop', references: [kim.messageId], dkim: testMailDns().key });
+    await sendReply({
+      port: smtp.port,
+      from: `Sam <${SAM}>`,
+      to: `reply+${kim.token}@${INBOUND}`,
+      text: 'never 1 2 3\nstop',
+      references: [kim.messageId],
+      dkim: testMailDns().key,
+    });
     const raw = await composeMail({
       from: `Sam <${SAM}>`,
       to: `reply+${kim.token}@${INBOUND}`,
@@ -265,13 +306,24 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
       references: [kim.messageId],
       headers: { 'Authentication-Results': TRUSTED_PASS('example.com') },
     });
-    const hooked = await http('/inbound/email', { method: 'POST', headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' }, body: new Uint8Array(raw) });
+    const hooked = await http('/inbound/email', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'message/rfc822' },
+      body: new Uint8Array(raw),
+    });
     expect(await hooked.json()).toEqual({ outcome: 'wrong_sender' });
     const [smtpRow] = await database.sql`select outcome from inbound_replies where channel = 'smtp' and sender = ${SAM}`;
     expect(smtpRow).toEqual({ outcome: 'wrong_sender' });
     // Sam's own reply quoting Kim's digest's Message-ID acts on Sam's digest only.
     const shared = await positionOf(sam.digestId, SHARED.email);
-    await sendReply({ port: smtp.port, from: `Sam <${SAM}>`, to: `reply+${sam.token}@${INBOUND}`, text: `done ${shared}`, references: [kim.messageId], dkim: testMailDns().key });
+    await sendReply({
+      port: smtp.port,
+      from: `Sam <${SAM}>`,
+      to: `reply+${sam.token}@${INBOUND}`,
+      text: `done ${shared}`,
+      references: [kim.messageId],
+      dkim: testMailDns().key,
+    });
     const samMarks = await database.sql`select contact, status from contact_marks where user_id = ${sam.userId}`;
     expect(samMarks).toEqual([{ contact: SHARED.email, status: 'done' }]);
     // The held-reply notices went to Kim alone; Sam got only his own confirmation, with nothing of Kim's.
@@ -295,7 +347,10 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     // Sam adds his real Outlook mailbox; a second impostor with that address gets nowhere either.
     graph.addMailbox({ email: 'sam@outlook.example', messages: [] });
     expect((await connectThroughConsent(app, sam.jar, 'microsoft', '?login_hint=sam@outlook.example')).response.statusCode).toBe(303);
-    graph.addMailbox({ email: 'mallory2@evil.example', messages: [] }, { mail: 'sam@outlook.example', userPrincipalName: 'mallory2@evil.example' });
+    graph.addMailbox(
+      { email: 'mallory2@evil.example', messages: [] },
+      { mail: 'sam@outlook.example', userPrincipalName: 'mallory2@evil.example' },
+    );
     const mallory2 = new CookieJar();
     expect((await connectThroughConsent(app, mallory2, 'microsoft', '?login_hint=mallory2@evil.example')).response.statusCode).toBe(409);
     expect(mallory2.cookies.has('rk_session')).toBe(false);
@@ -317,7 +372,9 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     const deleted = await postForm('/account/delete', { csrf, confirm: 'yes' }, sam.jar);
     expect(deleted.status).toBe(200);
     expect(deleted.headers.get('set-cookie')).toMatch(/rk_session=; .*Max-Age=0/);
-    const tables = await database.sql<{ name: string }[]>`select quote_ident(table_name) as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`;
+    const tables = await database.sql<
+      { name: string }[]
+    >`select quote_ident(table_name) as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`;
     for (const { name } of tables) {
       const dump = (await database.sql.unsafe<{ t: string }[]>(`select t::text as t from ${name} t`)).map((r) => r.t).join('\n');
       for (const trace of [sam.userId, sam.accountId, sam.digestId, 'sam-only.example', 'Samside', 'sam@outlook.example']) {

@@ -64,7 +64,11 @@ describe('migration 0003: the old undo journals become the one journal', () => {
     const doneMark = { status: 'done', markedAt: replyAt, until: null };
     const changes = [
       { position: 1, contact: 'ada@example.org', name: 'Ada Byron', verb: 'done', before: null, after: doneMark },
-      { kind: 'settings', before: { pausedAt: null, pausedReason: null, stoppedAt: null }, after: { pausedAt: replyAt, pausedReason: 'user', stoppedAt: null } },
+      {
+        kind: 'settings',
+        before: { pausedAt: null, pausedReason: null, stoppedAt: null },
+        after: { pausedAt: replyAt, pausedReason: 'user', stoppedAt: null },
+      },
     ];
     await sql`
       insert into inbound_replies (dedupe_key, digest_id, user_id, outcome, commands, changes, created_at)
@@ -84,8 +88,12 @@ describe('migration 0003: the old undo journals become the one journal', () => {
       { source: 'reply', ref: expect.stringMatching(/^[0-9a-f-]{36}$/), kinds: ['mark', 'list'] },
       { source: 'link', ref: `${digest!.id}/2`, kinds: ['mark'] },
     ]);
-    const marks = async () => (await sql<{ contact: string; status: string }[]>`select contact, status from contact_marks order by contact`).map((m) => `${m.contact}:${m.status}`);
-    const paused = async () => (await sql<{ reason: string | null }[]>`select digest_paused_reason as reason from users where id = ${userId}`)[0]!.reason;
+    const marks = async () =>
+      (await sql<{ contact: string; status: string }[]>`select contact, status from contact_marks order by contact`).map(
+        (m) => `${m.contact}:${m.status}`,
+      );
+    const paused = async () =>
+      (await sql<{ reason: string | null }[]>`select digest_paused_reason as reason from users where id = ${userId}`)[0]!.reason;
 
     const first = await sql.begin((tx) => undoLast(tx, userId, 'reply'));
     expect(first).toMatchObject({ source: 'link', kept: [] });

@@ -36,7 +36,13 @@ const people = [
 ];
 const PUBLIC_URL = 'https://rekindle.test';
 const keys = { secrets: [LINK_SECRET] };
-const settings = { mailFrom: 'rekindle <digest@rekindle.test>', inboundDomain: 'in.rekindle.test', publicUrl: PUBLIC_URL, budget: 5, replyWindowDays: 14 };
+const settings = {
+  mailFrom: 'rekindle <digest@rekindle.test>',
+  inboundDomain: 'in.rekindle.test',
+  publicUrl: PUBLIC_URL,
+  budget: 5,
+  replyWindowDays: 14,
+};
 const digestSettings = { ...settings, actionLinks: { keys, publicUrl: PUBLIC_URL, days: 30 } };
 const replySettings = testReplySettings({ ...settings, linkKeys: keys, digest: digestSettings });
 
@@ -62,7 +68,9 @@ describe('undo from either channel, over one journal', () => {
       sql: database.sql,
       redis,
       config: webTestConfig(database, queue.prefix, { google }, { PUBLIC_URL }),
-      replies: { confirm: { sql: database.sql, keys, logger: testLogger(), mailFrom: settings.mailFrom, replyWindowDays: settings.replyWindowDays } },
+      replies: {
+        confirm: { sql: database.sql, keys, logger: testLogger(), mailFrom: settings.mailFrom, replyWindowDays: settings.replyWindowDays },
+      },
     });
     const deps = { sql: database.sql, mailer, logger: testLogger(), settings: replySettings };
     inbound = await startInboundSmtp({
@@ -99,7 +107,9 @@ describe('undo from either channel, over one journal', () => {
       select id, token, message_id as "messageId" from digests where user_id = ${userId}`;
     digest = row!;
     expect(await sendDigest({ sql: database.sql, mailer, logger: testLogger(), settings: digestSettings }, digest.id)).toBe('sent');
-    const items = await database.sql<{ position: number; contact: string }[]>`select position, contact from digest_items where digest_id = ${digest.id}`;
+    const items = await database.sql<
+      { position: number; contact: string }[]
+    >`select position, contact from digest_items where digest_id = ${digest.id}`;
     at = Object.fromEntries(items.map((i) => [i.position, i.contact]));
   });
 
@@ -118,15 +128,20 @@ describe('undo from either channel, over one journal', () => {
     expect(results.length).toBe(before + 1);
     return results.at(-1)!;
   };
-  const lastConfirmation = async () => (await simpleParser(catcher.received.filter((m) => m.envelope.to.includes(owner)).at(-1)!.raw)).text ?? '';
+  const lastConfirmation = async () =>
+    (await simpleParser(catcher.received.filter((m) => m.envelope.to.includes(owner)).at(-1)!.raw)).text ?? '';
   const mark = async (contact: string) =>
-    (await database.sql<{ status: string | null }[]>`select status from contact_marks where user_id = ${userId} and contact = ${contact}`)[0]?.status ?? null;
+    (
+      await database.sql<{ status: string | null }[]>`select status from contact_marks where user_id = ${userId} and contact = ${contact}`
+    )[0]?.status ?? null;
   const linkPath = (position: number) => `/d/${actionToken(keys, { userId, digestId: digest.id, position }, new Date(Date.now() + DAY))}`;
   const post = (path: string, fields: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields) });
   const listState = async () =>
-    (await database.sql<{ paused: string | null; stopped: boolean }[]>`
-      select digest_paused_reason as paused, digest_stopped_at is not null as stopped from users where id = ${userId}`)[0]!;
+    (
+      await database.sql<{ paused: string | null; stopped: boolean }[]>`
+      select digest_paused_reason as paused, digest_stopped_at is not null as stopped from users where id = ${userId}`
+    )[0]!;
 
   it('a reply’s "undo" over SMTP takes back a click on a digest link', async () => {
     const clicked = await post(linkPath(2), { do: 'never' });
@@ -209,7 +224,9 @@ describe('undo from either channel, over one journal', () => {
     expect(await lastConfirmation()).toContain('Your weekly list is back to how it was before you unsubscribed.');
 
     // rekindle's own pause after a bounce is journaled, but it is not the user's to undo.
-    await database.sql.begin((tx) => applyVerdicts(tx, userId, [{ verb: 'bounce', reason: 'bounced' }], { source: 'bounce', replyId: randomUUID() }));
+    await database.sql.begin((tx) =>
+      applyVerdicts(tx, userId, [{ verb: 'bounce', reason: 'bounced' }], { source: 'bounce', replyId: randomUUID() }),
+    );
     expect(await listState()).toEqual({ paused: 'bounced', stopped: false });
     await reply('undo');
     expect(await listState()).toEqual({ paused: 'bounced', stopped: false });

@@ -92,7 +92,8 @@ describe('adding an IMAP mailbox through the web app', () => {
     expect(status.body).toContain('href="/connect/imap"');
     const fastmail = await app.inject({ method: 'GET', url: '/connect/imap?preset=fastmail', headers: { cookie: sam.header() } });
     expect(fastmail.statusCode).toBe(200);
-    for (const label of ['Fastmail', 'iCloud Mail', 'Yahoo Mail', 'AOL Mail', 'GMX', 'Proton Mail', 'Zoho Mail']) expect(fastmail.body).toContain(`>${label}</a>`);
+    for (const label of ['Fastmail', 'iCloud Mail', 'Yahoo Mail', 'AOL Mail', 'GMX', 'Proton Mail', 'Zoho Mail'])
+      expect(fastmail.body).toContain(`>${label}</a>`);
     expect(fastmail.body).toContain('value="imap.fastmail.com"');
     expect(fastmail.body).toContain('value="https://caldav.fastmail.com/"');
     expect(fastmail.body).toContain('App passwords');
@@ -102,7 +103,7 @@ describe('adding an IMAP mailbox through the web app', () => {
     expect(proton.body).toMatch(/name="accept_certificate" value="yes" checked/);
   });
 
-  it('a wrong app password brings the form back with the server\'s error, and nothing is stored', async () => {
+  it("a wrong app password brings the form back with the server's error, and nothing is stored", async () => {
     const page = await app.inject({ method: 'GET', url: '/connect/imap', headers: { cookie: sam.header() } });
     const response = await post(sam, fields(csrfOf(page.body), { password: 'not-the-app-password' }));
     expect(response.statusCode).toBe(400);
@@ -155,11 +156,18 @@ describe('adding an IMAP mailbox through the web app', () => {
       select a.id, u.email as "userEmail", a.refresh_token as secret, a.imap_server as server
         from accounts a join users u on u.id = a.user_id where a.provider = 'imap'`;
     expect(row!.userEmail).toBe(SAM);
-    expect(row!.server).toEqual({ host: '127.0.0.1', port: dovecot.port, security: 'none', user: SAM_FASTMAIL, allowUntrustedCertificate: false });
+    expect(row!.server).toEqual({
+      host: '127.0.0.1',
+      port: dovecot.port,
+      security: 'none',
+      user: SAM_FASTMAIL,
+      allowUntrustedCertificate: false,
+    });
     expect(row!.secret).toMatch(/^rk1\.k1\./);
     expect(row!.secret).not.toContain(imapUser.password);
     expect(cipher.decrypt(row!.secret, `accounts.refresh_token:${row!.id}`)).toBe(imapUser.password);
-    const streams = await database.sql`select stream from sync_streams where account_id = ${row!.id} and next_run_at <= now() order by stream`;
+    const streams =
+      await database.sql`select stream from sync_streams where account_id = ${row!.id} and next_run_at <= now() order by stream`;
     expect(streams.map((s) => s.stream)).toEqual(['calendar', 'mail']);
 
     // What the sync worker does: the stored credentials open the mailbox and read its headers.
@@ -184,8 +192,7 @@ describe('adding an IMAP mailbox through the web app', () => {
     try {
       const settings = { mailFrom: 'rekindle <rekindle@rekindle.test>', publicUrl: 'http://rekindle.test' };
       expect(await notifyReauth({ sql: database.sql, mailer, logger: testLogger(), settings })).toBe(1);
-      const raw = catcher.accepted[0]!.raw
-        .toString('utf8')
+      const raw = catcher.accepted[0]!.raw.toString('utf8')
         .replace(/=\r?\n/g, '')
         .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
         .replace(/\r?\n/g, ' ');
@@ -225,7 +232,9 @@ describe('adding an IMAP mailbox through the web app', () => {
       payload: form({ csrf: csrfOf(settings.body), confirm: 'yes' }),
     });
     expect(deleted.statusCode).toBe(200);
-    expect(deleted.body).toContain("for your IMAP mailbox, revoke the app password you made for rekindle in your mail provider&#39;s security settings.");
+    expect(deleted.body).toContain(
+      'for your IMAP mailbox, revoke the app password you made for rekindle in your mail provider&#39;s security settings.',
+    );
     expect(deleted.body).not.toMatch(/as well: \./);
   });
 });

@@ -164,7 +164,10 @@ describe('connecting mailboxes through the web app', () => {
       forged.searchParams.set('state', signToken({ secrets: ['x'.repeat(64)] }, payload.p, payload.d, new Date(payload.e * 1000)));
       await refused(jar, forged);
       const altered = new URL(callbackUrl);
-      altered.searchParams.set('state', `${Buffer.from(JSON.stringify({ ...payload, d: { ...payload.d, u: samId } })).toString('base64url')}.${state.split('.')[1]}`);
+      altered.searchParams.set(
+        'state',
+        `${Buffer.from(JSON.stringify({ ...payload, d: { ...payload.d, u: samId } })).toString('base64url')}.${state.split('.')[1]}`,
+      );
       await refused(jar, altered);
     });
 
@@ -200,7 +203,10 @@ describe('connecting mailboxes through the web app', () => {
     const jar = new CookieJar();
     const { callbackUrl } = await startConnect(app, jar, 'google', `?login_hint=${ALEX}`);
     const flow = JSON.parse(Buffer.from(jar.cookies.get('rk_oauth')!.split('.')[0]!, 'base64url').toString());
-    jar.cookies.set('rk_oauth', signToken({ secrets: [LINK_SECRET] }, 'oauth-browser', { ...flow.d, v: 'w'.repeat(43) }, new Date(flow.e * 1000)));
+    jar.cookies.set(
+      'rk_oauth',
+      signToken({ secrets: [LINK_SECRET] }, 'oauth-browser', { ...flow.d, v: 'w'.repeat(43) }, new Date(flow.e * 1000)),
+    );
     const before = await accounts();
     const response = await followCallback(app, jar, callbackUrl);
     expect(response.statusCode).toBe(400);
@@ -226,14 +232,20 @@ describe('connecting mailboxes through the web app', () => {
   });
 
   describe('settings', () => {
-    const settingsPage = async (jar: CookieJar) => (await app.inject({ method: 'GET', url: '/settings', headers: { cookie: jar.header() } })).body;
+    const settingsPage = async (jar: CookieJar) =>
+      (await app.inject({ method: 'GET', url: '/settings', headers: { cookie: jar.header() } })).body;
     const post = (jar: CookieJar, url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-      app.inject({ method: 'POST', url, headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: form(fields) });
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: form(fields),
+      });
     const settings = async () =>
       (await database.sql`select digest_day, digest_hour, timezone, digest_budget, digest_paused_at from users where id = ${samId}`)[0]!;
     const good = { day: '3', hour: '18', timezone: 'America/New_York', budget: '7' };
 
-    it('refuses a change without the CSRF token, with a wrong one, with another session\'s, or from another origin', async () => {
+    it("refuses a change without the CSRF token, with a wrong one, with another session's, or from another origin", async () => {
       const before = await settings();
       const csrf = csrfOf(await settingsPage(sam));
       const other = new CookieJar();
@@ -261,7 +273,13 @@ describe('connecting mailboxes through the web app', () => {
       const csrf = csrfOf(await settingsPage(sam));
       const saved = await post(sam, '/settings', { ...good, csrf }, { origin: 'http://rekindle.test' });
       expect(saved.statusCode).toBe(303);
-      expect(await settings()).toMatchObject({ digest_day: 3, digest_hour: 18, timezone: 'America/New_York', digest_budget: 7, digest_paused_at: null });
+      expect(await settings()).toMatchObject({
+        digest_day: 3,
+        digest_hour: 18,
+        timezone: 'America/New_York',
+        digest_budget: 7,
+        digest_paused_at: null,
+      });
       expect((await post(sam, '/settings', { ...good, timezone: 'Mars/Olympus', csrf })).statusCode).toBe(400);
       expect((await post(sam, '/settings', { ...good, budget: '0', csrf })).statusCode).toBe(400);
       expect((await settings()).timezone).toBe('America/New_York');
@@ -299,7 +317,9 @@ describe('connecting mailboxes through the web app', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: auth } });
     expect(metrics.statusCode).toBe(200);
     const [account] = await database.sql<{ id: string }[]>`select id from accounts where email = ${SAM}`;
-    expect(metrics.body).toMatch(new RegExp(`rekindle_sync_lag_seconds\\{account_id="${account!.id}",provider="google",stream="mail"\\} \\d`));
+    expect(metrics.body).toMatch(
+      new RegExp(`rekindle_sync_lag_seconds\\{account_id="${account!.id}",provider="google",stream="mail"\\} \\d`),
+    );
     expect(metrics.body).toContain('rekindle_sync_quota_units_spent{');
     expect(metrics.body).toMatch(/rekindle_queue_jobs\{queue="sync",state="waiting"\} 0/);
     expect(metrics.body).toMatch(/rekindle_accounts\{provider="google",status="active"\} 2/);
@@ -310,15 +330,27 @@ describe('connecting mailboxes through the web app', () => {
     expect(dashboard.headers['content-type']).toMatch(/text\/html/);
     const api = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: { authorization: auth } });
     expect(api.statusCode).toBe(200);
-    expect((JSON.parse(api.body) as { queues: { name: string }[] }).queues.map((q) => q.name).sort()).toEqual(['contacts', 'digest', 'sync']);
+    expect((JSON.parse(api.body) as { queues: { name: string }[] }).queues.map((q) => q.name).sort()).toEqual([
+      'contacts',
+      'digest',
+      'sync',
+    ]);
   });
   describe("withdrawing rekindle's access at Google", () => {
     const cipher = createTokenCipher(parseTokenKeys(KEY_1));
     const post = (jar: CookieJar, url: string, fields: Record<string, string>) =>
-      app.inject({ method: 'POST', url, headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields) });
-    const csrfFor = async (jar: CookieJar) => csrfOf((await app.inject({ method: 'GET', url: '/settings', headers: { cookie: jar.header() } })).body);
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form(fields),
+      });
+    const csrfFor = async (jar: CookieJar) =>
+      csrfOf((await app.inject({ method: 'GET', url: '/settings', headers: { cookie: jar.header() } })).body);
     const refreshTokenOf = async (email: string) => {
-      const [account] = await database.sql<{ id: string; refreshToken: string }[]>`select id, refresh_token as "refreshToken" from accounts where email = ${email}`;
+      const [account] = await database.sql<
+        { id: string; refreshToken: string }[]
+      >`select id, refresh_token as "refreshToken" from accounts where email = ${email}`;
       return { id: account!.id, token: cipher.decrypt(account!.refreshToken, `accounts.refresh_token:${account!.id}`) };
     };
     /** What Google's token endpoint now says of that refresh token. */
@@ -326,7 +358,12 @@ describe('connecting mailboxes through the web app', () => {
       const response = await fetch(google.tokenUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: form({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: google.clientId, client_secret: google.clientSecret }),
+        body: form({
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          client_id: google.clientId,
+          client_secret: google.clientSecret,
+        }),
       });
       return { status: response.status, error: ((await response.json()) as { error?: string }).error };
     };
@@ -337,7 +374,11 @@ describe('connecting mailboxes through the web app', () => {
       expect((await refreshAnswer(token)).status).toBe(200);
       const before = revocations().length;
       expect((await post(sam, `/accounts/${id}/disconnect`, { csrf: await csrfFor(sam) })).statusCode).toBe(303);
-      expect(revocations().slice(before).map((r) => [r.user, r.status])).toEqual([[SAM, 200]]);
+      expect(
+        revocations()
+          .slice(before)
+          .map((r) => [r.user, r.status]),
+      ).toEqual([[SAM, 200]]);
       expect(await refreshAnswer(token)).toEqual({ status: 400, error: 'invalid_grant' });
     });
 

@@ -53,7 +53,12 @@ describe('worker scheduling and metering', () => {
           queues,
           mailer: createMailer('smtp://127.0.0.1:9'),
           logger: pino({ level: 'silent' }),
-          settings: { mailFrom: 'rekindle <digest@rekindle.test>', publicUrl: 'http://localhost:3000', messageIdDomain: 'rekindle.test', resendAfterHours: 4 },
+          settings: {
+            mailFrom: 'rekindle <digest@rekindle.test>',
+            publicUrl: 'http://localhost:3000',
+            messageIdDomain: 'rekindle.test',
+            resendAfterHours: 4,
+          },
         },
         async (pass) => {
           passes.push(owner);
@@ -77,10 +82,19 @@ describe('worker scheduling and metering', () => {
       for (let i = 0; i < rounds * 10_000; i++) x += Math.sqrt(i);
       return { items: rounds, x };
     };
-    const sync = meter.metered(burn, () => 'sync.mail', (r) => r.items);
+    const sync = meter.metered(
+      burn,
+      () => 'sync.mail',
+      (r) => r.items,
+    );
     const digest = meter.metered(burn, () => 'digest');
     await Promise.all([sync(3), sync(4), digest(1)]);
-    await expect(meter.metered(async () => Promise.reject(new Error('refused')), () => 'digest')(undefined)).rejects.toThrow('refused');
+    await expect(
+      meter.metered(
+        async () => Promise.reject(new Error('refused')),
+        () => 'digest',
+      )(undefined),
+    ).rejects.toThrow('refused');
 
     const { kinds, outsideMicros, totalMicros } = meter.snapshot();
     expect(kinds['sync.mail']).toMatchObject({ jobs: 2, units: 7 });

@@ -50,21 +50,40 @@ describe('where a password may be sent', () => {
 
 describe('why a calendar could not be read', () => {
   it('names a refused password before anything else the server said', () => {
-    const failure = describeCalendarFailure(new Error('cannot find principalUrl'), [{ url: 'x', status: 404 }, { url: 'y', status: 401 }], caldav);
-    expect(failure).toMatchObject({ reason: 'wrong_password', message: expect.stringMatching(/caldav\.example\.com did not accept this user name and password/) });
+    const failure = describeCalendarFailure(
+      new Error('cannot find principalUrl'),
+      [
+        { url: 'x', status: 404 },
+        { url: 'y', status: 401 },
+      ],
+      caldav,
+    );
+    expect(failure).toMatchObject({
+      reason: 'wrong_password',
+      message: expect.stringMatching(/caldav\.example\.com did not accept this user name and password/),
+    });
   });
   it('names an untrusted certificate, a server out of reach, a server error, a throttle', () => {
-    expect(describeCalendarFailure(new Error('fetch failed'), [{ url: 'x', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }], caldav).reason).toBe('untrusted_certificate');
-    expect(describeCalendarFailure(new Error('fetch failed'), [{ url: 'x', code: 'ECONNREFUSED' }], caldav).message).toMatch(/cannot be reached \(ECONNREFUSED\)/);
+    expect(describeCalendarFailure(new Error('fetch failed'), [{ url: 'x', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }], caldav).reason).toBe(
+      'untrusted_certificate',
+    );
+    expect(describeCalendarFailure(new Error('fetch failed'), [{ url: 'x', code: 'ECONNREFUSED' }], caldav).message).toMatch(
+      /cannot be reached \(ECONNREFUSED\)/,
+    );
     expect(describeCalendarFailure(new Error('x'), [{ url: 'x', status: 502 }], caldav).message).toMatch(/HTTP 502/);
-    expect(describeCalendarFailure(new Error('x'), [{ url: 'x', status: 429, retryAfterMs: 5000 }], caldav)).toMatchObject({ reason: 'throttled', retryAfterMs: 5000 });
+    expect(describeCalendarFailure(new Error('x'), [{ url: 'x', status: 429, retryAfterMs: 5000 }], caldav)).toMatchObject({
+      reason: 'throttled',
+      retryAfterMs: 5000,
+    });
   });
   it('maps onto the provider vocabulary: a shared password is the account’s grant, a calendar’s own is not', () => {
     const refused = [{ url: 'x', status: 401 }];
     expect(mapCalendarError(new Error('x'), refused, { ...caldav, passwordIsTheMailbox: true }).kind).toBe('auth_revoked');
     expect(mapCalendarError(new Error('x'), refused, { ...caldav, passwordIsTheMailbox: false }).kind).toBe('permanent');
     expect(mapCalendarError(new SyncTokenExpiredError('/cal/'), [], { ...caldav, passwordIsTheMailbox: true }).kind).toBe('cursor_expired');
-    expect(mapCalendarError(new Error('x'), [{ url: 'x', code: 'ECONNRESET' }], { ...caldav, passwordIsTheMailbox: true }).kind).toBe('transient');
+    expect(mapCalendarError(new Error('x'), [{ url: 'x', code: 'ECONNRESET' }], { ...caldav, passwordIsTheMailbox: true }).kind).toBe(
+      'transient',
+    );
   });
 });
 
@@ -96,7 +115,15 @@ describe('the events of one iCalendar resource', () => {
   });
 
   it('keeps one event when a moved occurrence lands on another one’s start', () => {
-    const moved = ['BEGIN:VEVENT', 'UID:series@x', 'RECURRENCE-ID:20260106T100000Z', 'DTSTART:20260107T100000Z', 'DTEND:20260107T110000Z', 'SUMMARY:moved', 'END:VEVENT'];
+    const moved = [
+      'BEGIN:VEVENT',
+      'UID:series@x',
+      'RECURRENCE-ID:20260106T100000Z',
+      'DTSTART:20260107T100000Z',
+      'DTEND:20260107T110000Z',
+      'SUMMARY:moved',
+      'END:VEVENT',
+    ];
     const read = eventsOfResource('/cal/series.ics', ics(moved), [], new Date('2026-01-01T00:00:00Z'))!;
     expect(read.events.map((e) => e.start!.toISOString())).toEqual(['2026-01-05T10:00:00.000Z', '2026-01-07T10:00:00.000Z']);
   });

@@ -26,7 +26,10 @@ function runChild(throwing: string): { status: number | null; stderr: string } {
     surviveClosedSocketWrites(pino({ level: 'silent' }));
     setImmediate(() => { ${throwing} });
     setTimeout(() => process.exit(0), 200);`;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+  });
   return { status: result.status, stderr: result.stderr };
 }
 
@@ -38,7 +41,9 @@ describe('surviving a write to a closed Postgres connection', () => {
   });
 
   it('carries on after that error, and exits 1 on any other', () => {
-    const survived = runChild(`const e = new TypeError("Cannot read properties of null (reading 'write')"); e.stack = ${JSON.stringify(closedSocketWrite().stack)}; throw e;`);
+    const survived = runChild(
+      `const e = new TypeError("Cannot read properties of null (reading 'write')"); e.stack = ${JSON.stringify(closedSocketWrite().stack)}; throw e;`,
+    );
     expect(survived.status).toBe(0);
     const died = runChild(`throw new Error('something else')`);
     expect(died.status).toBe(1);

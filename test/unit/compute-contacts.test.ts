@@ -37,7 +37,10 @@ describe('computeContacts: who is a contact', () => {
 
   it.each([
     ['one-way senders', [interaction('news@x.org', 'received', daysBefore(3)), interaction('news@x.org', 'received', daysBefore(2))]],
-    ['people written to without an answer', [interaction('cold@x.org', 'sent', daysBefore(30)), interaction('cold@x.org', 'sent', daysBefore(3))]],
+    [
+      'people written to without an answer',
+      [interaction('cold@x.org', 'sent', daysBefore(30)), interaction('cold@x.org', 'sent', daysBefore(3))],
+    ],
     ['an unanswered invitation', [interaction('bob@x.org', 'meeting', daysBefore(3), { weight: 0.45 })]],
     ['a seat in a big meeting', [interaction('bob@x.org', 'meeting', daysBefore(3), { weight: 0.2 })]],
     ['only future meetings', [interaction('bob@x.org', 'meeting', new Date(asOf.getTime() + DAY), { weight: 1.5 })]],
@@ -47,7 +50,10 @@ describe('computeContacts: who is a contact', () => {
     ],
     [
       'an exchange in crowds only',
-      [interaction('bob@x.org', 'sent', daysBefore(9), { weight: 0.05 }), interaction('bob@x.org', 'received', daysBefore(8), { weight: 0.05 })],
+      [
+        interaction('bob@x.org', 'sent', daysBefore(9), { weight: 0.05 }),
+        interaction('bob@x.org', 'received', daysBefore(8), { weight: 0.05 }),
+      ],
     ],
   ])('not: %s', (_, records) => {
     expect(computeContacts(records, { asOf })).toEqual([]);
@@ -145,7 +151,9 @@ describe('computeContacts: what it says about a contact', () => {
     const named = (name: string | null, days: number, kind: InteractionRecord['kind'] = 'received') =>
       interaction('bob@example.org', kind, daysBefore(days), { contactName: name });
     // "Bob" signs most often, but "Bob Stone" tells the reader of a digest who he is.
-    expect(only([named('Robert Stone', 50, 'sent'), named('Bob', 40), named('Bob Stone', 30), named('Bob', 20), named(null, 10)]).name).toBe('Bob Stone');
+    expect(
+      only([named('Robert Stone', 50, 'sent'), named('Bob', 40), named('Bob Stone', 30), named('Bob', 20), named(null, 10)]).name,
+    ).toBe('Bob Stone');
     expect(only([named('Robert Stone', 50, 'sent'), named('Bob Stone', 40), named('Robert Stone', 30)]).name).toBe('Robert Stone');
     expect(only([named('Robert', 50, 'sent'), named('Bob', 40)]).name).toBe('Bob');
     expect(only([named('BOB STONE', 50, 'sent'), named('Bob', 40)]).name).toBe('Bob');
@@ -175,7 +183,8 @@ describe('computeContacts: what it says about a contact', () => {
 describe('cadenceDays', () => {
   const days = (...values: number[]) => values;
   const weekly = (count: number, from = 0) => Array.from({ length: count }, (_, i) => from + 7 * i);
-  const withBursts = (starts: number[], burst: number[]) => [...new Set(starts.flatMap((s) => burst.map((b) => s + b)))].sort((a, b) => a - b);
+  const withBursts = (starts: number[], burst: number[]) =>
+    [...new Set(starts.flatMap((s) => burst.map((b) => s + b)))].sort((a, b) => a - b);
 
   it.each([
     ['too little history', days(0, 30), null],

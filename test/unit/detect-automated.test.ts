@@ -21,16 +21,20 @@ describe('automatedMessageReason', () => {
     ['Gmail social', { flags: { category: 'social' as const } }, 'category:social'],
     ['Gmail updates', { flags: { category: 'updates' as const } }, 'category:updates'],
     ['Gmail forums', { flags: { category: 'forums' as const } }, 'category:forums'],
-    ['sent through an ESP on a person’s behalf', { sender: addr('bounce-mc.us5_123.456-ann=example.org@mail89.mcsv.net') }, 'sender:bounce'],
+    [
+      'sent through an ESP on a person’s behalf',
+      { sender: addr('bounce-mc.us5_123.456-ann=example.org@mail89.mcsv.net') },
+      'sender:bounce',
+    ],
     ['relayed by a list host', { sender: addr('friends@googlegroups.com') }, 'sender:list'],
   ])('%s → %s', (_, overrides, expected) => {
     expect(automatedMessageReason(message(overrides))).toBe(expected);
   });
 
   it('names a bounce a bounce even when it also says Auto-Submitted', () => {
-    expect(
-      automatedMessageReason(message({ flags: { nullReturnPath: true, autoSubmitted: 'auto-replied', deliveryReport: true } })),
-    ).toBe('bounce');
+    expect(automatedMessageReason(message({ flags: { nullReturnPath: true, autoSubmitted: 'auto-replied', deliveryReport: true } }))).toBe(
+      'bounce',
+    );
   });
 
   it('takes Auto-Submitted: no at its word', () => {

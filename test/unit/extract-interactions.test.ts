@@ -156,7 +156,10 @@ describe('interactionsFromMessage: inbound', () => {
   });
 
   it('counts the other people on the message as participants', () => {
-    const { interactions } = extract({ to: [addr('me@example.com'), addr('b@example.org')], cc: [addr('c@example.org'), addr('ann@example.org')] });
+    const { interactions } = extract({
+      to: [addr('me@example.com'), addr('b@example.org')],
+      cc: [addr('c@example.org'), addr('ann@example.org')],
+    });
     expect(interactions[0]!.participants).toBe(3);
   });
 
@@ -169,7 +172,11 @@ describe('interactionsFromMessage: inbound', () => {
     ['a role sender', { from: addr('Jobs <jobs@example.org>') }, 'automated-sender:role:jobs'],
     ['no From', { from: null }, 'no-sender'],
     ['an unusable From', { from: addr('root@localhost') }, 'invalid-sender'],
-    ['a list post whose list headers were stripped', { to: [addr('spambayes@python.org')], subject: '[Spambayes] test sets?' }, 'automated:list-subject-tag'],
+    [
+      'a list post whose list headers were stripped',
+      { to: [addr('spambayes@python.org')], subject: '[Spambayes] test sets?' },
+      'automated:list-subject-tag',
+    ],
     ['a reply on such a list', { to: [addr('dev@lists.example')], subject: 'Re: [SAdev] 2.41 release?' }, 'automated:list-subject-tag'],
   ])('gives nothing for %s', (_, overrides, reason) => {
     expect(extract(overrides as Parameters<typeof message>[0])).toEqual({ interactions: [], skipReason: reason });
@@ -202,7 +209,11 @@ describe('interactionsFromMessage: inbound', () => {
 
 describe('interactionsFromEvent', () => {
   it('a small accepted meeting weighs more than a direct message', () => {
-    const records = interactionsFromEvent(event({ iCalUid: 'u1@cal', start: new Date('2024-03-05T15:00:00Z'), subject: '1:1' }), owner, options);
+    const records = interactionsFromEvent(
+      event({ iCalUid: 'u1@cal', start: new Date('2024-03-05T15:00:00Z'), subject: '1:1' }),
+      owner,
+      options,
+    );
     expect(records).toEqual([
       {
         sourceKey: 'evt:u1@cal:2024-03-05T15:00:00.000Z',
@@ -227,12 +238,31 @@ describe('interactionsFromEvent', () => {
 
   it.each([
     ['cancelled', { status: 'cancelled' as const }],
-    ['declined by the owner', { attendees: [attendee('me@example.com', { self: true, responseStatus: 'declined' }), attendee('bob@example.org')], organizer: addr('bob@example.org') }],
+    [
+      'declined by the owner',
+      {
+        attendees: [attendee('me@example.com', { self: true, responseStatus: 'declined' }), attendee('bob@example.org')],
+        organizer: addr('bob@example.org'),
+      },
+    ],
     ['without a start', { start: null }],
     ['all-day without attendees', { allDay: true, attendees: [], organizer: addr('me@example.com') }],
     ['only the owner', { attendees: [attendee('me@example.com', { self: true })] }],
-    ['only rooms and robots', { attendees: [attendee('me@example.com', { self: true }), attendee('room-4@resource.calendar.google.com', { resource: true }), attendee('Board Room <boardroom@example.com>', { resource: true }), attendee('calendar-notification@google.com')] }],
-    ['everyone else declined', { attendees: [attendee('me@example.com', { self: true }), attendee('bob@example.org', { responseStatus: 'declined' })] }],
+    [
+      'only rooms and robots',
+      {
+        attendees: [
+          attendee('me@example.com', { self: true }),
+          attendee('room-4@resource.calendar.google.com', { resource: true }),
+          attendee('Board Room <boardroom@example.com>', { resource: true }),
+          attendee('calendar-notification@google.com'),
+        ],
+      },
+    ],
+    [
+      'everyone else declined',
+      { attendees: [attendee('me@example.com', { self: true }), attendee('bob@example.org', { responseStatus: 'declined' })] },
+    ],
   ])('nothing for an event %s', (_, overrides) => {
     expect(interactionsFromEvent(event(overrides), owner, options)).toEqual([]);
   });
@@ -240,7 +270,13 @@ describe('interactionsFromEvent', () => {
   it('tentative and unanswered invitations weigh less than accepted ones', () => {
     const weightWhen = (response: 'accepted' | 'tentative' | 'needsAction') =>
       interactionsFromEvent(
-        event({ organizer: addr('bob@example.org'), attendees: [attendee('me@example.com', { self: true, responseStatus: response }), attendee('bob@example.org', { organizer: true })] }),
+        event({
+          organizer: addr('bob@example.org'),
+          attendees: [
+            attendee('me@example.com', { self: true, responseStatus: response }),
+            attendee('bob@example.org', { organizer: true }),
+          ],
+        }),
         owner,
         options,
       )[0]!.weight;
@@ -305,7 +341,13 @@ describe('interactions from real header blocks (src/mail → src/contacts)', () 
         'Message-ID: <x1@example.de>\r\nSubject: =?UTF-8?B?UmU6IELDvGNoZXI=?=\r\n\r\nbody is never read',
     );
     expect(interactions).toMatchObject([
-      { contact: 'jonas.weber@example.de', contactName: 'Jonas Wéber', subject: 'Re: Bücher', sourceKey: 'mid:x1@example.de', threadKey: 'thr-1' },
+      {
+        contact: 'jonas.weber@example.de',
+        contactName: 'Jonas Wéber',
+        subject: 'Re: Bücher',
+        sourceKey: 'mid:x1@example.de',
+        threadKey: 'thr-1',
+      },
     ]);
   });
 

@@ -4,7 +4,14 @@
  * tests about what a real server answers.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeEncodedWords, HeaderFields, headerBlockOf, parseHeaderBlock, parseHeaderDate, parseMailboxes } from '../../fakes/shared/mail-headers.ts';
+import {
+  decodeEncodedWords,
+  HeaderFields,
+  headerBlockOf,
+  parseHeaderBlock,
+  parseHeaderDate,
+  parseMailboxes,
+} from '../../fakes/shared/mail-headers.ts';
 
 describe('the fakes’ header reading', () => {
   it('splits the block at the first empty line and unfolds continuation lines', () => {
@@ -22,7 +29,15 @@ describe('the fakes’ header reading', () => {
   });
 
   it('reads mailboxes: quoted names with commas, groups, the comment form, and skips what has no address', () => {
-    expect(parseMailboxes('"Smith, Ann" <ann@x.org>, Bob <bob@y.org>', 'Team: c@z.org, d@z.org;', 'e@w.org (Eve Doe)', 'undisclosed-recipients:;', 'not an address')).toEqual([
+    expect(
+      parseMailboxes(
+        '"Smith, Ann" <ann@x.org>, Bob <bob@y.org>',
+        'Team: c@z.org, d@z.org;',
+        'e@w.org (Eve Doe)',
+        'undisclosed-recipients:;',
+        'not an address',
+      ),
+    ).toEqual([
       { email: 'ann@x.org', name: 'Smith, Ann' },
       { email: 'bob@y.org', name: 'Bob' },
       { email: 'c@z.org', name: null },

@@ -70,7 +70,10 @@ describe('identity: one person under several addresses, on strong evidence only'
   });
 
   it('says which rule merged two addresses and why', () => {
-    const { links } = resolveIdentities([profile('jonas.weber@oldco.de', 'Jonas Weber', 0, 300), profile('jonas@newco.io', 'Jonas Weber', 310, 500)]);
+    const { links } = resolveIdentities([
+      profile('jonas.weber@oldco.de', 'Jonas Weber', 0, 300),
+      profile('jonas@newco.io', 'Jonas Weber', 310, 500),
+    ]);
     expect(links).toEqual([
       {
         a: 'jonas.weber@oldco.de',
@@ -131,7 +134,8 @@ describe('identity: one person under several addresses, on strong evidence only'
 
   it.each([
     ['Vince J Kaminski', 'kaminski vince'],
-    ['Jürgen Müller', 'jurgen muller'], ['Watson Kimberly', 'kimberly watson'],
+    ['Jürgen Müller', 'jurgen muller'],
+    ['Watson Kimberly', 'kimberly watson'],
     ['KIM WATSON', 'kim watson'],
     ['Kim', null],
     ['K. W.', null],
@@ -178,7 +182,10 @@ describe('identity in computeContacts', () => {
   });
 
   it('a split decision undoes the merge: the old address alone is the contact', () => {
-    const contacts = computeContacts(records, { asOf, identities: [{ a: 'jonas.weber@oldco.de', b: 'jonas@newco.io', decision: 'split' }] });
+    const contacts = computeContacts(records, {
+      asOf,
+      identities: [{ a: 'jonas.weber@oldco.de', b: 'jonas@newco.io', decision: 'split' }],
+    });
     expect(contacts.map((c) => [c.key, c.addresses, c.domainChange])).toEqual([['jonas.weber@oldco.de', ['jonas.weber@oldco.de'], null]]);
   });
 });
@@ -199,7 +206,17 @@ describe('identity properties', () => {
       }),
       { selector: (p) => `${p.local}@${p.domain}`, maxLength: 12 },
     )
-    .map((list) => list.map((p) => profile(`${p.local}@${p.domain}`, p.name, p.first, p.first + p.length, p.sources.map((s) => `m${s}`))));
+    .map((list) =>
+      list.map((p) =>
+        profile(
+          `${p.local}@${p.domain}`,
+          p.name,
+          p.first,
+          p.first + p.length,
+          p.sources.map((s) => `m${s}`),
+        ),
+      ),
+    );
   const decisionsFor = (list: AddressProfile[]) =>
     fc.array(
       fc.record({

@@ -9,7 +9,10 @@ describe('IMAP presets', () => {
     const table = doc.slice(doc.indexOf('| provider | server | port / security | where to make the app password |'));
     const lines = table.split('\n').slice(2);
     // The table ends at its first line that is not a row; its last row is "Your own server", which is no preset.
-    const rows = lines.slice(0, lines.findIndex((line) => !line.startsWith('|')));
+    const rows = lines.slice(
+      0,
+      lines.findIndex((line) => !line.startsWith('|')),
+    );
     expect(rows.at(-1)).toMatch(/^\| Your own server \|/);
     expect(rows.slice(0, -1)).toEqual(imapPresetTableRows());
   });
@@ -17,7 +20,8 @@ describe('IMAP presets', () => {
   it('each preset has its own id and uses TLS, except Proton Mail Bridge on this machine (STARTTLS, its own certificate)', () => {
     expect(new Set(IMAP_PRESETS.map((p) => p.id)).size).toBe(IMAP_PRESETS.length);
     for (const preset of IMAP_PRESETS) {
-      if (preset.id === 'proton') expect(preset).toMatchObject({ host: '127.0.0.1', port: 1143, security: 'starttls', allowUntrustedCertificate: true });
+      if (preset.id === 'proton')
+        expect(preset).toMatchObject({ host: '127.0.0.1', port: 1143, security: 'starttls', allowUntrustedCertificate: true });
       else expect(preset).toMatchObject({ port: 993, security: 'tls' });
     }
   });

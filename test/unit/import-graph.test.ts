@@ -41,7 +41,10 @@ function readEdges(): Edge[] {
 }
 
 const under = (folder: string) => (file: string) => file === folder || file.startsWith(`${folder}/`);
-const anyOf = (...folders: string[]) => (file: string) => folders.some((f) => under(f)(file));
+const anyOf =
+  (...folders: string[]) =>
+  (file: string) =>
+    folders.some((f) => under(f)(file));
 
 interface Rule {
   why: string;

@@ -280,14 +280,44 @@ describe('parseIcs', () => {
 
 describe('learning the owner’s addresses from their sent mail', () => {
   it.each([
-    ['two sent messages from an alias', [['sent', 'kim.w@home.example'], ['sent', 'Kim.W@home.example']], ['kim.w@home.example']],
+    [
+      'two sent messages from an alias',
+      [
+        ['sent', 'kim.w@home.example'],
+        ['sent', 'Kim.W@home.example'],
+      ],
+      ['kim.w@home.example'],
+    ],
     ['one sent message teaches nothing', [['sent', 'kim.w@home.example']], []],
-    ['inbox mail teaches nothing', [['inbox', 'ann@x.org'], ['inbox', 'ann@x.org']], []],
-    ['a known address is not learned again', [['sent', 'kim@acme.com'], ['sent', 'kim@acme.com']], []],
-    ['an automated sender is never the owner', [['sent', 'no-reply@acme.com'], ['sent', 'no-reply@acme.com']], []],
+    [
+      'inbox mail teaches nothing',
+      [
+        ['inbox', 'ann@x.org'],
+        ['inbox', 'ann@x.org'],
+      ],
+      [],
+    ],
+    [
+      'a known address is not learned again',
+      [
+        ['sent', 'kim@acme.com'],
+        ['sent', 'kim@acme.com'],
+      ],
+      [],
+    ],
+    [
+      'an automated sender is never the owner',
+      [
+        ['sent', 'no-reply@acme.com'],
+        ['sent', 'no-reply@acme.com'],
+      ],
+      [],
+    ],
   ])('%s', (_, seen, learned) => {
     const learner = new OwnerAddressLearner(['kim@acme.com']);
-    const result = seen.flatMap(([folder, from]) => learner.observe(message({ folder: folder as 'sent' | 'inbox', from: { email: from!, name: null } })));
+    const result = seen.flatMap(([folder, from]) =>
+      learner.observe(message({ folder: folder as 'sent' | 'inbox', from: { email: from!, name: null } })),
+    );
     expect(result).toEqual(learned);
   });
 });

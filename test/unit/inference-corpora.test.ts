@@ -91,7 +91,10 @@ describe('bounces (sisimai set-of-emails)', () => {
 
   it('flags bounces, complaints and RFC 3834 auto-replies as automated', () => {
     const dir = corpus('bounces/bsd');
-    const results = filesIn(dir).map((file) => ({ file: path.relative(dir, file), reason: automatedReason(readMeta(file, 'inbox', arrived)!) }));
+    const results = filesIn(dir).map((file) => ({
+      file: path.relative(dir, file),
+      reason: automatedReason(readMeta(file, 'inbox', arrived)!),
+    }));
     const missed = results.filter((r) => r.reason === null).map((r) => r.file);
     console.log(
       `bounces/bsd: ${results.length - missed.length} of ${results.length} automated (${percent(results.length - missed.length, results.length)}); ` +
@@ -104,7 +107,10 @@ describe('bounces (sisimai set-of-emails)', () => {
 
   it('mostly leaves non-bounces alone', () => {
     const dir = corpus('bounces/not');
-    const results = filesIn(dir).map((file) => ({ file: path.relative(dir, file), reason: automatedReason(readMeta(file, 'inbox', arrived)!) }));
+    const results = filesIn(dir).map((file) => ({
+      file: path.relative(dir, file),
+      reason: automatedReason(readMeta(file, 'inbox', arrived)!),
+    }));
     const flagged = results.filter((r) => r.reason !== null);
     console.log(
       `bounces/not: ${flagged.length} of ${results.length} flagged (${percent(flagged.length, results.length)}): ` +
@@ -145,7 +151,10 @@ describe('enron-inbox: last-contact inference on real business mail', () => {
 
   it.each(ENRON_USERS)('$user: every contact is a real two-way correspondent', ({ user, addresses }) => {
     const owner = createOwner(addresses);
-    const inbox = files.filter((f) => f.user === user).map((f) => readMeta(f.file, 'inbox')).filter((m) => m !== null);
+    const inbox = files
+      .filter((f) => f.user === user)
+      .map((f) => readMeta(f.file, 'inbox'))
+      .filter((m) => m !== null);
     const sent = rebuildSentMail(files, owner);
     expect(inbox.length).toBeGreaterThan(100);
     expect(sent.length).toBeGreaterThan(20);
@@ -164,7 +173,9 @@ describe('enron-inbox: last-contact inference on real business mail', () => {
 
     // What the raw mail says, independently of the inference: who wrote to the owner, whom
     // the owner wrote to (normalized, humans and robots alike).
-    const wroteToOwner = countBy(inbox.filter((m) => !isOwner(owner, m.from?.email ?? '')).map((m) => normalizeAddress(m.from?.email ?? '')));
+    const wroteToOwner = countBy(
+      inbox.filter((m) => !isOwner(owner, m.from?.email ?? '')).map((m) => normalizeAddress(m.from?.email ?? '')),
+    );
     const writtenTo = countBy(sent.flatMap((m) => unique([...m.to, ...m.cc, ...m.bcc].map((a) => normalizeAddress(a.email)))));
 
     console.log(
@@ -218,7 +229,10 @@ function rebuildSentMail(files: { file: string; from: string }[], owner: Owner):
     if (![...owner.addresses].some((address) => from.includes(address))) continue;
     const message = readMeta(file, 'sent');
     if (!message?.from || !isOwner(owner, message.from.email)) continue;
-    const recipients = [...message.to, ...message.cc].map((a) => normalizeAddress(a.email)).sort().join(',');
+    const recipients = [...message.to, ...message.cc]
+      .map((a) => normalizeAddress(a.email))
+      .sort()
+      .join(',');
     byFingerprint.set(`${message.date.toISOString()}|${message.subject}|${recipients}`, message);
   }
   return [...byFingerprint.values()];

@@ -13,7 +13,11 @@ describe('the process logger keeps secrets out', () => {
     const error = Object.assign(new Error('invalid_grant'), {
       code: '400',
       status: 400,
-      config: { url: 'https://oauth2.example/token', headers: { Authorization: 'Bearer ya29.secret-access' }, data: 'refresh_token=1//secret-refresh&client_secret=s3cret' },
+      config: {
+        url: 'https://oauth2.example/token',
+        headers: { Authorization: 'Bearer ya29.secret-access' },
+        data: 'refresh_token=1//secret-refresh&client_secret=s3cret',
+      },
       parameters: ['rk1.k1.ciphertext'],
     });
     logger.error({ err: error }, 'token refresh failed');
@@ -25,7 +29,16 @@ describe('the process logger keeps secrets out', () => {
 
   it('censors token, secret, password and authorization fields logged by mistake', () => {
     const { lines, logger } = capture();
-    logger.info({ refresh_token: 'r-1', tokens: { access_token: 'a-1', refreshToken: 'r-2' }, headers: { authorization: 'Basic x' }, password: 'p', smtp: { password: 'p2' } }, 'oops');
+    logger.info(
+      {
+        refresh_token: 'r-1',
+        tokens: { access_token: 'a-1', refreshToken: 'r-2' },
+        headers: { authorization: 'Basic x' },
+        password: 'p',
+        smtp: { password: 'p2' },
+      },
+      'oops',
+    );
     expect(lines.join('')).not.toMatch(/r-1|a-1|r-2|Basic x|"p"|p2/);
     expect(lines.join('')).toContain('[redacted]');
   });

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  categoryOfLabels,
-  folderOfLabels,
-  mapGmailMessage,
-  skipReasonOfLabels,
-} from '../../src/providers/google/map-gmail-message.ts';
+import { categoryOfLabels, folderOfLabels, mapGmailMessage, skipReasonOfLabels } from '../../src/providers/google/map-gmail-message.ts';
 
 describe('Gmail labels', () => {
   it.each([

@@ -43,7 +43,14 @@ describe('mapGoogleEvent', () => {
         { email: 'charles@example.org', name: 'Charles', responseStatus: 'tentative', self: false, organizer: false, resource: false },
         { email: 'grace@example.org', name: null, responseStatus: 'declined', self: false, organizer: false, resource: false },
         { email: 'mary@example.org', name: null, responseStatus: 'needsAction', self: false, organizer: false, resource: false },
-        { email: 'c_1881abc@resource.calendar.google.com', name: 'Room 4', responseStatus: 'accepted', self: false, organizer: false, resource: true },
+        {
+          email: 'c_1881abc@resource.calendar.google.com',
+          name: 'Room 4',
+          responseStatus: 'accepted',
+          self: false,
+          organizer: false,
+          resource: true,
+        },
       ],
       subject: 'Roadmap review',
     });
@@ -69,7 +76,10 @@ describe('mapGoogleEvent', () => {
       originalStartTime: { dateTime: '2024-03-12T16:00:00+01:00', timeZone: 'Europe/Berlin' },
       start: { dateTime: '2024-03-12T17:00:00+01:00' },
     };
-    expect(mapGoogleEvent(instance)).toMatchObject({ iCalUid: 'r0abc@google.com#2024-03-12T15:00:00.000Z', start: new Date('2024-03-12T16:00:00Z') });
+    expect(mapGoogleEvent(instance)).toMatchObject({
+      iCalUid: 'r0abc@google.com#2024-03-12T15:00:00.000Z',
+      start: new Date('2024-03-12T16:00:00Z'),
+    });
 
     const allDayInstance = { ...instance, originalStartTime: { date: '2024-03-12' } };
     expect(mapGoogleEvent(allDayInstance)?.iCalUid).toBe('r0abc@google.com#2024-03-12');

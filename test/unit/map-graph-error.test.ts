@@ -23,10 +23,28 @@ const NOW = Date.parse('2024-05-01T12:00:00Z');
 describe('mapGraphError', () => {
   const cases: [string, unknown, GraphCall | undefined, ProviderError['kind'], number | null][] = [
     // Throttling: Outlook's limits, with Retry-After in seconds or as an HTTP date.
-    ['429 MailboxConcurrency with Retry-After', graphError(429, 'ApplicationThrottled', { 'retry-after': '3' }), 'graph.messages.delta', 'throttled', 3_000],
+    [
+      '429 MailboxConcurrency with Retry-After',
+      graphError(429, 'ApplicationThrottled', { 'retry-after': '3' }),
+      'graph.messages.delta',
+      'throttled',
+      3_000,
+    ],
     ['429 without Retry-After', graphError(429, 'TooManyRequests'), 'graph.me', 'throttled', null],
-    ['429 with an HTTP-date Retry-After', graphError(429, 'ApplicationThrottled', { 'retry-after': 'Wed, 01 May 2024 12:00:30 GMT' }), 'graph.me', 'throttled', 30_000],
-    ['503 with Retry-After sheds load', graphError(503, 'serviceNotAvailable', { 'retry-after': '10' }), 'graph.messages.delta', 'throttled', 10_000],
+    [
+      '429 with an HTTP-date Retry-After',
+      graphError(429, 'ApplicationThrottled', { 'retry-after': 'Wed, 01 May 2024 12:00:30 GMT' }),
+      'graph.me',
+      'throttled',
+      30_000,
+    ],
+    [
+      '503 with Retry-After sheds load',
+      graphError(503, 'serviceNotAvailable', { 'retry-after': '10' }),
+      'graph.messages.delta',
+      'throttled',
+      10_000,
+    ],
     ['503 without Retry-After', graphError(503, 'serviceNotAvailable'), 'graph.messages.delta', 'transient', null],
     ['509 bandwidth', graphError(509, 'BandwidthLimitExceeded', { 'retry-after': '5' }), 'graph.messages.delta', 'throttled', 5_000],
     // Delta tokens that cannot continue: 410, and the resync codes whatever the status.
@@ -48,12 +66,42 @@ describe('mapGraphError', () => {
     // No response at all.
     ['a network failure', noResponse('TypeError'), 'graph.messages.delta', 'transient', null],
     ['a timeout', noResponse('TimeoutError'), 'graph.messages.delta', 'transient', null],
-    ['fetch failed with an undici cause', Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 'identity.token', 'transient', null],
+    [
+      'fetch failed with an undici cause',
+      Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+      'identity.token',
+      'transient',
+      null,
+    ],
     // The identity platform.
-    ['invalid_grant (revoked, AADSTS50173)', new IdentityError(400, 'invalid_grant', [50173], null), 'identity.token', 'auth_revoked', null],
-    ['invalid_grant (inactivity, AADSTS700082)', new IdentityError(400, 'invalid_grant', [700082], null), 'identity.token', 'auth_revoked', null],
-    ['interaction_required (MFA, AADSTS50076)', new IdentityError(400, 'interaction_required', [50076], null), 'identity.token', 'auth_revoked', null],
-    ['invalid_client (expired secret) is configuration', new IdentityError(401, 'invalid_client', [7000222], null), 'identity.token', 'permanent', null],
+    [
+      'invalid_grant (revoked, AADSTS50173)',
+      new IdentityError(400, 'invalid_grant', [50173], null),
+      'identity.token',
+      'auth_revoked',
+      null,
+    ],
+    [
+      'invalid_grant (inactivity, AADSTS700082)',
+      new IdentityError(400, 'invalid_grant', [700082], null),
+      'identity.token',
+      'auth_revoked',
+      null,
+    ],
+    [
+      'interaction_required (MFA, AADSTS50076)',
+      new IdentityError(400, 'interaction_required', [50076], null),
+      'identity.token',
+      'auth_revoked',
+      null,
+    ],
+    [
+      'invalid_client (expired secret) is configuration',
+      new IdentityError(401, 'invalid_client', [7000222], null),
+      'identity.token',
+      'permanent',
+      null,
+    ],
     ['unauthorized_client', new IdentityError(400, 'unauthorized_client', [700016], null), 'identity.token', 'permanent', null],
     ['token endpoint throttled', new IdentityError(429, 'http_429', [], '4'), 'identity.token', 'throttled', 4_000],
     ['temporarily_unavailable', new IdentityError(503, 'temporarily_unavailable', [], null), 'identity.token', 'transient', null],
@@ -70,7 +118,9 @@ describe('mapGraphError', () => {
   });
 
   it('treats a 401 after a refresh as a revoked grant', () => {
-    expect(mapGraphError(graphError(401, 'InvalidAuthenticationToken'), { call: 'graph.me', afterRefresh: true }).kind).toBe('auth_revoked');
+    expect(mapGraphError(graphError(401, 'InvalidAuthenticationToken'), { call: 'graph.me', afterRefresh: true }).kind).toBe(
+      'auth_revoked',
+    );
   });
 
   it('passes provider errors through unchanged', () => {

@@ -44,7 +44,10 @@ describe('mapGraphEvent', () => {
   });
 
   it('adds the owner as self when invited through a group (not on the list)', () => {
-    const event = mapGraphEvent({ ...meeting, responseStatus: { response: 'notResponded' }, attendees: meeting.attendees!.slice(1) }, OWNER)!;
+    const event = mapGraphEvent(
+      { ...meeting, responseStatus: { response: 'notResponded' }, attendees: meeting.attendees!.slice(1) },
+      OWNER,
+    )!;
     expect(event.attendees.filter((a) => a.self)).toEqual([
       { email: 'ada@example.com', name: null, responseStatus: 'needsAction', self: true, organizer: false, resource: false },
     ]);
@@ -52,15 +55,33 @@ describe('mapGraphEvent', () => {
 
   it('puts the owner in as the accepting organizer of their own meetings', () => {
     const event = mapGraphEvent(
-      { ...meeting, isOrganizer: true, responseStatus: { response: 'organizer' }, organizer: { emailAddress: { name: 'Ada', address: 'ada@example.com' } }, attendees: meeting.attendees!.slice(1, 2) },
+      {
+        ...meeting,
+        isOrganizer: true,
+        responseStatus: { response: 'organizer' },
+        organizer: { emailAddress: { name: 'Ada', address: 'ada@example.com' } },
+        attendees: meeting.attendees!.slice(1, 2),
+      },
       OWNER,
     )!;
-    expect(event.attendees[0]).toEqual({ email: 'ada@example.com', name: 'Ada', responseStatus: 'accepted', self: true, organizer: true, resource: false });
+    expect(event.attendees[0]).toEqual({
+      email: 'ada@example.com',
+      name: 'Ada',
+      responseStatus: 'accepted',
+      self: true,
+      organizer: true,
+      resource: false,
+    });
     expect(event.attendees[1]!.responseStatus).toBe('tentative');
   });
 
   it('turns cancelled meetings and @removed entries into removals', () => {
-    expect(mapGraphEvent({ ...meeting, isCancelled: true }, OWNER)).toMatchObject({ providerId: meeting.id, status: 'cancelled', start: null, attendees: [] });
+    expect(mapGraphEvent({ ...meeting, isCancelled: true }, OWNER)).toMatchObject({
+      providerId: meeting.id,
+      status: 'cancelled',
+      start: null,
+      attendees: [],
+    });
     expect(mapGraphEvent({ id: 'gone-1', '@removed': { reason: 'deleted' } }, OWNER)).toEqual({
       providerId: 'gone-1',
       iCalUid: null,
@@ -75,7 +96,15 @@ describe('mapGraphEvent', () => {
   });
 
   it('reads all-day events as UTC midnight and tells occurrences of a series apart', () => {
-    const allDay = mapGraphEvent({ ...meeting, isAllDay: true, start: { dateTime: '2024-03-05T00:00:00.0000000', timeZone: 'UTC' }, end: { dateTime: '2024-03-06T00:00:00.0000000', timeZone: 'UTC' } }, OWNER)!;
+    const allDay = mapGraphEvent(
+      {
+        ...meeting,
+        isAllDay: true,
+        start: { dateTime: '2024-03-05T00:00:00.0000000', timeZone: 'UTC' },
+        end: { dateTime: '2024-03-06T00:00:00.0000000', timeZone: 'UTC' },
+      },
+      OWNER,
+    )!;
     expect(allDay).toMatchObject({ allDay: true, start: new Date('2024-03-05T00:00:00Z'), end: new Date('2024-03-06T00:00:00Z') });
     const occurrence = mapGraphEvent({ ...meeting, type: 'occurrence', originalStart: '2024-03-05T15:00:00Z' }, OWNER)!;
     expect(occurrence.iCalUid).toBe(`${meeting.iCalUId}#2024-03-05T15:00:00.000Z`);

@@ -68,7 +68,10 @@ describe('mapGraphMessage', () => {
   });
 
   it('gives the Sender only when it differs from From (mail sent on someone’s behalf)', () => {
-    expect(meta({ ...base, sender: { emailAddress: { name: 'Assistant', address: 'pa@example.org' } } }).sender).toEqual({ email: 'pa@example.org', name: 'Assistant' });
+    expect(meta({ ...base, sender: { emailAddress: { name: 'Assistant', address: 'pa@example.org' } } }).sender).toEqual({
+      email: 'pa@example.org',
+      name: 'Assistant',
+    });
     expect(meta({ ...base, sender: { emailAddress: { name: 'X', address: 'CHARLES@example.org' } } }).sender).toBeNull();
   });
 
@@ -119,7 +122,10 @@ describe('mapGraphProfile', () => {
   });
 
   it('falls back to the sign-in name when a personal account has no mail, and skips guest names', () => {
-    expect(mapGraphProfile({ mail: null, userPrincipalName: 'someone@outlook.com', proxyAddresses: [] })).toEqual({ email: 'someone@outlook.com', aliases: [] });
+    expect(mapGraphProfile({ mail: null, userPrincipalName: 'someone@outlook.com', proxyAddresses: [] })).toEqual({
+      email: 'someone@outlook.com',
+      aliases: [],
+    });
     expect(mapGraphProfile({ mail: 'guest@gmail.com', userPrincipalName: 'guest_gmail.com#EXT#@contoso.onmicrosoft.com' })).toEqual({
       email: 'guest@gmail.com',
       aliases: [],

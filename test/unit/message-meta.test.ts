@@ -38,7 +38,13 @@ describe('address lists', () => {
     ['=?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?= <j@x.de>', [{ email: 'j@x.de', name: 'Jürgen Müller' }]],
     ['=?ISO-8859-1?Q?Andr=E9?= <andre@x.fr>', [{ email: 'andre@x.fr', name: 'André' }]],
     ['undisclosed-recipients:;', []],
-    ['team: a@x.com, b@x.com;', [{ email: 'a@x.com', name: null }, { email: 'b@x.com', name: null }]],
+    [
+      'team: a@x.com, b@x.com;',
+      [
+        { email: 'a@x.com', name: null },
+        { email: 'b@x.com', name: null },
+      ],
+    ],
     ['bad@@, , <>, plainword, ok@x.com', [{ email: 'ok@x.com', name: null }]],
     ['"a@x.com" <a@x.com>', [{ email: 'a@x.com', name: null }]],
     ['=?utf-8?B?broken', []],

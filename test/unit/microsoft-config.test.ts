@@ -21,7 +21,10 @@ describe('Microsoft configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual(['MICROSOFT_CLIENT_SECRET']);
-    expect(requireMicrosoftCredentials(loadConfig({ MICROSOFT_CLIENT_ID: 'id', MICROSOFT_CLIENT_SECRET: 's' }))).toEqual({ clientId: 'id', clientSecret: 's' });
+    expect(requireMicrosoftCredentials(loadConfig({ MICROSOFT_CLIENT_ID: 'id', MICROSOFT_CLIENT_SECRET: 's' }))).toEqual({
+      clientId: 'id',
+      clientSecret: 's',
+    });
   });
 
   it('names a bad tenant, URL or budget', () => {

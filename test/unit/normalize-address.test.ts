@@ -92,7 +92,9 @@ describe('owner', () => {
 describe('normalizeAddress: properties', () => {
   const local = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,15}[a-z0-9]$/).filter((s) => !s.includes('..'));
   const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);
-  const domain = fc.tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom('com', 'org', 'de', 'io', 'co.uk')).map(([labels, tld]) => `${labels.join('.')}.${tld}`);
+  const domain = fc
+    .tuple(fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom('com', 'org', 'de', 'io', 'co.uk'))
+    .map(([labels, tld]) => `${labels.join('.')}.${tld}`);
   const address = fc.tuple(local, domain).map(([l, d]) => `${l}@${d}`);
   const randomCase = (value: string, flips: boolean[]) =>
     [...value].map((ch, i) => (flips[i % Math.max(1, flips.length)] ? ch.toUpperCase() : ch)).join('');
@@ -135,10 +137,15 @@ describe('normalizeAddress: properties', () => {
 
   it('reads a punycode domain and its Unicode form as one', () => {
     fc.assert(
-      fc.property(local, fc.constantFrom('bücher', 'münchen', 'köln', 'españa', 'ελλάδα'), fc.constantFrom('de', 'com'), (name, label, tld) => {
-        const ascii = `${name}@${domainToASCII(`${label}.${tld}`)}`;
-        expect(normalizeAddress(ascii)).toBe(normalizeAddress(`${name}@${label.toUpperCase()}.${tld}`));
-      }),
+      fc.property(
+        local,
+        fc.constantFrom('bücher', 'münchen', 'köln', 'españa', 'ελλάδα'),
+        fc.constantFrom('de', 'com'),
+        (name, label, tld) => {
+          const ascii = `${name}@${domainToASCII(`${label}.${tld}`)}`;
+          expect(normalizeAddress(ascii)).toBe(normalizeAddress(`${name}@${label.toUpperCase()}.${tld}`));
+        },
+      ),
     );
   });
 

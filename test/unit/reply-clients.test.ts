@@ -36,7 +36,11 @@ const digest = renderDigest({
   actionUrl: (position, verb) => `https://rekindle.example/d/token${position}${verb ? `?do=${verb}` : ''}`,
 });
 const body = digest.html.replace(/^[\s\S]*<body[^>]*>|<\/body>[\s\S]*$/g, '');
-const quotedText = digest.text.trimEnd().split('\n').map((l) => (l ? `> ${l}` : '>')).join('\n');
+const quotedText = digest.text
+  .trimEnd()
+  .split('\n')
+  .map((l) => (l ? `> ${l}` : '>'))
+  .join('\n');
 const expected = [
   { verb: 'done', items: [1] },
   { verb: 'snooze', items: [2], duration: '2w' },
@@ -47,12 +51,29 @@ const read = async (parts: { text?: string; html?: string }) =>
   readInbound(
     parts.html
       ? htmlOnlyMessage(parts.html)
-      : await composeMail({ from: 'Sam <sam@example.com>', to: 'reply+t0ken@localhost', subject: 'Re: Reconnect this week', messageId: '<x@y>', text: parts.text ?? '' }),
+      : await composeMail({
+          from: 'Sam <sam@example.com>',
+          to: 'reply+t0ken@localhost',
+          subject: 'Re: Reconnect this week',
+          messageId: '<x@y>',
+          text: parts.text ?? '',
+        }),
   );
 
 function htmlOnlyMessage(html: string): Buffer {
   return Buffer.from(
-    ['From: Sam <sam@example.com>', 'To: reply+t0ken@localhost', 'Subject: Re: Reconnect this week', 'Message-ID: <x@y>', 'MIME-Version: 1.0', 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', html, ''].join('\r\n'),
+    [
+      'From: Sam <sam@example.com>',
+      'To: reply+t0ken@localhost',
+      'Subject: Re: Reconnect this week',
+      'Message-ID: <x@y>',
+      'MIME-Version: 1.0',
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      html,
+      '',
+    ].join('\r\n'),
   );
 }
 
@@ -107,17 +128,44 @@ describe('HTML-only replies', () => {
 
 describe('plain-text replies', () => {
   it.each([
-    ['Outlook in German, no angle brackets', `done 1\r\nsnooze 2 2w\r\n\r\n________________________________\r\nVon: rekindle\r\nGesendet: Montag, 2. Juni 2025 08:00\r\nAn: Sam Rivera\r\nBetreff: Reconnect this week\r\n\r\n${digest.text}`],
-    ['Outlook in French', `done 1\nsnooze 2 2w\n\nDe : rekindle <digest@rekindle.example>\nEnvoyé : lundi 2 juin 2025 08:00\nÀ : Sam Rivera\nObjet : Reconnect this week\n\n${digest.text}`],
-    ['Outlook in Spanish', `done 1\nsnooze 2 2w\n\nDe: rekindle\nEnviado el: lunes, 2 de junio de 2025 8:00\nPara: Sam Rivera\nAsunto: Reconnect this week\n\n${digest.text}`],
-    ['Outlook in Dutch, starred', `done 1\nsnooze 2 2w\n\n*Van:* rekindle\n*Verzonden:* maandag 2 juni 2025 08:00\n*Aan:* Sam Rivera\n*Onderwerp:* Reconnect this week\n\n${digest.text}`],
-    ['iPhone Mail', `done 1\nsnooze 2 2w\n\nSent from my iPhone\n\n> On 2 Jun 2025, at 08:00, rekindle <digest@rekindle.example> wrote:\n> \n${quotedText}`],
+    [
+      'Outlook in German, no angle brackets',
+      `done 1\r\nsnooze 2 2w\r\n\r\n________________________________\r\nVon: rekindle\r\nGesendet: Montag, 2. Juni 2025 08:00\r\nAn: Sam Rivera\r\nBetreff: Reconnect this week\r\n\r\n${digest.text}`,
+    ],
+    [
+      'Outlook in French',
+      `done 1\nsnooze 2 2w\n\nDe : rekindle <digest@rekindle.example>\nEnvoyé : lundi 2 juin 2025 08:00\nÀ : Sam Rivera\nObjet : Reconnect this week\n\n${digest.text}`,
+    ],
+    [
+      'Outlook in Spanish',
+      `done 1\nsnooze 2 2w\n\nDe: rekindle\nEnviado el: lunes, 2 de junio de 2025 8:00\nPara: Sam Rivera\nAsunto: Reconnect this week\n\n${digest.text}`,
+    ],
+    [
+      'Outlook in Dutch, starred',
+      `done 1\nsnooze 2 2w\n\n*Van:* rekindle\n*Verzonden:* maandag 2 juni 2025 08:00\n*Aan:* Sam Rivera\n*Onderwerp:* Reconnect this week\n\n${digest.text}`,
+    ],
+    [
+      'iPhone Mail',
+      `done 1\nsnooze 2 2w\n\nSent from my iPhone\n\n> On 2 Jun 2025, at 08:00, rekindle <digest@rekindle.example> wrote:\n> \n${quotedText}`,
+    ],
     ['Gmail for Android', `done 1\nsnooze 2 2w\n\nOn Mon, 2 Jun 2025, 08:00 rekindle, <digest@rekindle.example> wrote:\n\n${quotedText}`],
-    ['Samsung Email', `done 1\nsnooze 2 2w\n\n\nSent from my Galaxy\n\n\n-------- Original message --------\nFrom: rekindle <digest@rekindle.example>\nDate: 02/06/2025 08:00 (GMT+01:00)\nTo: Sam Rivera <sam@example.com>\nSubject: Reconnect this week\n\n${digest.text}`],
-    ['Outlook for Android', `done 1\nsnooze 2 2w\n\nGet Outlook for Android<https://aka.ms/AAb9ysg>\n________________________________\nFrom: rekindle <digest@rekindle.example>\nSent: Monday, June 2, 2025 8:00:00 AM\n\n${digest.text}`],
-    ['Yahoo, quoted without marks', `done 1\nsnooze 2 2w\n\n\n   On Monday, June 2, 2025, 08:00:00 AM GMT+2, rekindle <digest@rekindle.example> wrote:\n\n${digest.text}`],
+    [
+      'Samsung Email',
+      `done 1\nsnooze 2 2w\n\n\nSent from my Galaxy\n\n\n-------- Original message --------\nFrom: rekindle <digest@rekindle.example>\nDate: 02/06/2025 08:00 (GMT+01:00)\nTo: Sam Rivera <sam@example.com>\nSubject: Reconnect this week\n\n${digest.text}`,
+    ],
+    [
+      'Outlook for Android',
+      `done 1\nsnooze 2 2w\n\nGet Outlook for Android<https://aka.ms/AAb9ysg>\n________________________________\nFrom: rekindle <digest@rekindle.example>\nSent: Monday, June 2, 2025 8:00:00 AM\n\n${digest.text}`,
+    ],
+    [
+      'Yahoo, quoted without marks',
+      `done 1\nsnooze 2 2w\n\n\n   On Monday, June 2, 2025, 08:00:00 AM GMT+2, rekindle <digest@rekindle.example> wrote:\n\n${digest.text}`,
+    ],
     ['Thunderbird, bottom-posted', `On 02/06/2025 08:00, rekindle wrote:\n${quotedText}\n\ndone 1\nsnooze 2 2w\n`],
-    ['an inline answer under each quoted entry', `${quotedText.split('\n').slice(0, 5).join('\n')}\ndone 1\n> 2. Ada Byron <p1@example.com>\nsnooze 2 2w\n${quotedText.split('\n').slice(9).join('\n')}`],
+    [
+      'an inline answer under each quoted entry',
+      `${quotedText.split('\n').slice(0, 5).join('\n')}\ndone 1\n> 2. Ada Byron <p1@example.com>\nsnooze 2 2w\n${quotedText.split('\n').slice(9).join('\n')}`,
+    ],
   ])('%s', async (_client, text) => {
     expect(readCommands(await read({ text })).commands).toEqual(expected);
   });

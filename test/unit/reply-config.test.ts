@@ -28,14 +28,28 @@ describe('reply and signing configuration', () => {
   it('signs nothing without DKIM settings, and takes the key as PEM, as a PEM with \\n escapes, or as a path', () => {
     expect(dkimSettings(loadConfig({}))).toBeNull();
     for (const key of [pem, pem.replace(/\n/g, '\\n'), keyFile]) {
-      expect(dkimSettings(loadConfig({ DKIM_DOMAIN: 'rekindle.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: key }))).toEqual({ domainName: 'rekindle.example', keySelector: 's1', privateKey: pem });
+      expect(dkimSettings(loadConfig({ DKIM_DOMAIN: 'rekindle.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: key }))).toEqual({
+        domainName: 'rekindle.example',
+        keySelector: 's1',
+        privateKey: pem,
+      });
     }
   });
 
   it.each([
     [{ DKIM_DOMAIN: 'rekindle.example' }, /DKIM_SELECTOR: DKIM signing needs[\s\S]*DKIM_PRIVATE_KEY: DKIM signing needs/],
-    [{ DKIM_DOMAIN: 'rekindle.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: '/nonexistent.pem' }, /DKIM_PRIVATE_KEY: neither a PEM key nor a readable file/],
-    [{ DKIM_DOMAIN: 'rekindle.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----' }, /DKIM_PRIVATE_KEY: not a PEM private key/],
+    [
+      { DKIM_DOMAIN: 'rekindle.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY: '/nonexistent.pem' },
+      /DKIM_PRIVATE_KEY: neither a PEM key nor a readable file/,
+    ],
+    [
+      {
+        DKIM_DOMAIN: 'rekindle.example',
+        DKIM_SELECTOR: 's1',
+        DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----',
+      },
+      /DKIM_PRIVATE_KEY: not a PEM private key/,
+    ],
   ])('DKIM %j is refused', (env, message) => {
     expect(error(() => dkimSettings(loadConfig(env)))).toMatch(message);
   });
@@ -58,7 +72,11 @@ describe('reply and signing configuration', () => {
   });
 
   it('reads trusted servers as a lower-cased list, and builds the reply settings from the environment', () => {
-    const config = loadConfig({ TRUSTED_AUTHSERV_IDS: 'MX.Example.com, mx2.example.com,', INBOUND_DOMAIN: 'in.example.com', LINK_SECRETS: 'x'.repeat(32) });
+    const config = loadConfig({
+      TRUSTED_AUTHSERV_IDS: 'MX.Example.com, mx2.example.com,',
+      INBOUND_DOMAIN: 'in.example.com',
+      LINK_SECRETS: 'x'.repeat(32),
+    });
     expect(config.TRUSTED_AUTHSERV_IDS).toEqual(['mx.example.com', 'mx2.example.com']);
     const settings = replySettingsFrom(config);
     expect(settings.authentication).toEqual({ trustedAuthservIds: ['mx.example.com', 'mx2.example.com'], mta: 'in.example.com' });

@@ -39,12 +39,38 @@ describe('the reply grammar', () => {
     ['Snooze Alice until 15 March', [{ verb: 'snooze', items: [], names: ['alice'], until: '--03-15' }]],
     ['snooze 2 until March 3rd, 2027', [{ verb: 'snooze', items: [2], until: '2027-03-03' }]],
     ['snooze 2 until 2026-09-01', [{ verb: 'snooze', items: [2], until: '2026-09-01' }]],
-    ['done 1, snooze Alice until May; never 4', [{ verb: 'done', items: [1] }, { verb: 'snooze', items: [], names: ['alice'], until: '--05-01' }, { verb: 'never', items: [4] }]],
-    ['undo pause', [{ verb: 'undo', items: [] }, { verb: 'pause', items: [] }]],
+    [
+      'done 1, snooze Alice until May; never 4',
+      [
+        { verb: 'done', items: [1] },
+        { verb: 'snooze', items: [], names: ['alice'], until: '--05-01' },
+        { verb: 'never', items: [4] },
+      ],
+    ],
+    [
+      'undo pause',
+      [
+        { verb: 'undo', items: [] },
+        { verb: 'pause', items: [] },
+      ],
+    ],
     ['- done 2', [{ verb: 'done', items: [2] }]],
     ['done\u00a01\u00a03', [{ verb: 'done', items: [1, 3] }]],
-    ['done 1 snooze 2 2w never 5', [{ verb: 'done', items: [1] }, { verb: 'snooze', items: [2], duration: '2w' }, { verb: 'never', items: [5] }]],
-    ['done 1; never 2', [{ verb: 'done', items: [1] }, { verb: 'never', items: [2] }]],
+    [
+      'done 1 snooze 2 2w never 5',
+      [
+        { verb: 'done', items: [1] },
+        { verb: 'snooze', items: [2], duration: '2w' },
+        { verb: 'never', items: [5] },
+      ],
+    ],
+    [
+      'done 1; never 2',
+      [
+        { verb: 'done', items: [1] },
+        { verb: 'never', items: [2] },
+      ],
+    ],
     ['met 2', [{ verb: 'met', items: [2] }]],
     ['Called 2 3', [{ verb: 'met', items: [2, 3] }]],
     ['met Alice yesterday', [{ verb: 'met', items: [], names: ['alice'], on: 'yesterday' }]],
@@ -58,7 +84,14 @@ describe('the reply grammar', () => {
     ['every month 3, 4', [{ verb: 'every', items: [3, 4], duration: '1m' }]],
     ['every a year 1', [{ verb: 'every', items: [1], duration: '1y' }]],
     ['Every auto 3', [{ verb: 'every', items: [3], duration: 'auto' }]],
-    ['done 1 met 2 every 6m 3', [{ verb: 'done', items: [1] }, { verb: 'met', items: [2] }, { verb: 'every', items: [3], duration: '6m' }]],
+    [
+      'done 1 met 2 every 6m 3',
+      [
+        { verb: 'done', items: [1] },
+        { verb: 'met', items: [2] },
+        { verb: 'every', items: [3], duration: '6m' },
+      ],
+    ],
   ])('%j', (line, commands) => {
     expect(parseCommandLine(line)).toEqual(commands);
   });
@@ -150,13 +183,22 @@ describe('the reply grammar', () => {
       [['roe'], [4]],
       [['grace okafor'], [5]],
       [['ada@example.org'], [1]],
-      [['ada', 'roe'], [1, 4]],
+      [
+        ['ada', 'roe'],
+        [1, 4],
+      ],
     ])('%j → %j', (names, positions) => {
       expect(resolveEntries({ items: [], names }, entries)).toEqual({ ok: true, positions, missing: [] });
     });
     it('refuses a name that fits two people, and one that fits nobody', () => {
-      expect(resolveEntries({ items: [], names: ['alex'] }, entries)).toEqual({ ok: false, problem: '“alex” could be 3 (Alex Kim) or 4 (Alex Roe); write the number instead' });
-      expect(resolveEntries({ items: [], names: ['maya'] }, entries)).toEqual({ ok: false, problem: 'there is no one called “maya” in that list' });
+      expect(resolveEntries({ items: [], names: ['alex'] }, entries)).toEqual({
+        ok: false,
+        problem: '“alex” could be 3 (Alex Kim) or 4 (Alex Roe); write the number instead',
+      });
+      expect(resolveEntries({ items: [], names: ['maya'] }, entries)).toEqual({
+        ok: false,
+        problem: 'there is no one called “maya” in that list',
+      });
     });
     it('keeps numbers as they are and reports those the list does not have', () => {
       expect(resolveEntries({ items: [2, 9] }, entries)).toEqual({ ok: true, positions: [2], missing: [9] });
@@ -186,7 +228,8 @@ describe('the reply grammar', () => {
     expect(describeCommand({ verb: 'every', items: [3], duration: '2m' })).toBe('every 2m 3');
     expect(describeCommand({ verb: 'met', items: [2], on: '--03-15' })).toBe('met 2 on 03-15');
     expect(describeCommand({ verb: 'met', items: [], names: ['bo'], on: 'yesterday' })).toBe('met bo yesterday');
-    for (const line of ['every 2m 3', 'met 2 on 2026-03-15', 'met bo yesterday']) expect(describeCommand(parseCommandLine(line)![0]!)).toBe(line);
+    for (const line of ['every 2m 3', 'met 2 on 2026-03-15', 'met bo yesterday'])
+      expect(describeCommand(parseCommandLine(line)![0]!)).toBe(line);
   });
 
   it('adds durations along the calendar', () => {

@@ -17,14 +17,58 @@ const RUNS = 150;
 
 /** Words that tempt a parser: verbs, numbers, units, markers, addresses, attributions. */
 const tempting = fc.constantFrom(
-  'done', 'Done', 'never', 'snooze', 'undo', 'pause', 'resume', 'stop', 'more', 'unsubscribe', 'met', 'called', 'every', 'auto', 'on', 'yesterday',
-  '1', '2', '3-4', '2w', '1m', 'until',
-  'March', 'and', ',', ';', 'rekindle ·', '>', '--', 'On', 'wrote:', 'From:', 'Sent:', 'alice', 'a@b.example', '<x@y.example>',
-  '-----Original Message-----', 'Sent from my iPhone', '\u00a0', 'é', '😀', '«', '»',
+  'done',
+  'Done',
+  'never',
+  'snooze',
+  'undo',
+  'pause',
+  'resume',
+  'stop',
+  'more',
+  'unsubscribe',
+  'met',
+  'called',
+  'every',
+  'auto',
+  'on',
+  'yesterday',
+  '1',
+  '2',
+  '3-4',
+  '2w',
+  '1m',
+  'until',
+  'March',
+  'and',
+  ',',
+  ';',
+  'rekindle ·',
+  '>',
+  '--',
+  'On',
+  'wrote:',
+  'From:',
+  'Sent:',
+  'alice',
+  'a@b.example',
+  '<x@y.example>',
+  '-----Original Message-----',
+  'Sent from my iPhone',
+  '\u00a0',
+  'é',
+  '😀',
+  '«',
+  '»',
 );
 const phrase = fc.array(fc.oneof(tempting, fc.string({ maxLength: 12 })), { minLength: 0, maxLength: 8 }).map((words) => words.join(' '));
 
-const entry = fc.record({ name: fc.option(phrase, { nil: null }), subject: fc.option(phrase, { nil: null }), reason: phrase, days: fc.integer({ min: 22, max: 3000 }) });
+const entry = fc.record({
+  name: fc.option(phrase, { nil: null }),
+  subject: fc.option(phrase, { nil: null }),
+  reason: phrase,
+  days: fc.integer({ min: 22, max: 3000 }),
+});
 const asOf = new Date('2025-06-02T06:00:00Z');
 
 const digestOf = (raw: { name: string | null; subject: string | null; reason: string; days: number }[], recipient: string | null) => {
@@ -53,7 +97,8 @@ const digestOf = (raw: { name: string | null; subject: string | null; reason: st
 const STYLES: Record<string, (digest: { text: string; html: string }) => string> = {
   gmail: (d) => `On Mon, 2 Jun 2025 at 08:00, rekindle <digest@rekindle.example> wrote:\n\n${quote(d.text)}`,
   apple: (d) => `Sent from my iPhone\n\n> On 2 Jun 2025, at 08:00, rekindle <digest@rekindle.example> wrote:\n> \n${quote(d.text)}`,
-  outlook: (d) => `________________________________\nFrom: rekindle <digest@rekindle.example>\nSent: Monday, June 2, 2025 8:00 AM\nTo: Sam\nSubject: Reconnect this week\n\n${d.text}`,
+  outlook: (d) =>
+    `________________________________\nFrom: rekindle <digest@rekindle.example>\nSent: Monday, June 2, 2025 8:00 AM\nTo: Sam\nSubject: Reconnect this week\n\n${d.text}`,
   outlookLocalized: (d) => `Von: rekindle\nGesendet: Montag, 2. Juni 2025 08:00\nAn: Sam\nBetreff: Reconnect\n\n${d.text}`,
   yahoo: (d) => `On Monday, June 2, 2025, 08:00:00 AM GMT+2, rekindle <digest@rekindle.example> wrote:\n\n${d.text}`,
   forward: (d) => `---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.example>\nDate: Mon, Jun 2, 2025\n\n${d.text}`,
@@ -61,7 +106,10 @@ const STYLES: Record<string, (digest: { text: string; html: string }) => string>
   nestedQuote: (d) => quote(`On Mon, Sam wrote:\n${quote(d.text)}`),
   html: (d) => htmlReplyText(`<div class="gmail_quote"><blockquote>${d.html}</blockquote></div>`),
   htmlPasted: (d) => htmlReplyText(d.html),
-  htmlOutlook: (d) => htmlReplyText(`<div id="appendonsend"></div><hr><div id="divRplyFwdMsg"><b>From:</b> rekindle<br><b>Sent:</b> Monday</div><div>${d.html}</div>`),
+  htmlOutlook: (d) =>
+    htmlReplyText(
+      `<div id="appendonsend"></div><hr><div id="divRplyFwdMsg"><b>From:</b> rekindle<br><b>Sent:</b> Monday</div><div>${d.html}</div>`,
+    ),
 };
 
 function quote(text: string): string {
@@ -80,8 +128,21 @@ const prose = fc
   .map((words) => `${words.join(' ')}${['.', '!', ''][words.length % 3]}`)
   .filter((line) => parseCommandLine(line) === null);
 const command = fc.constantFrom(
-  'done 1', 'done 2, 3', 'snooze 2 2w', 'snooze 1 until March', 'never 3', 'undo', 'pause', 'more', 'done Alice', 'never 4-5',
-  'met 2', 'called Alice yesterday', 'met 1 on 2025-05-20', 'every 2m 3', 'every auto Alice',
+  'done 1',
+  'done 2, 3',
+  'snooze 2 2w',
+  'snooze 1 until March',
+  'never 3',
+  'undo',
+  'pause',
+  'more',
+  'done Alice',
+  'never 4-5',
+  'met 2',
+  'called Alice yesterday',
+  'met 1 on 2025-05-20',
+  'every 2m 3',
+  'every auto Alice',
 );
 
 describe('reading replies, over random input', () => {
@@ -97,24 +158,65 @@ describe('reading replies, over random input', () => {
 
   it('never throws on arbitrary headers, MIME structure and bodies', async () => {
     const headerName = fc.oneof(
-      fc.constantFrom('From', 'To', 'Cc', 'Subject', 'Message-ID', 'References', 'In-Reply-To', 'Content-Type', 'Content-Transfer-Encoding', 'Auto-Submitted', 'Return-Path', 'Authentication-Results', 'List-Id', 'Date'),
+      fc.constantFrom(
+        'From',
+        'To',
+        'Cc',
+        'Subject',
+        'Message-ID',
+        'References',
+        'In-Reply-To',
+        'Content-Type',
+        'Content-Transfer-Encoding',
+        'Auto-Submitted',
+        'Return-Path',
+        'Authentication-Results',
+        'List-Id',
+        'Date',
+      ),
       fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,20}$/),
     );
     const headerValue = fc.oneof(
       fc.string({ maxLength: 200 }),
-      fc.constantFrom('multipart/report; report-type=delivery-status; boundary="b"', 'multipart/alternative; boundary=b', 'text/html', 'message/rfc822', 'base64', 'quoted-printable', '=?utf-8?B?ZG9uZSAx?=', '<>', 'auto-replied', 'x; dmarc=pass'),
+      fc.constantFrom(
+        'multipart/report; report-type=delivery-status; boundary="b"',
+        'multipart/alternative; boundary=b',
+        'text/html',
+        'message/rfc822',
+        'base64',
+        'quoted-printable',
+        '=?utf-8?B?ZG9uZSAx?=',
+        '<>',
+        'auto-replied',
+        'x; dmarc=pass',
+      ),
     );
-    const part = fc.tuple(fc.constantFrom('text/plain', 'text/html', 'message/delivery-status', 'message/rfc822', 'text/rfc822-headers', 'application/octet-stream'), fc.string({ maxLength: 500 }));
+    const part = fc.tuple(
+      fc.constantFrom(
+        'text/plain',
+        'text/html',
+        'message/delivery-status',
+        'message/rfc822',
+        'text/rfc822-headers',
+        'application/octet-stream',
+      ),
+      fc.string({ maxLength: 500 }),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(headerName, headerValue), { maxLength: 12 }), fc.array(part, { maxLength: 4 }), fc.string({ maxLength: 500 }), async (headers, parts, text) => {
-        const head = headers.map(([n, v]) => `${n}: ${v.replace(/\r?\n(?![ \t])/g, '\r\n ')}`).join('\r\n');
-        const mime = parts.length
-          ? `Content-Type: multipart/mixed; boundary="zz"\r\n\r\n${parts.map(([type, content]) => `--zz\r\nContent-Type: ${type}\r\n\r\n${content}\r\n`).join('')}--zz--\r\n`
-          : `\r\n${text}`;
-        const mail = await readInbound(Buffer.from(`${head}\r\n${mime}`));
-        expect(typeof mail.text).toBe('string');
-        readCommands(mail);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(headerName, headerValue), { maxLength: 12 }),
+        fc.array(part, { maxLength: 4 }),
+        fc.string({ maxLength: 500 }),
+        async (headers, parts, text) => {
+          const head = headers.map(([n, v]) => `${n}: ${v.replace(/\r?\n(?![ \t])/g, '\r\n ')}`).join('\r\n');
+          const mime = parts.length
+            ? `Content-Type: multipart/mixed; boundary="zz"\r\n\r\n${parts.map(([type, content]) => `--zz\r\nContent-Type: ${type}\r\n\r\n${content}\r\n`).join('')}--zz--\r\n`
+            : `\r\n${text}`;
+          const mail = await readInbound(Buffer.from(`${head}\r\n${mime}`));
+          expect(typeof mail.text).toBe('string');
+          readCommands(mail);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -161,7 +263,8 @@ describe('reading replies, over random input', () => {
     fc.assert(
       fc.property(fc.array(entry, { minLength: 1, maxLength: 6 }), fc.option(phrase, { nil: null }), (raw, recipient) => {
         const digest = digestOf(raw, recipient);
-        for (const line of [...digest.text.split('\n'), ...htmlReplyText(digest.html).split('\n')]) expect(parseCommandLine(line), line).toBeNull();
+        for (const line of [...digest.text.split('\n'), ...htmlReplyText(digest.html).split('\n')])
+          expect(parseCommandLine(line), line).toBeNull();
       }),
       { numRuns: RUNS },
     );

@@ -41,12 +41,18 @@ describe('replies from real mail clients', () => {
   });
 
   it.each([
-    ['an Outlook header block with starred names', 'never 2\n\n ------------------------------\n\n*From:* rekindle\n*Sent:* 2025-06-02\n*To:* sam@example.com\n*Subject:* Reconnect\n\ndone 1 3\n'],
+    [
+      'an Outlook header block with starred names',
+      'never 2\n\n ------------------------------\n\n*From:* rekindle\n*Sent:* 2025-06-02\n*To:* sam@example.com\n*Subject:* Reconnect\n\ndone 1 3\n',
+    ],
     ['Outlook’s original-message rule', 'never 2\n\n-----Original Message-----\nFrom: rekindle\nSent: Monday\n\ndone 1 3\n'],
     ['a Gmail forward', 'never 2\n\n---------- Forwarded message ---------\nFrom: rekindle <r@x>\nDate: Mon\n\ndone 1 3\n'],
     ['an Apple forward', 'never 2\n\nBegin forwarded message:\n\nFrom: rekindle <r@x>\n\ndone 1 3\n'],
     ['a signature', 'never 2\n-- \nSam\ndone 1 3\n'],
-    ['a Norwegian attribution wrapped before its colon', 'never 2\n\ntir. 3. jun. 2025 kl. 08:00 skrev rekindle <reply+x@localhost\n>:\n\n> done 1 3\n'],
+    [
+      'a Norwegian attribution wrapped before its colon',
+      'never 2\n\ntir. 3. jun. 2025 kl. 08:00 skrev rekindle <reply+x@localhost\n>:\n\n> done 1 3\n',
+    ],
     ['a German attribution', 'never 2\n\nAm Mo., 2. Juni 2025 um 08:00 Uhr schrieb rekindle <r@x>:\n> done 1 3\n'],
   ])('stops at %s', (_, text) => {
     expect(readCommands({ subject: 'Re: x', text })).toEqual({ commands: [{ verb: 'never', items: [2] }], ignored: [] });
@@ -100,7 +106,10 @@ describe('rekindle’s own words are never commands', () => {
       lines.push(line);
       const found = lines.filter((l) => parseCommandLine(l) !== null);
       // Wrapping can cut an example out of its sentence; the sentinel line above still stops reading.
-      expect(readCommands({ subject: '', text: `${digest.text.split('\n')[0]}\n${lines.join('\n')}` }).commands, `width ${width}: ${found.join(' | ')}`).toEqual([]);
+      expect(
+        readCommands({ subject: '', text: `${digest.text.split('\n')[0]}\n${lines.join('\n')}` }).commands,
+        `width ${width}: ${found.join(' | ')}`,
+      ).toEqual([]);
     }
   });
 

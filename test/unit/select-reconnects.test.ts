@@ -104,7 +104,10 @@ describe('selecting people to reconnect with: who qualifies', () => {
       ['metLongAgo@b.org', { status: null, markedAt: null, until: null, metAt: daysAgo(400) }],
       ['doneThenMet@c.org', { status: 'done', markedAt: daysAgo(100), until: null, metAt: daysAgo(80) }],
     ]);
-    const candidates = selectReconnects([contact('met@a.org'), contact('metLongAgo@b.org'), contact('doneThenMet@c.org')], marks, { asOf, budget: 5 });
+    const candidates = selectReconnects([contact('met@a.org'), contact('metLongAgo@b.org'), contact('doneThenMet@c.org')], marks, {
+      asOf,
+      budget: 5,
+    });
     expect(candidates.map((c) => c.contact.key).sort()).toEqual(['doneThenMet@c.org', 'metLongAgo@b.org']);
     const doneThenMet = candidates.find((c) => c.contact.key === 'doneThenMet@c.org')!;
     expect(doneThenMet.lastContactAt).toEqual(daysAgo(80));
@@ -118,7 +121,11 @@ describe('selecting people to reconnect with: who qualifies', () => {
       ['weekly@b.org', { status: null, markedAt: null, until: null, cadenceDays: 7 }],
     ]);
     const candidates = selectReconnects(
-      [contact('yearly@a.org'), contact('weekly@b.org', { cadenceDays: 200, lastContactAt: daysAgo(60) }), contact('learned@c.org', { cadenceDays: 200, lastContactAt: daysAgo(60) })],
+      [
+        contact('yearly@a.org'),
+        contact('weekly@b.org', { cadenceDays: 200, lastContactAt: daysAgo(60) }),
+        contact('learned@c.org', { cadenceDays: 200, lastContactAt: daysAgo(60) }),
+      ],
       marks,
       { asOf, budget: 5 },
     );
@@ -211,8 +218,18 @@ describe('selecting people to reconnect with: reasons', () => {
       'new-domain',
       'They write from newco.com since October 2024 (enron.com before): likely a new job, a good reason to write.',
     ],
-    ['the anniversary of the first contact this week', { firstContactAt: new Date('2022-06-03T10:00:00Z') }, 'anniversary', 'You first got in touch 3 years ago this week.'],
-    ['a long, strong friendship', { firstContactAt: new Date('2019-02-10T00:00:00Z'), strength: 0.6 }, 'long-friendship', 'You have been in touch since February 2019.'],
+    [
+      'the anniversary of the first contact this week',
+      { firstContactAt: new Date('2022-06-03T10:00:00Z') },
+      'anniversary',
+      'You first got in touch 3 years ago this week.',
+    ],
+    [
+      'a long, strong friendship',
+      { firstContactAt: new Date('2019-02-10T00:00:00Z'), strength: 0.6 },
+      'long-friendship',
+      'You have been in touch since February 2019.',
+    ],
   ])('%s', (_, overrides, code, text) => {
     const entry = only(overrides as Partial<ContactSummary>);
     expect(entry.reasons.map((r) => r.code)).toContain(code);

@@ -23,7 +23,15 @@ describe('token cipher', () => {
 
   it.each([
     ['another context', (c: string) => c, 'accounts.refresh_token:y'],
-    ['a flipped ciphertext byte', (c: string) => c.replace(/\.([\w-])([\w-]*)\.([\w-]{22})$/, (_m, first: string, rest: string, tag: string) => `.${first === 'A' ? 'B' : 'A'}${rest}.${tag}`), 'accounts.refresh_token:x'],
+    [
+      'a flipped ciphertext byte',
+      (c: string) =>
+        c.replace(
+          /\.([\w-])([\w-]*)\.([\w-]{22})$/,
+          (_m, first: string, rest: string, tag: string) => `.${first === 'A' ? 'B' : 'A'}${rest}.${tag}`,
+        ),
+      'accounts.refresh_token:x',
+    ],
     ['another key id in the header', (c: string) => c.replace('rk1.k1.', 'rk1.k2.'), 'accounts.refresh_token:x'],
     ['plaintext', () => '1//secret', 'accounts.refresh_token:x'],
   ])('refuses %s', (_label, change, context) => {
@@ -63,7 +71,9 @@ describe('token cipher', () => {
     // can be moved onto it; in production it is refused: it is public, anyone could make one.
     const dev = tokenCipherFor(loadConfig({})).encrypt('t', 'c');
     expect(tokenCipherFor(loadConfig({ TOKEN_ENCRYPTION_KEYS: K1, NODE_ENV: 'development' })).decrypt(dev, 'c')).toBe('t');
-    expect(() => tokenCipherFor(loadConfig({ TOKEN_ENCRYPTION_KEYS: K1, NODE_ENV: 'production' })).decrypt(dev, 'c')).toThrow(TokenDecryptError);
+    expect(() => tokenCipherFor(loadConfig({ TOKEN_ENCRYPTION_KEYS: K1, NODE_ENV: 'production' })).decrypt(dev, 'c')).toThrow(
+      TokenDecryptError,
+    );
   });
 });
 

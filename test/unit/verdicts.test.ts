@@ -18,11 +18,26 @@ const on: ListState = { pausedAt: null, pausedReason: null, stoppedAt: null };
 describe('list verdicts', () => {
   it.each<[string, ListState, Parameters<typeof nextListState>[1], ListState]>([
     ['pause', on, 'pause', { pausedAt: now.toISOString(), pausedReason: 'user', stoppedAt: null }],
-    ['pause keeps an earlier pause’s time and makes it the user’s', { ...on, pausedAt: earlier, pausedReason: 'bounced' }, 'pause', { pausedAt: earlier, pausedReason: 'user', stoppedAt: null }],
-    ['resume clears a pause of any reason and the unsubscribe', { pausedAt: earlier, pausedReason: 'complaint', stoppedAt: earlier }, 'resume', on],
+    [
+      'pause keeps an earlier pause’s time and makes it the user’s',
+      { ...on, pausedAt: earlier, pausedReason: 'bounced' },
+      'pause',
+      { pausedAt: earlier, pausedReason: 'user', stoppedAt: null },
+    ],
+    [
+      'resume clears a pause of any reason and the unsubscribe',
+      { pausedAt: earlier, pausedReason: 'complaint', stoppedAt: earlier },
+      'resume',
+      on,
+    ],
     ['stop keeps the first unsubscribe', { ...on, stoppedAt: earlier }, 'stop', { ...on, stoppedAt: earlier }],
     ['a bounce pauses', on, 'bounce', { pausedAt: now.toISOString(), pausedReason: 'bounced', stoppedAt: null }],
-    ['a bounce never replaces the user’s pause', { ...on, pausedAt: earlier, pausedReason: 'user' }, 'bounce', { ...on, pausedAt: earlier, pausedReason: 'user' }],
+    [
+      'a bounce never replaces the user’s pause',
+      { ...on, pausedAt: earlier, pausedReason: 'user' },
+      'bounce',
+      { ...on, pausedAt: earlier, pausedReason: 'user' },
+    ],
   ])('%s', (_, before, verb, after) => {
     expect(nextListState(before, verb, now)).toEqual(after);
   });
@@ -41,7 +56,12 @@ describe('list verdicts', () => {
   });
 
   it('compares marks as instants', () => {
-    expect(sameMark({ status: 'done', markedAt: '2025-06-02T06:00:00.000Z', until: null }, { status: 'done', markedAt: '2025-06-02T08:00:00+02:00', until: null })).toBe(true);
+    expect(
+      sameMark(
+        { status: 'done', markedAt: '2025-06-02T06:00:00.000Z', until: null },
+        { status: 'done', markedAt: '2025-06-02T08:00:00+02:00', until: null },
+      ),
+    ).toBe(true);
     expect(sameMark({ status: 'done', markedAt: earlier, until: null }, { status: 'never', markedAt: earlier, until: null })).toBe(false);
     expect(sameMark(null, null)).toBe(true);
   });
@@ -53,7 +73,12 @@ describe('a reply’s commands as verdicts', () => {
     { position: 2, contact: 'bo@example.net', email: 'bo@example.net', name: null },
   ];
   const context = { now, timezone: 'UTC', weekOf: '2025-06-02', recipient: 'sam@example.com', messageIdDomain: 'rekindle.test' };
-  const read = (text: string) => commandsToVerdicts(text.split('\n').flatMap((l) => parseCommandLine(l) ?? []), entries, context);
+  const read = (text: string) =>
+    commandsToVerdicts(
+      text.split('\n').flatMap((l) => parseCommandLine(l) ?? []),
+      entries,
+      context,
+    );
 
   it('resolves people against the digest and dates what needs a date', () => {
     const t = read('met 1 on 2025-05-20\nevery 2w bo\nevery auto 1\nsnooze 2 until 2025-07-01\nundo\nundo\npause\nmore\nmore');
@@ -63,7 +88,11 @@ describe('a reply’s commands as verdicts', () => {
       { verb: 'met', who: { contact: 'ada@example.org', name: 'Ada Byron', position: 1 }, on: new Date('2025-05-20T00:00:00.000Z') },
       { verb: 'cadence', who: { contact: 'bo@example.net', name: 'bo@example.net', position: 2 }, days: 14 },
       { verb: 'cadence', who: { contact: 'ada@example.org', name: 'Ada Byron', position: 1 }, days: null },
-      { verb: 'snooze', who: { contact: 'bo@example.net', name: 'bo@example.net', position: 2 }, until: new Date('2025-07-01T00:00:00.000Z') },
+      {
+        verb: 'snooze',
+        who: { contact: 'bo@example.net', name: 'bo@example.net', position: 2 },
+        until: new Date('2025-07-01T00:00:00.000Z'),
+      },
       { verb: 'pause' },
       { verb: 'more', weekOf: '2025-06-02', recipient: 'sam@example.com', messageIdDomain: 'rekindle.test' },
     ]);
@@ -79,7 +108,11 @@ describe('a reply’s commands as verdicts', () => {
   it('refuses a met in the future, a number the list lacks and a name that fits nobody', () => {
     const t = read('met 1 on 2025-06-10\nmet 3\nevery 2m zed');
     expect(t.verdicts).toEqual([]);
-    expect(t.ignored).toEqual(['met 1 on 2025-06-10: that day is still to come', 'met 3: there is no 3 in that list', 'every 2m zed: there is no one called “zed” in that list']);
+    expect(t.ignored).toEqual([
+      'met 1 on 2025-06-10: that day is still to come',
+      'met 3: there is no 3 in that list',
+      'every 2m zed: there is no one called “zed” in that list',
+    ]);
   });
 });
 
@@ -104,7 +137,13 @@ describe('the confirmation', () => {
   });
 
   it('names where what an undo took back was said, and what it left because it changed since', () => {
-    const text = renderConfirmation({ ...base, undone: [{ name: 'Ada Byron', position: 1 }], undoneFrom: ['link'], undoneSettings: true, kept: [{ name: 'Bo Chen', position: null }] });
+    const text = renderConfirmation({
+      ...base,
+      undone: [{ name: 'Ada Byron', position: 1 }],
+      undoneFrom: ['link'],
+      undoneSettings: true,
+      kept: [{ name: 'Bo Chen', position: null }],
+    });
     expect(text).toContain('Taken back, as before your last click on a digest link:\n  1. Ada Byron');
     expect(text).toContain('Your weekly list is back to how it was before your last click on a digest link.');
     expect(text).toContain('Left as they are, because they changed again since:\n  Bo Chen');

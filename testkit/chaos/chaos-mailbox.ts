@@ -31,7 +31,13 @@ export function chaosMailbox(messages: number, seed = 1): MailboxSeed {
     const noreply = !sent && !list && roll < 0.55;
     const crowd = rand() < 0.05 ? Array.from({ length: 35 }, (_, k) => `crowd${k}@big.example`).join(', ') : null;
     const cc = !crowd && rand() < 0.2 ? person((n + 1) % people).email : null;
-    const from = sent ? `Owner <${CHAOS_OWNER}>` : list ? 'Weekly News <news@lists.example.org>' : noreply ? 'no-reply@service.example' : `${them.name} <${them.email}>`;
+    const from = sent
+      ? `Owner <${CHAOS_OWNER}>`
+      : list
+        ? 'Weekly News <news@lists.example.org>'
+        : noreply
+          ? 'no-reply@service.example'
+          : `${them.name} <${them.email}>`;
     const to = sent ? `${them.name} <${them.email}>` : CHAOS_OWNER;
     mail.push({
       id: (0x1_0000_0000 + i).toString(16),
@@ -46,7 +52,12 @@ export function chaosMailbox(messages: number, seed = 1): MailboxSeed {
         ...(cc ? [{ name: 'Cc', value: cc }] : []),
         ...(crowd ? [{ name: 'Cc', value: crowd }] : []),
         { name: 'Subject', value: `${i % 4 ? 'Re: ' : ''}Topic ${Math.floor(i / 4) % 1009}` },
-        ...(list ? [{ name: 'List-Id', value: '<news.lists.example.org>' }, { name: 'List-Unsubscribe', value: '<mailto:u@lists.example.org>' }] : []),
+        ...(list
+          ? [
+              { name: 'List-Id', value: '<news.lists.example.org>' },
+              { name: 'List-Unsubscribe', value: '<mailto:u@lists.example.org>' },
+            ]
+          : []),
       ],
     });
   }

@@ -223,7 +223,12 @@ async function seedUsers(sql: Sql, users: number): Promise<void> {
   const now = Date.now();
   for (let u = 0; u < users; u++) {
     const email = `user${u}@chaos.example`;
-    const { userId, accountId } = await connectAccount(sql, { userEmail: email, provider: 'google', accountEmail: email, refreshToken: 'unused' });
+    const { userId, accountId } = await connectAccount(sql, {
+      userEmail: email,
+      provider: 'google',
+      accountEmail: email,
+      refreshToken: 'unused',
+    });
     const rows: Record<string, unknown>[] = [];
     for (let p = 0; p < 3; p++) {
       const person = `friend${p}.of${u}@people.example`;

@@ -56,18 +56,68 @@ function check(condition: boolean, message: string): void {
 
 /** Pieces real headers are made of, and the ones that break naive parsers. */
 const headerToken = fc.constantFrom(
-  '"', '<', '>', ',', ';', ':', '@', '(', ')', '\\', ' ', '\t', '=?utf-8?B?', '=?UTF-8?Q?', '?=', '=?iso-8859-1?q?=E9t=E9?=', '=?utf-8?B?8J+YgA==?=',
-  'xn--bcher-kva.example', 'bücher.example', 'undisclosed-recipients:;', 'group: a@b.example, c@d.example;', '<>', 'a@b.example',
-  'Ada Lovelace <ada@example.org>', '"Doe, Jane" <JANE.DOE@Example.COM>', 'user+tag@gmail.com', 'u.s.e.r@googlemail.com', '\u0000', '\r\n ', '\u202e', '😀',
+  '"',
+  '<',
+  '>',
+  ',',
+  ';',
+  ':',
+  '@',
+  '(',
+  ')',
+  '\\',
+  ' ',
+  '\t',
+  '=?utf-8?B?',
+  '=?UTF-8?Q?',
+  '?=',
+  '=?iso-8859-1?q?=E9t=E9?=',
+  '=?utf-8?B?8J+YgA==?=',
+  'xn--bcher-kva.example',
+  'bücher.example',
+  'undisclosed-recipients:;',
+  'group: a@b.example, c@d.example;',
+  '<>',
+  'a@b.example',
+  'Ada Lovelace <ada@example.org>',
+  '"Doe, Jane" <JANE.DOE@Example.COM>',
+  'user+tag@gmail.com',
+  'u.s.e.r@googlemail.com',
+  '\u0000',
+  '\r\n ',
+  '\u202e',
+  '😀',
 );
 const headerText = fc.oneof(
   { weight: 3, arbitrary: fc.array(fc.oneof(headerToken, fc.string({ maxLength: 16 })), { maxLength: 24 }).map((parts) => parts.join('')) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
 );
 /** A recipient list of up to a few thousand entries: huge Cc lists happen. */
-const hugeList = fc.integer({ min: 100, max: 2_000 }).map((n) => Array.from({ length: n }, (_, i) => `Person ${i} <p${i}@crowd.example>`).join(', '));
+const hugeList = fc
+  .integer({ min: 100, max: 2_000 })
+  .map((n) => Array.from({ length: n }, (_, i) => `Person ${i} <p${i}@crowd.example>`).join(', '));
 const headerName = fc.oneof(
-  fc.constantFrom('From', 'To', 'Cc', 'Bcc', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'In-Reply-To', 'References', 'List-Id', 'List-Unsubscribe', 'Precedence', 'Auto-Submitted', 'Return-Path', 'X-From', 'X-To', 'Content-Type'),
+  fc.constantFrom(
+    'From',
+    'To',
+    'Cc',
+    'Bcc',
+    'Sender',
+    'Reply-To',
+    'Subject',
+    'Date',
+    'Message-ID',
+    'In-Reply-To',
+    'References',
+    'List-Id',
+    'List-Unsubscribe',
+    'Precedence',
+    'Auto-Submitted',
+    'Return-Path',
+    'X-From',
+    'X-To',
+    'Content-Type',
+  ),
   fc.string({ maxLength: 12 }),
 );
 
@@ -93,21 +143,33 @@ const headerNormalizer: FuzzTarget = {
 
 const addressParser: FuzzTarget = {
   name: 'address parser',
-  property: fc.property(fc.array(fc.oneof({ weight: 40, arbitrary: headerText }, { weight: 1, arbitrary: hugeList }), { maxLength: 4 }), timed((values) => {
-    for (const address of parseAddressList(...values)) {
-      check(address.email.includes('@'), `not an address: ${address.email}`);
-      const normalized = normalizeAddress(address.email);
-      if (normalized !== null) check(normalizeAddress(normalized) === normalized, `normalizing twice changes ${address.email}`);
-    }
-    for (const value of values.slice(0, 1)) {
-      const normalized = normalizeAddress(value);
-      if (normalized !== null) check(normalizeAddress(normalized) === normalized, `normalizing twice changes ${value}`);
-    }
-  })) as unknown as FuzzTarget['property'],
+  property: fc.property(
+    fc.array(fc.oneof({ weight: 40, arbitrary: headerText }, { weight: 1, arbitrary: hugeList }), { maxLength: 4 }),
+    timed((values) => {
+      for (const address of parseAddressList(...values)) {
+        check(address.email.includes('@'), `not an address: ${address.email}`);
+        const normalized = normalizeAddress(address.email);
+        if (normalized !== null) check(normalizeAddress(normalized) === normalized, `normalizing twice changes ${address.email}`);
+      }
+      for (const value of values.slice(0, 1)) {
+        const normalized = normalizeAddress(value);
+        if (normalized !== null) check(normalizeAddress(normalized) === normalized, `normalizing twice changes ${value}`);
+      }
+    }),
+  ) as unknown as FuzzTarget['property'],
 };
 
 const mimePart = fc.tuple(
-  fc.constantFrom('text/plain', 'text/plain; charset=iso-8859-1', 'text/html', 'message/delivery-status', 'message/rfc822', 'text/rfc822-headers', 'application/octet-stream', 'multipart/alternative; boundary=inner'),
+  fc.constantFrom(
+    'text/plain',
+    'text/plain; charset=iso-8859-1',
+    'text/html',
+    'message/delivery-status',
+    'message/rfc822',
+    'text/rfc822-headers',
+    'application/octet-stream',
+    'multipart/alternative; boundary=inner',
+  ),
   fc.constantFrom('7bit', 'base64', 'quoted-printable', '8bit', 'x-bogus'),
   fc.string({ maxLength: 400 }),
 );
@@ -117,7 +179,11 @@ const mimeReader: FuzzTarget = {
     fc.oneof(
       fc.uint8Array({ maxLength: 2_000 }).map((bytes) => Buffer.from(bytes)),
       fc
-        .tuple(fc.array(fc.tuple(headerName, headerText), { maxLength: 12 }), fc.array(mimePart, { maxLength: 4 }), fc.string({ maxLength: 400 }))
+        .tuple(
+          fc.array(fc.tuple(headerName, headerText), { maxLength: 12 }),
+          fc.array(mimePart, { maxLength: 4 }),
+          fc.string({ maxLength: 400 }),
+        )
         .map(([headers, parts, text]) => {
           const head = headers.map(([n, v]) => `${n}: ${v.replace(/\r?\n(?![ \t])/g, '\r\n ')}`).join('\r\n');
           const body = parts.length
@@ -130,25 +196,82 @@ const mimeReader: FuzzTarget = {
       const mail = await readInbound(raw);
       check(typeof mail.text === 'string', 'no text');
       const read = readCommands(mail);
-      for (const command of read.commands) check(command.items.every((n) => n >= 1 && n <= MAX_ITEM), `item out of range: ${JSON.stringify(command)}`);
+      for (const command of read.commands)
+        check(
+          command.items.every((n) => n >= 1 && n <= MAX_ITEM),
+          `item out of range: ${JSON.stringify(command)}`,
+        );
     }),
   ) as unknown as FuzzTarget['property'],
 };
 
 const grammarToken = fc.constantFrom(
-  'done', 'Done', 'DONE', 'never', 'snooze', 'undo', 'pause', 'resume', 'stop', 'more', 'unsubscribe', 'for', 'until', 'a', 'month', 'weeks',
-  '1', '2', '99', '100', '0', '-1', '3-4', '4-3', '1-99999999', '2w', '1m', '6m', '1y', '999y', '3d', 'March', '15', '2026-09-01', '--02-30', 'and', ',', ';', '.',
-  'Alice', 'Smith', 'a@b.example', '\u00a0', '\t', 'é', '😀', '1e9', '0x10', '½',
+  'done',
+  'Done',
+  'DONE',
+  'never',
+  'snooze',
+  'undo',
+  'pause',
+  'resume',
+  'stop',
+  'more',
+  'unsubscribe',
+  'for',
+  'until',
+  'a',
+  'month',
+  'weeks',
+  '1',
+  '2',
+  '99',
+  '100',
+  '0',
+  '-1',
+  '3-4',
+  '4-3',
+  '1-99999999',
+  '2w',
+  '1m',
+  '6m',
+  '1y',
+  '999y',
+  '3d',
+  'March',
+  '15',
+  '2026-09-01',
+  '--02-30',
+  'and',
+  ',',
+  ';',
+  '.',
+  'Alice',
+  'Smith',
+  'a@b.example',
+  '\u00a0',
+  '\t',
+  'é',
+  '😀',
+  '1e9',
+  '0x10',
+  '½',
 );
 const grammar: FuzzTarget = {
   name: 'command grammar',
   property: fc.property(
-    fc.oneof(fc.array(fc.oneof(grammarToken, fc.string({ maxLength: 6 })), { maxLength: 12 }).map((w) => w.join(' ')), fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 })),
+    fc.oneof(
+      fc.array(fc.oneof(grammarToken, fc.string({ maxLength: 6 })), { maxLength: 12 }).map((w) => w.join(' ')),
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+    ),
     timed((line) => {
       const commands = parseCommandLine(line);
       if (commands === null) return;
       for (const command of commands) {
-        check(command.items.every((n) => Number.isInteger(n) && n >= 1 && n <= MAX_ITEM), `item out of range: ${JSON.stringify(command)}`);
+        check(
+          command.items.every((n) => Number.isInteger(n) && n >= 1 && n <= MAX_ITEM),
+          `item out of range: ${JSON.stringify(command)}`,
+        );
         if (command.duration !== undefined) check(/^\d+[dwmy]$/.test(command.duration), `odd duration: ${command.duration}`);
       }
     }),
@@ -156,12 +279,36 @@ const grammar: FuzzTarget = {
 };
 
 /** Names and subjects that look like commands, quoted the ways clients quote. */
-const tempting = fc.constantFrom('done', 'never', 'snooze', 'undo', 'pause', 'stop', 'more', '1', '2', '3-4', '2w', 'until', 'March', ',', 'rekindle ·', '>', '--', 'On', 'wrote:', 'From:', 'Sent:', 'a@b.example');
+const tempting = fc.constantFrom(
+  'done',
+  'never',
+  'snooze',
+  'undo',
+  'pause',
+  'stop',
+  'more',
+  '1',
+  '2',
+  '3-4',
+  '2w',
+  'until',
+  'March',
+  ',',
+  'rekindle ·',
+  '>',
+  '--',
+  'On',
+  'wrote:',
+  'From:',
+  'Sent:',
+  'a@b.example',
+);
 const phrase = fc.array(fc.oneof(tempting, fc.string({ maxLength: 10 })), { maxLength: 8 }).map((words) => words.join(' '));
 const asOf = new Date('2025-06-02T06:00:00Z');
 const quoteStyles: ((text: string) => string)[] = [
   (t) => `On Mon, 2 Jun 2025 at 08:00, rekindle <digest@rekindle.example> wrote:\n\n${quoteLines(t)}`,
-  (t) => `________________________________\nFrom: rekindle <digest@rekindle.example>\nSent: Monday, June 2, 2025 8:00 AM\nTo: Sam\nSubject: Reconnect\n\n${t}`,
+  (t) =>
+    `________________________________\nFrom: rekindle <digest@rekindle.example>\nSent: Monday, June 2, 2025 8:00 AM\nTo: Sam\nSubject: Reconnect\n\n${t}`,
   (t) => `---------- Forwarded message ---------\nFrom: rekindle <digest@rekindle.example>\n\n${t}`,
   (t) => t,
   (t) => quoteLines(`On Mon, Sam wrote:\n${quoteLines(t)}`),
@@ -169,7 +316,10 @@ const quoteStyles: ((text: string) => string)[] = [
 const quotedDigest: FuzzTarget = {
   name: 'quoted digest yields no command',
   property: fc.property(
-    fc.array(fc.record({ name: fc.option(phrase, { nil: null }), subject: fc.option(phrase, { nil: null }), reason: phrase }), { minLength: 1, maxLength: 6 }),
+    fc.array(fc.record({ name: fc.option(phrase, { nil: null }), subject: fc.option(phrase, { nil: null }), reason: phrase }), {
+      minLength: 1,
+      maxLength: 6,
+    }),
     fc.integer({ min: 0, max: quoteStyles.length - 1 }),
     timed((people, style) => {
       const entries: DigestEntry[] = people.map((p, i) => ({

@@ -178,7 +178,9 @@ export async function startRedisServer(): Promise<RedisServer> {
     child = started;
     let output = '';
     return new Promise((resolve, reject) => {
-      started.once('error', (error) => reject(new Error(`redis-server could not be started (${error.message}); install Redis (Debian: apt-get install redis-server)`)));
+      started.once('error', (error) =>
+        reject(new Error(`redis-server could not be started (${error.message}); install Redis (Debian: apt-get install redis-server)`)),
+      );
       started.once('exit', (code, signal) => {
         if (child === started) child = null;
         reject(new Error(`redis-server on port ${port} ended (${signal ?? code}) before it was ready:\n${output}`));
@@ -236,16 +238,27 @@ export async function startRedisServer(): Promise<RedisServer> {
 /** The newest installed PostgreSQL's server binaries: Debian's layout, else the first on PATH (Homebrew). */
 function postgresBin(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  const candidates = [...versions.map((version) => join(root, version, 'bin')), ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  const candidates = [
+    ...versions.map((version) => join(root, version, 'bin')),
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
+  ];
   const bin = candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
-  if (!bin) throw new Error('no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql or on PATH: install PostgreSQL (Debian: apt-get install postgresql)');
+  if (!bin)
+    throw new Error(
+      'no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql or on PATH: install PostgreSQL (Debian: apt-get install postgresql)',
+    );
   return bin;
 }
 
 function postgresIds(): [number, number] {
   const line = readPasswd().find((l) => l.startsWith('postgres:'));
-  if (!line) throw new Error('running as root needs a "postgres" user to own the throwaway cluster (Debian\'s postgresql package creates it)');
+  if (!line)
+    throw new Error('running as root needs a "postgres" user to own the throwaway cluster (Debian\'s postgresql package creates it)');
   const [, , uid, gid] = line.split(':');
   return [Number(uid), Number(gid)];
 }

@@ -134,7 +134,8 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
   const total = mailbox.messages.length + (mailbox.events?.length ?? 0);
   const started = Date.now();
   const deadline = started + options.timeoutMs;
-  if (options.faultRate > 0) emulator.setRandomFaults({ rate: options.faultRate, seed: options.seed, retryAfterSeconds: 1, holdMs: 10_000 });
+  if (options.faultRate > 0)
+    emulator.setRandomFaults({ rate: options.faultRate, seed: options.seed, retryAfterSeconds: 1, holdMs: 10_000 });
   fleet.start();
 
   const expire = () => {
@@ -200,7 +201,10 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
     await sql`update sync_streams set next_run_at = now(), enqueued_at = null where account_id = ${accountId}`;
     synced = false;
     while (Date.now() < deadline) {
-      if ((await safely(() => fullResyncsOf(sql, accountId), before)) >= before + 2 && (await safely(() => isSynced(sql, accountId), false))) {
+      if (
+        (await safely(() => fullResyncsOf(sql, accountId), before)) >= before + 2 &&
+        (await safely(() => isSynced(sql, accountId), false))
+      ) {
         synced = true;
         break;
       }
@@ -211,7 +215,9 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
   result.checks.push({
     name: 'finished on its own',
     ok: synced,
-    detail: synced ? `${Math.round(result.durationMs / 1000)} s` : `not synced after ${Math.round(options.timeoutMs / 1000)} s: ${JSON.stringify(await streamState(sql, accountId))}`,
+    detail: synced
+      ? `${Math.round(result.durationMs / 1000)} s`
+      : `not synced after ${Math.round(options.timeoutMs / 1000)} s: ${JSON.stringify(await streamState(sql, accountId))}`,
   });
 
   // Nothing may be left stuck: let the workers idle a few ticks (and BullMQ take back the
@@ -264,7 +270,9 @@ async function isSynced(sql: Sql, accountId: string): Promise<boolean> {
 }
 
 async function fullResyncsOf(sql: Sql, accountId: string): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`select coalesce(sum(full_resyncs), 0)::int as n from sync_streams where account_id = ${accountId}`;
+  const [row] = await sql<
+    { n: number }[]
+  >`select coalesce(sum(full_resyncs), 0)::int as n from sync_streams where account_id = ${accountId}`;
   return row!.n;
 }
 

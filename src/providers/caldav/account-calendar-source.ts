@@ -37,7 +37,9 @@ export interface AccountCalendarSourceOptions {
  * source the person removes takes its events with it: the feed's at once, the CalDAV server's
  * by a full resync of the stream (which removes what no source lists any more).
  */
-export function createAccountCalendarSource(options: AccountCalendarSourceOptions): CalendarSource<AccountCalendarCursor> & { close(): Promise<void> } {
+export function createAccountCalendarSource(
+  options: AccountCalendarSourceOptions,
+): CalendarSource<AccountCalendarCursor> & { close(): Promise<void> } {
   let resolved: Promise<ResolvedCalendarSources> | null = null;
   let client: CaldavClient | null = null;
   let caldav: CalendarSource<CaldavCursor> | null = null;
@@ -52,7 +54,9 @@ export function createAccountCalendarSource(options: AccountCalendarSourceOption
       const s = await sources();
       let cursor: AccountCalendarCursor = stored === null ? { v: 1, caldav: null, ics: null, turn: 'caldav' } : readCursor(stored);
       if (!s.caldav && cursor.caldav) {
-        throw new ProviderError('cursor_expired', 'the CalDAV server was removed from this account; reading its calendar sources again', { provider: 'caldav' });
+        throw new ProviderError('cursor_expired', 'the CalDAV server was removed from this account; reading its calendar sources again', {
+          provider: 'caldav',
+        });
       }
       if (!s.ics && cursor.ics) {
         return { events: [], replaced: [FEED_RESOURCE], cursor: { ...cursor, ics: null }, phase: 'incremental', caughtUp: false };
@@ -62,7 +66,12 @@ export function createAccountCalendarSource(options: AccountCalendarSourceOption
       if (cursor.turn === 'caldav' && s.caldav) {
         if (!caldav) {
           client = createCaldavClient({ ...s.caldav, timeoutMs: options.timeoutMs });
-          caldav = createCaldavCalendarSource({ client, owner: options.owner, pageSize: options.pageSize, logger: options.logger?.child({ source: 'caldav' }) });
+          caldav = createCaldavCalendarSource({
+            client,
+            owner: options.owner,
+            pageSize: options.pageSize,
+            logger: options.logger?.child({ source: 'caldav' }),
+          });
         }
         const page = await caldav.nextPage(cursor.caldav);
         const next = { ...cursor, caldav: page.cursor };
@@ -89,6 +98,7 @@ export function createAccountCalendarSource(options: AccountCalendarSourceOption
 
 function readCursor(value: unknown): AccountCalendarCursor {
   const c = value as Partial<AccountCalendarCursor> | null;
-  if (c && c.v === 1 && (c.turn === 'caldav' || c.turn === 'ics') && c.caldav !== undefined && c.ics !== undefined) return c as AccountCalendarCursor;
+  if (c && c.v === 1 && (c.turn === 'caldav' || c.turn === 'ics') && c.caldav !== undefined && c.ics !== undefined)
+    return c as AccountCalendarCursor;
   throw new ProviderError('cursor_expired', 'unreadable calendar cursor; its sources are read again', { provider: 'caldav' });
 }

@@ -122,7 +122,11 @@ export function createCaldavCalendarSource(options: CaldavCalendarSourceOptions)
       const cursor: CaldavCursor = stored === null ? fresh(now()) : readCursor(stored);
       const expandedAt = Date.parse(cursor.expandedAt);
       if (now().getTime() - expandedAt > (HORIZON_DAYS / 2) * DAY) {
-        throw new ProviderError('cursor_expired', `recurring events were expanded from ${cursor.expandedAt}; reading every calendar again to see the year ahead`, { provider: 'caldav' });
+        throw new ProviderError(
+          'cursor_expired',
+          `recurring events were expanded from ${cursor.expandedAt}; reading every calendar again to see the year ahead`,
+          { provider: 'caldav' },
+        );
       }
       if (cursor.walk) return drain(cursor, cursor.walk);
 
@@ -134,7 +138,8 @@ export function createCaldavCalendarSource(options: CaldavCalendarSourceOptions)
       const listed = new Set(calendars.map((c) => c.url));
       const gone = Object.keys(cursor.calendars).find((url) => !listed.has(url));
       // Its events can only be told apart by a full read: what a full resync does.
-      if (gone) throw new ProviderError('cursor_expired', `the calendar ${gone} is gone; reading every calendar again`, { provider: 'caldav' });
+      if (gone)
+        throw new ProviderError('cursor_expired', `the calendar ${gone} is gone; reading every calendar again`, { provider: 'caldav' });
 
       const next: CaldavCursor = { ...cursor, calendars: { ...cursor.calendars } };
       for (const calendar of calendars) {

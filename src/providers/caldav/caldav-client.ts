@@ -186,7 +186,11 @@ export function createCaldavClient(options: CaldavClientOptions): CaldavClient {
           const href = canonicalPath(response.href, calendar.url);
           if (!asked.has(href)) continue;
           const data = calendarData(response);
-          objects.push({ href, etag: response.props?.getetag ? String(response.props.getetag) : null, data: response.status === 404 ? null : data });
+          objects.push({
+            href,
+            etag: response.props?.getetag ? String(response.props.getetag) : null,
+            data: response.status === 404 ? null : data,
+          });
         }
         return objects;
       }),

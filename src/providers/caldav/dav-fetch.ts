@@ -51,7 +51,8 @@ export function isLoopback(hostname: string): boolean {
 export function insecureUrlReason(url: URL): string | null {
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && isLoopback(url.hostname)) return null;
-  if (url.protocol === 'http:') return 'Without https the password would cross the network in the clear; use the https:// address (only a server on this machine may go without).';
+  if (url.protocol === 'http:')
+    return 'Without https the password would cross the network in the clear; use the https:// address (only a server on this machine may go without).';
   return `rekindle reads calendars over https, not ${url.protocol.replace(':', '')}.`;
 }
 

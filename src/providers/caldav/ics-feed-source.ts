@@ -85,7 +85,8 @@ export function createIcsFeedSource(options: IcsFeedSourceOptions): CalendarSour
         };
         // Same bytes as last time (a server without validators): nothing to do.
         if (fresh && previous!.digest === digest) return { events: [], cursor, phase: 'incremental', caughtUp: true };
-        if (!/^\uFEFF?\s*BEGIN:VCALENDAR/i.test(text)) throw new NotCalendarError('what the address serves is not an iCalendar (.ics) file');
+        if (!/^\uFEFF?\s*BEGIN:VCALENDAR/i.test(text))
+          throw new NotCalendarError('what the address serves is not an iCalendar (.ics) file');
         const read = eventsOfResource(FEED_RESOURCE, text, options.owner, at);
         if (!read) throw new NotCalendarError('the feed is not an iCalendar file rekindle can read');
         options.logger?.info({ events: read.events.length, skipped: read.skipped }, 'calendar feed read');

@@ -55,7 +55,11 @@ const UNTRUSTED_CERTIFICATE = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-export function describeCalendarFailure(error: unknown, problems: DavProblem[], what: { kind: 'CalDAV server' | 'calendar feed'; host: string }): CalendarFailure {
+export function describeCalendarFailure(
+  error: unknown,
+  problems: DavProblem[],
+  what: { kind: 'CalDAV server' | 'calendar feed'; host: string },
+): CalendarFailure {
   const name = `The ${what.kind} at ${what.host}`;
   if (error instanceof InsecureDavUrlError) return { reason: 'insecure', message: error.message };
   const unauthorized = problems.find((p) => p.status === 401);
@@ -92,10 +96,14 @@ export function describeCalendarFailure(error: unknown, problems: DavProblem[], 
     };
   }
   const forbidden = problems.findLast((p) => p.status === 403);
-  if (forbidden) return { reason: 'wrong_password', message: `${name} refused access (HTTP 403). Check that the app password may read calendars.` };
+  if (forbidden)
+    return { reason: 'wrong_password', message: `${name} refused access (HTTP 403). Check that the app password may read calendars.` };
   if (error instanceof NotCalendarError) return { reason: 'not_calendar', message: `${name}: ${error.message}` };
   if (/principalUrl|homeUrl/.test(String((error as Error | null)?.message))) {
-    return { reason: 'not_calendar', message: `${name} does not answer like a CalDAV server. Check the address: it is your provider's CalDAV address, not its web page.` };
+    return {
+      reason: 'not_calendar',
+      message: `${name} does not answer like a CalDAV server. Check the address: it is your provider's CalDAV address, not its web page.`,
+    };
   }
   const text = error instanceof Error ? error.message : String(error);
   return { reason: 'server_error', message: `${name} answered in a way rekindle cannot read: ${text.slice(0, 200)}` };

@@ -22,7 +22,10 @@ export function declaresJson(contentType: string | null | undefined): boolean {
 type Adapter = NonNullable<gaxios.GaxiosOptions['adapter']>;
 
 /** Wraps gaxios's own adapter (token requests) so a broken JSON answer is an error, not a string. */
-export const rejectBrokenJson: Adapter = async <T>(options: Parameters<Adapter>[0], fallback: (options: Parameters<Adapter>[0]) => Promise<gaxios.GaxiosResponse<T>>) => {
+export const rejectBrokenJson: Adapter = async <T>(
+  options: Parameters<Adapter>[0],
+  fallback: (options: Parameters<Adapter>[0]) => Promise<gaxios.GaxiosResponse<T>>,
+) => {
   const response = await fallback(options);
   const data: unknown = response.data;
   if (typeof data === 'string' && declaresJson(response.headers?.get('content-type'))) {

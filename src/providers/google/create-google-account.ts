@@ -63,9 +63,7 @@ export function createGoogleAccount(options: GoogleAccountOptions): ProviderAcco
   let profileHistoryId: string | null = null;
   return {
     async profile() {
-      const profile = await mailCall('gmail.users.getProfile', GMAIL_UNITS.getProfile, () =>
-        gmail.users.getProfile({ userId: 'me' }),
-      );
+      const profile = await mailCall('gmail.users.getProfile', GMAIL_UNITS.getProfile, () => gmail.users.getProfile({ userId: 'me' }));
       profileHistoryId = profile.historyId ?? null;
       // Send-as aliases live in users.settings.sendAs, which gmail.metadata cannot read (it needs
       // gmail.settings.basic or gmail.readonly); rekindle does not ask for more than metadata.

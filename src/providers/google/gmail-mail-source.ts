@@ -55,9 +55,7 @@ export function createGmailMailSource(options: GmailMailSourceOptions): MailSour
   async function startingHistoryId(): Promise<string> {
     const known = options.takeProfileHistoryId?.();
     if (known) return known;
-    const profile = await call('gmail.users.getProfile', GMAIL_UNITS.getProfile, () =>
-      gmail.users.getProfile({ userId: 'me' }),
-    );
+    const profile = await call('gmail.users.getProfile', GMAIL_UNITS.getProfile, () => gmail.users.getProfile({ userId: 'me' }));
     if (!profile.historyId) throw new ProviderError('transient', 'Gmail getProfile returned no historyId', { provider: 'google' });
     return profile.historyId;
   }

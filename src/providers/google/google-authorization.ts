@@ -39,7 +39,11 @@ export function googleAuthorizeUrl(options: GoogleAuthorizationOptions, request:
   return url.toString();
 }
 
-export async function exchangeGoogleCode(options: GoogleAuthorizationOptions, code: string, codeVerifier: string): Promise<AuthorizedMailbox> {
+export async function exchangeGoogleCode(
+  options: GoogleAuthorizationOptions,
+  code: string,
+  codeVerifier: string,
+): Promise<AuthorizedMailbox> {
   const timeout = options.timeoutMs ?? 30_000;
   const client = new OAuth2Client({
     clientId: options.clientId,

@@ -56,9 +56,7 @@ export function createGoogleCalendarSource(options: GoogleCalendarSourceOptions)
       logger?.debug({ phase, events: events.length, more: Boolean(page.nextPageToken) }, 'google calendar page');
 
       if (page.nextPageToken) {
-        const next: GoogleCalendarCursor = syncToken
-          ? { syncToken, pageToken: page.nextPageToken }
-          : { pageToken: page.nextPageToken };
+        const next: GoogleCalendarCursor = syncToken ? { syncToken, pageToken: page.nextPageToken } : { pageToken: page.nextPageToken };
         return { events, cursor: next, phase, caughtUp: false } satisfies CalendarPage<GoogleCalendarCursor>;
       }
       if (!page.nextSyncToken) {

@@ -33,7 +33,11 @@ type Prepared = Parameters<Adapter>[0];
 export const googleTransport: Adapter = <T>(options: Prepared, fallback: (options: Prepared) => Promise<gaxios.GaxiosResponse<T>>) => {
   const { body } = options;
   const simpleBody = body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body);
-  const simpleResponse = options.responseType === undefined || options.responseType === 'json' || options.responseType === 'text' || options.responseType === 'unknown';
+  const simpleResponse =
+    options.responseType === undefined ||
+    options.responseType === 'json' ||
+    options.responseType === 'text' ||
+    options.responseType === 'unknown';
   const url = options.url;
   if (!simpleBody || !simpleResponse || options.agent || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     return fallback(options);
@@ -46,7 +50,12 @@ export const googleTransport: Adapter = <T>(options: Prepared, fallback: (option
     const client = url.protocol === 'https:' ? https : http;
     const request = client.request(
       url,
-      { method: options.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'], ...(options.signal ? { signal: options.signal } : {}) },
+      {
+        method: options.method ?? 'GET',
+        headers,
+        agent: agents[url.protocol as 'http:' | 'https:'],
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       (response) => {
         const stream = decoded(response);
         const chunks: Buffer[] = [];

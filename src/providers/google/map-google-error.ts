@@ -89,7 +89,11 @@ export function mapGoogleError(error: unknown, context: GoogleErrorContext = {})
 
   const reasons = reasonsOf(data);
   if (status === 429 || (status === 403 && reasons.some((r) => THROTTLE_REASONS.has(r)))) {
-    return make('throttled', `Google throttled the request (${status} ${reasons.join(',') || 'rate limit'})`, retryAfterOf(response, context.now));
+    return make(
+      'throttled',
+      `Google throttled the request (${status} ${reasons.join(',') || 'rate limit'})`,
+      retryAfterOf(response, context.now),
+    );
   }
   if (status === 404 && context.call === 'gmail.users.history.list') {
     return make('cursor_expired', 'Gmail historyId is too old (history.list 404); a full sync is required');

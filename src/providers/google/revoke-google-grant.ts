@@ -33,6 +33,11 @@ export async function revokeGoogleGrant(options: RevokeGoogleGrantOptions): Prom
     const response = (error as { response?: { status?: number; data?: { error?: unknown } } }).response;
     if (response?.status === 400 && response.data?.error === 'invalid_token') return { outcome: 'gone' };
     // The message only: a client library's error carries the request, token in its URL.
-    return { outcome: 'failed', error: response?.status ? `HTTP ${response.status}` : ((error as Error).message ?? String(error)).replace(/token=[^&\s]+/g, 'token=…') };
+    return {
+      outcome: 'failed',
+      error: response?.status
+        ? `HTTP ${response.status}`
+        : ((error as Error).message ?? String(error)).replace(/token=[^&\s]+/g, 'token=…'),
+    };
   }
 }

@@ -99,7 +99,10 @@ export function createImapMailSource(options: ImapMailSourceOptions): MailSource
   async function fetchRange(client: ImapFlow, lo: number, hi: number, role: Folder): Promise<MappedImapMessage[]> {
     if (hi < lo) return [];
     const fetched: FetchMessageObject[] = await client.fetchAll(`${lo}:${hi}`, IMAP_FETCH_QUERY, { uid: true });
-    return fetched.filter((m) => m.uid >= lo && m.uid <= hi).sort((a, b) => b.uid - a.uid).map((m) => mapImapMessage(m, role));
+    return fetched
+      .filter((m) => m.uid >= lo && m.uid <= hi)
+      .sort((a, b) => b.uid - a.uid)
+      .map((m) => mapImapMessage(m, role));
   }
 
   function refsOf(mapped: MappedImapMessage[]): MessageRef[] {
@@ -116,7 +119,10 @@ export function createImapMailSource(options: ImapMailSourceOptions): MailSource
   }
 
   /** Reads the next part of the folder at `at`; null when the folder is gone (it is dropped). */
-  async function readFolder(client: ImapFlow, folder: ImapFolderCursor): Promise<{ folder: ImapFolderCursor; mapped: MappedImapMessage[] } | null> {
+  async function readFolder(
+    client: ImapFlow,
+    folder: ImapFolderCursor,
+  ): Promise<{ folder: ImapFolderCursor; mapped: MappedImapMessage[] } | null> {
     let box;
     try {
       box = await client.mailboxOpen(folder.path, { readOnly: true });
@@ -227,7 +233,11 @@ export function createImapMailSource(options: ImapMailSourceOptions): MailSource
 
 function isMissingMailbox(error: unknown): boolean {
   const e = error as { serverResponseCode?: string; responseText?: string; code?: string } | null;
-  return e?.serverResponseCode === 'NONEXISTENT' || e?.code === 'NotFound' || /doesn't exist|does not exist|no such mailbox|unknown mailbox/i.test(e?.responseText ?? '');
+  return (
+    e?.serverResponseCode === 'NONEXISTENT' ||
+    e?.code === 'NotFound' ||
+    /doesn't exist|does not exist|no such mailbox|unknown mailbox/i.test(e?.responseText ?? '')
+  );
 }
 
 /** A cursor this code did not write (or an older format) restarts the sync rather than guess. */

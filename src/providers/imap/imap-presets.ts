@@ -33,7 +33,8 @@ export const IMAP_PRESETS: readonly ImapPreset[] = [
     host: 'imap.mail.me.com',
     port: 993,
     security: 'tls',
-    appPassword: 'account.apple.com → Sign-In and Security → App-Specific Passwords (needs two-factor authentication). User name: your iCloud address',
+    appPassword:
+      'account.apple.com → Sign-In and Security → App-Specific Passwords (needs two-factor authentication). User name: your iCloud address',
     caldavUrl: 'https://caldav.icloud.com/',
   },
   {
@@ -70,7 +71,8 @@ export const IMAP_PRESETS: readonly ImapPreset[] = [
     hostNote: 'Proton Mail Bridge on the machine rekindle runs on',
     port: 1143,
     security: 'starttls',
-    appPassword: "Bridge shows a mailbox password for each account; the Bridge's certificate is self-signed, so accept it (the certificate opt-in below)",
+    appPassword:
+      "Bridge shows a mailbox password for each account; the Bridge's certificate is self-signed, so accept it (the certificate opt-in below)",
     allowUntrustedCertificate: true,
   },
   {
@@ -92,5 +94,8 @@ const SECURITY_WORDS: Record<ImapServerSettings['security'], string> = { tls: 'T
 
 /** The rows of docs/imap.md's table, as Markdown (the unit test checks the doc holds exactly these). */
 export function imapPresetTableRows(): string[] {
-  return IMAP_PRESETS.map((p) => `| ${p.label} | \`${p.host}\`${p.hostNote ? ` (${p.hostNote})` : ''} | ${p.port}, ${SECURITY_WORDS[p.security]} | ${p.appPassword} |`);
+  return IMAP_PRESETS.map(
+    (p) =>
+      `| ${p.label} | \`${p.host}\`${p.hostNote ? ` (${p.hostNote})` : ''} | ${p.port}, ${SECURITY_WORDS[p.security]} | ${p.appPassword} |`,
+  );
 }

@@ -76,7 +76,12 @@ export function describeImapFailure(error: unknown, where: { host: string; port:
   if (code === 'ETHROTTLE' || e.serverResponseCode === 'LIMIT') {
     return { reason: 'throttled', message: `${server} asks to slow down.` };
   }
-  if (NOT_IMAP.has(code) || code.startsWith('ParserError') || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(text)) {
+  if (
+    NOT_IMAP.has(code) ||
+    code.startsWith('ParserError') ||
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    /wrong version number|packet length too long/i.test(text)
+  ) {
     return {
       reason: 'not_imap',
       message: `${server} does not answer like an IMAP server. Check the host and port (IMAP is usually 993 with TLS, or 143 with STARTTLS).`,
@@ -84,7 +89,10 @@ export function describeImapFailure(error: unknown, where: { host: string; port:
   }
   if (UNREACHABLE.has(code)) return { reason: 'unreachable', message: `${server} cannot be reached (${code}).` };
   if (CONNECTION_LOST.has(code)) return { reason: 'connection_lost', message: `The connection to ${server} was lost (${code}).` };
-  return { reason: 'server_error', message: `${server} answered with an error: ${(e.responseText || e.message || String(error)).slice(0, 200)}` };
+  return {
+    reason: 'server_error',
+    message: `${server} answered with an error: ${(e.responseText || e.message || String(error)).slice(0, 200)}`,
+  };
 }
 
 /** The provider vocabulary: what the sync engine does next. */

@@ -19,7 +19,10 @@ import type { Folder, MessageMeta, SkippedMessage } from '../../mail/types.ts';
  * - `e:<EMAILID>`: no Message-ID, but the server has OBJECTID (RFC 8474) or Gmail's X-GM-MSGID;
  * - `h:<sha256>`: neither: a digest of the header fields and INTERNALDATE.
  */
-export function imapProviderId(message: Pick<FetchMessageObject, 'headers' | 'emailId' | 'internalDate'>, messageId: string | null): string {
+export function imapProviderId(
+  message: Pick<FetchMessageObject, 'headers' | 'emailId' | 'internalDate'>,
+  messageId: string | null,
+): string {
   if (messageId) return `m:${messageId}`;
   if (message.emailId) return `e:${message.emailId}`;
   const digest = createHash('sha256');

@@ -68,7 +68,9 @@ export function createGraphCalendarSource(options: GraphCalendarSourceOptions): 
       } else {
         const c = readCursor(cursor);
         if (c.phase === 'incremental' && Date.parse(c.windowEnd) - now() < CALENDAR_WINDOW.renewWhenDaysLeft * DAY) {
-          throw new ProviderError('cursor_expired', 'the calendar window needs to move forward; starting a full calendar sync', { provider: 'microsoft' });
+          throw new ProviderError('cursor_expired', 'the calendar window needs to move forward; starting a full calendar sync', {
+            provider: 'microsoft',
+          });
         }
         page = await call<DeltaResponse>('graph.calendarView.delta', c.link, (r) => r.header('Prefer', prefer));
         const { link: _link, phase: previous, ...rest } = c;
@@ -83,7 +85,12 @@ export function createGraphCalendarSource(options: GraphCalendarSourceOptions): 
       }
       logger?.debug({ phase, events: events.length, more: Boolean(page['@odata.nextLink']) }, 'graph calendar page');
       if (page['@odata.nextLink']) {
-        return { events, cursor: { ...base, phase, link: page['@odata.nextLink'] }, phase, caughtUp: false } satisfies CalendarPage<GraphCalendarCursor>;
+        return {
+          events,
+          cursor: { ...base, phase, link: page['@odata.nextLink'] },
+          phase,
+          caughtUp: false,
+        } satisfies CalendarPage<GraphCalendarCursor>;
       }
       const deltaLink = page['@odata.deltaLink'];
       if (!deltaLink) throw new ProviderError('transient', 'calendarView delta ended without a deltaLink', { provider: 'microsoft' });

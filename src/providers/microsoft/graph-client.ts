@@ -53,7 +53,9 @@ export function createGraphClient(options: { graphUrl?: string; timeoutMs: numbe
         // Links are opaque: passed on as Graph wrote them, minus our own root (GraphRequest
         // parses only https links itself). A link to anywhere else never gets a request.
         if (target.slice(0, versionRoot.length).toLowerCase() !== versionRoot.toLowerCase()) {
-          throw new ProviderError('cursor_expired', 'a Graph link points outside the configured Graph endpoint; starting over', { provider: 'microsoft' });
+          throw new ProviderError('cursor_expired', 'a Graph link points outside the configured Graph endpoint; starting over', {
+            provider: 'microsoft',
+          });
         }
         path = `/${target.slice(versionRoot.length)}`;
       }
@@ -90,7 +92,9 @@ class GraphAuthMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === 'string' ? context.request : context.request.url;
     if (!url.toLowerCase().startsWith(this.#root)) {
-      throw new ProviderError('permanent', `refusing to send a Microsoft token outside the Graph endpoint (${new URL(url).origin})`, { provider: 'microsoft' });
+      throw new ProviderError('permanent', `refusing to send a Microsoft token outside the Graph endpoint (${new URL(url).origin})`, {
+        provider: 'microsoft',
+      });
     }
     const bearer = context.middlewareControl?.getMiddlewareOptions(BearerToken) as BearerToken | undefined;
     if (bearer) setHeader(context, 'Authorization', `Bearer ${bearer.token}`);

@@ -180,12 +180,16 @@ export function createGraphMailSource(options: GraphMailSourceOptions): MailSour
       // Unsent drafts are nobody's conversation; anything else unreadable is looked at again by hydrate.
       else if (mapped.skipped.reason !== 'draft') refs.push({ providerId: item.id });
     }
-    logger?.debug({ phase: cursor.phase, folder: cursor.at, refs: refs.length, removed, more: Boolean(page['@odata.nextLink']) }, 'graph delta page');
+    logger?.debug(
+      { phase: cursor.phase, folder: cursor.at, refs: refs.length, removed, more: Boolean(page['@odata.nextLink']) },
+      'graph delta page',
+    );
 
     const nextLink = page['@odata.nextLink'];
     if (nextLink) return { refs, cursor: replaceLink(cursor, nextLink), phase: cursor.phase, caughtUp: false };
     const deltaLink = page['@odata.deltaLink'];
-    if (!deltaLink) throw new ProviderError('transient', 'Graph delta page had neither a nextLink nor a deltaLink', { provider: 'microsoft' });
+    if (!deltaLink)
+      throw new ProviderError('transient', 'Graph delta page had neither a nextLink nor a deltaLink', { provider: 'microsoft' });
     return advance(replaceLink(cursor, deltaLink), refs);
   }
 
@@ -204,8 +208,10 @@ export function createGraphMailSource(options: GraphMailSourceOptions): MailSour
   async function hydrateOne(ref: MessageRef): Promise<{ message: MessageMeta } | { skipped: SkippedMessage }> {
     if (ref.meta) return { message: ref.meta };
     try {
-      const message = await call<GraphMessage & { parentFolderId?: string }>('graph.messages.get', `/me/messages/${encodeURIComponent(ref.providerId)}`, (r) =>
-        r.header('Prefer', 'IdType="ImmutableId"').select([...MESSAGE_SELECT, 'parentFolderId']),
+      const message = await call<GraphMessage & { parentFolderId?: string }>(
+        'graph.messages.get',
+        `/me/messages/${encodeURIComponent(ref.providerId)}`,
+        (r) => r.header('Prefer', 'IdType="ImmutableId"').select([...MESSAGE_SELECT, 'parentFolderId']),
       );
       return mapGraphMessage({ ...message, id: ref.providerId }, roles.get(message.parentFolderId ?? '') ?? 'other');
     } catch (error) {
@@ -250,7 +256,9 @@ function readCursor(value: unknown): GraphMailCursor {
     const foldersOk =
       Array.isArray(c.folders) &&
       c.folders.length >= 2 &&
-      c.folders.every((f) => typeof f?.id === 'string' && ['sent', 'inbox', 'other'].includes(f.role) && (f.link === null || typeof f.link === 'string'));
+      c.folders.every(
+        (f) => typeof f?.id === 'string' && ['sent', 'inbox', 'other'].includes(f.role) && (f.link === null || typeof f.link === 'string'),
+      );
     if (
       c.v === 1 &&
       (c.phase === 'backfill' || c.phase === 'incremental') &&

@@ -68,10 +68,18 @@ export function mapGraphError(error: unknown, context: GraphErrorContext = {}): 
   if (error instanceof IdentityError || (isObject(error) && typeof error.oauthError === 'string')) {
     const e = error as IdentityError;
     const make = (kind: ProviderError['kind'], message: string, retryAfterMs: number | null = null) =>
-      new ProviderError(kind, message, { provider: PROVIDER, status: e.status, retryAfterMs, cause: summaryOf(e, context.call ?? 'identity.token') });
-    if (REAUTH_ERRORS.has(e.oauthError)) return make('auth_revoked', `Microsoft refused the refresh token (${e.oauthError}${codes(e.aadsts)})`);
-    if (e.status === 429) return make('throttled', 'Microsoft identity platform throttled the request', retryAfterMs(e.retryAfter, context.now));
-    if (e.oauthError === 'temporarily_unavailable' || e.status >= 500) return make('transient', `Microsoft identity platform answered ${e.status}`);
+      new ProviderError(kind, message, {
+        provider: PROVIDER,
+        status: e.status,
+        retryAfterMs,
+        cause: summaryOf(e, context.call ?? 'identity.token'),
+      });
+    if (REAUTH_ERRORS.has(e.oauthError))
+      return make('auth_revoked', `Microsoft refused the refresh token (${e.oauthError}${codes(e.aadsts)})`);
+    if (e.status === 429)
+      return make('throttled', 'Microsoft identity platform throttled the request', retryAfterMs(e.retryAfter, context.now));
+    if (e.oauthError === 'temporarily_unavailable' || e.status >= 500)
+      return make('transient', `Microsoft identity platform answered ${e.status}`);
     // invalid_client (a wrong or expired client secret) and the like: configuration, not the user.
     return make('permanent', `Microsoft identity platform refused the request (${e.oauthError}${codes(e.aadsts)})`);
   }
@@ -132,7 +140,12 @@ function summaryOf(error: unknown, call: GraphCall | null): Error {
   return Object.assign(new Error(messageOf(error)), {
     name: 'MicrosoftApiError',
     status: statusOf(error),
-    code: isObject(error) && typeof error.code === 'string' ? error.code : isObject(error) && typeof error.oauthError === 'string' ? error.oauthError : null,
+    code:
+      isObject(error) && typeof error.code === 'string'
+        ? error.code
+        : isObject(error) && typeof error.oauthError === 'string'
+          ? error.oauthError
+          : null,
     call,
   });
 }

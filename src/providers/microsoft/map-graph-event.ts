@@ -83,7 +83,14 @@ export function mapGraphEvent(event: GraphEvent, owner: readonly string[]): Cale
     });
   }
   if (organizerIsOwner && organizer) {
-    attendees.unshift({ email: organizer.email, name: organizer.name, responseStatus: 'accepted', self: true, organizer: true, resource: false });
+    attendees.unshift({
+      email: organizer.email,
+      name: organizer.name,
+      responseStatus: 'accepted',
+      self: true,
+      organizer: true,
+      resource: false,
+    });
   } else if (!sawOwner && owner[0]) {
     attendees.push({ email: owner[0], name: null, responseStatus: ownerResponse, self: true, organizer: false, resource: false });
   }

@@ -89,7 +89,10 @@ export function createMicrosoftAuth(options: MicrosoftAuthOptions): MicrosoftAut
       const next = await redeem(stored.refreshToken);
       current = next;
       await saveRotated(next);
-      options.logger?.debug({ expiresAt: next.accessTokenExpiresAt, rotated: next.refreshToken !== stored.refreshToken }, 'microsoft access token refreshed');
+      options.logger?.debug(
+        { expiresAt: next.accessTokenExpiresAt, rotated: next.refreshToken !== stored.refreshToken },
+        'microsoft access token refreshed',
+      );
     }).finally(() => {
       refreshing = null;
     });
@@ -126,7 +129,12 @@ export function createMicrosoftAuth(options: MicrosoftAuthOptions): MicrosoftAut
     const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
     if (!response.ok) {
       const codes = Array.isArray(body?.error_codes) ? body.error_codes.filter((c): c is number => typeof c === 'number') : [];
-      throw new IdentityError(response.status, typeof body?.error === 'string' ? body.error : `http_${response.status}`, codes, response.headers.get('retry-after'));
+      throw new IdentityError(
+        response.status,
+        typeof body?.error === 'string' ? body.error : `http_${response.status}`,
+        codes,
+        response.headers.get('retry-after'),
+      );
     }
     const accessToken = body?.access_token;
     const expiresIn = Number(body?.expires_in);

@@ -38,7 +38,11 @@ export function microsoftAuthorizeUrl(options: MicrosoftAuthorizationOptions, re
   return url.toString();
 }
 
-export async function exchangeMicrosoftCode(options: MicrosoftAuthorizationOptions, code: string, codeVerifier: string): Promise<AuthorizedMailbox> {
+export async function exchangeMicrosoftCode(
+  options: MicrosoftAuthorizationOptions,
+  code: string,
+  codeVerifier: string,
+): Promise<AuthorizedMailbox> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const response = await fetch(endpoint(options, 'token'), {
     method: 'POST',
@@ -60,16 +64,24 @@ export async function exchangeMicrosoftCode(options: MicrosoftAuthorizationOptio
     if (error === 'invalid_grant') throw new AuthorizationError('invalid_grant', String(body?.error_description ?? error).split('\n')[0]!);
     throw new AuthorizationError('provider_error', `Microsoft's token endpoint refused the code: ${error}`);
   }
-  const granted = new Set(String(body?.scope ?? '').split(/\s+/).map((s) => s.replace(/^https:\/\/graph\.microsoft\.com\//, '').toLowerCase()));
+  const granted = new Set(
+    String(body?.scope ?? '')
+      .split(/\s+/)
+      .map((s) => s.replace(/^https:\/\/graph\.microsoft\.com\//, '').toLowerCase()),
+  );
   const missing = MICROSOFT_SCOPES.filter((s) => s !== 'offline_access' && !granted.has(s.toLowerCase()));
   if (missing.length > 0) throw new AuthorizationError('missing_scope', `not granted: ${missing.join(' ')}`);
   const accessToken = body?.access_token;
   const refreshToken = body?.refresh_token;
   if (typeof accessToken !== 'string' || !accessToken) throw new AuthorizationError('provider_error', 'Microsoft returned no access token');
-  if (typeof refreshToken !== 'string' || !refreshToken) throw new AuthorizationError('no_refresh_token', 'Microsoft returned no refresh token');
+  if (typeof refreshToken !== 'string' || !refreshToken)
+    throw new AuthorizationError('no_refresh_token', 'Microsoft returned no refresh token');
 
   const graph = createGraphClient({ graphUrl: options.graphUrl, timeoutMs });
-  const me = (await graph.request('/me', accessToken).select([...USER_SELECT, 'id']).get()) as GraphUser & { id?: unknown };
+  const me = (await graph
+    .request('/me', accessToken)
+    .select([...USER_SELECT, 'id'])
+    .get()) as GraphUser & { id?: unknown };
   const profile = mapGraphProfile(me);
   if (!profile.email) throw new AuthorizationError('no_address', 'Microsoft Graph did not say which mailbox this is');
   if (typeof me.id !== 'string' || !me.id) throw new AuthorizationError('provider_error', 'Microsoft Graph did not say who signed in');
