@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
+import { digestMessageId } from '../mailer/message-id.ts';
 import { currentDigestWeek } from './digest-week.ts';
 
 /** How long a queued or preparing digest may sit before the scheduler queues it again. */
@@ -58,6 +59,7 @@ export async function queueDueDigests(sql: Sql, options: { now?: Date; messageId
   const rows = await sql<{ id: string }[]>`
     insert into digests as d (user_id, week_of, status, token, message_id, recipient, lease_until, attempts)
     select u, w, 'queued', replace(gen_random_uuid()::text, '-', ''),
+           -- digestMessageId's form (src/mailer/message-id.ts), made here for each row of the batch.
            '<rk.' || replace(gen_random_uuid()::text, '-', '') || '@' || ${options.messageIdDomain} || '>',
            e, ${now}::timestamptz + make_interval(secs => ${DIGEST_CLAIM_SECONDS}), 0
       from unnest(${due.map((d) => d.userId)}::uuid[], ${due.map((d) => d.weekOf)}::date[], ${due.map((d) => d.email)}::text[]) as t(u, w, e)
@@ -88,7 +90,7 @@ export async function queueMoreList(
   const [row] = await tx<{ id: string }[]>`
     insert into digests (user_id, week_of, kind, requested_by, status, token, message_id, recipient, lease_until, attempts)
     values (${input.userId}, ${input.weekOf}, 'more', ${input.requestedBy}, 'queued', ${randomUUID().replace(/-/g, '')},
-            ${`<rk.${randomUUID().replace(/-/g, '')}@${input.messageIdDomain}>`}, ${input.recipient},
+            ${digestMessageId(input.messageIdDomain)}, ${input.recipient},
             ${input.now}::timestamptz + make_interval(secs => ${DIGEST_CLAIM_SECONDS}), 0)
     on conflict (requested_by) do nothing returning id`;
   return row ? { digestId: row.id } : null;

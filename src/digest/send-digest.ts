@@ -21,7 +21,8 @@
  */
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
-import { addressOf, wasNotSent, type Mailer } from '../mailer/create-mailer.ts';
+import { wasNotSent, type Mailer } from '../mailer/create-mailer.ts';
+import { mailFromDomain } from '../mailer/message-id.ts';
 import { actionUrl, type ActionLinkSettings } from './action-links.ts';
 import { chooseEntries } from './choose-entries.ts';
 import { renderDigest, type DigestEntry } from './render-digest.ts';
@@ -161,7 +162,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       date: madeAt,
       ...(settings.returnPath === 'mail-from' ? {} : { envelopeFrom: `bounce+${claim.token}@${settings.inboundDomain}` }),
       headers: {
-        'List-Id': `rekindle weekly list <weekly-list.${messageIdDomain(settings.mailFrom)}>`,
+        'List-Id': `rekindle weekly list <weekly-list.${mailFromDomain(settings.mailFrom)}>`,
         'List-Unsubscribe': `<mailto:${replyAddress}?subject=unsubscribe>, <${unsubscribeUrl}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
         'Auto-Submitted': 'auto-generated',
@@ -197,9 +198,4 @@ async function recordedEntries(sql: Sql, digestId: string): Promise<DigestEntry[
   return sql<DigestEntry[]>`
     select position, contact, email, name, reason, last_contact_at as "lastContactAt", cadence_days as "cadenceDays", last_subject as "lastSubject"
       from digest_items where digest_id = ${digestId} order by position`;
-}
-
-/** The domain for Message-IDs: MAIL_FROM's. */
-export function messageIdDomain(mailFrom: string): string {
-  return addressOf(mailFrom).split('@')[1] ?? 'localhost';
 }

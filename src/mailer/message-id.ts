@@ -10,6 +10,15 @@ export function mailFromDomain(mailFrom: string): string {
   return mailFrom.match(/@([^>\s]+)>?\s*$/)?.[1] ?? 'localhost';
 }
 
+/**
+ * A digest's Message-ID, `<rk.<32 hex>@<domain>>`: no tag, the form replies are recognized by
+ * (src/replies/classify-inbound.ts). The weekly batch makes the same form in SQL
+ * (src/digest/schedule-digests.ts), one per row.
+ */
+export function digestMessageId(domain: string): string {
+  return `<rk.${randomUUID().replace(/-/g, '')}@${domain}>`;
+}
+
 export function newMessageId(tag: string, mailFrom: string): string {
   return `<rk.${tag}.${randomUUID().replace(/-/g, '')}@${mailFromDomain(mailFrom)}>`;
 }

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import type { ReplyOutcome } from '../db/schema.ts';
+import { mailFromDomain } from '../mailer/message-id.ts';
 import { verifyToken, type SignedTokenKeys } from '../security/signed-token.ts';
 import { digestById, type DigestRow } from '../digest/find-digest.ts';
 import { releaseMoreList } from '../digest/schedule-digests.ts';
@@ -86,7 +87,7 @@ export async function confirmHeldReply(
     digest: held.digest,
     commands: held.commands,
     now,
-    messageIdDomain: deps.settings.mailFrom.match(/@([^>\s]+)>?\s*$/)?.[1] ?? 'localhost',
+    messageIdDomain: mailFromDomain(deps.settings.mailFrom),
   });
   if (!applied || applied === 'copy') return { ok: false, reason: 'already' };
   deps.logger.info({ outcome: applied.outcome, changes: applied.content.changes.length }, 'held reply confirmed by its owner');

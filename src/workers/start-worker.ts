@@ -9,7 +9,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { configWarnings, dkimSettings, type Config } from '../config/env.ts';
 import { createDatabase } from '../db/client.ts';
-import { messageIdDomain } from '../digest/send-digest.ts';
+import { mailFromDomain } from '../mailer/message-id.ts';
 import { createMailer, type Mailer } from '../mailer/create-mailer.ts';
 import { createRedis } from '../queue/connection.ts';
 import { watchRedisState } from '../queue/connection-state.ts';
@@ -140,7 +140,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       settings: {
         mailFrom: config.MAIL_FROM,
         publicUrl: config.PUBLIC_URL,
-        messageIdDomain: messageIdDomain(config.MAIL_FROM),
+        messageIdDomain: mailFromDomain(config.MAIL_FROM),
         resendAfterHours: config.DIGEST_RESEND_AFTER_HOURS,
       },
     },
