@@ -17,7 +17,7 @@
  * check, its queued rows for DIGEST_CLAIM_SECONDS). A row left `sending` by a dead worker — no
  * SMTP conversation for its recipient open, handed over SENDING_SETTLE_MS ago — is dated back
  * SENDING_ABANDONED_MINUTES (what the resolver waits for a worker that might still be talking
- * to SMTP), and DIGEST_RESEND_AFTER_HOURS is a few seconds.
+ * to SMTP) with its user's last sync, and DIGEST_RESEND_AFTER_HOURS is a few seconds.
  *
  * Counted per user-week: at the sink, messages accepted (250) and received at all; in the
  * user's mailbox, copies per Message-ID. Target: every user-week delivered, none twice —
@@ -76,6 +76,8 @@ export interface DigestChaosResult {
     /** Still `unknown` or `sending` at the end. */
     unresolved: number;
   };
+  /** A few user-weeks that were delivered twice or not at all, with what the sink did each time. */
+  examples: string[];
 }
 
 const DAY = 86_400_000;
@@ -95,6 +97,8 @@ export async function runDigestChaos(options: {
   queuePrefix?: string;
   /** A worker is killed every this many messages at the sink (drawn in the range). Default 5–35. */
   killEvery?: [number, number];
+  /** Share of messages the sink drops after the final dot (half of them kept and delivered). Default 0.04. */
+  dropShare?: number;
 }): Promise<DigestChaosResult> {
   const { servers, log } = options;
   const url = await servers.createDatabase(`chaos_digest_${Date.now().toString(36)}`);
@@ -105,12 +109,16 @@ export async function runDigestChaos(options: {
   log(`  ${options.digests} users with people to suggest and a synced mailbox each`);
 
   const random = seeded(options.seed + 17);
+  const started = Date.now();
   const catcher = await startMailCatcher();
   const smtpFaults: Record<string, number> = {};
   const count = (kind: string) => (smtpFaults[kind] = (smtpFaults[kind] ?? 0) + 1);
-  // Dropped after the final dot: the server has the message and may deliver it; only the
-  // sender does not know. Such a copy counts as delivered for the sink's duplicate check.
-  const dropped = new Map<string, number>();
+  /** What the sink did with each recipient's messages, in order (for the examples). */
+  const story = new Map<string, string[]>();
+  const tell = (mail: CaughtMail, what: string) => {
+    const to = mail.envelope.to[0] ?? '?';
+    story.set(to, [...(story.get(to) ?? []), `${what}@${Date.now() - started}ms`]);
+  };
   /** Copies in each user's mailbox, by `recipient Message-ID`. */
   const inbox = new Map<string, number>();
   /** Message-IDs whose SMTP answer the sender lost (dropped after DATA). */
@@ -124,6 +132,7 @@ export async function runDigestChaos(options: {
   };
   let received = 0;
   const [killMin, killMax] = options.killEvery ?? [5, 35];
+  const dropShare = options.dropShare ?? 0.04;
   const nextGap = () => killMin + Math.floor(random() * (killMax - killMin + 1));
   let nextKillAt = nextGap();
   let killsWanted = 0;
@@ -135,24 +144,31 @@ export async function runDigestChaos(options: {
     }
     const roll = random();
     if (roll < 0.06) {
+      tell(mail, '451');
       count('451 after DATA');
       return { reject: 451, message: '4.3.0 try again later' };
     }
     if (roll < 0.08) {
+      tell(mail, '554');
       count('554 after DATA');
       return { reject: 554, message: '5.7.1 refused' };
     }
-    if (roll < 0.12) {
+    if (roll < 0.08 + dropShare) {
       count('connection dropped after DATA');
-      const to = mail.envelope.to[0] ?? '?';
-      dropped.set(to, (dropped.get(to) ?? 0) + 1);
       droppedIds.add(messageIdOf(mail.raw.toString('utf8')));
-      if (roll < 0.10) deliver(mail);
+      const kept = roll < 0.08 + dropShare / 2;
+      if (kept) deliver(mail);
+      tell(mail, kept ? 'dropped, kept' : 'dropped, lost');
       return 'drop';
     }
     // Most are accepted, after a pause long enough for a kill to land in the hand-off, and
     // delivered as the 250 goes out (whether or not the sender is still there to read it).
-    return { hold: sleep(random() * 250).then(() => deliver(mail)) };
+    return {
+      hold: sleep(random() * 250).then(() => {
+        tell(mail, '250');
+        deliver(mail);
+      }),
+    };
   };
 
   const fleet = new WorkerFleet(
@@ -181,7 +197,6 @@ export async function runDigestChaos(options: {
     },
     join(options.logDir, 'digest-workers.log'),
   );
-  const started = Date.now();
   const deadline = started + (options.timeoutMs ?? 10 * 60_000);
   fleet.start();
 
@@ -189,7 +204,7 @@ export async function runDigestChaos(options: {
   let lastState = '';
   let lastDone = 0;
   /** Digest ids left `sending` by a dead worker (dated back for the resolver). */
-  const abandoned = new Set<string>();
+  const abandoned = new Map<string, number>();
   while (Date.now() < deadline) {
     let killed = false;
     while (killsWanted > 0) {
@@ -204,7 +219,7 @@ export async function runDigestChaos(options: {
     // fails), their queued rows for DIGEST_CLAIM_SECONDS: let them lapse now, so the scheduler
     // queues them again. A second job for a row someone else holds finds it claimed.
     if (killed) await sql`update digests set lease_until = now() - interval '1 millisecond' where status = 'queued' and lease_until > now()`.catch(() => undefined);
-    await dateBackAbandoned(sql, catcher, abandoned).catch(() => undefined);
+    await dateBackAbandoned(sql, catcher, abandoned, started).catch(() => undefined);
     const state = await statusCounts(sql).catch(() => ({}) as Record<string, number>);
     const done = (state.sent ?? 0) + (state.failed ?? 0) + (state.empty ?? 0);
     if (Math.floor((10 * done) / options.digests) > Math.floor((10 * lastDone) / options.digests)) {
@@ -242,6 +257,7 @@ export async function runDigestChaos(options: {
   let missedGivenUp = 0;
   let deliveredNotRecorded = 0;
   let missed = 0;
+  const examples: string[] = [];
   for (const row of rows) {
     const copies = inbox.get(`${row.recipient} ${row.messageId}`) ?? 0;
     // Any other digest in the same mailbox (another Message-ID) would be a second one too.
@@ -256,6 +272,9 @@ export async function runDigestChaos(options: {
       mailbox.windowDuplicates += extra;
       if (row.smtpResponse?.includes('found in the recipient')) mailbox.windowFound++;
       else if (row.status === 'sent') mailbox.windowResent++;
+    }
+    if ((copies !== 1 || extra > 0 || (accepted.get(row.recipient) ?? 0) > 1) && examples.length < 8) {
+      examples.push(`${row.recipient}: ${row.status} after ${row.attempts} attempts (${row.smtpResponse ?? 'no answer'}), ${copies} in the mailbox${abandoned.has(row.id) ? `, dated back as abandoned at ${abandoned.get(row.id)}ms` : ''}; sink: ${(story.get(row.recipient) ?? []).join(', ')}`);
     }
     if (copies === 0) {
       missed++;
@@ -282,6 +301,7 @@ export async function runDigestChaos(options: {
     unsettled: (statuses.queued ?? 0) + (statuses.preparing ?? 0) + (statuses.retrying ?? 0),
     sendingBeforeStop,
     mailbox,
+    examples,
   };
   await sql.end();
   await catcher.close();
@@ -346,16 +366,23 @@ async function seedUsers(sql: Sql, google: GoogleEmulator, users: number): Promi
  * conversation open for the recipient (a live worker's row is in one, or about to be). They
  * are dated back SENDING_ABANDONED_MINUTES, as if the resolver's wait had passed.
  */
-async function dateBackAbandoned(sql: Sql, catcher: { inConversation(recipient: string): boolean }, abandoned: Set<string>): Promise<void> {
+async function dateBackAbandoned(sql: Sql, catcher: { inConversation(recipient: string): boolean }, abandoned: Map<string, number>, started: number): Promise<void> {
   const candidates = await sql<{ id: string; recipient: string }[]>`
     select id, recipient from digests
      where status = 'sending' and handed_to_smtp_at > now() - make_interval(mins => ${SENDING_ABANDONED_MINUTES})
        and handed_to_smtp_at < now() - make_interval(secs => ${SENDING_SETTLE_MS / 1000})`;
   const dead = candidates.filter((c) => !catcher.inConversation(c.recipient)).map((c) => c.id);
   if (dead.length === 0) return;
-  await sql`update digests set handed_to_smtp_at = handed_to_smtp_at - make_interval(mins => ${SENDING_ABANDONED_MINUTES})
-             where id = any(${dead}::uuid[]) and status = 'sending'`;
-  for (const id of dead) abandoned.add(id);
+  // The user's whole clock moves, not the hand-off alone: the mailbox's last sync (before the
+  // digest arrived) must stay before the resolver's deadline, or it would count as a look.
+  await sql.begin(async (tx) => {
+    const moved = await tx<{ userId: string }[]>`
+      update digests set handed_to_smtp_at = handed_to_smtp_at - make_interval(mins => ${SENDING_ABANDONED_MINUTES})
+       where id = any(${dead}::uuid[]) and status = 'sending' returning user_id as "userId"`;
+    await tx`update sync_streams s set last_synced_at = s.last_synced_at - make_interval(mins => ${SENDING_ABANDONED_MINUTES})
+               from accounts a where a.id = s.account_id and a.user_id = any(${moved.map((m) => m.userId)}::uuid[])`;
+  });
+  for (const id of dead) abandoned.set(id, Date.now() - started);
 }
 
 function messageIdOf(raw: string): string {
