@@ -1,13 +1,14 @@
 /**
- * `npm run chaos`: rekindle under crashes, provider faults, duplicate-prone digest sends and
- * hostile input, on loopback only, against a Postgres and a Redis of its own (so restarting
+ * `npm run chaos`: rekindle under crashes, provider faults, Redis and Postgres outages,
+ * duplicate-prone digest sends and hostile input, on loopback only, against a Postgres and a Redis of its own (so restarting
  * and flushing them disturbs nobody else). Prints what it injected, which invariants held,
  * and the duplicates, lost records and crashes it found — all of which should be 0.
  *
  *   npm run chaos                     full size (20,000 messages, 20 kills, 1,000 digests, 100,000 fuzz cases each)
  *   npm run chaos -- --quick          a few minutes: everything at a tenth
  *   npm run chaos -- --scale 0.5      any other size
- *   npm run chaos -- --only crash,faults,digest,fuzz   a part of it
+ *   npm run chaos -- --only crash,faults,outage,digest,fuzz   a part of it
+ *   npm run chaos -- --outage-seconds 15   shorter outages (default 60 s; 15 s with --quick)
  *   npm run chaos -- --json           the summary as JSON on stdout (progress goes to stderr)
  *   npm run chaos -- --seed 7         other random moments and faults
  *
@@ -24,7 +25,7 @@ import { formatSummary, invariantsOf, type ChaosSummary } from './summary.ts';
 import { compareSnapshots, type SyncSnapshot } from '../testkit/chaos/sync-snapshot.ts';
 import { runSync } from '../testkit/chaos/sync-scenario.ts';
 
-const PARTS = ['crash', 'faults', 'digest', 'fuzz'] as const;
+const PARTS = ['crash', 'faults', 'outage', 'digest', 'fuzz'] as const;
 type Part = (typeof PARTS)[number];
 
 async function main(): Promise<number> {
@@ -37,6 +38,7 @@ async function main(): Promise<number> {
         only: { type: 'string' },
         json: { type: 'boolean', default: false },
         seed: { type: 'string', default: '1' },
+        'outage-seconds': { type: 'string' },
         'log-dir': { type: 'string' },
       },
     }).values;
@@ -47,8 +49,14 @@ async function main(): Promise<number> {
   const scale = args.scale !== undefined ? Number(args.scale) : args.quick ? 0.1 : 1;
   const seed = Number(args.seed);
   const only = (args.only ?? PARTS.join(',')).split(',').map((p) => p.trim());
-  if (!(scale > 0 && scale <= 1) || !Number.isInteger(seed) || only.some((p) => !PARTS.includes(p as Part))) {
-    console.error(`chaos: --scale takes (0, 1], --seed an integer, --only some of ${PARTS.join(',')}`);
+  const outageSeconds = args['outage-seconds'] !== undefined ? Number(args['outage-seconds']) : args.quick ? 15 : 60;
+  if (
+    !(scale > 0 && scale <= 1) ||
+    !Number.isInteger(seed) ||
+    only.some((p) => !PARTS.includes(p as Part)) ||
+    !(outageSeconds > 0 && outageSeconds <= 600)
+  ) {
+    console.error(`chaos: --scale takes (0, 1], --seed an integer, --outage-seconds (0, 600], --only some of ${PARTS.join(',')}`);
     return 2;
   }
   const parts = new Set(only as Part[]);
@@ -65,6 +73,7 @@ async function main(): Promise<number> {
   const summary: ChaosSummary = {
     scale,
     seed,
+    outageSeconds: parts.has('outage') ? outageSeconds : null,
     startedAt: new Date().toISOString(),
     durationMs: 0,
     sync: [],
@@ -79,16 +88,17 @@ async function main(): Promise<number> {
     summary.fuzz = await runFuzz({ cases: size.fuzzCases, seed, log });
   }
 
-  if (parts.has('crash') || parts.has('faults') || parts.has('digest')) {
+  if (parts.has('crash') || parts.has('faults') || parts.has('outage') || parts.has('digest')) {
     const servers = await startPrivateServers();
     log(`private postgres and redis up (${servers.redisUrl})`);
     try {
-      if (parts.has('crash') || parts.has('faults')) {
+      if (parts.has('crash') || parts.has('faults') || parts.has('outage')) {
         const references = new Map<number, Awaited<ReturnType<typeof runSync>>>();
-        for (const part of ['crash', 'faults'] as const) {
+        for (const part of ['crash', 'faults', 'outage'] as const) {
           if (!parts.has(part)) continue;
-          // The faults run syncs half the mailbox: every faulted request costs a timeout or a
-          // Retry-After, and the whole run must fit in about twenty minutes.
+          // The faults and outage runs sync half the mailbox: every faulted request costs a
+          // timeout or a Retry-After, each outage a minute or two, and the whole run must fit in
+          // about twenty minutes.
           const messages = part === 'crash' ? size.messages : Math.round(size.messages / 2);
           const mailbox = chaosMailbox(messages, seed);
           const base = { servers, mailbox, workers: 2, seed, logDir, log, timeoutMs: 15 * 60_000 };
@@ -108,27 +118,20 @@ async function main(): Promise<number> {
             log(`  done in ${Math.round(reference.durationMs / 1000)} s`);
           }
           log(`${part} run`);
+          const calm = { kills: 0, restartPostgres: false, flushRedis: false, faultRate: 0, expireCursors: false };
           const run =
             part === 'crash'
-              ? await runSync({
-                  ...base,
-                  name: 'crash',
-                  kills: size.kills,
-                  restartPostgres: true,
-                  flushRedis: true,
-                  faultRate: 0,
-                  expireCursors: false,
-                })
-              : await runSync({
-                  ...base,
-                  name: 'faults',
-                  kills: 0,
-                  restartPostgres: false,
-                  flushRedis: false,
-                  faultRate: 0.1,
-                  expireCursors: true,
-                  seed: seed + 1,
-                });
+              ? await runSync({ ...base, ...calm, name: 'crash', kills: size.kills, restartPostgres: true, flushRedis: true })
+              : part === 'faults'
+                ? await runSync({ ...base, ...calm, name: 'faults', faultRate: 0.1, expireCursors: true, seed: seed + 1 })
+                : await runSync({
+                    ...base,
+                    ...calm,
+                    name: 'outage',
+                    redisOutageMs: outageSeconds * 1000,
+                    postgresOutageMs: outageSeconds * 1000,
+                    seed: seed + 2,
+                  });
           // Cursors that expired on purpose cannot equal the undisturbed ones: they must stand
           // where the provider stands now, with nothing left to page through.
           const comparison = compareSnapshots(reference.snapshot, run.snapshot, (stream, want, got) => {

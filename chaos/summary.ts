@@ -1,18 +1,23 @@
 /**
  * The chaos run's report: what was injected, which invariants held, and the figures that
- * must be 0 (duplicates, lost records, crashes). `failed` is true when any invariant failed.
+ * must be 0 (duplicates, lost records, crashes); for outages, how the probed web server
+ * answered. `failed` is true when any invariant failed.
  */
+import { DIGEST_MAX_ATTEMPTS } from '../src/digest/schedule-digests.ts';
 import type { DigestChaosResult } from '../testkit/chaos/digest-scenario.ts';
 import type { FuzzResult } from './fuzz-scenario.ts';
 import type { Comparison } from '../testkit/chaos/sync-snapshot.ts';
 import type { SyncRunResult } from '../testkit/chaos/sync-scenario.ts';
+import { PROBE_TIMEOUT_MS, type PhaseProbes } from '../testkit/chaos/web-prober.ts';
 
 export interface ChaosSummary {
   scale: number;
   seed: number;
+  /** How long each outage lasted (null: no outage part). */
+  outageSeconds: number | null;
   startedAt: string;
   durationMs: number;
-  sync: { part: 'crash' | 'faults'; run: SyncRunResult; comparison: Comparison; reference: { durationMs: number } }[];
+  sync: { part: 'crash' | 'faults' | 'outage'; run: SyncRunResult; comparison: Comparison; reference: { durationMs: number } }[];
   digest: DigestChaosResult | null;
   fuzz: FuzzResult | null;
   logDir: string;
@@ -37,6 +42,7 @@ export function invariantsOf(summary: ChaosSummary): Invariant[] {
       ok: comparison.contactsDiffering === 0,
       detail: `${run.snapshot.contacts.size} contacts, ${comparison.contactsDiffering} differ`,
     });
+    if (run.web) invariants.push(...webInvariants(part, run));
     invariants.push({
       part,
       name: 'cursors equal the undisturbed run’s',
@@ -47,11 +53,24 @@ export function invariantsOf(summary: ChaosSummary): Invariant[] {
   }
   if (summary.digest) {
     const d = summary.digest;
+    const m = d.mailbox;
     invariants.push({
       part: 'digest',
       name: 'no user-week received two digests',
-      ok: d.duplicateDeliveries === 0 && d.duplicateReceipts === 0,
-      detail: `${d.duplicateDeliveries} accepted twice, ${d.duplicateReceipts} possibly delivered twice (accepted or dropped after the final dot)`,
+      ok: d.duplicateDeliveries === 0 && m.duplicates === 0,
+      detail: `${d.duplicateDeliveries} accepted twice by the sink, ${m.duplicates} extra copies in the users' mailboxes`,
+    });
+    invariants.push({
+      part: 'digest',
+      name: 'every user-week delivered to the mailbox',
+      ok: m.delivered === d.users,
+      detail: `${m.delivered} of ${d.users}; unknown-outcome window ${m.windowDelivered} of ${m.window}`,
+    });
+    invariants.push({
+      part: 'digest',
+      name: 'every unknown outcome resolved',
+      ok: m.unresolved === 0,
+      detail: `${m.unresolved} still unknown or sending (${m.windowFound} found in the mailbox, ${m.windowResent} sent again)`,
     });
     invariants.push({
       part: 'digest',
@@ -94,6 +113,8 @@ export function formatSummary(summary: ChaosSummary): { text: string; failed: bo
     add('worker SIGKILL', run.kills);
     add('postgres crash-restart', run.postgresRestarts);
     add('redis flush', run.redisFlushes);
+    add(`redis outage (${summary.outageSeconds} s, data kept)`, run.redisOutages);
+    add(`postgres outage (${summary.outageSeconds} s, clean stop)`, run.postgresOutages);
     add('cursor expiry (all cursors)', run.cursorExpiries);
     for (const [kind, n] of Object.entries(run.faults)) add(`provider ${kind.replace('status:', 'HTTP ').replace('wire:', '')}`, n);
   }
@@ -115,21 +136,25 @@ export function formatSummary(summary: ChaosSummary): { text: string; failed: bo
       `  lost ${comparison.lost}, duplicates ${comparison.duplicates}, contacts differing ${comparison.contactsDiffering}, cursors differing ${comparison.cursorsDiffering}`,
     );
     for (const example of comparison.examples.slice(0, 5)) lines.push(`    ${example}`);
+    if (run.web) lines.push(...webLines(run));
   }
   if (summary.digest) {
     const d = summary.digest;
-    duplicates += d.duplicateDeliveries + d.duplicateReceipts;
+    const m = d.mailbox;
+    duplicates += d.duplicateDeliveries + m.duplicates;
+    const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(1)}%`;
     lines.push(
       '',
       `digest: ${d.users} user-weeks, ${d.sendAttempts} messages reached the sink, ${d.accepted} accepted by the SMTP sink, ${d.kills} worker kills in ${Math.round(d.durationMs / 1000)} s`,
-      `  duplicates ${d.duplicateDeliveries} (accepted twice), ${d.duplicateReceipts} (possibly delivered twice: accepted, or dropped after the final dot)`,
       `  statuses: ${Object.entries(d.statuses)
         .map(([s, n]) => `${s} ${n}`)
         .join(', ')}`,
-      `  remaining window — digests that never reached the user: ${d.missed} of ${d.users} (${((100 * d.missed) / Math.max(1, d.users)).toFixed(1)}%): ` +
-        `${d.missedInSending} killed between recording the send and SMTP's answer, ${d.missedGivenUp} refused by SMTP ${5} times; ` +
-        `${d.deliveredNotRecorded} reached the sink though the row never saw the 250`,
-      `  ${d.statuses.sending ?? 0} left in sending (${d.sendingBeforeStop} before the workers were stopped): ${(d.kills > 0 ? (d.statuses.sending ?? 0) / d.kills : 0).toFixed(1)} per kill`,
+      `  in the users' mailboxes: ${m.delivered} of ${d.users} user-weeks delivered (${pct(m.delivered, d.users)}), ${m.duplicates} extra copies; ${d.duplicateDeliveries} accepted twice by the sink`,
+      `  unknown-outcome window (dropped after DATA, or left sending by a killed worker): ${m.window} user-weeks, ` +
+        `${m.windowDelivered} delivered (${pct(m.windowDelivered, m.window)}), ${m.windowDuplicates} duplicates in the mailbox; ` +
+        `${m.windowFound} found in the synced mailbox, ${m.windowResent} sent again with the same Message-ID, ${m.unresolved} unresolved`,
+      `  not delivered: ${d.missed} (${d.missedInSending} unresolved, ${d.missedGivenUp} refused by SMTP ${DIGEST_MAX_ATTEMPTS} times); ` +
+        `${d.deliveredNotRecorded} accepted by the sink though the row is not sent`,
     );
   }
   if (summary.fuzz) {
@@ -150,4 +175,61 @@ export function formatSummary(summary: ChaosSummary): { text: string; failed: bo
   );
   lines.push(`worker logs: ${summary.logDir}`);
   return { text: lines.join('\n'), failed };
+}
+
+/** What the probed `rekindle serve` said, phase by phase. */
+function webLines(run: SyncRunResult): string[] {
+  const lines = ['  web (rekindle serve probed every 0.5 s: /healthz, /readyz, / and the rate-limited /connect/google)'];
+  for (const p of run.web!) {
+    const routes = Object.entries(p.statuses)
+      .map(
+        ([route, statuses]) =>
+          `${route} ${Object.entries(statuses)
+            .map(([status, n]) => `${status}×${n}`)
+            .join(' ')}`,
+      )
+      .join('; ');
+    lines.push(`    ${p.phase.padEnd(15)} ${p.answered} of ${p.probes} answered, worst ${p.worstMs} ms — ${routes}`);
+  }
+  for (const [server, ms] of Object.entries(run.readyAgainMs)) {
+    lines.push(`    /readyz 200 again ${ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`} after ${server} was back`);
+  }
+  return lines;
+}
+
+function webInvariants(part: string, run: SyncRunResult): Invariant[] {
+  const phases = run.web!;
+  const probes = phases.reduce((n, p) => n + p.probes, 0);
+  const answered = phases.reduce((n, p) => n + p.answered, 0);
+  const worst = Math.max(0, ...phases.map((p) => p.worstMs));
+  const invariants: Invariant[] = [
+    {
+      part,
+      name: 'the web answered every probe',
+      ok: probes > 0 && answered === probes,
+      detail: `${answered} of ${probes} within ${PROBE_TIMEOUT_MS / 1000} s, worst ${worst} ms`,
+    },
+  ];
+  for (const server of Object.keys(run.readyAgainMs)) {
+    const down: PhaseProbes | undefined = phases.find((p) => p.phase === `${server} down`);
+    const unready = down?.statuses.readyz['503'] ?? 0;
+    invariants.push({
+      part,
+      name: `/readyz said 503 while ${server} was down`,
+      ok: unready > 0 && down?.lastReady === '503',
+      detail: down
+        ? `${Object.entries(down.statuses.readyz)
+            .map(([s, n]) => `${s}×${n}`)
+            .join(' ')}`
+        : 'no probe while it was down',
+    });
+    const after = run.readyAgainMs[server];
+    invariants.push({
+      part,
+      name: `/readyz said 200 again after ${server} was back`,
+      ok: after !== null && after !== undefined,
+      detail: after == null ? 'never' : `after ${(after / 1000).toFixed(1)} s`,
+    });
+  }
+  return invariants;
 }

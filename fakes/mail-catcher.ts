@@ -21,6 +21,11 @@ export interface MailCatcher {
   /** The messages answered with 250. */
   accepted: CaughtMail[];
   behave: (mail: CaughtMail) => CatcherBehaviour;
+  /**
+   * Whether a message to `recipient` is in an SMTP conversation now (RCPT TO given, not yet
+   * answered, connection still open): its sender may still learn the outcome.
+   */
+  inConversation(recipient: string): boolean;
   /** Resolves once `count` messages have been received. */
   waitForReceived(count: number, timeoutMs?: number): Promise<CaughtMail[]>;
   close(): Promise<void>;
@@ -29,12 +34,15 @@ export interface MailCatcher {
 export async function startMailCatcher(options: { host?: string; port?: number } = {}): Promise<MailCatcher> {
   const host = options.host ?? '127.0.0.1';
   const waiters: (() => void)[] = [];
+  /** Recipients of each session's message in progress, by session id. */
+  const talking = new Map<string, string[]>();
   const catcher: MailCatcher = {
     url: '',
     port: 0,
     received: [],
     accepted: [],
     behave: () => 'accept',
+    inConversation: (recipient) => [...talking.values()].some((to) => to.includes(recipient)),
     async waitForReceived(count, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (catcher.received.length < count) {
@@ -58,6 +66,13 @@ export async function startMailCatcher(options: { host?: string; port?: number }
     size: 25 * 1024 * 1024,
     // Nothing here uses the client's reverse DNS name; looking it up only costs time (and DNS).
     disableReverseLookup: true,
+    onRcptTo(address, session, callback) {
+      talking.set(session.id, [...(talking.get(session.id) ?? []), address.address]);
+      callback();
+    },
+    onClose(session) {
+      talking.delete(session.id);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -73,19 +88,24 @@ export async function startMailCatcher(options: { host?: string; port?: number }
         catcher.received.push(mail);
         for (const wake of waiters.splice(0)) wake();
         const behaviour = catcher.behave(mail);
+        const answered = () => talking.delete(session.id);
         if (behaviour === 'accept') {
           catcher.accepted.push(mail);
+          answered();
           return callback();
         }
         if (behaviour === 'drop') {
+          answered();
           for (const connection of connectionsOf(server)) if (connection.session === session) connection._socket?.destroy();
           return;
         }
         if ('reject' in behaviour) {
+          answered();
           return callback(Object.assign(new Error(behaviour.message), { responseCode: behaviour.reject }));
         }
         void behaviour.hold.then(() => {
           catcher.accepted.push(mail);
+          answered();
           callback();
         });
       });

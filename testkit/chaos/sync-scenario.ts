@@ -1,9 +1,11 @@
 /**
  * One backfill of the chaos mailbox by `rekindle work` processes, disturbed or not: worker
  * processes SIGKILLed and restarted at random moments, Postgres crash-restarted, Redis flushed,
- * the provider failing a share of its answers and expiring its cursors. Nobody steps in: the
- * run only watches Postgres until the account is synced (both streams incremental, contacts
- * recomputed) and then takes a snapshot to compare with an undisturbed run's.
+ * the provider failing a share of its answers and expiring its cursors, Redis or Postgres
+ * taken away for a while (an outage: stopped, then started with its data) while a
+ * `rekindle serve` is probed throughout (web-prober.ts). Nobody steps in: the run only watches
+ * Postgres until the account is synced (both streams incremental, contacts recomputed) and then
+ * takes a snapshot to compare with an undisturbed run's.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +19,7 @@ import type { MailboxSeed } from '../../fakes/google/seed-types.ts';
 import { CONTACTS_QUEUE, DIGEST_QUEUE, SYNC_QUEUE } from '../../src/queue/queues.ts';
 import type { PrivateServers } from './private-servers.ts';
 import { takeSnapshot, type SyncSnapshot } from './sync-snapshot.ts';
+import { startWebProber, type PhaseProbes, type WebProber } from './web-prober.ts';
 import { WorkerFleet } from './worker-fleet.ts';
 
 export interface SyncRunOptions {
@@ -32,6 +35,13 @@ export interface SyncRunOptions {
   faultRate: number;
   /** Expire every cursor halfway through the backfill, and again once it is done. */
   expireCursors: boolean;
+  /**
+   * Outages (the servers must have `redisOutage` / `postgresOutage`): Redis stopped this long
+   * (its data kept) about a third of the way in, Postgres stopped cleanly this long about two
+   * thirds in. With either, a `rekindle serve` is started and probed throughout.
+   */
+  redisOutageMs?: number;
+  postgresOutageMs?: number;
   seed: number;
   logDir: string;
   timeoutMs: number;
@@ -59,11 +69,17 @@ export interface SyncRunResult {
   cursorExpiries: number;
   faults: Record<string, number>;
   fullResyncs: number;
+  redisOutages: number;
+  postgresOutages: number;
+  /** The probed web server's answers per phase (before, redis down, after redis, ...); null without outages. */
+  web: PhaseProbes[] | null;
+  /** Per outage, how long after the server was back `/readyz` first said 200 (null: it never did). */
+  readyAgainMs: Record<string, number | null>;
   /** Invariants about the run itself (it finished, nothing left stuck, no worker crashed on its own). */
   checks: { name: string; ok: boolean; detail: string }[];
 }
 
-type Disturbance = { at: number; what: 'kill' | 'postgres' | 'redis' | 'expire' };
+type Disturbance = { at: number; what: 'kill' | 'postgres' | 'redis' | 'expire' | 'redis-outage' | 'postgres-outage' };
 
 export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
   const { servers, mailbox, log } = options;
@@ -82,32 +98,29 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
     refreshToken: emulator.issueRefreshToken(owner),
   });
   const prefix = options.queuePrefix ?? `chaos-${options.name}`;
-  const fleet = new WorkerFleet(
-    options.workers,
-    {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: url,
-      REDIS_URL: servers.redisUrl,
-      QUEUE_PREFIX: prefix,
-      GOOGLE_CLIENT_ID: emulator.clientId,
-      GOOGLE_CLIENT_SECRET: emulator.clientSecret,
-      GOOGLE_API_URL: emulator.url,
-      GOOGLE_TOKEN_URL: emulator.tokenUrl,
-      GMAIL_QUOTA_UNITS_PER_MINUTE: '100000000',
-      CALENDAR_REQUESTS_PER_MINUTE: '1000000',
-      SYNC_PAGE_SIZE: '500',
-      SYNC_PAGES_PER_JOB: '2',
-      SYNC_LEASE_SECONDS: '6',
-      SYNC_REQUEST_CONCURRENCY: '16',
-      PROVIDER_TIMEOUT_SECONDS: '1',
-      SCHEDULER_TICK_SECONDS: '0.5',
-      WORKER_CONCURRENCY: '4',
-      // Digests are another scenario's; nothing listens here, so a digest attempt fails fast.
-      SMTP_URL: 'smtp://127.0.0.1:9',
-    },
-    join(options.logDir, `${options.name}-workers.log`),
-  );
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: url,
+    REDIS_URL: servers.redisUrl,
+    QUEUE_PREFIX: prefix,
+    GOOGLE_CLIENT_ID: emulator.clientId,
+    GOOGLE_CLIENT_SECRET: emulator.clientSecret,
+    GOOGLE_API_URL: emulator.url,
+    GOOGLE_TOKEN_URL: emulator.tokenUrl,
+    GMAIL_QUOTA_UNITS_PER_MINUTE: '100000000',
+    CALENDAR_REQUESTS_PER_MINUTE: '1000000',
+    SYNC_PAGE_SIZE: '500',
+    SYNC_PAGES_PER_JOB: '2',
+    SYNC_LEASE_SECONDS: '6',
+    SYNC_REQUEST_CONCURRENCY: '16',
+    PROVIDER_TIMEOUT_SECONDS: '1',
+    SCHEDULER_TICK_SECONDS: '0.5',
+    WORKER_CONCURRENCY: '4',
+    // Digests are another scenario's; nothing listens here, so a digest attempt fails fast.
+    SMTP_URL: 'smtp://127.0.0.1:9',
+  };
+  const fleet = new WorkerFleet(options.workers, env, join(options.logDir, `${options.name}-workers.log`));
 
   const random = seeded(options.seed);
   const plan: Disturbance[] = [];
@@ -115,6 +128,8 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
   if (options.restartPostgres) plan.push({ at: 0.3 + random() * 0.2, what: 'postgres' });
   if (options.flushRedis) plan.push({ at: 0.55 + random() * 0.2, what: 'redis' });
   if (options.expireCursors) plan.push({ at: 0.5, what: 'expire' });
+  if (options.redisOutageMs) plan.push({ at: 0.25 + random() * 0.1, what: 'redis-outage' });
+  if (options.postgresOutageMs) plan.push({ at: 0.6 + random() * 0.1, what: 'postgres-outage' });
   plan.sort((a, b) => a.at - b.at);
 
   const result: SyncRunResult = {
@@ -129,6 +144,10 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
     cursorExpiries: 0,
     faults: {},
     fullResyncs: 0,
+    redisOutages: 0,
+    postgresOutages: 0,
+    web: null,
+    readyAgainMs: {},
     checks: [],
   };
   const total = mailbox.messages.length + (mailbox.events?.length ?? 0);
@@ -136,7 +155,30 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
   const deadline = started + options.timeoutMs;
   if (options.faultRate > 0)
     emulator.setRandomFaults({ rate: options.faultRate, seed: options.seed, retryAfterSeconds: 1, holdMs: 10_000 });
+  let web: WebProber | null = null;
+  if (options.redisOutageMs || options.postgresOutageMs) {
+    web = await startWebProber(
+      { ...env, PUBLIC_URL: 'http://rekindle.chaos', LINK_SECRETS: 'chaos-link-secret-0123456789abcdef0123456789abcdef' },
+      join(options.logDir, `${options.name}-serve.log`),
+    );
+  }
   fleet.start();
+  const readyAgain: Promise<void>[] = [];
+  /** Takes a server away for `ms`, with the web's probes filed under "<name> down", then "after <name>". */
+  const outage = async (name: 'redis' | 'postgres', ms: number, begin: () => Promise<{ end(): Promise<void> }>) => {
+    if (web) web.phase = `${name} down`;
+    const away = await begin();
+    log(`  ${options.name}: ${name} stopped for ${Math.round(ms / 1000)} s`);
+    await sleep(ms);
+    // "After" from the moment it is being started: "down" holds only answers while it was away.
+    if (web) web.phase = `after ${name}`;
+    await away.end();
+    if (web) {
+      result.readyAgainMs[name] = null;
+      readyAgain.push(web.readyAgain().then((after) => void (result.readyAgainMs[name] = after)));
+    }
+    log(`  ${options.name}: ${name} back`);
+  };
 
   const expire = () => {
     emulator.expireHistory(owner);
@@ -167,6 +209,14 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
       case 'expire':
         expire();
         log(`  ${options.name}: every cursor expired`);
+        break;
+      case 'redis-outage':
+        await outage('redis', options.redisOutageMs!, () => servers.redisOutage!());
+        result.redisOutages++;
+        break;
+      case 'postgres-outage':
+        await outage('postgres', options.postgresOutageMs!, () => servers.postgresOutage!());
+        result.postgresOutages++;
         break;
     }
   };
@@ -242,6 +292,11 @@ export async function runSync(options: SyncRunOptions): Promise<SyncRunResult> {
     detail: `${fleet.unexpectedExits} unexpected exits (log: ${options.name}-workers.log)`,
   });
 
+  if (web) {
+    // Each outage's "ready again" had the whole drain to come true; one that did not is reported as null.
+    await Promise.race([Promise.all(readyAgain), sleep(1_000)]);
+    result.web = await web.stop();
+  }
   result.kills = fleet.kills;
   result.workerStarts = fleet.starts;
   result.faults = emulator.injectedFaults();
