@@ -42,7 +42,7 @@ describe('npm run bench, smallest sizes', () => {
   it('prints one JSON object on stdout, progress on stderr, and exits 0', () => {
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/quota: starting/);
-    expect(Object.keys(result.scenarios)).toEqual(['quota', 'throughput', 'memory', 'users', 'recompute']);
+    expect(Object.keys(result.scenarios)).toEqual(['quota', 'throughput', 'memory', 'users', 'recompute', 'imap']);
     for (const figures of Object.values(result.scenarios) as Json[]) expect(figures.error).toBeUndefined();
     expect(run.code).toBe(0);
   });

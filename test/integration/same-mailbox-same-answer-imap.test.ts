@@ -78,6 +78,11 @@ describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP an
       }),
       startWorker({ config: testConfig(imapDatabase, imapQueue.prefix, gmail), logger: testLogger() }),
     ]);
+    // The comparison is of inference, so no digest may go out meanwhile: a weekly digest sent
+    // mid-sync on one side only would rest its people there and change that side's preview.
+    for (const database of [googleDatabase, imapDatabase]) {
+      await database.sql`insert into users (email, digest_paused_at, digest_paused_reason) values (${email}, now(), 'user')`;
+    }
     const googleAccount = await connectEmulatedGoogle(googleDatabase, gmail, email);
     const imapAccount = await connectAccount(imapDatabase.sql, {
       userEmail: email,

@@ -71,6 +71,12 @@ describe('same mailbox, same answer (Gmail and Microsoft Graph)', () => {
       }),
       startWorker({ config: microsoftTestConfig(graphDatabase, graphQueue.prefix, graph), logger: testLogger() }),
     ]);
+    // The comparison is of inference, so no digest may go out meanwhile: a weekly digest sent
+    // mid-sync on one side only (its timing follows the machine's load) would rest its people
+    // there and change that side's preview. The user exists, paused, before the mailbox connects.
+    for (const database of [googleDatabase, graphDatabase]) {
+      await database.sql`insert into users (email, digest_paused_at, digest_paused_reason) values (${email}, now(), 'user')`;
+    }
     const googleAccount = await connectEmulatedGoogle(googleDatabase, gmail, email);
     const graphAccount = await connectEmulatedMicrosoft(graphDatabase, graph, email);
     await Promise.all([
