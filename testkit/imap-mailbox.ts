@@ -7,6 +7,9 @@
  * sent proves a body was read.
  */
 import { ImapFlow } from 'imapflow';
+import type { Sql } from 'postgres';
+import type { CalendarSourcesInput } from '../src/accounts/calendar-sources.ts';
+import { connectAccount } from '../src/accounts/connect-account.ts';
 import type { ImapServerSettings } from '../src/db/schema.ts';
 import type { SeedMessage } from '../fakes/google/seed-types.ts';
 import type { ImapCredentials } from '../src/providers/imap/imap-session.ts';
@@ -206,4 +209,16 @@ export async function createImapUser(
     },
   };
   return testUser;
+}
+
+/** Connects a test user's mailbox to rekindle as the web form does, with its calendar sources if any. */
+export function connectImapUser(sql: Sql, mailbox: ImapTestUser, calendarSources?: CalendarSourcesInput) {
+  return connectAccount(sql, {
+    userEmail: mailbox.user,
+    provider: 'imap',
+    accountEmail: mailbox.user,
+    refreshToken: mailbox.password,
+    imapServer: mailbox.server,
+    ...(calendarSources ? { calendarSources } : {}),
+  });
 }

@@ -7,14 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setCalendarSources } from '../../src/accounts/calendar-sources.ts';
-import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { defaultTokenCipher } from '../../src/security/token-cipher.ts';
 import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { createCaldavUser, type CaldavTestUser } from '../../testkit/caldav-calendar.ts';
 import { contactsOf } from '../../testkit/contact-truth.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
-import { createImapUser } from '../../testkit/imap-mailbox.ts';
+import { connectImapUser, createImapUser } from '../../testkit/imap-mailbox.ts';
 import { startRadicale, type Radicale } from '../../testkit/radicale.ts';
 import { makeDue, streamsOf, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
@@ -90,14 +89,7 @@ describe('CalDAV calendar sync of an IMAP account, end to end', () => {
       SYNC_PAGE_SIZE: '2',
     });
     worker = await startWorker({ config, logger: testLogger() });
-    ({ accountId } = await connectAccount(database.sql, {
-      userEmail: OWNER,
-      provider: 'imap',
-      accountEmail: OWNER,
-      refreshToken: mailbox.password,
-      imapServer: mailbox.server,
-      calendarSources: { caldav: { url: calendar.settings.url } },
-    }));
+    ({ accountId } = await connectImapUser(database.sql, mailbox, { caldav: { url: calendar.settings.url } }));
     await waitUntilSynced(database, accountId);
   }, 120_000);
 

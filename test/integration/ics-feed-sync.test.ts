@@ -9,13 +9,12 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCalendarSources } from '../../src/accounts/check-calendar-sources.ts';
 import { setCalendarSources } from '../../src/accounts/calendar-sources.ts';
-import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { defaultTokenCipher } from '../../src/security/token-cipher.ts';
 import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
 import { icsOfSeedEvent } from '../../testkit/caldav-calendar.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
-import { createImapUser, type ImapTestUser } from '../../testkit/imap-mailbox.ts';
+import { connectImapUser, createImapUser, type ImapTestUser } from '../../testkit/imap-mailbox.ts';
 import { makeDue, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
@@ -110,14 +109,7 @@ describe('an .ics subscription of an IMAP account, end to end', () => {
       SYNC_LEASE_SECONDS: '5',
     });
     worker = await startWorker({ config, logger: testLogger() });
-    ({ accountId } = await connectAccount(database.sql, {
-      userEmail: OWNER,
-      provider: 'imap',
-      accountEmail: OWNER,
-      refreshToken: mailbox.password,
-      imapServer: mailbox.server,
-      calendarSources: { ics: { url: feedUrl } },
-    }));
+    ({ accountId } = await connectImapUser(database.sql, mailbox, { ics: { url: feedUrl } }));
     await waitFor('the feed to be read', async () => answers.some((a) => a.status === 200));
     await waitUntilSynced(database, accountId);
   }, 120_000);

@@ -223,7 +223,7 @@ describe('web hardening over real HTTP', () => {
     }
     for (let i = 0; i < RATE_LIMITS.authFailures.max; i++) {
       expect(
-        (await app.get(i % 2 ? '/metrics' : '/admin/queues', { headers: { authorization: basic(`guess-${i}-xxxxxxxx`) } })).status,
+        (await app.get(i % 2 ? '/metrics' : '/admin/queues', { headers: { authorization: basic(`guess-${i}-wrong-password`) } })).status,
       ).toBe(401);
     }
     const locked = await app.get('/admin/queues', { headers: { authorization: basic(ADMIN_PASSWORD) } });
