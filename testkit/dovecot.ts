@@ -16,7 +16,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -110,7 +110,11 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     );
     certificate = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
   }
-  writeFileSync(path.join(dir, 'users'), `${user}:{PLAIN}${password}\n`);
+  // One passwd file per user: Dovecot notices a changed passwd file only seconds later, but reads
+  // a file it has never opened at once, so a user added mid-test can log in immediately.
+  const passwd = (name: string) => path.join(dir, 'passwd', name);
+  mkdirSync(path.join(dir, 'passwd'));
+  writeFileSync(passwd(user), `${user}:{PLAIN}${password}\n`);
   const config = path.join(dir, 'dovecot.conf');
   writeFileSync(
     config,
@@ -126,7 +130,7 @@ auth_failure_delay = 0
 mail_location = maildir:${dir}/mail/%u
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${dir}/users
+  args = scheme=PLAIN username_format=%u ${dir}/passwd/%u
 }
 userdb {
   driver = static
@@ -181,14 +185,10 @@ default_login_user = dovenull
     tlsPort,
     certificate,
     addUser(name, secret) {
-      appendFileSync(path.join(dir, 'users'), `${name}:{PLAIN}${secret}\n`);
+      writeFileSync(passwd(name), `${name}:{PLAIN}${secret}\n`);
     },
     setPassword(name, secret) {
-      const file = path.join(dir, 'users');
-      const lines = readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l && !l.startsWith(`${name}:`));
-      writeFileSync(file, [...lines, `${name}:{PLAIN}${secret}`, ''].join('\n'));
+      writeFileSync(passwd(name), `${name}:{PLAIN}${secret}\n`);
     },
     doveadm(args) {
       return execFileSync('/usr/bin/doveadm', ['-c', config, ...args], { encoding: 'utf8' });
