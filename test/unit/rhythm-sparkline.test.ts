@@ -5,8 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { monthlySeries, RHYTHM_MONTHS, rhythmSparkline, rhythmText } from '../../src/web/rhythm-sparkline.ts';
 
-const months = (pairs: Record<number, number>, length = RHYTHM_MONTHS) =>
-  Array.from({ length }, (_, i) => pairs[i] ?? 0);
+const months = (pairs: Record<number, number>, length = RHYTHM_MONTHS) => Array.from({ length }, (_, i) => pairs[i] ?? 0);
 
 const bars = (svg: string) =>
   [...svg.matchAll(/<rect x="(\d+)" y="(\d+)" width="4" height="(\d+)" fill="([^"]+)"\/>/g)].map((m) => ({
@@ -33,14 +32,14 @@ describe('rhythmText', () => {
       '1 message or meeting with them in the last 24 months; the last on 4 March 2026.',
     ],
     ['nothing in two years says so, and names no day', months({}), null, 'UTC', 'No messages or meetings with them in the last 24 months.'],
+    ['without a known last day, says less', months({ 5: 2 }), null, 'UTC', '2 messages or meetings with them in the last 24 months.'],
     [
-      'without a known last day, says less',
-      months({ 5: 2 }),
-      null,
+      'a one-month window',
+      [3],
+      new Date('2026-12-01T00:00:00Z'),
       'UTC',
-      '2 messages or meetings with them in the last 24 months.',
+      '3 messages or meetings with them in this month; the last on 1 December 2026.',
     ],
-    ['a one-month window', [3], new Date('2026-12-01T00:00:00Z'), 'UTC', '3 messages or meetings with them in this month; the last on 1 December 2026.'],
   ])('%s', (_what, counts, lastAt, timezone, text) => {
     expect(rhythmText({ counts, lastAt, timezone })).toBe(text);
   });
