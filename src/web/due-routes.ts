@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ContactMark } from '../contacts/select-reconnects.ts';
-import { humanDuration } from '../contacts/select-reconnects.ts';
+import { humanDuration, SUGGESTION_REST_DAYS } from '../contacts/select-reconnects.ts';
 import { addDuration, rhythmDays } from '../replies/parse-commands.ts';
 import { applyVerdicts, type Verdict } from '../verdicts/apply-verdicts.ts';
 import { entryById } from '../verdicts/journal.ts';
@@ -66,14 +66,14 @@ export function registerDueRoutes(app: FastifyInstance, deps: WebDeps): void {
         : '';
     const told = view.told.length
       ? `<ul class="people">${view.told.map((p) => personItem(p, session, tz, 'told')).join('\n')}</ul>`
-      : '<p class="muted">Nobody yet. What you say here, in a reply or through a digest’s links shows here.</p>';
+      : '<p class="muted">Nobody yet. Whatever you tell rekindle here, in a reply or through a digest’s links, shows here.</p>';
     return sendPage(
       reply,
       200,
       { title: 'Who is due', nav: nav(session) },
       `<h1>Who is due</h1>
 ${notices}${paused}
-<p class="muted">The people your next ${view.lists.length} weekly lists would likely hold (${budget} at most each), as your mail, your marks and past lists stand now: new mail and what you do here change them. Each picture shows your messages and meetings with them per month over two years, this month last.</p>
+<p class="muted">The people your next ${view.lists.length} weekly lists would likely hold (${budget} at most each), as your mail, your marks and past lists stand now: new mail and what you do here change them. Someone a list named rests ${SUGGESTION_REST_DAYS / 7} weeks before the next may name them again. Each picture shows your messages and meetings with them per month over two years, this month last.</p>
 ${lists}
 <section class="card" id="told"><h2>What you told rekindle</h2>
 ${told}</section>`,
