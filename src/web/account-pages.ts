@@ -319,9 +319,9 @@ export function syncBar(m: MailboxStatus, tz: string): string {
       ? `${label}: not started`
       : stream.backfillCompletedAt
         ? `${label}: done`
-        : `${label}: reading${label === 'Mail' && stream.backfillOldestAt ? `, back to ${formatDay(stream.backfillOldestAt, tz)} so far` : ''} (${stream.items} ${items})`;
+        : `${label}: reading${label === 'mail' && stream.backfillOldestAt ? `, back to ${formatDay(stream.backfillOldestAt, tz)} so far` : ''} (${stream.items} ${items})`;
   const finished = [m.mail, m.calendar].filter((x) => x?.backfillCompletedAt).length;
-  const text = `First sync: ${part('Mail', m.mail, m.mail?.items === 1 ? 'message' : 'messages')}; ${part('calendar', m.calendar, m.calendar?.items === 1 ? 'event' : 'events')}.`;
+  const text = `First sync — ${part('mail', m.mail, m.mail?.items === 1 ? 'message' : 'messages')}; ${part('calendar', m.calendar, m.calendar?.items === 1 ? 'event' : 'events')}.`;
   const bar =
     finished === 0
       ? `<progress aria-label="${esc(text)}"></progress>`
