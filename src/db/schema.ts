@@ -538,8 +538,8 @@ export const identityDecisions = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.addressA, t.addressB] })],
 );
 
-/** Where a verdict came from: a reply, a digest link, the settings page, the unsubscribe link, or a bounce report. */
-export type VerdictSource = 'reply' | 'link' | 'settings' | 'unsubscribe' | 'bounce';
+/** Where a verdict came from: a reply, a digest link, the settings page, the web's "who is due" page, the unsubscribe link, or a bounce report. */
+export type VerdictSource = 'reply' | 'link' | 'settings' | 'web' | 'unsubscribe' | 'bounce';
 
 /**
  * The one journal of what users said (src/verdicts/): one entry per application of verdicts,
@@ -560,7 +560,7 @@ export const verdictJournal = pgTable(
     /**
      * What the source names: the inbound message's id (inbound_replies.id) for a reply or a
      * bounce, `<digest id>/<position>` for a digest link, the digest's id for an unsubscribe;
-     * null for the settings page.
+     * null for the settings page and the "who is due" page.
      */
     ref: text('ref'),
     /** The changes, each with its before and after (src/verdicts/journal.ts, JournalChange). */

@@ -37,3 +37,25 @@ export async function chooseEntries(sql: Sql, userId: string, asOf: Date, budget
     })),
   };
 }
+
+/**
+ * The lists the next digests would likely hold, one per date (ascending), for the web's "who
+ * is due": each chosen exactly as chooseEntries chooses a digest's (contactsAsOf at that
+ * date, the marks, curation), with the people an earlier date names resting afterwards as if
+ * that list had gone out — so the weeks show who comes round, not the same five four times.
+ * Marks, mail and past digests are as they stand now: what the user does, and new mail,
+ * change the weeks to come.
+ */
+export async function chooseComingLists(sql: Sql, userId: string, dates: readonly Date[], budget: number): Promise<ReconnectCandidate[][]> {
+  if (dates.length === 0) return [];
+  const [marks, suggested] = await Promise.all([loadMarks(sql, userId), loadLastSuggested(sql, userId, dates.at(-1)!)]);
+  const resting = new Map(suggested);
+  const lists: ReconnectCandidate[][] = [];
+  for (const asOf of dates) {
+    const { contacts } = await contactsAsOf(sql, userId, asOf);
+    const candidates = selectReconnects(contacts, marks, { asOf, budget, lastSuggested: resting });
+    for (const c of candidates) resting.set(c.contact.key, asOf);
+    lists.push(candidates);
+  }
+  return lists;
+}

@@ -160,6 +160,8 @@ function undoneLabel(sources: VerdictSource[] | undefined): string {
       return 'your last click on a digest link';
     case 'settings':
       return 'your last change in settings';
+    case 'web':
+      return 'your last change on the “who is due” page';
     case 'unsubscribe':
       return 'you unsubscribed';
     default:

@@ -38,6 +38,8 @@ export type Source =
   | { source: 'reply'; replyId: string }
   | { source: 'link'; digestId: string; position: number }
   | { source: 'settings' }
+  /** The web's "who is due" page (signed in, CSRF-checked). */
+  | { source: 'web' }
   | { source: 'unsubscribe'; digestId: string }
   | { source: 'bounce'; replyId: string };
 
@@ -61,6 +63,7 @@ export function refOf(source: Source): string | null {
     case 'unsubscribe':
       return source.digestId;
     case 'settings':
+    case 'web':
       return null;
   }
 }

@@ -101,3 +101,27 @@ export function sameMark(a: MarkState | null, b: MarkState | null): boolean {
   if (!a || !b) return !a && !b;
   return a.status === b.status && sameInstant(a.markedAt, b.markedAt) && sameInstant(a.until, b.until);
 }
+
+/**
+ * For each person, the newest entry still standing that changed them, when it changed nobody
+ * else and nothing of the list: what a per-person undo (the web's "who is due") takes back.
+ * A person whose newest entry also changed others (a reply saying "done 1 3") gets none:
+ * taking it back would change those others too.
+ */
+export async function newestEntriesAbout(
+  tx: TransactionSql,
+  userId: string,
+  contacts: readonly string[],
+): Promise<Map<string, JournalEntry>> {
+  if (contacts.length === 0) return new Map();
+  const rows = await tx<(JournalEntry & { about: string })[]>`
+    select distinct on (c.contact) c.contact as about, j.id, j.source, j.ref, j.changes, j.applied_at as "appliedAt", j.undone_at as "undoneAt"
+      from verdict_journal j, jsonb_array_elements(j.changes) e, lateral (select e->>'contact' as contact) c
+     where j.user_id = ${userId} and j.undone_at is null and j.source <> 'bounce' and c.contact = any(${contacts as string[]})
+     order by c.contact, j.seq desc`;
+  const entries = new Map<string, JournalEntry>();
+  for (const { about, ...entry } of rows) {
+    if (entry.changes.every((change) => change.kind !== 'list' && change.contact === about)) entries.set(about, entry);
+  }
+  return entries;
+}

@@ -3,15 +3,16 @@
  * pause and resume), disconnecting a mailbox, deleting the account, signing out. Every POST needs the session's
  * CSRF token (src/web/session.ts); a POST without it changes nothing and answers 403.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { disconnectAccount } from '../accounts/disconnect-account.ts';
 import { ACCESS_PAGES, heldGrants, withdrawAccess } from '../accounts/withdraw-access.ts';
 import { isKnownTimezone } from '../digest/digest-week.ts';
 import { DIGEST_MAX_ATTEMPTS } from '../digest/schedule-digests.ts';
 import { applyVerdicts } from '../verdicts/apply-verdicts.ts';
 import { ASSET_PATHS, dayName, esc, formatDay, formatInstant, SCRIPT, sendMessage, sendPage, STYLESHEET } from './html.ts';
-import { csrfOk, csrfToken, endSession, readSession, type Session } from './session.ts';
-import { loadUserStatus, type MailboxStatus, type UserStatus } from './user-status.ts';
+import { csrfToken, endSession, readSession } from './session.ts';
+import { signedInHelpers } from './signed-in.ts';
+import type { MailboxStatus } from './user-status.ts';
 import { formOf, isUuid, PROVIDER_LABEL, providerLabel, PROVIDERS, providerConfigured, type WebDeps } from './web-deps.ts';
 
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
@@ -19,46 +20,7 @@ const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
 export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void {
   const { config } = deps;
 
-  const nav = (session: Session) =>
-    `<a href="/status">Status</a><a href="/settings">Settings</a><form class="inline" method="post" action="/signout"><input type="hidden" name="csrf" value="${esc(csrfToken(deps.session, session))}"><button class="link" type="submit">Sign out</button></form>`;
-
-  /** The session's user, or a redirect to the landing page. */
-  const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<{ session: Session; status: UserStatus } | null> => {
-    const session = readSession(deps.session, request);
-    const status = session ? await loadUserStatus(deps.sql, session.userId) : null;
-    if (!session || !status) {
-      if (session) endSession(deps.session, reply);
-      void reply.redirect('/', 303);
-      return null;
-    }
-    return { session, status };
-  };
-
-  /** For POSTs: the session, when its CSRF token and origin check out; otherwise a 403 is sent. */
-  const checkedPost = (request: FastifyRequest, reply: FastifyReply): Session | null => {
-    const session = readSession(deps.session, request);
-    if (!session) {
-      void sendMessage(
-        reply,
-        403,
-        'Signed out',
-        'Your session has ended. Please sign in again.',
-        '<p><a class="button" href="/">Home</a></p>',
-      );
-      return null;
-    }
-    if (!csrfOk(deps.session, session, request, formOf(request).csrf)) {
-      deps.logger.warn({ userId: session.userId, route: request.routeOptions.url }, 'form refused: csrf');
-      void sendMessage(
-        reply,
-        403,
-        'Not accepted',
-        'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.',
-      );
-      return null;
-    }
-    return session;
-  };
+  const { nav, signedIn, checkedPost } = signedInHelpers(deps);
 
   const connectButtons = (hint = '') =>
     PROVIDERS.map((p) =>
@@ -156,7 +118,8 @@ ${notices.join('\n')}
 <dt>Next digest</dt><dd id="next-digest">${esc(next)}</dd>
 <dt>List size</dt><dd>${status.digestBudget ?? config.DIGEST_BUDGET} people at most</dd>
 ${status.lastDigest ? `<dt>Last digest</dt><dd>week of ${esc(status.lastDigest.weekOf)} (${esc(status.lastDigest.status)})</dd>` : ''}
-</dl></div>
+</dl>
+<p><a class="button secondary" href="/due" id="who-is-due">Who is due</a> <span class="muted">the next lists' likely people, and everyone you marked</span></p></div>
 ${status.mailboxes.map((m) => mailboxCard(m, tz)).join('\n')}
 <div class="card"><h2>Connect another mailbox</h2><p class="muted">Mail from all your mailboxes makes one list of contacts; a message in two of them counts once.</p><p>${connectButtons()} <a class="button" href="/connect/imap" id="connect-imap">Other mailbox (IMAP)</a></p>
 <p class="muted">Other mailbox: Fastmail, iCloud, Yahoo, AOL, GMX, Proton Mail Bridge, Zoho or your own server, with an app password.</p></div>`,
@@ -331,6 +294,7 @@ function mailboxCard(m: MailboxStatus, tz: string): string {
   const label = m.state === 'needs_reauth' ? 'needs reconnecting' : m.state;
   const reach = m.mail?.backfillOldestAt ? formatDay(m.mail.backfillOldestAt, tz) : '—';
   return `<div class="card mailbox" data-account="${esc(m.id)}"><h2>${esc(m.email)} <span class="badge ${badge}">${esc(label)}</span></h2>
+${syncBar(m, tz)}
 <dl class="facts">
 <dt>Provider</dt><dd>${esc(PROVIDER_LABEL[m.provider] ?? m.provider)}</dd>
 <dt>Messages synced</dt><dd class="messages-synced">${m.mail?.items ?? 0}</dd>
@@ -338,4 +302,29 @@ function mailboxCard(m: MailboxStatus, tz: string): string {
 <dt>History back to</dt><dd>${esc(reach)}${m.mail?.backfillCompletedAt ? ' (all of it)' : m.state === 'syncing' ? ' (so far)' : ''}</dd>
 <dt>Last synced</dt><dd>${m.mail?.lastSyncedAt ? esc(formatInstant(m.mail.lastSyncedAt, tz)) : '—'}</dd>
 </dl></div>`;
+}
+
+/**
+ * The first sync's progress as a bar. Providers say nothing of how much history a mailbox
+ * holds, so the bar counts what is known: the two parts of a first sync (mail, calendar)
+ * finished; while neither has, it is an indeterminate bar (moving, no share claimed). The text
+ * beside it says how far each part got.
+ */
+export function syncBar(m: MailboxStatus, tz: string): string {
+  if (m.state === 'imported' || m.state === 'needs_reauth') return '';
+  if (m.state === 'synced')
+    return '<p class="sync-progress"><progress value="1" max="1" aria-label="First sync: done"></progress> <span>First sync done.</span></p>';
+  const part = (label: string, stream: MailboxStatus['mail'], items: string) =>
+    !stream
+      ? `${label}: not started`
+      : stream.backfillCompletedAt
+        ? `${label}: done`
+        : `${label}: reading${label === 'mail' && stream.backfillOldestAt ? `, back to ${formatDay(stream.backfillOldestAt, tz)} so far` : ''} (${stream.items} ${items})`;
+  const finished = [m.mail, m.calendar].filter((x) => x?.backfillCompletedAt).length;
+  const text = `First sync — ${part('mail', m.mail, m.mail?.items === 1 ? 'message' : 'messages')}; ${part('calendar', m.calendar, m.calendar?.items === 1 ? 'event' : 'events')}.`;
+  const bar =
+    finished === 0
+      ? `<progress aria-label="${esc(text)}"></progress>`
+      : `<progress value="${finished}" max="2" aria-label="${esc(text)}"></progress>`;
+  return `<p class="sync-progress">${bar} <span>${esc(text)}</span></p>`;
 }

@@ -46,6 +46,16 @@ label { display:block; margin:.75rem 0 .25rem; font-weight:600; }
 input, select { font:inherit; padding:.4rem .5rem; border:1px solid #bbb; border-radius:4px; max-width:100%; }
 .notice { border-left:4px solid var(--accent); padding:.5rem .75rem; background:#fff8f2; margin:0 0 1rem; }
 .error { border-left-color:#8a1f11; background:#fdf0ee; }
+ol.people, ul.people { list-style:none; padding:0; margin:0; }
+li.person { border-top:1px solid var(--line); padding:.75rem 0; }
+li.person:first-child { border-top:none; }
+svg.rhythm { display:block; margin:.35rem 0; }
+p.facts { margin:.25rem 0; }
+form.actions button, form.actions select { font-size:.9rem; padding:.3rem .6rem; margin:.2rem .3rem .2rem 0; }
+.choice { white-space:nowrap; }
+form.undo { margin:.25rem 0 0; font-size:.9rem; }
+.sync-progress { display:flex; align-items:center; gap:.5rem; flex-wrap:wrap; margin:.25rem 0; }
+progress { width:10rem; accent-color:var(--accent); }
 `;
 
 /** Fills `tz` fields and links from the browser's own timezone, and offers it in settings. */

@@ -13,10 +13,12 @@ import { loadEntry, undoEntry } from '../verdicts/undo-verdicts.ts';
 import { esc, formatDay, formatInstant, sendMessage, sendPage } from './html.ts';
 import type { WebDeps } from './web-deps.ts';
 
-const SAID: Record<VerdictSource, string> = {
+/** Where a change was said, as a person reads it. */
+export const SAID: Record<VerdictSource, string> = {
   reply: 'your reply',
   link: 'a digest link',
   settings: 'your settings',
+  web: 'the “who is due” page',
   unsubscribe: 'the unsubscribe link',
   bounce: 'a bounce',
 };

@@ -1,6 +1,6 @@
 /**
  * The web app on top of the health and unsubscribe routes: sign-up and OAuth, status and
- * settings, the digest's signed links, the undo links of confirmations, /metrics and the queue dashboard. Its routes live in
+ * settings, who is due, the digest's signed links, the undo links of confirmations, /metrics and the queue dashboard. Its routes live in
  * their own Fastify scope with an urlencoded form parser (HTML forms post nothing else).
  */
 import { randomBytes } from 'node:crypto';
@@ -15,6 +15,7 @@ import { tokenCipherFor } from '../security/token-cipher.ts';
 import { registerAccountPages } from './account-pages.ts';
 import { registerActionRoutes } from './action-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
+import { registerDueRoutes } from './due-routes.ts';
 import { createMetrics } from './metrics.ts';
 import { registerImapConnectRoutes } from './imap-connect-routes.ts';
 import { registerOAuthRoutes } from './oauth-routes.ts';
@@ -65,6 +66,7 @@ export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis:
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     });
     registerAccountPages(scope, deps);
+    registerDueRoutes(scope, deps);
     registerOAuthRoutes(scope, deps);
     registerImapConnectRoutes(scope, deps);
     registerActionRoutes(scope, deps);

@@ -4,7 +4,8 @@
  * the real workers and the Gmail emulator's consent screen: open the landing page, connect
  * Google, watch the status page reach "synced" while the workers sync the sample mailbox,
  * change the settings (the timezone comes from the browser), act on the digest through its
- * signed link, and unsubscribe. Screenshots go to test-artifacts/.
+ * signed link, unsubscribe, and act on "who is due" (done, then undo) with each person's
+ * rhythm. Screenshots go to test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -127,6 +128,8 @@ describe('connect once, in a browser', () => {
     await connect.click();
     await page.waitForURL(`${base}/status?connected=google`);
     expect(await page.locator('.notice').first().textContent()).toContain('Your Google mailbox is connected');
+    // Each mailbox shows the first sync as a bar beside what it has read so far.
+    expect(await page.locator('.mailbox .sync-progress progress').count()).toBe(1);
     await page.screenshot({ path: `${artifacts}web-status-syncing.png`, fullPage: true });
 
     // The page reloads itself every few seconds while syncing.
@@ -145,6 +148,10 @@ describe('connect once, in a browser', () => {
     expect(contacts).toBeGreaterThan(10);
     expect(await page.locator('#summary').textContent()).toContain(owner);
     expect((await user()).timezone).toBe('Europe/Berlin');
+    // The first sync's progress is a bar, full once synced.
+    const bar = page.locator('.mailbox progress');
+    expect(await bar.getAttribute('value')).toBe('1');
+    expect(await bar.getAttribute('aria-label')).toBe('First sync: done');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -197,6 +204,53 @@ describe('connect once, in a browser', () => {
     await page.goto(`${base}/status`);
     expect(await page.locator('#next-digest').textContent()).toBe('none: you unsubscribed');
     await page.screenshot({ path: `${artifacts}web-status-unsubscribed.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('who is due: a due person with their rhythm; "done" moves them to what you told rekindle, "undo" brings them back', async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${base}/status`);
+    await page.getByRole('link', { name: 'Who is due' }).first().click();
+    await page.waitForURL(`${base}/due`);
+    const lists = page.locator('section[id^="list-"]');
+    expect(await lists.count()).toBe(4);
+    const person = lists.locator('li.person').first();
+    const contact = (await person.getAttribute('data-contact'))!;
+    // Someone of the sample mailbox, with nothing said about them yet.
+    expect(await database.sql`select 1 from contacts where contact = ${contact}`).toHaveLength(1);
+    expect(await database.sql`select 1 from contact_marks where contact = ${contact}`).toHaveLength(0);
+    // Their rhythm: an image whose name is what the bars show, drawn (not empty) by the browser.
+    const rhythm = person.getByRole('img');
+    expect(await rhythm.getAttribute('aria-label')).toMatch(
+      /^\d+ messages? or meetings? with them in the last 24 months; the last on \d{1,2} [A-Z][a-z]+ \d{4}\.$/,
+    );
+    expect(await rhythm.locator('rect').count()).toBeGreaterThan(0);
+    const box = await rhythm.boundingBox();
+    expect(box!.width).toBeGreaterThan(100);
+    await page.screenshot({ path: `${artifacts}web-who-is-due.png`, fullPage: true });
+
+    await person.getByRole('button', { name: 'Done', exact: true }).click();
+    await page.locator('#saved').waitFor();
+    expect(await page.locator('#saved').textContent()).toContain('marked done');
+    const told = page.locator(`#told li.person[data-contact="${contact}"]`);
+    expect(await told.textContent()).toContain('Marked done on');
+    expect(await lists.locator(`li.person[data-contact="${contact}"]`).count()).toBe(0);
+    expect(await told.getByRole('img').count()).toBe(1);
+    expect((await database.sql`select status from contact_marks where contact = ${contact}`)[0]).toEqual({ status: 'done' });
+    await page.screenshot({ path: `${artifacts}web-who-is-due-done.png`, fullPage: true });
+
+    await told.getByRole('button', { name: 'Undo' }).click();
+    await page.locator('#undone').waitFor();
+    expect(await page.locator('#undone').textContent()).toContain('Taken back');
+    expect(await page.locator(`#told li.person[data-contact="${contact}"]`).count()).toBe(0);
+    expect(await lists.locator(`li.person[data-contact="${contact}"]`).count()).toBe(1);
+    expect(await database.sql`select 1 from contact_marks where contact = ${contact}`).toHaveLength(0);
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

@@ -99,11 +99,21 @@ describe('web hardening over real HTTP', () => {
       ['health (JSON)', app.get('/healthz'), 200],
       ['readiness (JSON)', app.get('/readyz'), 200],
       ['status, signed out (redirect)', app.get('/status'), 303],
+      ['who is due, signed out (redirect)', app.get('/due'), 303],
       ['connect (redirect to the provider)', app.get('/connect/google'), 302],
       ['callback without a state (error page)', app.get('/oauth/google/callback?code=x&state=y'), 400],
       [
         'a form without a session',
         app.get('/settings/pause', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=x' }),
+        403,
+      ],
+      [
+        'a who-is-due action without a session',
+        app.get('/due/act', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'csrf=x&contact=a%40b.example&do=done',
+        }),
         403,
       ],
       ['a forged digest link', app.get('/d/not-a-token'), 404],

@@ -3,7 +3,7 @@
  * they share, a digest with signed links, and a mark. From Sam's side, every entry point that
  * takes a user or an id is tried against Kim's data — the CLI (`contacts`, `digest preview`,
  * `identity`), the web app with Sam's session (status, settings, disconnect with Kim's account
- * id, a session cookie altered to name Kim), the digest's links (altered, and correctly signed
+ * id, a session cookie altered to name Kim, who-is-due's forms naming Kim's people and journal entries), the digest's links (altered, and correctly signed
  * ones naming Kim's digest), held-reply links, replies (Sam's own, DKIM-signed mail to Kim's
  * reply address over SMTP; the same through the webhook with a trusted verdict; Sam's reply
  * quoting Kim's digest), and a Microsoft sign-in by another tenant's user whose `mail` is
@@ -246,6 +246,40 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     expect(asKim.status).toBe(303);
     expect(asKim.headers.get('location')).toBe('/');
     await expectKimUntouched('forged session');
+  });
+
+  it("Sam's who-is-due page shows only Sam's people, and its forms cannot reach Kim's people or journal", async () => {
+    const due = await (await http('/due', { jar: sam.jar })).text();
+    // (Sam's digest went out today: his people rest, so the coming lists are empty.)
+    expect(due).toContain('<h1>Who is due</h1>');
+    expectNothingOfKim(due, 'who is due');
+    const csrf = csrfOf(due);
+    // A person only Kim has, named in Sam's form: not among Sam's, so nothing happens.
+    for (const [contact, verb] of [
+      ['bea@kim-only.example', 'done'],
+      ['bram@kim-only.example', 'never'],
+      ['bea@kim-only.example', 'met'],
+    ] as const) {
+      const answer = await postForm('/due/act', { csrf, contact, do: verb }, sam.jar);
+      expect(answer.status, `${verb} ${contact}`).toBe(404);
+      expectNothingOfKim(await answer.text(), `${verb} ${contact} answer`);
+    }
+    expect(await database.sql`select 1 from contact_marks where user_id = ${sam.userId} and contact like '%kim-only%'`).toHaveLength(0);
+    // Kim's own journal entry (her "never" on the person they share), taken back from Sam's session: not his.
+    const [kimEntry] = await database.sql<{ id: string }[]>`select id from verdict_journal where user_id = ${kim.userId}`;
+    const undo = await postForm('/due/undo', { csrf, entry: kimEntry!.id }, sam.jar);
+    expect(undo.status).toBe(404);
+    expectNothingOfKim(await undo.text(), 'undo of Kim’s entry');
+    // Sam's own verdict on the person they share changes Sam's mark, never Kim's "never".
+    const shared = await postForm('/due/act', { csrf, contact: SHARED.email, do: 'snooze', for: '2w' }, sam.jar);
+    expect(shared.status).toBe(303);
+    const samEntry = new URL(shared.headers.get('location')!, base).searchParams.get('entry')!;
+    expectNothingOfKim(await (await http(shared.headers.get('location')!, { jar: sam.jar })).text(), 'who is due after Sam’s snooze');
+    // Kim's CSRF-valid session cannot take back Sam's entry either.
+    const kimCsrf = csrfOf(await (await http('/due', { jar: kim.jar })).text());
+    expect((await postForm('/due/undo', { csrf: kimCsrf, entry: samEntry }, kim.jar)).status).toBe(404);
+    expect((await postForm('/due/undo', { csrf, entry: samEntry }, sam.jar)).status).toBe(303);
+    await expectKimUntouched('who is due');
   });
 
   it("digest links and held-reply links naming Kim's digest, entries or replies reach nothing", async () => {
