@@ -4,6 +4,7 @@
  * scripts depend on them (see README).
  */
 import { ConfigError } from './config/env.ts';
+import { applySecretsFile } from './config/secrets-file.ts';
 import { checkStartupConfig, checksConfig } from './config/startup-checks.ts';
 import { explainError } from './cli/explain-error.ts';
 import { UsageError } from './cli/usage-error.ts';
@@ -95,6 +96,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    // A local try of the Docker image: secrets generated once into SECRETS_FILE's volume.
+    const fromFile = applySecretsFile(process.env);
+    if (fromFile.notice) process.stderr.write(`${fromFile.notice}\n`);
     // Before the command's code loads or anything starts: a missing secret stops it here.
     if (checksConfig(name)) checkStartupConfig(name);
     await command.run(rest);

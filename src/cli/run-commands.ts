@@ -28,7 +28,9 @@ export async function serveCommand(): Promise<void> {
   const replies = replyRoutesFrom(config, database.sql, logger);
   const app = buildServer({ sql: database.sql, redis, config, logger, replies: replies.deps });
   await app.listen({ host: config.HOST, port: config.PORT });
-  logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'web server listening');
+  // The port bound (PORT=0 picks a free one).
+  const { port } = app.server.address() as { port: number };
+  logger.info({ url: `http://${config.HOST}:${port}` }, 'web server listening');
   // app.close() stops accepting (new requests get 503), lets requests in flight finish, then closes the queues.
   await untilSignal(logger, async () => {
     await app.close();
