@@ -63,7 +63,8 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
   },
   demo: {
     usage: 'rekindle demo [--provider google|microsoft|imap] [--keep-running]',
-    summary: 'see rekindle work end to end on a sample mailbox (local emulator, or local IMAP and CalDAV servers)',
+    summary:
+      'see rekindle work end to end on a sample mailbox (local emulator, or local IMAP and CalDAV servers); --keep-running: then click through the web app',
     run: async (argv) => (await import('../fakes/demo/demo-command.ts')).demoCommand(argv),
   },
 };
