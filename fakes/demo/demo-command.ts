@@ -155,7 +155,7 @@ async function runDemoOn(
       const signIn =
         provider === 'imap'
           ? 'signing in needs Google or Microsoft, which this IMAP run does not emulate: run `rekindle demo --provider google --keep-running` to click through'
-          : `press "Connect ${provider === 'google' ? 'Gmail' : 'Microsoft'}" to sign in as ${sample.owner.email} (the emulator consents at once), then see status and settings`;
+          : `press "Connect ${provider === 'google' ? 'Google' : 'Microsoft'}" to sign in as ${sample.owner.email} (the emulator consents at once), then see status and settings`;
       say('');
       say(`Web app: ${loop.webUrl}/ — ${signIn}; the digest's links above open there too.`);
       say(`Replies: SMTP on 127.0.0.1:${loop.inboundPort}, to ${digest.replyTo}. The workers and the scheduler keep running.`);

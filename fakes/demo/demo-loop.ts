@@ -354,7 +354,7 @@ async function startDemoEmulator(provider: ProviderName, sample: SampleMailbox):
       GOOGLE_CLIENT_SECRET: google.clientSecret,
       GOOGLE_API_URL: google.url,
       GOOGLE_TOKEN_URL: google.tokenUrl,
-      // Its consent screen consents at once: "Connect Gmail" in the web app signs the owner in.
+      // Its consent screen consents at once: "Connect Google" in the web app signs the owner in.
       GOOGLE_AUTH_URL: google.authUrl,
       GMAIL_QUOTA_UNITS_PER_MINUTE: '60000',
     },

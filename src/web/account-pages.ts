@@ -9,7 +9,18 @@ import { ACCESS_PAGES, heldGrants, withdrawAccess } from '../accounts/withdraw-a
 import { isKnownTimezone } from '../digest/digest-week.ts';
 import { DIGEST_MAX_ATTEMPTS } from '../digest/schedule-digests.ts';
 import { applyVerdicts } from '../verdicts/apply-verdicts.ts';
-import { ASSET_PATHS, dayName, esc, formatDay, formatInstant, SCRIPT, sendMessage, sendPage, STYLESHEET } from './html.ts';
+import {
+  ASSET_PATHS,
+  dayName,
+  esc,
+  formatCalendarDay,
+  formatDay,
+  formatInstant,
+  SCRIPT,
+  sendMessage,
+  sendPage,
+  STYLESHEET,
+} from './html.ts';
 import { csrfOk, csrfToken, endSession, readSession, type Session } from './session.ts';
 import { loadUserStatus, type MailboxStatus, type UserStatus } from './user-status.ts';
 import { formOf, isUuid, PROVIDER_LABEL, providerLabel, PROVIDERS, providerConfigured, type WebDeps } from './web-deps.ts';
@@ -60,12 +71,13 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
     return session;
   };
 
+  // Only the providers this server is set up for: which ones are not is the operator's business,
+  // told in the log when the app starts (src/web/web-app.ts), not a button people cannot press.
+  const offered = PROVIDERS.filter((p) => providerConfigured(config, p));
   const connectButtons = (hint = '') =>
-    PROVIDERS.map((p) =>
-      providerConfigured(config, p)
-        ? `<a class="button" data-add-tz href="/connect/${p}${hint}">Connect ${PROVIDER_LABEL[p]}</a>`
-        : `<span class="button secondary" aria-disabled="true" title="Not configured on this server">${PROVIDER_LABEL[p]} (not set up)</span>`,
-    ).join(' ');
+    offered.length > 0
+      ? offered.map((p) => `<a class="button" data-add-tz href="/connect/${p}${hint}">Connect ${PROVIDER_LABEL[p]}</a>`).join(' ')
+      : '<span class="muted" id="no-provider">Signing in is not available on this server yet.</span>';
 
   app.get(ASSET_PATHS.css, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(STYLESHEET),
@@ -99,8 +111,11 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
     const notices: string[] = [];
     const connected = providerLabel(String(request.query.connected ?? ''));
     if (connected) {
+      // The first-sync sentence only while it is true: once synced, the history has been read.
       notices.push(
-        `<p class="notice">Your ${esc(connected)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`,
+        status.synced
+          ? `<p class="notice" id="connected">Your ${esc(connected)} mailbox is connected.</p>`
+          : `<p class="notice" id="connected">Your ${esc(connected)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`,
       );
     }
     // Everything a person must act on shows here, whether or not an email could also say it.
@@ -125,7 +140,7 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
     if (status.lastDigest?.status === 'failed') {
       const gaveUp = status.lastDigest.attempts >= DIGEST_MAX_ATTEMPTS;
       notices.push(
-        `<p class="notice error" id="digest-failed">Your list for the week of ${esc(status.lastDigest.weekOf)} could not be handed to the mail server${gaveUp ? `, and rekindle gave up after ${status.lastDigest.attempts} tries; the next one is due as usual` : '; rekindle is trying again'}. If this keeps happening, tell whoever runs this rekindle.</p>`,
+        `<p class="notice error" id="digest-failed">Your list for the week of ${esc(formatCalendarDay(status.lastDigest.weekOf))} could not be handed to the mail server${gaveUp ? `, and rekindle gave up after ${status.lastDigest.attempts} tries; the next one is due as usual` : '; rekindle is trying again'}. If this keeps happening, tell whoever runs this rekindle.</p>`,
       );
     }
     for (const m of status.mailboxes.filter((x) => x.state === 'needs_reauth')) {
@@ -155,7 +170,7 @@ ${notices.join('\n')}
 <dt>Contacts found</dt><dd id="contacts-found">${status.contacts}</dd>
 <dt>Next digest</dt><dd id="next-digest">${esc(next)}</dd>
 <dt>List size</dt><dd>${status.digestBudget ?? config.DIGEST_BUDGET} people at most</dd>
-${status.lastDigest ? `<dt>Last digest</dt><dd>week of ${esc(status.lastDigest.weekOf)} (${esc(status.lastDigest.status)})</dd>` : ''}
+${status.lastDigest ? `<dt>Last digest</dt><dd>week of ${esc(formatCalendarDay(status.lastDigest.weekOf))} (${esc(status.lastDigest.status)})</dd>` : ''}
 </dl></div>
 ${status.mailboxes.map((m) => mailboxCard(m, tz)).join('\n')}
 <div class="card"><h2>Connect another mailbox</h2><p class="muted">Mail from all your mailboxes makes one list of contacts; a message in two of them counts once.</p><p>${connectButtons()} <a class="button" href="/connect/imap" id="connect-imap">Other mailbox (IMAP)</a></p>

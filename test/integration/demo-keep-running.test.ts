@@ -1,7 +1,7 @@
 /**
  * `rekindle demo --keep-running`: after the story it stays up and serves the web app beside the
  * workers and the reply listener, on the emulator, so a person can click through: sign in
- * ("Connect Gmail", the emulator's consent), status, settings and the printed digest's links.
+ * ("Connect Google", the emulator's consent), status, settings and the printed digest's links.
  * Meanwhile a second demo on the same database is refused and changes nothing, and SIGTERM
  * stops the whole of it: exit 0, nothing left listening.
  */
@@ -136,7 +136,7 @@ describe('rekindle demo --keep-running', () => {
     const site = ready![1]!;
     const port = Number(ready![2]);
     expect(demo.stderr()).toMatch(
-      new RegExp(`^Web app: ${site.replace(/[.]/g, '\\.')} — press "Connect Gmail" to sign in as sam@example\\.com`, 'm'),
+      new RegExp(`^Web app: ${site.replace(/[.]/g, '\\.')} — press "Connect Google" to sign in as sam@example\\.com`, 'm'),
     );
     expect(demo.stderr()).toMatch(/^Created the demo database rekindle_test_\w+_demo /m);
 
@@ -156,7 +156,7 @@ describe('rekindle demo --keep-running', () => {
     );
     expect((await fetch(link!)).status).toBe(200);
 
-    // Sign in as a person would: Connect Gmail, the emulator's consent, back to the status page.
+    // Sign in as a person would: Connect Google, the emulator's consent, back to the status page.
     const jar = new Jar();
     const landing = await browse(site, jar, site);
     expect(await landing.text()).toContain(`href="/connect/google"`);
