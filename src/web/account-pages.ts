@@ -27,6 +27,12 @@ import { formOf, isUuid, PROVIDER_LABEL, providerLabel, PROVIDERS, providerConfi
 
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
 
+/** What each provider is asked for, said only for the providers this server offers. */
+const PERMISSIONS: Record<(typeof PROVIDERS)[number], string> = {
+  google: 'Gmail message metadata and read-only calendar',
+  microsoft: 'Microsoft Mail.ReadBasic, Calendars.ReadBasic and your profile',
+};
+
 export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void {
   const { config } = deps;
 
@@ -96,10 +102,14 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
       { title: 'Keep in touch' },
       `<h1>Keep in touch with the people who matter</h1>
 <p>Connect your mailbox once. rekindle reads <strong>who</strong> you wrote to and <strong>when</strong> — never the messages themselves — and every week emails you a short list of people you have lost touch with. Reply “done 1” or click a link to act on it.</p>
-<div class="card"><p>${connectButtons()}</p>
+<div class="card"><p>${connectButtons()}</p>${
+        offered.length > 0
+          ? `
 <p class="muted">Already connected? Connect the same mailbox again to sign in.</p>
-<p class="muted">Fastmail, iCloud, Yahoo, Proton or your own server? Sign in with a Google or Microsoft mailbox first, then add it as another mailbox (IMAP) from your status page.</p></div>
-<p class="muted">Permissions asked: Gmail message metadata and read-only calendar; or Microsoft Mail.ReadBasic, Calendars.ReadBasic and your profile. You can disconnect at any time, and everything read from that mailbox is deleted.</p>`,
+<p class="muted">Fastmail, iCloud, Yahoo, Proton or your own server? Sign in with a ${offered.map((p) => PROVIDER_LABEL[p]).join(' or ')} mailbox first, then add it as another mailbox (IMAP) from your status page.</p>`
+          : ''
+      }</div>
+${offered.length > 0 ? `<p class="muted">Permissions asked: ${offered.map((p) => PERMISSIONS[p]).join('; or ')}. You can disconnect at any time, and everything read from that mailbox is deleted.</p>` : ''}`,
     );
   });
 
