@@ -6,7 +6,7 @@
  * with buttons (a GET never changes anything: link scanners fetch every URL in a mail); the
  * POST applies, idempotently.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { compactBodyLength, signCompact, uuidBytes, uuidOf, verifyCompact } from '../security/compact-token.ts';
 import { verifyToken, type SignedTokenKeys, type TokenFailure } from '../security/signed-token.ts';
 
 export const ACTION_PURPOSE = 'digest-action';
@@ -29,30 +29,19 @@ export interface ActionLinkSettings {
 }
 
 /**
- * A compact token, short enough to read and copy from the plain-text part (45 characters,
- * where the first format, signed JSON naming the user too, took about 220): 21 bytes — the
- * digest's UUID, the entry's number, the expiry in seconds — and an HMAC-SHA256 of them under
- * this purpose, cut to 96 bits (RFC 2104 allows it; a guess still has 1 in 2^96, behind the
- * web's rate limits). The user is not in it: a digest belongs to one user, and the route reads
- * which from the digest's row.
+ * A compact token (src/security/compact-token.ts), short enough to read and copy from the
+ * plain-text part: 45 characters, where the first format, signed JSON naming the user too,
+ * took about 220. Its payload is the digest's UUID and the entry's number. The user is not in
+ * it: a digest belongs to one user, and the route reads which from the digest's row.
  */
-const COMPACT_BODY_BYTES = 21;
-const COMPACT_MAC_BYTES = 12;
-
-function compactMac(secret: string, body: string): Buffer {
-  return createHmac('sha256', secret).update(`${ACTION_PURPOSE}:${body}`).digest().subarray(0, COMPACT_MAC_BYTES);
-}
+const PAYLOAD_BYTES = 17;
 
 export function actionToken(keys: SignedTokenKeys, link: ActionLink, expiresAt: Date): string {
-  const secret = keys.secrets[0];
-  if (!secret) throw new Error('actionToken: no secret configured');
   if (!Number.isInteger(link.position) || link.position < 1 || link.position > 255) throw new Error('actionToken: position out of range');
-  const body = Buffer.alloc(COMPACT_BODY_BYTES);
-  Buffer.from(link.digestId.replace(/-/g, ''), 'hex').copy(body, 0);
-  body.writeUInt8(link.position, 16);
-  body.writeUInt32BE(Math.floor(expiresAt.getTime() / 1000), 17);
-  const encoded = body.toString('base64url');
-  return `${encoded}.${compactMac(secret, encoded).toString('base64url')}`;
+  const payload = Buffer.alloc(PAYLOAD_BYTES);
+  uuidBytes(link.digestId).copy(payload, 0);
+  payload.writeUInt8(link.position, 16);
+  return signCompact(keys, ACTION_PURPOSE, payload, expiresAt);
 }
 
 /** `verb` only preselects the button on the page; the POST says what to do. */
@@ -66,20 +55,11 @@ export function readActionToken(
   token: string,
   now: Date = new Date(),
 ): { ok: true; target: ActionLinkTarget } | { ok: false; reason: TokenFailure } {
-  const [body, signature, extra] = token.split('.');
-  if (!body || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
   // The first format (signed JSON, `eyJ…`): links already in inboxes keep working until they expire.
-  if (body.length !== 28) return readFirstFormat(keys, token, now);
-  const given = Buffer.from(signature, 'base64url');
-  // Only the canonical spelling: base64 leaves slack bits in a last character.
-  if (given.length !== COMPACT_MAC_BYTES || given.toString('base64url') !== signature) return { ok: false, reason: 'malformed' };
-  const bytes = Buffer.from(body, 'base64url');
-  if (bytes.length !== COMPACT_BODY_BYTES || bytes.toString('base64url') !== body) return { ok: false, reason: 'malformed' };
-  if (!keys.secrets.some((secret) => timingSafeEqual(compactMac(secret, body), given))) return { ok: false, reason: 'bad-signature' };
-  if (bytes.readUInt32BE(17) * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
-  const hex = bytes.subarray(0, 16).toString('hex');
-  const digestId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  return { ok: true, target: { digestId, position: bytes.readUInt8(16), userId: null } };
+  if (token.split('.')[0]!.length !== compactBodyLength(PAYLOAD_BYTES)) return readFirstFormat(keys, token, now);
+  const read = verifyCompact(keys, ACTION_PURPOSE, token, PAYLOAD_BYTES, now);
+  if (!read.ok) return read;
+  return { ok: true, target: { digestId: uuidOf(read.payload), position: read.payload.readUInt8(16), userId: null } };
 }
 
 function readFirstFormat(
