@@ -13,6 +13,9 @@ COPY drizzle ./drizzle
 COPY src ./src
 # The emulators and sample mailbox of `rekindle demo` (the compose file runs it once); never loaded otherwise.
 COPY fakes ./fakes
+# The compose file's local try generates its secrets once into a volume here (SECRETS_FILE):
+# a named volume takes this folder's owner when first mounted.
+RUN mkdir -p /var/lib/rekindle && chown node:node /var/lib/rekindle
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \

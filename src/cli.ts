@@ -4,6 +4,7 @@
  * scripts depend on them (see README).
  */
 import { ConfigError } from './config/env.ts';
+import { applySecretsFile } from './config/secrets-file.ts';
 import { checkStartupConfig, checksConfig } from './config/startup-checks.ts';
 import { explainError } from './cli/explain-error.ts';
 import { UsageError } from './cli/usage-error.ts';
@@ -62,7 +63,8 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
   },
   demo: {
     usage: 'rekindle demo [--provider google|microsoft|imap] [--keep-running]',
-    summary: 'see rekindle work end to end on a sample mailbox (local emulator, or local IMAP and CalDAV servers)',
+    summary:
+      'see rekindle work end to end on a sample mailbox (local emulator, or local IMAP and CalDAV servers); --keep-running: then click through the web app',
     run: async (argv) => (await import('../fakes/demo/demo-command.ts')).demoCommand(argv),
   },
 };
@@ -95,6 +97,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    // A local try of the Docker image: secrets generated once into SECRETS_FILE's volume.
+    const fromFile = applySecretsFile(process.env);
+    if (fromFile.notice) process.stderr.write(`${fromFile.notice}\n`);
     // Before the command's code loads or anything starts: a missing secret stops it here.
     if (checksConfig(name)) checkStartupConfig(name);
     await command.run(rest);

@@ -8,7 +8,10 @@
  * confirms. Outgoing mail goes to SMTP_URL when given (e.g. Mailpit), else to a catcher on
  * loopback started here.
  */
+import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Logger } from 'pino';
 import type { CalendarSourcesInput } from '../../src/accounts/calendar-sources.ts';
@@ -26,6 +29,9 @@ import { replySettingsFrom } from '../../src/replies/reply-settings.ts';
 import { tokenCipherFor } from '../../src/security/token-cipher.ts';
 import { makeDkimKey, staticResolver } from '../static-dns.ts';
 import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
+import { createWebRedis } from '../../src/queue/connection.ts';
+import { replyRoutesFrom } from '../../src/web/reply-routes.ts';
+import { buildServer } from '../../src/web/server.ts';
 import { buildSampleMailbox, type SampleMailbox } from './sample-mailbox.ts';
 
 export interface DemoLoopOptions {
@@ -39,6 +45,12 @@ export interface DemoLoopOptions {
   env?: Record<string, string | undefined>;
   /** Whose emulator serves the mailbox. Default google. */
   provider?: ProviderName;
+  /**
+   * Also serve the web app (`rekindle demo --keep-running`) on this loopback port, which the
+   * digest's links then lead to: PUBLIC_URL is set to it, and one LINK_SECRETS (the
+   * environment's, or one made for this run) signs for both the worker and the web app.
+   */
+  webPort?: number;
 }
 
 export interface DemoDigest {
@@ -71,6 +83,8 @@ export interface DemoLoop {
   sent: SentMail[];
   catcher: MailCatcher | null;
   inboundPort: number;
+  /** The web app's address, when `webPort` was given. */
+  webUrl: string | null;
   /** Resolves when both streams finished their first sync and contacts are computed. */
   waitUntilSynced(onProgress?: (line: string) => void): Promise<void>;
   /** The digest the scheduler sent once the first sync finished. */
@@ -87,6 +101,7 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
   const emulator = await startDemoEmulator(provider, sample);
   const catcher = options.smtpUrl ? null : await startMailCatcher();
   const smtpUrl = options.smtpUrl ?? catcher!.url;
+  const webUrl = options.webPort ? `http://127.0.0.1:${options.webPort}` : null;
   const config = loadConfig({
     ...(options.env ?? {}),
     DATABASE_URL: options.databaseUrl,
@@ -95,6 +110,14 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
     ...emulator.env,
     SCHEDULER_TICK_SECONDS: '0.5',
     SMTP_URL: smtpUrl,
+    ...(webUrl
+      ? {
+          PUBLIC_URL: webUrl,
+          HOST: '127.0.0.1',
+          PORT: String(options.webPort),
+          LINK_SECRETS: options.env?.LINK_SECRETS || randomBytes(32).toString('hex'),
+        }
+      : {}),
   });
   const sent: SentMail[] = [];
   const smtp = createMailer(config.SMTP_URL);
@@ -122,6 +145,12 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
   const results: ReplyResult[] = [];
   let inbound: InboundSmtp | null = null;
   let worker: WorkerHandle | null = null;
+  let web: { app: FastifyInstance; redis: Redis; close(): void } | null = null;
+  const closeWeb = async () => {
+    await web?.app.close();
+    web?.close();
+    web?.redis.disconnect();
+  };
   try {
     inbound = await startInboundSmtp({
       host: '127.0.0.1',
@@ -145,6 +174,15 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
       tokenCipherFor(config),
     );
     await database.sql`update users set name = ${sample.owner.name} where id = ${userId}`;
+    if (webUrl) {
+      // As `rekindle serve` builds it (src/cli/run-commands.ts), on the demo's config.
+      const redis = createWebRedis(config.REDIS_URL);
+      redis.on('error', () => undefined);
+      const replies = replyRoutesFrom(config, database.sql, options.logger);
+      const app = buildServer({ sql: database.sql, redis, config, logger: options.logger, replies: replies.deps });
+      web = { app, redis, close: replies.close };
+      await app.listen({ host: '127.0.0.1', port: options.webPort! });
+    }
     const inboundPort = inbound.port;
     const loop: DemoLoop = {
       sample,
@@ -158,6 +196,7 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
       sent,
       catcher,
       inboundPort,
+      webUrl,
       async waitUntilSynced(onProgress) {
         let last = '';
         for (;;) {
@@ -233,6 +272,7 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
         return { result, confirmation };
       },
       async close() {
+        await closeWeb();
         await worker?.close();
         await inbound?.close();
         mailer.close();
@@ -243,6 +283,7 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
     };
     return loop;
   } catch (error) {
+    await closeWeb();
     await worker?.close();
     await inbound?.close();
     mailer.close();
@@ -313,6 +354,8 @@ async function startDemoEmulator(provider: ProviderName, sample: SampleMailbox):
       GOOGLE_CLIENT_SECRET: google.clientSecret,
       GOOGLE_API_URL: google.url,
       GOOGLE_TOKEN_URL: google.tokenUrl,
+      // Its consent screen consents at once: "Connect Google" in the web app signs the owner in.
+      GOOGLE_AUTH_URL: google.authUrl,
       GMAIL_QUOTA_UNITS_PER_MINUTE: '60000',
     },
     refreshToken: google.issueRefreshToken(sample.owner.email),

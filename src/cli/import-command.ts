@@ -3,7 +3,7 @@ import { getConfig } from '../config/env.ts';
 import { recomputeContacts } from '../contact-store/recompute-contacts.ts';
 import { normalizeAddress } from '../contacts/normalize-address.ts';
 import { createDatabase } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
+import { createdDatabaseLine, runMigrations } from '../db/migrate.ts';
 import { importCalendar } from '../import/import-calendar.ts';
 import { importMail, type MailImportSummary } from '../import/import-mail.ts';
 import { ensureLocalAccount } from '../import/local-account.ts';
@@ -42,7 +42,8 @@ export async function importCommand(argv: string[]): Promise<void> {
   if (badAlias) throw new UsageError(`--aliases expects e-mail addresses, got "${badAlias}"`);
 
   const config = getConfig();
-  await runMigrations(config.DATABASE_URL);
+  const { created } = await runMigrations(config.DATABASE_URL);
+  if (created) process.stderr.write(`${createdDatabaseLine(config.DATABASE_URL)}\n`);
   const database = createDatabase(config.DATABASE_URL, { max: 3 });
   const say = (line: string) => process.stderr.write(line + '\n');
   try {

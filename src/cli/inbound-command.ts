@@ -1,6 +1,6 @@
 import { dkimSettings, getConfig, inboundTls } from '../config/env.ts';
 import { createDatabase } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
+import { createdDatabaseLine, runMigrations } from '../db/migrate.ts';
 import { surviveClosedSocketWrites } from '../db/survive-closed-socket.ts';
 import { createLogger } from '../log.ts';
 import { createMailer } from '../mailer/create-mailer.ts';
@@ -23,7 +23,8 @@ export async function inboundCommand(): Promise<void> {
   surviveClosedSocketWrites(logger);
   const tls = inboundTls(config);
   const dkim = dkimSettings(config);
-  await runMigrations(config.DATABASE_URL);
+  const { created } = await runMigrations(config.DATABASE_URL);
+  if (created) logger.info(createdDatabaseLine(config.DATABASE_URL));
   const database = createDatabase(config.DATABASE_URL, { max: 5 });
   const mailer = createMailer(config.SMTP_URL, { dkim });
   if (!config.LINK_SECRETS)

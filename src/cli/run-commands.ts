@@ -1,5 +1,5 @@
 import { configWarnings, getConfig } from '../config/env.ts';
-import { runMigrations } from '../db/migrate.ts';
+import { createdDatabaseLine, runMigrations } from '../db/migrate.ts';
 import { surviveClosedSocketWrites } from '../db/survive-closed-socket.ts';
 import { createDatabase } from '../db/client.ts';
 import { createLogger } from '../log.ts';
@@ -11,7 +11,9 @@ import { untilSignal } from './until-signal.ts';
 
 export async function migrateCommand(): Promise<void> {
   const config = getConfig();
-  await runMigrations(config.DATABASE_URL);
+  const { created } = await runMigrations(config.DATABASE_URL);
+  // On stderr: `work` migrates in a child whose stdout it drops, and this line must reach the log.
+  if (created) process.stderr.write(`${createdDatabaseLine(config.DATABASE_URL)}\n`);
   process.stdout.write('Database is up to date.\n');
 }
 
@@ -20,7 +22,8 @@ export async function serveCommand(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   surviveClosedSocketWrites(logger);
   for (const { variable, message } of configWarnings(config)) logger.warn({ variable }, `${variable} ${message}`);
-  await runMigrations(config.DATABASE_URL);
+  const { created } = await runMigrations(config.DATABASE_URL);
+  if (created) logger.info(createdDatabaseLine(config.DATABASE_URL));
   const database = createDatabase(config.DATABASE_URL, { max: 5 });
   // Fails fast while Redis is away (the pages answer without it); one log line per change.
   const redis = createWebRedis(config.REDIS_URL);
@@ -28,7 +31,9 @@ export async function serveCommand(): Promise<void> {
   const replies = replyRoutesFrom(config, database.sql, logger);
   const app = buildServer({ sql: database.sql, redis, config, logger, replies: replies.deps });
   await app.listen({ host: config.HOST, port: config.PORT });
-  logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'web server listening');
+  // The port bound (PORT=0 picks a free one).
+  const { port } = app.server.address() as { port: number };
+  logger.info({ url: `http://${config.HOST}:${port}` }, 'web server listening');
   // app.close() stops accepting (new requests get 503), lets requests in flight finish, then closes the queues.
   await untilSignal(logger, async () => {
     await app.close();

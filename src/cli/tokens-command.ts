@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { reencryptTokens } from '../accounts/reencrypt-tokens.ts';
 import { getConfig } from '../config/env.ts';
 import { createDatabase } from '../db/client.ts';
-import { runMigrations } from '../db/migrate.ts';
+import { createdDatabaseLine, runMigrations } from '../db/migrate.ts';
 import { tokenCipherFor } from '../security/token-cipher.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -16,7 +16,8 @@ export async function tokensCommand(argv: string[]): Promise<void> {
   if (positionals[0] !== 'reencrypt' || positionals.length !== 1) throw new UsageError('expected: tokens reencrypt');
   const config = getConfig();
   const cipher = tokenCipherFor(config);
-  await runMigrations(config.DATABASE_URL);
+  const { created } = await runMigrations(config.DATABASE_URL);
+  if (created) process.stderr.write(`${createdDatabaseLine(config.DATABASE_URL)}\n`);
   const database = createDatabase(config.DATABASE_URL, { max: 2 });
   try {
     const result = await reencryptTokens(database.sql, cipher);

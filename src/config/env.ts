@@ -56,6 +56,12 @@ const schema = z.object({
       }
     })
     .optional(),
+  /**
+   * A file on a volume where LINK_SECRETS and TOKEN_ENCRYPTION_KEYS are generated once when the
+   * environment leaves them unset (docker compose's local try; src/config/secrets-file.ts).
+   * Unset: nothing is generated, and production requires both.
+   */
+  SECRETS_FILE: z.string().min(1).optional(),
   /** Password of the queue dashboard (/admin/queues, user `admin`) and of /metrics; unset: no dashboard. */
   ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').optional(),
   /**

@@ -6,17 +6,19 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 
 /**
  * Creates the database when the server does not have it yet, then applies every pending
- * migration. Safe to run on each start and from several processes at once.
+ * migration. Safe to run on each start and from several processes at once. `created`: this
+ * call made the database (the caller says so: a new, empty database is news to whoever runs it).
  */
-export async function runMigrations(databaseUrl: string): Promise<void> {
+export async function runMigrations(databaseUrl: string): Promise<{ created: boolean }> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  let created = false;
   try {
     try {
       // Two processes migrating at once (web and worker starting together) serialize here.
       await sql`select pg_advisory_lock(7265723)`;
     } catch (error) {
       if ((error as { code?: string }).code !== '3D000') throw error;
-      await createDatabase(databaseUrl);
+      created = await createDatabase(databaseUrl);
       await sql`select pg_advisory_lock(7265723)`;
     }
     // Loaded here, not at the top: drizzle-orm costs a process ~100 MB of resident memory it
@@ -27,19 +29,28 @@ export async function runMigrations(databaseUrl: string): Promise<void> {
   } finally {
     await sql.end();
   }
+  return { created };
+}
+
+/** What to tell a person when `runMigrations` created the database; no user or password in it. */
+export function createdDatabaseLine(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  return `Created the database ${decodeURIComponent(url.pathname.slice(1))} on ${url.host}: it did not exist yet, so it starts empty.`;
 }
 
 /** A fresh install: the server runs but has no rekindle database yet (3D000). */
-async function createDatabase(databaseUrl: string): Promise<void> {
+async function createDatabase(databaseUrl: string): Promise<boolean> {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
   const server = new URL(databaseUrl);
   server.pathname = '/postgres';
   const admin = postgres(server.toString(), { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name.replaceAll('"', '""')}"`);
+    return true;
   } catch (error) {
     // 42P04: another process created it meanwhile.
     if ((error as { code?: string }).code !== '42P04') throw error;
+    return false;
   } finally {
     await admin.end();
   }

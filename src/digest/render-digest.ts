@@ -7,6 +7,7 @@
  * reply stops there, see src/replies/strip-quoted.ts), and no line of it starts with a verb.
  * No images, no remote resources, no tracking: the HTML is self-contained.
  */
+import { formatCalendarDay, formatDate } from '../dates/format-dates.ts';
 import { humanDuration } from '../contacts/select-reconnects.ts';
 import { withoutBidiControls } from '../mail/bidi-controls.ts';
 
@@ -96,7 +97,7 @@ export function entryLines(
 
 function renderText(content: DigestContent): string {
   const { entries, asOf, schedule } = content;
-  const lines: string[] = [`${QUOTE_SENTINEL} your list for the week of ${formatDay(content.weekOf)}`, ''];
+  const lines: string[] = [`${QUOTE_SENTINEL} your list for the week of ${formatCalendarDay(content.weekOf)}`, ''];
   lines.push(greeting(content), '');
   for (const entry of entries) {
     const e = entryLines(entry, asOf, schedule.timezone);
@@ -149,7 +150,7 @@ function renderHtml(content: DigestContent, subject: string): string {
 <tr><td align="center" style="padding:24px 8px;">
 <table role="presentation" class="digest" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;width:100%;max-width:600px;background:#ffffff;border-radius:8px;">
 <tr><td style="padding:20px 20px 8px;font-family:${FONT};font-size:16px;line-height:1.5;color:#222;">
-<p style="margin:0 0 12px;font-size:13px;color:#777;">${esc(QUOTE_SENTINEL)} your list for the week of ${esc(formatDay(content.weekOf))}</p>
+<p style="margin:0 0 12px;font-size:13px;color:#777;">${esc(QUOTE_SENTINEL)} your list for the week of ${esc(formatCalendarDay(content.weekOf))}</p>
 <p style="margin:0 0 8px;">${esc(greeting(content))}</p>
 </td></tr>
 <tr><td style="padding:0 20px;font-family:${FONT};font-size:16px;line-height:1.5;color:#222;">
@@ -208,21 +209,5 @@ function esc(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-// Building an Intl.DateTimeFormat costs far more than formatting with one (a third of a
-// digest's CPU, measured by `npm run bench`): one per timezone, kept.
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-
-export function formatDate(date: Date, timezone: string): string {
-  let format = dateFormats.get(timezone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: timezone });
-    dateFormats.set(timezone, format);
-  }
-  return format.format(date);
-}
-
-/** `2025-06-02` → `2 June 2025`. */
-function formatDay(day: string): string {
-  return dayFormat.format(new Date(`${day}T00:00:00Z`));
-}
+// One style for dates on every page and in every mail (src/dates/format-dates.ts).
+export { formatDate } from '../dates/format-dates.ts';

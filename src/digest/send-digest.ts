@@ -115,7 +115,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
     ...(settings.actionLinks
       ? {
           actionUrl: (position: number, verb?: 'done' | 'snooze' | 'never') =>
-            actionUrl(settings.actionLinks!, { userId: claim.userId, digestId: claim.id, position }, madeAt, verb),
+            actionUrl(settings.actionLinks!, { digestId: claim.id, position }, madeAt, verb),
         }
       : {}),
   });

@@ -221,9 +221,7 @@ export async function handleInboundMessage(deps: ReplyDeps, raw: Buffer, envelop
   logger.info({ outcome: applied.outcome, commands: commands.length, changes: applied.content.changes.length }, 'reply applied');
   await sendMore(deps, applied);
   const undo =
-    settings.linkKeys && applied.entryId
-      ? undoUrl(settings.linkKeys, settings.publicUrl, { userId: digest.userId, entryId: applied.entryId }, now)
-      : undefined;
+    settings.linkKeys && applied.entryId ? undoUrl(settings.linkKeys, settings.publicUrl, { entryId: applied.entryId }, now) : undefined;
   const confirmation = await confirm(deps, digest, mail, {
     ...applied.content,
     ignored: [...ignored, ...applied.content.ignored],

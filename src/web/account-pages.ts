@@ -9,7 +9,18 @@ import { ACCESS_PAGES, heldGrants, withdrawAccess } from '../accounts/withdraw-a
 import { isKnownTimezone } from '../digest/digest-week.ts';
 import { DIGEST_MAX_ATTEMPTS } from '../digest/schedule-digests.ts';
 import { applyVerdicts } from '../verdicts/apply-verdicts.ts';
-import { ASSET_PATHS, dayName, esc, formatDay, formatInstant, SCRIPT, sendMessage, sendPage, STYLESHEET } from './html.ts';
+import {
+  ASSET_PATHS,
+  dayName,
+  esc,
+  formatCalendarDay,
+  formatDay,
+  formatInstant,
+  SCRIPT,
+  sendMessage,
+  sendPage,
+  STYLESHEET,
+} from './html.ts';
 import { csrfToken, endSession, readSession } from './session.ts';
 import { signedInHelpers } from './signed-in.ts';
 import type { MailboxStatus } from './user-status.ts';
@@ -17,17 +28,24 @@ import { formOf, isUuid, PROVIDER_LABEL, providerLabel, PROVIDERS, providerConfi
 
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
 
+/** What each provider is asked for, said only for the providers this server offers. */
+const PERMISSIONS: Record<(typeof PROVIDERS)[number], string> = {
+  google: 'Gmail message metadata and read-only calendar',
+  microsoft: 'Microsoft Mail.ReadBasic, Calendars.ReadBasic and your profile',
+};
+
 export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void {
   const { config } = deps;
 
   const { nav, signedIn, checkedPost } = signedInHelpers(deps);
 
+  // Only the providers this server is set up for: which ones are not is the operator's business,
+  // told in the log when the app starts (src/web/web-app.ts), not a button people cannot press.
+  const offered = PROVIDERS.filter((p) => providerConfigured(config, p));
   const connectButtons = (hint = '') =>
-    PROVIDERS.map((p) =>
-      providerConfigured(config, p)
-        ? `<a class="button" data-add-tz href="/connect/${p}${hint}">Connect ${PROVIDER_LABEL[p]}</a>`
-        : `<span class="button secondary" aria-disabled="true" title="Not configured on this server">${PROVIDER_LABEL[p]} (not set up)</span>`,
-    ).join(' ');
+    offered.length > 0
+      ? offered.map((p) => `<a class="button" data-add-tz href="/connect/${p}${hint}">Connect ${PROVIDER_LABEL[p]}</a>`).join(' ')
+      : '<span class="muted" id="no-provider">Signing in is not available on this server yet.</span>';
 
   app.get(ASSET_PATHS.css, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(STYLESHEET),
@@ -46,10 +64,14 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
       { title: 'Keep in touch' },
       `<h1>Keep in touch with the people who matter</h1>
 <p>Connect your mailbox once. rekindle reads <strong>who</strong> you wrote to and <strong>when</strong> — never the messages themselves — and every week emails you a short list of people you have lost touch with. Reply “done 1” or click a link to act on it.</p>
-<div class="card"><p>${connectButtons()}</p>
+<div class="card"><p>${connectButtons()}</p>${
+        offered.length > 0
+          ? `
 <p class="muted">Already connected? Connect the same mailbox again to sign in.</p>
-<p class="muted">Fastmail, iCloud, Yahoo, Proton or your own server? Sign in with a Google or Microsoft mailbox first, then add it as another mailbox (IMAP) from your status page.</p></div>
-<p class="muted">Permissions asked: Gmail message metadata and read-only calendar; or Microsoft Mail.ReadBasic, Calendars.ReadBasic and your profile. You can disconnect at any time, and everything read from that mailbox is deleted.</p>`,
+<p class="muted">Fastmail, iCloud, Yahoo, Proton or your own server? Sign in with a ${offered.map((p) => PROVIDER_LABEL[p]).join(' or ')} mailbox first, then add it as another mailbox (IMAP) from your status page.</p>`
+          : ''
+      }</div>
+${offered.length > 0 ? `<p class="muted">Permissions asked: ${offered.map((p) => PERMISSIONS[p]).join('; or ')}. You can disconnect at any time, and everything read from that mailbox is deleted.</p>` : ''}`,
     );
   });
 
@@ -61,8 +83,11 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
     const notices: string[] = [];
     const connected = providerLabel(String(request.query.connected ?? ''));
     if (connected) {
+      // The first-sync sentence only while it is true: once synced, the history has been read.
       notices.push(
-        `<p class="notice">Your ${esc(connected)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`,
+        status.synced
+          ? `<p class="notice" id="connected">Your ${esc(connected)} mailbox is connected.</p>`
+          : `<p class="notice" id="connected">Your ${esc(connected)} mailbox is connected. The first sync reads your history, newest first; this page updates by itself.</p>`,
       );
     }
     // Everything a person must act on shows here, whether or not an email could also say it.
@@ -87,7 +112,7 @@ export function registerAccountPages(app: FastifyInstance, deps: WebDeps): void 
     if (status.lastDigest?.status === 'failed') {
       const gaveUp = status.lastDigest.attempts >= DIGEST_MAX_ATTEMPTS;
       notices.push(
-        `<p class="notice error" id="digest-failed">Your list for the week of ${esc(status.lastDigest.weekOf)} could not be handed to the mail server${gaveUp ? `, and rekindle gave up after ${status.lastDigest.attempts} tries; the next one is due as usual` : '; rekindle is trying again'}. If this keeps happening, tell whoever runs this rekindle.</p>`,
+        `<p class="notice error" id="digest-failed">Your list for the week of ${esc(formatCalendarDay(status.lastDigest.weekOf))} could not be handed to the mail server${gaveUp ? `, and rekindle gave up after ${status.lastDigest.attempts} tries; the next one is due as usual` : '; rekindle is trying again'}. If this keeps happening, tell whoever runs this rekindle.</p>`,
       );
     }
     for (const m of status.mailboxes.filter((x) => x.state === 'needs_reauth')) {
@@ -117,7 +142,7 @@ ${notices.join('\n')}
 <dt>Contacts found</dt><dd id="contacts-found">${status.contacts}</dd>
 <dt>Next digest</dt><dd id="next-digest">${esc(next)}</dd>
 <dt>List size</dt><dd>${status.digestBudget ?? config.DIGEST_BUDGET} people at most</dd>
-${status.lastDigest ? `<dt>Last digest</dt><dd>week of ${esc(status.lastDigest.weekOf)} (${esc(status.lastDigest.status)})</dd>` : ''}
+${status.lastDigest ? `<dt>Last digest</dt><dd>week of ${esc(formatCalendarDay(status.lastDigest.weekOf))} (${esc(status.lastDigest.status)})</dd>` : ''}
 </dl>
 <p><a class="button secondary" href="/due" id="who-is-due">Who is due</a> <span class="muted">the next lists' likely people, and everyone you marked</span></p></div>
 ${status.mailboxes.map((m) => mailboxCard(m, tz)).join('\n')}

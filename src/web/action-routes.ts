@@ -16,7 +16,7 @@ import { applyVerdicts, type Verdict } from '../verdicts/apply-verdicts.ts';
 import { readContactState } from '../verdicts/contact-state.ts';
 import { standingEntries, type MarkState } from '../verdicts/journal.ts';
 import { undoLink } from '../verdicts/undo-verdicts.ts';
-import { esc, formatDay, sendMessage, sendPage } from './html.ts';
+import { esc, formatCalendarDay, formatDay, sendMessage, sendPage } from './html.ts';
 import { formOf, type WebDeps } from './web-deps.ts';
 
 const SNOOZES: Record<string, string> = { '2w': '2 weeks', '1m': 'a month', '3m': '3 months' };
@@ -24,9 +24,17 @@ const SNOOZES: Record<string, string> = { '2w': '2 weeks', '1m': 'a month', '3m'
 type Item = LinkedItem;
 
 export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void {
-  const resolve = (token: string, reply: FastifyReply): ActionLinkTarget | null => {
+  const resolve = async (token: string, reply: FastifyReply): Promise<(ActionLinkTarget & { userId: string }) | null> => {
     const read = readActionToken(deps.keys, token);
-    if (read.ok) return read.target;
+    if (read.ok) {
+      const { target } = read;
+      if (target.userId !== null) return { ...target, userId: target.userId };
+      // A compact token names the digest only; its row says whose it is.
+      const [digest] = await deps.sql<{ userId: string }[]>`select user_id as "userId" from digests where id = ${target.digestId}`;
+      if (digest) return { ...target, userId: digest.userId };
+      void sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
+      return null;
+    }
     deps.logger.info({ reason: read.reason }, 'digest link refused');
     if (read.reason === 'expired') {
       void sendMessage(
@@ -43,7 +51,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
   };
 
   app.get<{ Params: { token: string }; Querystring: { do?: string } }>('/d/:token', async (request, reply) => {
-    const target = resolve(request.params.token, reply);
+    const target = await resolve(request.params.token, reply);
     if (!target) return reply;
     const item = await linkedItem(deps.sql, target);
     if (!item) return sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
@@ -56,7 +64,7 @@ export function registerActionRoutes(app: FastifyInstance, deps: WebDeps): void 
   });
 
   app.post<{ Params: { token: string } }>('/d/:token', async (request, reply) => {
-    const target = resolve(request.params.token, reply);
+    const target = await resolve(request.params.token, reply);
     if (!target) return reply;
     const form = formOf(request);
     const verb = form.do;
@@ -143,7 +151,7 @@ function actionPage(token: string, item: Item, mark: MarkState | null, acted: bo
     )
     .join('\n');
   return `<h1>${esc(displayName(item))}</h1>
-<p class="muted">${item.name ? `${esc(item.email)} · ` : ''}from your list for the week of ${esc(item.weekOf)} · last in touch ${esc(formatDay(item.lastContactAt, item.timezone))}</p>
+<p class="muted">${item.name ? `${esc(item.email)} · ` : ''}from your list for the week of ${esc(formatCalendarDay(item.weekOf))} · last in touch ${esc(formatDay(item.lastContactAt, item.timezone))}</p>
 <p>${esc(item.reason)}</p>
 ${state}
 <div class="card" id="actions">

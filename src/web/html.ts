@@ -131,19 +131,5 @@ export function sendMessage(reply: FastifyReply, status: number, title: string, 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 export const dayName = (day: number) => DAYS[day] ?? 'Monday';
 
-export function formatInstant(date: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone: timezone,
-    timeZoneName: 'short',
-  }).format(date);
-}
-
-export function formatDay(date: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: timezone }).format(date);
-}
+// One style for dates on every page and in every mail (src/dates/format-dates.ts).
+export { formatCalendarDay, formatInstant, formatDate as formatDay } from '../dates/format-dates.ts';

@@ -104,7 +104,7 @@ export function registerReplyConfirmRoutes(app: FastifyInstance, deps: ReplyConf
         );
       // The same undo as the link in a confirmation email: this reply's journal entry, signed.
       const undo = applied.entryId
-        ? `<form method="post" action="${esc(undoUrl(deps.keys, '', { userId: applied.userId, entryId: applied.entryId }, new Date()))}"><button type="submit" class="secondary">Take it back</button></form>`
+        ? `<form method="post" action="${esc(undoUrl(deps.keys, '', { entryId: applied.entryId }, new Date()))}"><button type="submit" class="secondary">Take it back</button></form>`
         : '';
       return sendPage(reply, 200, { title: 'Reply applied' }, `<h1>Done</h1><pre class="confirmation">${esc(text.trim())}</pre>${undo}`);
     });

@@ -1,9 +1,10 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import type { Config } from '../config/env.ts';
 import { DASHBOARD_PATH } from './admin-routes.ts';
+import { sendMessage } from './html.ts';
 import { registerInboundWebhook, type InboundWebhookDeps } from './inbound-webhook-route.ts';
 import { registerRateLimits } from './rate-limits.ts';
 import { registerReplyConfirmRoutes, type ReplyConfirmDeps } from './reply-confirm-route.ts';
@@ -46,17 +47,38 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   // A failure's message (a SQL error, a host name) is for the log; the client learns only that
   // it failed. Client errors (400s: a body too big, a bad content type, a rate limit) keep theirs.
+  // People get a page in the app's style; machines (and clients asking for JSON) get JSON.
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     // (The rate limit's refusal is a plain object carrying its statusCode.)
-    if (status < 500) return reply.code(status).send(error);
+    if (status < 500) {
+      if (wantsJson(request)) return reply.code(status).send(error);
+      const [title, message] = CLIENT_ERRORS[status] ?? [
+        'Not accepted',
+        `${error.message || 'This request was refused'}. Nothing was changed.`,
+      ];
+      return sendMessage(reply, status, title, message, HOME);
+    }
     // The web app's own onError hook logs it (src/web/web-app.ts); without it, this does.
     if (!deps.config) deps.logger?.error({ route: request.routeOptions.url, method: request.method, err: error.message }, 'request failed');
-    return reply.code(status).send({
-      statusCode: status,
-      error: 'Internal Server Error',
-      message: 'Something went wrong on our side; nothing was changed. Please try again.',
-    });
+    const message = 'Something went wrong on our side; nothing was changed. Please try again.';
+    if (wantsJson(request)) return reply.code(status).send({ statusCode: status, error: 'Internal Server Error', message });
+    return sendMessage(reply, status, 'Something went wrong', message, HOME);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (wantsJson(request)) {
+      return reply
+        .code(404)
+        .send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method}:${request.url.split('?')[0]} not found` });
+    }
+    return sendMessage(
+      reply,
+      404,
+      'Page not found',
+      'There is no page at this address. It may have moved, or the link was cut short.',
+      HOME,
+    );
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -84,6 +106,24 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (deps.replies?.webhook) registerInboundWebhook(app, deps.replies.webhook);
 
   return app;
+}
+
+const HOME = '<p><a class="button" href="/">Home</a></p>';
+
+const CLIENT_ERRORS: Record<number, [string, string]> = {
+  413: ['Too large', 'What was sent is larger than this page accepts. Nothing was changed.'],
+  415: ['Not accepted', 'This form was sent in a way this page does not take. Nothing was changed.'],
+  429: ['Too many tries', 'Too many requests from here in a short while. Please wait a minute, then try again.'],
+};
+
+/** Routes for machines: health, metrics, the queue dashboard (and its API), the inbound webhook. */
+const MACHINE_PATHS = /^\/(healthz|readyz|metrics|inbound|admin)(\/|$)/;
+
+/** JSON for machine routes and for clients that ask for JSON rather than a page. */
+export function wantsJson(request: FastifyRequest): boolean {
+  if (MACHINE_PATHS.test(request.url.split('?')[0]!)) return true;
+  const accept = String(request.headers.accept ?? '');
+  return /application\/json/i.test(accept) && !/text\/html/i.test(accept);
 }
 
 /** The promise's outcome, or a rejection once `ms` have passed without one. */

@@ -24,9 +24,17 @@ export const SAID: Record<VerdictSource, string> = {
 };
 
 export function registerUndoRoute(app: FastifyInstance, deps: WebDeps): void {
-  const resolve = (token: string, reply: FastifyReply): UndoTarget | null => {
+  const resolve = async (token: string, reply: FastifyReply): Promise<(UndoTarget & { userId: string }) | null> => {
     const read = readUndoToken(deps.keys, token);
-    if (read.ok) return read.target;
+    if (read.ok) {
+      const { target } = read;
+      if (target.userId !== null) return { ...target, userId: target.userId };
+      // A compact token names the journal entry only; its row says whose it is.
+      const [entry] = await deps.sql<{ userId: string }[]>`select user_id as "userId" from verdict_journal where id = ${target.entryId}`;
+      if (entry) return { ...target, userId: entry.userId };
+      void sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
+      return null;
+    }
     deps.logger.info({ reason: read.reason }, 'undo link refused');
     if (read.reason === 'expired')
       void sendMessage(reply, 410, 'This link has expired', 'Nothing was changed. Reply “undo” to your latest list instead.');
@@ -37,7 +45,7 @@ export function registerUndoRoute(app: FastifyInstance, deps: WebDeps): void {
     (await deps.sql<{ timezone: string }[]>`select timezone from users where id = ${userId}`)[0]?.timezone ?? 'UTC';
 
   app.get<{ Params: { token: string } }>('/undo/:token', async (request, reply) => {
-    const target = resolve(request.params.token, reply);
+    const target = await resolve(request.params.token, reply);
     if (!target) return reply;
     const entry = await deps.sql.begin((tx) => loadEntry(tx, target.userId, target.entryId));
     if (!entry || entry.source === 'bounce') return sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');
@@ -57,7 +65,7 @@ export function registerUndoRoute(app: FastifyInstance, deps: WebDeps): void {
   });
 
   app.post<{ Params: { token: string } }>('/undo/:token', async (request, reply) => {
-    const target = resolve(request.params.token, reply);
+    const target = await resolve(request.params.token, reply);
     if (!target) return reply;
     const undone = await deps.sql.begin((tx) => undoEntry(tx, target.userId, target.entryId, 'link'));
     if (!undone) return sendMessage(reply, 404, 'This link is not valid', 'Nothing was changed.');

@@ -20,7 +20,7 @@ import { createMetrics } from './metrics.ts';
 import { registerImapConnectRoutes } from './imap-connect-routes.ts';
 import { registerOAuthRoutes } from './oauth-routes.ts';
 import { registerUndoRoute } from './undo-route.ts';
-import type { WebDeps } from './web-deps.ts';
+import { PROVIDER_LABEL, PROVIDERS, providerConfigured, type WebDeps } from './web-deps.ts';
 
 export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis: Redis; config: Config; logger?: Logger }): void {
   const { config } = options;
@@ -32,6 +32,13 @@ export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis:
   else {
     keys = { secrets: [randomBytes(32).toString('hex')] };
     logger.warn('LINK_SECRETS is not set: using a random secret until this process stops (set it for sessions and links that last)');
+  }
+  for (const provider of PROVIDERS.filter((p) => !providerConfigured(config, p))) {
+    const prefix = provider === 'google' ? 'GOOGLE' : 'MICROSOFT';
+    logger.warn(
+      { provider },
+      `${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET are not both set: the web app offers no ${PROVIDER_LABEL[provider]} sign-in (docs/providers.md)`,
+    );
   }
   const deps: WebDeps = {
     sql: options.sql,

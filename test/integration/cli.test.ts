@@ -160,11 +160,14 @@ describe('rekindle command', () => {
     url.pathname = `/${name}`;
     const admin = adminConnection();
     try {
-      const { code, stdout } = await run(['migrate'], { DATABASE_URL: url.toString() });
+      const { code, stdout, stderr } = await run(['migrate'], { DATABASE_URL: url.toString() });
       expect(code).toBe(0);
       expect(stdout).toMatch(/up to date/);
+      // A new, empty database is announced as created, once.
+      expect(stderr).toContain(`Created the database ${name} on ${url.host}: it did not exist yet, so it starts empty.`);
       const again = await run(['migrate'], { DATABASE_URL: url.toString() });
       expect(again.code).toBe(0);
+      expect(again.stderr).not.toContain('Created the database');
     } finally {
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();

@@ -4,6 +4,7 @@
  * changes nothing) and undo restores what was there before. Forged, altered, expired and other
  * users' links are refused.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionToken, readActionToken } from '../../src/digest/action-links.ts';
 import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
@@ -12,6 +13,7 @@ import { createMailer } from '../../src/mailer/create-mailer.ts';
 import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { createRedis } from '../../src/queue/connection.ts';
 import { parseCommandLine } from '../../src/replies/parse-commands.ts';
+import { signToken } from '../../src/security/signed-token.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
@@ -102,7 +104,10 @@ describe('signed links in the digest', () => {
     expect(htmlLinks.map(([verb]) => verb)).toEqual(['done', 'snooze', 'never', 'done', 'snooze', 'never']);
     expect(htmlLinks[0]![1]).toBe(`${textLinks[0]}?do=done`);
     const read = readActionToken(keys, pathOf(textLinks[1]!).slice('/d/'.length));
-    expect(read).toEqual({ ok: true, target: { userId: sam.userId, digestId: sam.digestId, position: 2 } });
+    // The compact token names the digest and the entry; the digest names its user.
+    expect(read).toEqual({ ok: true, target: { userId: null, digestId: sam.digestId, position: 2 } });
+    // Short enough to read and copy from the plain text: the address, /d/ and 45 characters.
+    for (const link of textLinks) expect(link.length).toBe('http://rekindle.test/d/'.length + 45);
     // Expiring with the link lifetime: not before 29 days, not after 31.
     expect(readActionToken(keys, pathOf(textLinks[1]!).slice(3), new Date(Date.now() + 29 * 86_400_000)).ok).toBe(true);
     expect(readActionToken(keys, pathOf(textLinks[1]!).slice(3), new Date(Date.now() + 31 * 86_400_000))).toEqual({
@@ -158,23 +163,22 @@ describe('signed links in the digest', () => {
   it("refuses forged, altered, expired, other users' and other digests' links, changing nothing", async () => {
     const before = await database.sql`select * from contact_marks order by user_id, contact`;
     const future = new Date(Date.now() + 86_400_000);
-    const genuine = actionToken(keys, { userId: kim.userId, digestId: kim.digestId, position: 2 }, future);
+    const genuine = actionToken(keys, { digestId: kim.digestId, position: 2 }, future);
     const [body, signature] = genuine.split('.');
+    const otherEntry = Buffer.from(body!, 'base64url');
+    otherEntry.writeUInt8(1, 16);
+    // The first format of links (signed JSON naming the user too), still accepted until those expire.
+    const firstFormat = (u: string, d: string, n: number, expires = future) => signToken(keys, 'digest-action', { u, d, n }, expires);
     const cases: [string, string, number][] = [
-      [
-        'forged: another secret',
-        actionToken({ secrets: ['f'.repeat(64)] }, { userId: kim.userId, digestId: kim.digestId, position: 2 }, future),
-        404,
-      ],
-      [
-        'altered: another entry, same signature',
-        `${Buffer.from(Buffer.from(body!, 'base64url').toString().replace('"n":2', '"n":1')).toString('base64url')}.${signature}`,
-        404,
-      ],
-      ['expired', actionToken(keys, { userId: kim.userId, digestId: kim.digestId, position: 2 }, new Date(Date.now() - 1000)), 410],
-      ["Sam's user with Kim's digest", actionToken(keys, { userId: sam.userId, digestId: kim.digestId, position: 2 }, future), 404],
-      ["Kim's user with Sam's digest", actionToken(keys, { userId: kim.userId, digestId: sam.digestId, position: 2 }, future), 404],
-      ['an entry the digest does not have', actionToken(keys, { userId: kim.userId, digestId: kim.digestId, position: 9 }, future), 404],
+      ['forged: another secret', actionToken({ secrets: ['f'.repeat(64)] }, { digestId: kim.digestId, position: 2 }, future), 404],
+      ['altered: another entry, same signature', `${otherEntry.toString('base64url')}.${signature}`, 404],
+      ['altered: the signature cut short', `${body}.${signature!.slice(0, 12)}`, 404],
+      ['expired', actionToken(keys, { digestId: kim.digestId, position: 2 }, new Date(Date.now() - 1000)), 410],
+      ['a digest that does not exist', actionToken(keys, { digestId: randomUUID(), position: 2 }, future), 404],
+      ['an entry the digest does not have', actionToken(keys, { digestId: kim.digestId, position: 9 }, future), 404],
+      ['first format: expired', firstFormat(kim.userId, kim.digestId, 2, new Date(Date.now() - 1000)), 410],
+      ["first format: Sam's user with Kim's digest", firstFormat(sam.userId, kim.digestId, 2), 404],
+      ["first format: Kim's user with Sam's digest", firstFormat(kim.userId, sam.digestId, 2), 404],
       ['not a token', 'hello', 404],
     ];
     for (const [what, token, status] of cases) {
@@ -182,7 +186,8 @@ describe('signed links in the digest', () => {
       expect((await post(`/d/${token}`, { do: 'never' })).statusCode, `POST ${what}`).toBe(status);
     }
     expect(await database.sql`select * from contact_marks order by user_id, contact`).toEqual(before);
-    // The genuine one works.
+    // The genuine one works, and so does a link of the first format already in an inbox.
+    expect((await app.inject({ method: 'GET', url: `/d/${firstFormat(kim.userId, kim.digestId, 1)}` })).statusCode).toBe(200);
     expect((await post(`/d/${genuine}`, { do: 'never' })).statusCode).toBe(200);
     expect((await mark(kim.userId, 'bo@example.net'))?.status ?? (await mark(kim.userId, 'ada@example.org'))?.status).toBe('never');
   });

@@ -269,7 +269,7 @@ describe('replies to a digest', () => {
     expect(snoozed!.until.getUTCDate()).toBe(1);
     const text = await lastConfirmation();
     expect(text).toContain('“never zed: there is no one called “zed” in that list”');
-    expect(text).toMatch(/Snoozed until 1 Mar \d{4}:/);
+    expect(text).toMatch(/Snoozed until 1 March \d{4}:/);
   });
 
   it('pause, resume and stop change the weekly list, and undo takes them back too', async () => {

@@ -107,11 +107,7 @@ describe('hostile ids and names in URLs', () => {
   });
 
   it('a digest link snoozing "for" an object key snoozes for the default month', async () => {
-    const token = actionToken(
-      { secrets: [LINK_SECRET] },
-      { userId: sam.userId, digestId: sam.digestId, position: 1 },
-      new Date(Date.now() + 86_400_000),
-    );
+    const token = actionToken({ secrets: [LINK_SECRET] }, { digestId: sam.digestId, position: 1 }, new Date(Date.now() + 86_400_000));
     const answer = await postForm(`/d/${token}`, { do: 'snooze', for: 'constructor' });
     expect(answer.status).toBe(200);
     const [mark] = await database.sql<{ status: string; days: number }[]>`

@@ -313,7 +313,7 @@ describe('failures a person must act on are shown and told once', () => {
         async () => (await database.sql`select 1 from digests where id = ${digest!.id} and status = 'failed'`).length > 0,
       );
       expect(await page('/status', sessionOf(userId))).toMatch(
-        /id="digest-failed">Your list for the week of \S+ could not be handed to the mail server; rekindle is trying again/,
+        /id="digest-failed">Your list for the week of \d{1,2} [A-Z][a-z]+ \d{4} could not be handed to the mail server; rekindle is trying again/,
       );
     } finally {
       catcher.behave = () => 'accept';

@@ -19,6 +19,8 @@ import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/ind
 import { createRedis } from '../../src/queue/connection.ts';
 import { handleInboundMessage, type ReplyResult } from '../../src/replies/handle-reply.ts';
 import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
+import { signCompact, uuidBytes, uuidOf } from '../../src/security/compact-token.ts';
+import { signToken } from '../../src/security/signed-token.ts';
 import { applyVerdicts } from '../../src/verdicts/apply-verdicts.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
@@ -134,7 +136,7 @@ describe('undo from either channel, over one journal', () => {
     (
       await database.sql<{ status: string | null }[]>`select status from contact_marks where user_id = ${userId} and contact = ${contact}`
     )[0]?.status ?? null;
-  const linkPath = (position: number) => `/d/${actionToken(keys, { userId, digestId: digest.id, position }, new Date(Date.now() + DAY))}`;
+  const linkPath = (position: number) => `/d/${actionToken(keys, { digestId: digest.id, position }, new Date(Date.now() + DAY))}`;
   const post = (path: string, fields: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form(fields) });
   const listState = async () =>
@@ -164,6 +166,8 @@ describe('undo from either channel, over one journal', () => {
     const text = await lastConfirmation();
     const url = /Or take this reply back on the web: (\S+)/.exec(text)?.[1];
     expect(url).toMatch(new RegExp(`^${PUBLIC_URL}/undo/`));
+    // Short enough to read and copy: the address, /undo/ and a 44-character token.
+    expect(url!.length).toBe(`${PUBLIC_URL}/undo/`.length + 44);
     const path = new URL(url!).pathname;
 
     const page = await app.inject({ method: 'GET', url: path });
@@ -183,6 +187,21 @@ describe('undo from either channel, over one journal', () => {
     expect(await lastConfirmation()).toContain('There was nothing to take back.');
     // A forged or altered token changes nothing.
     expect((await post(`${path.slice(0, -3)}abc`)).statusCode).toBe(404);
+    const future = new Date(Date.now() + DAY);
+    expect(
+      (await post(`/undo/${signCompact({ secrets: ['f'.repeat(64)] }, 'verdict-undo', uuidBytes(randomUUID()), future)}`)).statusCode,
+    ).toBe(404);
+    // A genuine signature over an entry that does not exist, and an expired one.
+    expect((await post(`/undo/${signCompact(keys, 'verdict-undo', uuidBytes(randomUUID()), future)}`)).statusCode).toBe(404);
+    const token = path.slice('/undo/'.length);
+    const entryId = uuidOf(Buffer.from(token.split('.')[0]!, 'base64url'));
+    expect((await post(`/undo/${signCompact(keys, 'verdict-undo', uuidBytes(entryId), new Date(Date.now() - 1000))}`)).statusCode).toBe(
+      410,
+    );
+    // A link of the first format (signed JSON naming the user) still works, for that user only.
+    const firstFormat = (u: string) => signToken(keys, 'verdict-undo', { u, j: entryId }, future);
+    expect((await app.inject({ method: 'GET', url: `/undo/${firstFormat(userId)}` })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/undo/${firstFormat(randomUUID())}` })).statusCode).toBe(404);
   });
 
   it('a held reply confirmed on the web can be taken back from the same page', async () => {

