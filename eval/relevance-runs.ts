@@ -25,16 +25,31 @@ export function rekindleLists(
   owner: string,
   listed: Listed[],
 ): (asOf: number) => string[][] {
+  // Each date is computed once, however many views of the benchmark ask for it.
+  const lists = new Map<number, string[][]>();
   return (asOf) => {
+    const known = lists.get(asOf);
+    if (known) return known;
     const date = new Date(asOf);
     const list = selectReconnects(computeContacts(interactions, { asOf: date, identities }), new Map(), { asOf: date, budget: BUDGET });
     for (const entry of list) listed.push({ owner, asOf, entry });
-    return list.map((e) => e.contact.addresses);
+    const result = list.map((e) => e.contact.addresses);
+    lists.set(asOf, result);
+    return result;
   };
 }
 
-export function relevanceOfEu(corpus: EuCorpus, listed: Listed[], mailboxes: Map<string, RawMailbox>): Unit[] {
-  const units: Unit[] = [];
+/** The benchmark's units, and those of the long-lost view (ties silent LONG_LOST_DAYS or more). */
+export interface Scored {
+  units: Unit[];
+  longLost: Unit[];
+}
+
+/** The people one has lost touch with, the ones rekindle exists for: the fixed interval's 90 days. */
+export const LONG_LOST_DAYS = 90;
+
+export function relevanceOfEu(corpus: EuCorpus, listed: Listed[], mailboxes: Map<string, RawMailbox>): Scored {
+  const scored: Scored = { units: [], longLost: [] };
   for (const key of [...corpus.involving.keys()].sort()) {
     const [dept, idText] = key.split(':') as [string, string];
     const id = Number(idText);
@@ -44,7 +59,9 @@ export function relevanceOfEu(corpus: EuCorpus, listed: Listed[], mailboxes: Map
     const interactions: InteractionRecord[] = [];
     for (const meta of metas)
       interactions.push(...interactionsFromMessage(meta, owner, { accountId: 'eu', storeSubjects: false }).interactions);
-    units.push(...scoreOwner(key, exchanges, rekindleLists(interactions, [], key, listed)));
+    const rekindle = rekindleLists(interactions, [], key, listed);
+    scored.units.push(...scoreOwner(key, exchanges, rekindle));
+    scored.longLost.push(...scoreOwner(key, exchanges, rekindle, LONG_LOST_DAYS));
   }
-  return units;
+  return scored;
 }

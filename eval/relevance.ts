@@ -104,7 +104,16 @@ export function monthlyDates(first: number, last: number): number[] {
  * The units of one owner. `rekindleOn(asOf)` gives rekindle's list on that date, each entry
  * as the addresses of one person (a person rekindle merged counts once).
  */
-export function scoreOwner(owner: string, exchanges: readonly Exchange[], rekindleOn: (asOf: number) => string[][]): Unit[] {
+export function scoreOwner(
+  owner: string,
+  exchanges: readonly Exchange[],
+  rekindleOn: (asOf: number) => string[][],
+  /**
+   * Long-lost ties only: every list picks among ties silent at least this long, and rekindle's
+   * entries that are not such a tie are dropped (not counted as misses). Zero: the benchmark.
+   */
+  minSilenceDays = 0,
+): Unit[] {
   if (exchanges.length === 0) return [];
   const counterparts = byCounterpart(exchanges);
   let first = Infinity;
@@ -115,13 +124,14 @@ export function scoreOwner(owner: string, exchanges: readonly Exchange[], rekind
   }
   const units: Unit[] = [];
   for (const asOf of monthlyDates(first, last)) {
-    const ties = dormantTies(counterparts, asOf);
+    const ties = dormantTies(counterparts, asOf).filter((t) => t.silenceDays >= minSilenceDays);
     if (ties.length === 0) continue;
     const tieOf = new Map(ties.map((t) => [t.address, t]));
+    const all = rekindleOn(asOf);
+    const rekindle = minSilenceDays === 0 ? all : all.filter((addresses) => addresses.some((a) => tieOf.has(a)));
     const length = {} as Record<Method, number>;
     const hits = {} as Record<Method, number>;
     const equalHits = {} as Record<BaselineName, number>;
-    const rekindle = rekindleOn(asOf);
     length.rekindle = rekindle.length;
     hits.rekindle = 0;
     let notDormant = 0;

@@ -7,6 +7,10 @@
  *   To/Cc and they wrote to the owner) found with the exact last-outbound and last-inbound
  *   days (UTC); the share of one-way or automated senders kept out of contacts; how many of
  *   them reached any of 26 weekly digest previews (target 0);
+ * - relevance: at monthly dates, rekindle's list against four baselines on re-activated
+ *   dormant ties (relevance.ts), on the Enron mailboxes and, when REKINDLE_EVAL_CORPUS holds
+ *   it, on SNAP's email-Eu-core (email-eu-core.ts);
+ * - reasons: how often each reason the digest printed is true in the raw mail (reason-precision.ts);
  * - bulk-ham: list senders that became contacts or candidates (target 0);
  * - calendar: a real Google Calendar export;
  * - time and peak memory of each import.
@@ -48,7 +52,7 @@ import { euCorpusDir, readEuCorpus } from './email-eu-core.ts';
 import { type RawMailbox, rawExchanges } from './raw-exchanges.ts';
 import { domainClaims, moveRuleOnSenders, reasonPrecision, reasonTable } from './reason-precision.ts';
 import { relevanceTable, scoreOwner, summarize, type Unit } from './relevance.ts';
-import { type Listed, rekindleLists, relevanceOfEu } from './relevance-runs.ts';
+import { type Listed, LONG_LOST_DAYS, rekindleLists, relevanceOfEu } from './relevance-runs.ts';
 
 const DAY = 86_400_000;
 /** Weekly digest previews simulated after each mailbox ends. */
@@ -193,6 +197,7 @@ async function evalEnron(corpora: string) {
   const perOwner: Record<string, unknown>[] = [];
   // The relevance benchmark and the reason checks (relevance.ts, reason-precision.ts).
   const units: Unit[] = [];
+  const longLost: Unit[] = [];
   const listed: Listed[] = [];
   const mailboxes = new Map<string, RawMailbox>();
   const moves: { owner: string; contact: ContactSummary }[] = [];
@@ -250,7 +255,9 @@ async function evalEnron(corpora: string) {
     for (const contact of contacts) if (contact.domainChange) moves.push({ owner: user, contact });
     const interactions = await loadInteractions(sql, account.userId);
     const identities = await loadIdentityDecisions(sql, account.userId);
-    units.push(...scoreOwner(user, raw.exchanges, rekindleLists(interactions, identities, user, listed)));
+    const rekindle = rekindleLists(interactions, identities, user, listed);
+    units.push(...scoreOwner(user, raw.exchanges, rekindle));
+    longLost.push(...scoreOwner(user, raw.exchanges, rekindle, LONG_LOST_DAYS));
     for (const week of weeks) for (const entry of week.list) listed.push({ owner: user, asOf: week.asOf.getTime(), entry });
     let inDigests = 0;
     let entries = 0;
@@ -315,8 +322,9 @@ async function evalEnron(corpora: string) {
     for (const miss of misses) out(`   ${miss}`);
   }
   for (const sample of samples) out(sample);
-  const relevance = summarize(units);
-  for (const line of relevanceTable('Enron, rebuilt mailboxes', relevance)) out(line);
+  const relevance = { all: summarize(units), longLost: summarize(longLost) };
+  for (const line of relevanceTable('Enron, rebuilt mailboxes', relevance.all)) out(line);
+  for (const line of relevanceTable(`Enron, long-lost ties only (silent ≥ ${LONG_LOST_DAYS} days)`, relevance.longLost)) out(line);
   const reasons = reasonPrecision(listed, mailboxes);
   for (const line of reasonTable(`Enron, ${listed.length} entries of the relevance dates and the weekly previews`, reasons)) out(line);
   // Moves are rare in digests: every contact that claims one at its mailbox's end is checked too.
@@ -361,12 +369,13 @@ async function evalEmailEu() {
   const listed: Listed[] = [];
   const mailboxes = new Map<string, RawMailbox>();
   const timed = await measure(async () => relevanceOfEu(corpus, listed, mailboxes));
-  const relevance = summarize(timed.result);
+  const relevance = { all: summarize(timed.result.units), longLost: summarize(timed.result.longLost) };
   for (const line of relevanceTable(
     `email-Eu-core (${corpus.lines} lines, ${corpus.messages.length} messages, ${corpus.involving.size} people; ${timed.seconds.toFixed(1)} s)`,
-    relevance,
+    relevance.all,
   ))
     out(line);
+  for (const line of relevanceTable(`email-Eu-core, long-lost ties only (silent ≥ ${LONG_LOST_DAYS} days)`, relevance.longLost)) out(line);
   const reasons = reasonPrecision(listed, mailboxes);
   for (const line of reasonTable(`email-Eu-core, ${listed.length} entries`, reasons)) out(line);
   return {
