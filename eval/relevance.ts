@@ -52,6 +52,8 @@ export interface Unit {
   equalHits: Record<BaselineName, number>;
   /** Rekindle entries that are no dormant tie in the raw mail (counted as misses). */
   rekindleNotDormant: number;
+  /** Of those, the ones the owner wrote to personally within REACTIVATION_DAYS anyway. */
+  rekindleNotDormantWritten: number;
 }
 
 /** Per counterpart, its exchanges sorted by time (one pass per date reads them). */
@@ -135,9 +137,18 @@ export function scoreOwner(
     length.rekindle = rekindle.length;
     hits.rekindle = 0;
     let notDormant = 0;
+    let notDormantWritten = 0;
     for (const addresses of rekindle) {
       const matched = addresses.map((a) => tieOf.get(a)).filter((t): t is DormantTie => t !== undefined);
-      if (matched.length === 0) notDormant++;
+      if (matched.length === 0) {
+        notDormant++;
+        const written = addresses.some((a) =>
+          (counterparts.get(a) ?? []).some(
+            (e) => e.personal && e.direction === 'out' && e.at >= asOf && e.at < asOf + REACTIVATION_DAYS * DAY,
+          ),
+        );
+        if (written) notDormantWritten++;
+      }
       if (matched.some((t) => t.reactivated)) hits.rekindle++;
     }
     for (const name of BASELINES) {
@@ -155,6 +166,7 @@ export function scoreOwner(
       hits,
       equalHits,
       rekindleNotDormant: notDormant,
+      rekindleNotDormantWritten: notDormantWritten,
     });
   }
   return units;
@@ -191,6 +203,7 @@ export interface RelevanceSummary {
   /** At rekindle's list length per date: rekindle's precision of named entries vs each baseline's cut to that length. */
   equalLength: Record<BaselineName, { precision: number; difference: Interval }>;
   rekindleNotDormant: number;
+  rekindleNotDormantWritten: number;
   halves: { first: HalfFigures; second: HalfFigures };
 }
 
@@ -290,6 +303,7 @@ export function summarize(units: readonly Unit[]): RelevanceSummary {
     differenceAt5: bootstrap(units, (s) => p5(s, 'rekindle') - p5(s, bestBaseline)),
     equalLength,
     rekindleNotDormant: sum(units, (u) => u.rekindleNotDormant),
+    rekindleNotDormantWritten: sum(units, (u) => u.rekindleNotDormantWritten),
     halves: { first: half(sorted.slice(0, middle)), second: half(sorted.slice(middle)) },
   };
 }
@@ -314,7 +328,7 @@ export function relevanceTable(title: string, s: RelevanceSummary): string[] {
     `best baseline: ${s.bestBaseline}; rekindle / best = ${s.ratioToBest === null ? 'n/a' : s.ratioToBest.toFixed(2)}× (target ≥ 1.5×)`,
     `rekindle − ${s.bestBaseline}, precision@5: ${iv(s.differenceAt5)} (95 % bootstrap over dates, ${BOOTSTRAP_RESAMPLES} resamples, seed ${BOOTSTRAP_SEED})`,
     `at equal length, rekindle − ${s.bestBaseline}: ${iv(s.equalLength[s.bestBaseline].difference)}`,
-    `rekindle entries that are no dormant tie in the raw mail (misses): ${s.rekindleNotDormant}`,
+    `rekindle entries that are no dormant tie in the raw mail (misses): ${s.rekindleNotDormant}, of which written to within ${REACTIVATION_DAYS} days anyway: ${s.rekindleNotDormantWritten}`,
     `halves (by date): first ${s.halves.first.dates} dates, ${s.halves.first.events} events: rekindle ${pc(s.halves.first.rekindle)} vs best ${pc(s.halves.first.bestBaseline)}` +
       ` (${s.halves.first.ratio === null ? 'n/a' : `${s.halves.first.ratio.toFixed(2)}×`}); second ${s.halves.second.dates} dates, ${s.halves.second.events} events: ` +
       `rekindle ${pc(s.halves.second.rekindle)} vs best ${pc(s.halves.second.bestBaseline)} (${s.halves.second.ratio === null ? 'n/a' : `${s.halves.second.ratio.toFixed(2)}×`})`,
