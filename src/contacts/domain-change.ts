@@ -14,6 +14,7 @@
  * Otherwise null: the reason is left out rather than guessed.
  */
 import { automatedAddressReason } from './detect-automated.ts';
+import { isCleanAddress } from './normalize-address.ts';
 import { FREE_MAIL_DOMAINS, isForwardingDomain, organizationOf } from './organization.ts';
 import type { ContactSummary } from './types.ts';
 
@@ -34,15 +35,8 @@ export interface SenderActivity {
  * (not a clean address: quotes, stray dots), `free-mail`, `forwarding`, `role:…`/automated.
  */
 export function notEmployerEvidence(address: string): string | null {
-  const at = address.lastIndexOf('@');
-  if (at <= 0) return 'garbled';
-  const local = address.slice(0, at);
-  const domain = address.slice(at + 1);
-  // Dots and apostrophes only between letters or digits (o'brien, j.smith); anything else
-  // (`'.''dorothy`, `.kim`, `a..b`, `"x"`) is an address mangled by some export.
-  if (!/^[\p{L}\p{N}](?:[\p{L}\p{N}_+-]|[.'](?=[\p{L}\p{N}]))*$/u.test(local)) return 'garbled';
-  if (!/^[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+$/u.test(domain) || domain.split('.').some((l) => l.startsWith('-') || l.endsWith('-')))
-    return 'garbled';
+  if (!isCleanAddress(address)) return 'garbled';
+  const domain = address.slice(address.lastIndexOf('@') + 1);
   const organization = organizationOf(domain);
   if (FREE_MAIL_DOMAINS.has(domain) || FREE_MAIL_DOMAINS.has(organization)) return 'free-mail';
   if (isForwardingDomain(domain)) return 'forwarding';
