@@ -31,7 +31,7 @@ const CODES: readonly ReconnectReasonCode[] = ['overdue', 'their-turn', 'new-dom
 const NOT_EMPLOYER =
   /@(.*\.)?(gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|aim|icloud|me|mac|earthlink|mindspring|comcast|verizon|att|sbcglobal|swbell|pacbell|bellsouth|juno|netzero|cox|charter|prodigy|compuserve|excite|lycos|netscape|flash|ev1|airmail|rr|cs|netcom|usa|gte|pobox|bigfoot|iname|mail|email)\.(com|net)$|@(alum|alumni|post)\./;
 const ROLE = /^(info|admin|support|sales|office|contact|help|hr|jobs|billing|team|mail|webmaster|news|enquiries|marketing)@/;
-const CLEAN = /^[a-z0-9](?:[a-z0-9_+-]|[.'](?=[a-z0-9]))*@[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+const CLEAN = /^[a-z0-9](?:[a-z0-9_+-]|\.(?=[a-z0-9.])|'(?=[a-z]))*@[a-z0-9-]+(\.[a-z0-9-]+)+$/;
 
 export interface ReasonFigures {
   fired: number;

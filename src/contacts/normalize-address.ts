@@ -81,10 +81,11 @@ function normalizeDomain(raw: string): string | null {
 }
 
 /**
- * A normalized address as people write them: dots and apostrophes only between letters or
- * digits (`o'brien@`, `j.smith@`), domain labels of letters, digits and inner hyphens. Not
- * clean: what some export mangled (`'.''dorothy@enron.com`, `.kim@`, `a..b@`): such an address
- * is never evidence of who someone is or where they work.
+ * A normalized address as people write them: starting and ending with a letter or digit, an
+ * apostrophe only between letters (`o'brien@`), dots inside (`j.smith@`, and Exchange's
+ * `j..kaminski@enron.com` for a middle initial), domain labels of letters, digits and inner
+ * hyphens. Not clean: what some export mangled (`'.''dorothy@enron.com`, `.kim@`, `kim.@`):
+ * such an address is never evidence of who someone is or where they work.
  */
 export function isCleanAddress(address: string): boolean {
   const at = address.lastIndexOf('@');
@@ -92,7 +93,7 @@ export function isCleanAddress(address: string): boolean {
   const local = address.slice(0, at);
   const labels = address.slice(at + 1).split('.');
   return (
-    /^[\p{L}\p{N}](?:[\p{L}\p{N}_+-]|[.'](?=[\p{L}\p{N}]))*$/u.test(local) &&
+    /^[\p{L}\p{N}](?:[\p{L}\p{N}_+-]|\.(?=[\p{L}\p{N}.])|'(?=[\p{L}\p{N}]))*$/u.test(local) &&
     labels.length >= 2 &&
     labels.every((l) => /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u.test(l))
   );

@@ -30,7 +30,9 @@ describe('new-domain: which addresses can say where someone works', () => {
     ["'.''dorothy@enron.com", 'garbled'],
     // lay-k/inbox/954, To: `e-mail <.dorothy@enron.com>`.
     ['.dorothy@enron.com', 'garbled'],
-    ['a..b@enron.com', 'garbled'],
+    // Exchange wrote a middle initial as two dots: j..kaminski@enron.com is Vince J. Kaminski.
+    ['j..kaminski@enron.com', null],
+    ["kim'.watson@enron.com", 'garbled'],
     ['kim.@enron.com', 'garbled'],
     ['kim@-enron.com', 'garbled'],
     // Issue 14: a laid-off person writing from home.
