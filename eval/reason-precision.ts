@@ -183,11 +183,14 @@ export function moveRuleOnSenders(
           } as ContactSummary,
         });
       const seen = new Set<string>();
-      const activity = new Map<string, { firstAt: number; days: Set<number> }>();
+      const activity = new Map<string, { firstAt: number; lastAt: number; severalDays: boolean }>();
       for (const m of messages) {
         const entry = activity.get(m.address);
-        if (entry) entry.days.add(Math.floor(m.at / DAY));
-        else activity.set(m.address, { firstAt: m.at, days: new Set([Math.floor(m.at / DAY)]) });
+        if (!entry) activity.set(m.address, { firstAt: m.at, lastAt: m.at, severalDays: false });
+        else {
+          entry.lastAt = m.at;
+          entry.severalDays ||= Math.floor(entry.firstAt / DAY) !== Math.floor(m.at / DAY);
+        }
         const moved = domainChangeOf([...activity].map(([address, a]) => ({ address, ...a })));
         if (!moved) continue;
         const id = `${moved.from}>${moved.to}@${moved.since.getTime()}`;

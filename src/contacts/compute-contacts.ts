@@ -316,8 +316,8 @@ interface Accumulator {
   addresses: Map<string, Tally & { key: string }>;
   /** Last activity of each normalized address of the person. */
   keys: Map<string, { first: number; last: number }>;
-  /** Mail they sent from each normalized address: when first, on which days (for domainChangeOf). */
-  senders: Map<string, { firstAt: number; days: Set<number> }>;
+  /** Mail they sent from each normalized address (for domainChangeOf). */
+  senders: Map<string, { firstAt: number; lastAt: number; severalDays: boolean }>;
   /** The last personal interaction with a subject (see laterSubject). */
   subjectRecord: InteractionRecord | null;
 }
@@ -389,10 +389,11 @@ function add(acc: Accumulator, record: InteractionRecord, asOf: number, nameOf: 
       if (at > acc.lastReceived) acc.lastReceived = at;
       // Any mail of theirs, crowd mail too, says which address they write from.
       const sender = acc.senders.get(record.contact);
-      if (!sender) acc.senders.set(record.contact, { firstAt: at, days: new Set([Math.floor(at / DAY_MS)]) });
+      if (!sender) acc.senders.set(record.contact, { firstAt: at, lastAt: at, severalDays: false });
       else {
         if (at < sender.firstAt) sender.firstAt = at;
-        sender.days.add(Math.floor(at / DAY_MS));
+        if (at > sender.lastAt) sender.lastAt = at;
+        sender.severalDays ||= Math.floor(sender.firstAt / DAY_MS) !== Math.floor(sender.lastAt / DAY_MS);
       }
       if (!personal) return;
       acc.receivedCount++;
@@ -497,7 +498,7 @@ function summarize(key: string, acc: Accumulator, asOf: number, links: IdentityL
     cadenceDays: cadenceDays(days),
     strength: contactStrength(volumes, acc.last, asOf),
     lastWriter: lastWriterOf(acc, lastPersonalMail),
-    domainChange: domainChangeOf([...acc.senders].map(([address, s]) => ({ address, ...s }))),
+    domainChange: acc.senders.size < 2 ? null : domainChangeOf([...acc.senders].map(([address, s]) => ({ address, ...s }))),
     lastSubject: subject?.subject ? withoutReplyPrefixes(subject.subject) : null,
     lastThreadKey: subject ? subject.threadKey : null,
   };

@@ -6,8 +6,8 @@
  *
  * - only addresses that can speak for an employer count: a clean address (domainEvidence),
  *   not free mail, not a forwarding service, not a role or automated address;
- * - they wrote from the new organization on at least MIN_MOVE_DAYS different days (one
- *   message is not a move);
+ * - they wrote from the new organization on two different days or more (one message is not
+ *   a move);
  * - nothing came from the old organization once the new one had started (a person writing
  *   from both is someone with two hats, not someone who moved).
  *
@@ -18,16 +18,16 @@ import { isCleanAddress } from './normalize-address.ts';
 import { FREE_MAIL_DOMAINS, isForwardingDomain, organizationOf } from './organization.ts';
 import type { ContactSummary } from './types.ts';
 
-/** Different days with mail from the new organization before it counts as a move. */
-export const MIN_MOVE_DAYS = 2;
+const DAY = 86_400_000;
 
 /** Mail a person sent the user from one of their addresses (normalized), up to asOf. */
 export interface SenderActivity {
   address: string;
-  /** Their first mail from this address, ms since the epoch. */
+  /** Their first and last mail from this address, ms since the epoch. */
   firstAt: number;
-  /** Distinct UTC day numbers with mail from this address. */
-  days: ReadonlySet<number>;
+  lastAt: number;
+  /** Mail from this address on two different (UTC) days or more. */
+  severalDays: boolean;
 }
 
 /**
@@ -44,29 +44,33 @@ export function notEmployerEvidence(address: string): string | null {
 }
 
 /** The move the person's own mail shows, or null when it does not show one beyond doubt. */
-export function domainChangeOf(senders: Iterable<SenderActivity>): ContactSummary['domainChange'] {
-  const organizations = new Map<string, { days: Set<number>; first: number; last: number; firstAt: number }>();
-  for (const { address, firstAt, days } of senders) {
-    if (days.size === 0 || notEmployerEvidence(address) !== null) continue;
+export function domainChangeOf(senders: readonly SenderActivity[]): ContactSummary['domainChange'] {
+  // Most people write from one address: nothing to weigh (this runs for every contact).
+  if (senders.length < 2) return null;
+  const organizations = new Map<string, { firstAt: number; lastAt: number; firstDay: number; severalDays: boolean }>();
+  for (const { address, firstAt, lastAt, severalDays } of senders) {
+    if (notEmployerEvidence(address) !== null) continue;
     const organization = organizationOf(address.slice(address.lastIndexOf('@') + 1));
-    let entry = organizations.get(organization);
+    const firstDay = Math.floor(firstAt / DAY);
+    const entry = organizations.get(organization);
     if (!entry) {
-      entry = { days: new Set(), first: Infinity, last: -Infinity, firstAt: Infinity };
-      organizations.set(organization, entry);
+      organizations.set(organization, { firstAt, lastAt, firstDay, severalDays: severalDays || Math.floor(lastAt / DAY) !== firstDay });
+      continue;
     }
-    if (firstAt < entry.firstAt) entry.firstAt = firstAt;
-    for (const day of days) {
-      entry.days.add(day);
-      if (day < entry.first) entry.first = day;
-      if (day > entry.last) entry.last = day;
+    // Two addresses of one organization: several days if either has them, or their days differ.
+    entry.severalDays ||= severalDays || firstDay !== entry.firstDay || Math.floor(lastAt / DAY) !== firstDay;
+    if (firstAt < entry.firstAt) {
+      entry.firstAt = firstAt;
+      entry.firstDay = firstDay;
     }
+    if (lastAt > entry.lastAt) entry.lastAt = lastAt;
   }
   if (organizations.size < 2) return null;
-  const byLast = [...organizations].sort((a, b) => b[1].last - a[1].last || (a[0] < b[0] ? -1 : 1));
+  const byLast = [...organizations].sort((a, b) => b[1].lastAt - a[1].lastAt || (a[0] < b[0] ? -1 : 1));
   const [to, now] = byLast[0]!;
-  if (now.days.size < MIN_MOVE_DAYS) return null;
-  // Every other organization fell silent before the new one began.
-  if (byLast.slice(1).some(([, before]) => before.last >= now.first)) return null;
+  if (!now.severalDays) return null;
+  // Every other organization fell silent before the day the new one began.
+  if (byLast.slice(1).some(([, before]) => Math.floor(before.lastAt / DAY) >= now.firstDay)) return null;
   const [from] = byLast[1]!;
   return { from, to, since: new Date(now.firstAt) };
 }

@@ -6,19 +6,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { computeContacts, DIRECT_WEIGHT } from '../../src/contacts/compute-contacts.ts';
-import { domainChangeOf, MIN_MOVE_DAYS, notEmployerEvidence, type SenderActivity } from '../../src/contacts/domain-change.ts';
+import { domainChangeOf, notEmployerEvidence, type SenderActivity } from '../../src/contacts/domain-change.ts';
 import { RECEIVED_BASE, RECEIVED_POSITION_FACTOR, crowdFactor, MESSAGE_CROWD_KNEE } from '../../src/contacts/interaction-weights.ts';
 import { selectReconnects } from '../../src/contacts/select-reconnects.ts';
 import type { InteractionRecord } from '../../src/contacts/types.ts';
 import { interaction } from '../../testkit/inference-fixtures.ts';
 
-const DAY = 86_400_000;
-const day = (iso: string) => Math.floor(Date.parse(`${iso}T00:00:00Z`) / DAY);
-const activity = (address: string, ...days: string[]): SenderActivity => ({
-  address,
-  firstAt: Date.parse(`${days[0]}T09:00:00Z`),
-  days: new Set(days.map(day)),
-});
+/** Mail from one address on these days (9:00 UTC each). */
+const activity = (address: string, ...days: string[]): SenderActivity => {
+  const times = days.map((d) => Date.parse(`${d}T09:00:00Z`));
+  return { address, firstAt: Math.min(...times), lastAt: Math.max(...times), severalDays: new Set(days).size > 1 };
+};
 
 describe('new-domain: which addresses can say where someone works', () => {
   it.each([
@@ -132,9 +130,30 @@ describe('new-domain: a move only when their own mail shows it beyond doubt', ()
     expect(domainChangeOf(senders)).toBeNull();
   });
 
-  it(`needs ${MIN_MOVE_DAYS} days, not ${MIN_MOVE_DAYS} messages: two on one day are one day`, () => {
-    const sameDay = { address: 'j@newco.io', firstAt: Date.parse('2002-06-01T09:00:00Z'), days: new Set([day('2002-06-01')]) };
+  it('needs two days, not two messages: two on one day are one day', () => {
+    const sameDay: SenderActivity = {
+      address: 'j@newco.io',
+      firstAt: Date.parse('2002-06-01T09:00:00Z'),
+      lastAt: Date.parse('2002-06-01T17:00:00Z'),
+      severalDays: false,
+    };
     expect(domainChangeOf([activity('j@oldco.de', '2001-01-10'), sameDay])).toBeNull();
+    // Two addresses of the new organization, one day each, on two days: two days.
+    expect(domainChangeOf([activity('j@oldco.de', '2001-01-10'), sameDay, activity('j@mail.newco.io', '2002-06-03')])).toEqual({
+      from: 'oldco.de',
+      to: 'newco.io',
+      since: new Date('2002-06-01T09:00:00Z'),
+    });
+  });
+
+  it('the old organization writing on the day the new one began is two hats, not a move', () => {
+    const lateOld: SenderActivity = {
+      address: 'j@oldco.de',
+      firstAt: Date.parse('2001-01-10T09:00:00Z'),
+      lastAt: Date.parse('2002-06-01T08:00:00Z'),
+      severalDays: true,
+    };
+    expect(domainChangeOf([lateOld, activity('j@newco.io', '2002-06-01', '2002-06-20')])).toBeNull();
   });
 
   it('through computeContacts: only mail they sent counts, mail the user sent to an address does not', () => {
