@@ -7,6 +7,10 @@
  *   To/Cc and they wrote to the owner) found with the exact last-outbound and last-inbound
  *   days (UTC); the share of one-way or automated senders kept out of contacts; how many of
  *   them reached any of 26 weekly digest previews (target 0);
+ * - relevance: at monthly dates, rekindle's list against four baselines on re-activated
+ *   dormant ties (relevance.ts), on the Enron mailboxes and, when REKINDLE_EVAL_CORPUS holds
+ *   it, on SNAP's email-Eu-core (email-eu-core.ts);
+ * - reasons: how often each reason the digest printed is true in the raw mail (reason-precision.ts);
  * - bulk-ham: list senders that became contacts or candidates (target 0);
  * - calendar: a real Google Calendar export;
  * - time and peak memory of each import.
@@ -44,6 +48,11 @@ import {
   type CorpusFile,
 } from './enron-mailboxes.ts';
 import { measure } from './measure.ts';
+import { euCorpusDir, readEuCorpus } from './email-eu-core.ts';
+import { type RawMailbox, rawExchanges } from './raw-exchanges.ts';
+import { domainClaims, moveRuleOnSenders, reasonPrecision, reasonTable } from './reason-precision.ts';
+import { relevanceTable, scoreOwner, summarize, type Unit } from './relevance.ts';
+import { type Listed, LONG_LOST_DAYS, rekindleLists, relevanceOfEu } from './relevance-runs.ts';
 
 const DAY = 86_400_000;
 /** Weekly digest previews simulated after each mailbox ends. */
@@ -186,6 +195,12 @@ async function evalEnron(corpora: string) {
     seconds: 0,
   };
   const perOwner: Record<string, unknown>[] = [];
+  // The relevance benchmark and the reason checks (relevance.ts, reason-precision.ts).
+  const units: Unit[] = [];
+  const longLost: Unit[] = [];
+  const listed: Listed[] = [];
+  const mailboxes = new Map<string, RawMailbox>();
+  const moves: { owner: string; contact: ContactSummary }[] = [];
   const misses: string[] = [];
   const samples: string[] = [];
   for (const user of owners) {
@@ -235,6 +250,15 @@ async function evalEnron(corpora: string) {
       else if (isRealPerson(contact)) absorbed++;
     }
     const weeks = await previews(account, truth.end);
+    const raw = await rawExchanges(rebuiltMailbox(maildir, index, user, ownerKeys), ownerKeys);
+    mailboxes.set(user, raw);
+    for (const contact of contacts) if (contact.domainChange) moves.push({ owner: user, contact });
+    const interactions = await loadInteractions(sql, account.userId);
+    const identities = await loadIdentityDecisions(sql, account.userId);
+    const rekindle = rekindleLists(interactions, identities, user, listed);
+    units.push(...scoreOwner(user, raw.exchanges, rekindle));
+    longLost.push(...scoreOwner(user, raw.exchanges, rekindle, LONG_LOST_DAYS));
+    for (const week of weeks) for (const entry of week.list) listed.push({ owner: user, asOf: week.asOf.getTime(), entry });
     let inDigests = 0;
     let entries = 0;
     for (const { list } of weeks) {
@@ -298,7 +322,72 @@ async function evalEnron(corpora: string) {
     for (const miss of misses) out(`   ${miss}`);
   }
   for (const sample of samples) out(sample);
-  return { totals, perOwner, misses, samples };
+  const relevance = { all: summarize(units), longLost: summarize(longLost) };
+  for (const line of relevanceTable('Enron, rebuilt mailboxes', relevance.all)) out(line);
+  for (const line of relevanceTable(`Enron, long-lost ties only (silent ≥ ${LONG_LOST_DAYS} days)`, relevance.longLost)) out(line);
+  const reasons = reasonPrecision(listed, mailboxes);
+  for (const line of reasonTable(`Enron, ${listed.length} entries of the relevance dates and the weekly previews`, reasons)) out(line);
+  // Moves are rare in digests: every contact that claims one at its mailbox's end is checked too.
+  const claimed = domainClaims(moves, mailboxes);
+  out(
+    `contacts claiming a move (new-domain) at each mailbox's end, picked or not: ${claimed.claims}; true in the raw mail: ${claimed.holds}` +
+      (claimed.precision === null ? '' : ` (${(100 * claimed.precision).toFixed(1)} %)`),
+  );
+  for (const example of claimed.falseExamples) out(`   false: ${example}`);
+  // Over every inbox of the corpus, not only the rebuilt mailboxes: moves are rare.
+  const inboxes = new Map<string, RawMailbox>();
+  for (const user of [...new Set(index.map((f) => f.user))].sort())
+    inboxes.set(user, await rawExchanges(readMaildir(path.join(maildir, user)), new Set(ENRON_OWNERS[user] ?? [])));
+  const senders = moveRuleOnSenders(inboxes);
+  out(
+    `the move rule on every sender of the ${inboxes.size} inboxes writing under one name from two organizations or more (${senders.people} of them): ${senders.claims} claims, ` +
+      `${senders.holds} true in the raw mail${senders.precision === null ? '' : ` (${(100 * senders.precision).toFixed(1)} %)`}`,
+  );
+  for (const example of senders.falseExamples) out(`   false: ${example}`);
+  out(
+    `   for comparison, "their latest address is at another organization than their first": ${senders.naive.claims} claims, ${senders.naive.holds} true` +
+      (senders.naive.precision === null ? '' : ` (${(100 * senders.naive.precision).toFixed(1)} %)`),
+  );
+  for (const example of senders.naive.falseExamples) out(`   false: ${example}`);
+  return {
+    figures: { totals, perOwner, misses, samples },
+    relevance,
+    reasons: { entries: listed.length, ...reasons, domainClaims: claimed, moveRuleOnSenders: senders },
+  };
+}
+
+/** The second corpus (email-eu-core.ts), when REKINDLE_EVAL_CORPUS holds it. */
+async function evalEmailEu() {
+  const dir = euCorpusDir();
+  if (dir === null) {
+    const message =
+      'absent: set REKINDLE_EVAL_CORPUS to a folder holding email-Eu-core-temporal-Dept1..4.txt (SNAP email-Eu-core-temporal; docs/evaluation.md)';
+    out(`\n== relevance: email-Eu-core: ${message} ==`);
+    return { absent: message };
+  }
+  const corpus = await readEuCorpus(dir);
+  const listed: Listed[] = [];
+  const mailboxes = new Map<string, RawMailbox>();
+  const timed = await measure(async () => relevanceOfEu(corpus, listed, mailboxes));
+  const relevance = { all: summarize(timed.result.units), longLost: summarize(timed.result.longLost) };
+  for (const line of relevanceTable(
+    `email-Eu-core (${corpus.lines} lines, ${corpus.messages.length} messages, ${corpus.involving.size} people; ${timed.seconds.toFixed(1)} s)`,
+    relevance.all,
+  ))
+    out(line);
+  for (const line of relevanceTable(`email-Eu-core, long-lost ties only (silent ≥ ${LONG_LOST_DAYS} days)`, relevance.longLost)) out(line);
+  const reasons = reasonPrecision(listed, mailboxes);
+  for (const line of reasonTable(`email-Eu-core, ${listed.length} entries`, reasons)) out(line);
+  return {
+    dir,
+    lines: corpus.lines,
+    messages: corpus.messages.length,
+    people: corpus.involving.size,
+    skipped: corpus.skipped,
+    seconds: round(timed.seconds),
+    relevance,
+    reasons: { entries: listed.length, ...reasons },
+  };
 }
 
 function renderSample(user: string, owner: string, asOf: Date, list: ReconnectCandidate[]): string {
@@ -394,7 +483,11 @@ function round(value: number): number {
 
 try {
   out(`rekindle eval over ${root}`);
-  report.enron = await evalEnron(root);
+  const enron = await evalEnron(root);
+  report.enron = enron.figures;
+  const emailEu = await evalEmailEu();
+  report.relevance = { enron: enron.relevance, emailEu: 'absent' in emailEu ? emailEu : { ...emailEu, reasons: undefined } };
+  report.reasons = { enron: enron.reasons, emailEu: 'absent' in emailEu ? emailEu : emailEu.reasons };
   report.bulkHam = await evalBulkHam(root);
   report.calendar = await evalCalendar(root);
   if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

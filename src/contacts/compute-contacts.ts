@@ -1,8 +1,8 @@
 import { cadenceDays } from './cadence.ts';
 import { displayNameOf, nameKey, nameQuality } from './display-name.ts';
 import { type AddressProfile, type IdentityDecision, type IdentityLink, resolveIdentities } from './identity.ts';
+import { domainChangeOf } from './domain-change.ts';
 import { ExactSum } from './exact-sum.ts';
-import { organizationOfAddress } from './organization.ts';
 import { agedVolume, decayingWeight, strengthOf } from './strength.ts';
 import type { ContactSummary, InteractionRecord } from './types.ts';
 
@@ -23,6 +23,12 @@ export const NOISE_WEIGHT = 0.1;
  * invitation nobody answered, or a seat in a big meeting, is not an exchange.
  */
 export const MEETING_CONTACT_WEIGHT = 0.5;
+
+/**
+ * A received message this heavy was written to the user directly: on To with at most four
+ * others, or on Cc alone with the sender (with the default weights, 0.8/√5 ≈ 0.36 and 0.8·0.6 = 0.48).
+ */
+export const DIRECT_WEIGHT = 0.35;
 
 export interface ComputeOptions {
   /** Everything at or before this instant is history; later meetings are upcoming. */
@@ -289,6 +295,8 @@ interface Accumulator {
   /** Last personal mail each way: who wrote last. */
   lastPersonalSent: number;
   lastPersonalReceived: number;
+  /** Last mail they wrote to the user directly (DIRECT_WEIGHT): the kind that asks for an answer. */
+  lastDirectReceived: number;
   lastMeeting: number;
   nextMeeting: number;
   sentCount: number;
@@ -308,6 +316,8 @@ interface Accumulator {
   addresses: Map<string, Tally & { key: string }>;
   /** Last activity of each normalized address of the person. */
   keys: Map<string, { first: number; last: number }>;
+  /** Mail they sent from each normalized address (for domainChangeOf). */
+  senders: Map<string, { firstAt: number; lastAt: number; severalDays: boolean }>;
   /** The last personal interaction with a subject (see laterSubject). */
   subjectRecord: InteractionRecord | null;
 }
@@ -320,6 +330,7 @@ function newAccumulator(): Accumulator {
     lastReceived: -Infinity,
     lastPersonalSent: -Infinity,
     lastPersonalReceived: -Infinity,
+    lastDirectReceived: -Infinity,
     lastMeeting: -Infinity,
     nextMeeting: Infinity,
     sentCount: 0,
@@ -336,6 +347,7 @@ function newAccumulator(): Accumulator {
     names: new Map(),
     addresses: new Map(),
     keys: new Map(),
+    senders: new Map(),
     subjectRecord: null,
   };
 }
@@ -373,12 +385,22 @@ function add(acc: Accumulator, record: InteractionRecord, asOf: number, nameOf: 
       acc.sentCount++;
       if (at > acc.lastPersonalSent) acc.lastPersonalSent = at;
       break;
-    case 'received':
+    case 'received': {
       if (at > acc.lastReceived) acc.lastReceived = at;
+      // Any mail of theirs, crowd mail too, says which address they write from.
+      const sender = acc.senders.get(record.contact);
+      if (!sender) acc.senders.set(record.contact, { firstAt: at, lastAt: at, severalDays: false });
+      else {
+        if (at < sender.firstAt) sender.firstAt = at;
+        if (at > sender.lastAt) sender.lastAt = at;
+        sender.severalDays ||= Math.floor(sender.firstAt / DAY_MS) !== Math.floor(sender.lastAt / DAY_MS);
+      }
       if (!personal) return;
       acc.receivedCount++;
       if (at > acc.lastPersonalReceived) acc.lastPersonalReceived = at;
+      if (record.weight >= DIRECT_WEIGHT && at > acc.lastDirectReceived) acc.lastDirectReceived = at;
       break;
+    }
     case 'meeting':
       if (!personal) return;
       acc.meetingCount++;
@@ -475,8 +497,8 @@ function summarize(key: string, acc: Accumulator, asOf: number, links: IdentityL
     meetingCount: acc.meetingCount,
     cadenceDays: cadenceDays(days),
     strength: contactStrength(volumes, acc.last, asOf),
-    lastWriter: !Number.isFinite(lastPersonalMail) ? null : acc.lastPersonalReceived > acc.lastPersonalSent ? 'them' : 'you',
-    domainChange: domainChange(keys, current),
+    lastWriter: lastWriterOf(acc, lastPersonalMail),
+    domainChange: acc.senders.size < 2 ? null : domainChangeOf([...acc.senders].map(([address, s]) => ({ address, ...s }))),
     lastSubject: subject?.subject ? withoutReplyPrefixes(subject.subject) : null,
     lastThreadKey: subject ? subject.threadKey : null,
   };
@@ -484,16 +506,15 @@ function summarize(key: string, acc: Accumulator, asOf: number, links: IdentityL
 }
 
 /**
- * The person's current address is at another organization than their first one: they
- * likely changed jobs (or left work mail behind), a natural reason to write.
+ * `them` only when their last message was to the user directly and came after the user's
+ * last: a note to eight people with the user on Cc asks nobody in particular for an answer,
+ * and "they wrote last, a reply is the natural next step" must be true (issue 14: measured
+ * on mail with both directions, the looser rule was right 91 % of the time).
  */
-function domainChange(
-  keys: [string, { first: number; last: number }][],
-  current: [string, { first: number; last: number }],
-): ContactSummary['domainChange'] {
-  const now = organizationOfAddress(current[0]);
-  const before = keys.find(([address, t]) => organizationOfAddress(address) !== now && t.first < current[1].first);
-  return before ? { from: organizationOfAddress(before[0]), to: now, since: new Date(current[1].first) } : null;
+function lastWriterOf(acc: Accumulator, lastPersonalMail: number): ContactSummary['lastWriter'] {
+  if (!Number.isFinite(lastPersonalMail)) return null;
+  if (acc.lastDirectReceived > acc.lastPersonalSent) return 'them';
+  return acc.lastPersonalSent >= acc.lastPersonalReceived ? 'you' : null;
 }
 
 /**

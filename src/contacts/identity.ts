@@ -17,6 +17,7 @@
  *   starts (MAX_HANDOVER_OVERLAP_DAYS of overlap at most): a person who changed jobs or
  *   left work mail for a personal address.
  */
+import { isCleanAddress } from './normalize-address.ts';
 import { FREE_MAIL_DOMAINS, organizationOf } from './organization.ts';
 
 export type IdentityRule = 'same-name-same-org' | 'same-name-moved' | 'user';
@@ -140,6 +141,8 @@ function earlier(a: AddressProfile | undefined, aKey: string, b: AddressProfile 
 
 function ruleLink(older: AddressProfile, newer: AddressProfile): IdentityLink | null {
   const name = older.nameKey!;
+  // A mangled address (`'.''dorothy@enron.com`) says nothing of who wrote it.
+  if (!isCleanAddress(older.key) || !isCleanAddress(newer.key)) return null;
   if (!localSpellsName(older.key, name) || !localSpellsName(newer.key, name)) return null;
   if (shareASource(older, newer)) return null;
   const orgA = organizationOf(domainOf(older.key));

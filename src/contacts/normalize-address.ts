@@ -79,3 +79,22 @@ function normalizeDomain(raw: string): string | null {
   if (/^\d+$/.test(labels.at(-1)!)) return null;
   return unicode;
 }
+
+/**
+ * A normalized address as people write them: starting and ending with a letter or digit, an
+ * apostrophe only between letters (`o'brien@`), dots inside (`j.smith@`, and Exchange's
+ * `j..kaminski@enron.com` for a middle initial), domain labels of letters, digits and inner
+ * hyphens. Not clean: what some export mangled (`'.''dorothy@enron.com`, `.kim@`, `kim.@`):
+ * such an address is never evidence of who someone is or where they work.
+ */
+export function isCleanAddress(address: string): boolean {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return false;
+  const local = address.slice(0, at);
+  const labels = address.slice(at + 1).split('.');
+  return (
+    /^[\p{L}\p{N}](?:[\p{L}\p{N}_+-]|\.(?=[\p{L}\p{N}.])|'(?=[\p{L}\p{N}]))*$/u.test(local) &&
+    labels.length >= 2 &&
+    labels.every((l) => /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u.test(l))
+  );
+}

@@ -96,7 +96,69 @@ export const FREE_MAIL_DOMAINS: ReadonlySet<string> = new Set([
   'libero.it',
   'btinternet.com',
   'sky.com',
+  // Access providers and portals of the years the public corpora come from (a laid-off
+  // Enron employee wrote from earthlink.net): an address anyone could get, not an employer.
+  'mindspring.com',
+  'swbell.net',
+  'pacbell.net',
+  'flash.net',
+  'ev1.net',
+  'airmail.net',
+  'rr.com',
+  'cs.com',
+  'netcom.com',
+  'usa.net',
+  'mchsi.com',
+  'gte.net',
+  'earthlink.com',
+  'hotmail.de',
+  'hotmail.es',
+  'hotmail.it',
+  'live.co.uk',
+  'yahoo.es',
+  'yahoo.it',
+  'yahoo.ca',
+  'yahoo.com.au',
+  'yahoo.co.in',
+  'yahoo.com.br',
+  'sympatico.ca',
+  'shaw.ca',
+  'telus.net',
+  'rogers.com',
+  'bigpond.com',
+  'ntlworld.com',
+  'talktalk.net',
+  'xs4all.nl',
+  'home.com',
 ]);
+
+/**
+ * Forwarding and vanity services: the address stays while the job changes, so it says
+ * nothing about an employer (alumni forwarding is matched by its first label, see
+ * isForwardingDomain).
+ */
+export const FORWARDING_DOMAINS: ReadonlySet<string> = new Set([
+  'pobox.com',
+  'bigfoot.com',
+  'iname.com',
+  'forward.to',
+  'mail.com',
+  'post.com',
+  'usa.com',
+  'myself.com',
+  'alumni.net',
+  'duck.com',
+  'simplelogin.com',
+  'anonaddy.me',
+  'privaterelay.appleid.com',
+]);
+
+/** `pobox.com`, `alum.mit.edu`, `alumni.stanford.edu`, `post.harvard.edu`: an address kept for life, not a workplace. */
+export function isForwardingDomain(domain: string): boolean {
+  if (FORWARDING_DOMAINS.has(domain) || FORWARDING_DOMAINS.has(organizationOf(domain))) return true;
+  const first = domain.split('.')[0] ?? '';
+  return domain.split('.').length > 2 && /^(alum|alumni|alumnae|post|forward|fwd|lifetime)$/.test(first);
+}
 
 /** `mail.ect.enron.com` → `enron.com`; `news.bbc.co.uk` → `bbc.co.uk`; IP literals unchanged. */
 export function organizationOf(domain: string): string {

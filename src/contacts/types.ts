@@ -59,7 +59,11 @@ export interface ContactSummary {
   cadenceDays: number | null;
   /** 0..1, how close the relationship is (decays with time, remembers history). */
   strength: number;
-  /** Who wrote the last personal message: `them` (the user owes a reply) or `you`; null without mail. */
+  /**
+   * Who wrote last: `them` when their last message was to the user directly and after the
+   * user's last (the user owes a reply), `you` when the user's personal mail is the latest;
+   * null without mail, or when their latest was crowd-sized mail that asks nobody in particular.
+   */
   lastWriter: 'them' | 'you' | null;
   /** Their current address is at another organization than their first: likely a new job. */
   domainChange: { from: string; to: string; since: Date } | null;
