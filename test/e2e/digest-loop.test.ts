@@ -48,6 +48,7 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
       { contact: string }[]
     >`select contact from digest_items where digest_id = ${digest.id} order by position`;
     chosen = items.map((i) => i.contact);
+    if (process.env.SHOW_DIGEST) process.stderr.write(digest.mail.text!);
   });
 
   afterAll(async () => {
