@@ -71,7 +71,13 @@ function contextJson(context: DigestEntry['context']) {
     opener,
     lastSharedMeeting: meeting ? { title: meeting.title, at: meeting.at.toISOString(), people: meeting.people } : null,
     mutualConnection: mutual
-      ? { email: mutual.email, name: mutual.name, shared: mutual.shared, kinds: mutual.kinds, lastWroteAt: mutual.lastWroteAt.toISOString() }
+      ? {
+          email: mutual.email,
+          name: mutual.name,
+          shared: mutual.shared,
+          kinds: mutual.kinds,
+          lastWroteAt: mutual.lastWroteAt.toISOString(),
+        }
       : null,
   };
 }

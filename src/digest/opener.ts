@@ -49,7 +49,10 @@ export function chooseOpener(input: {
   if (codes.includes('anniversary')) {
     const years = anniversaryYears(contact.firstContactAt, input.asOf.getTime());
     if (years !== null) {
-      return { code: 'anniversary', text: `We first got in touch ${years === 1 ? 'a year' : `${years} years`} ago this week. How are you?` };
+      return {
+        code: 'anniversary',
+        text: `We first got in touch ${years === 1 ? 'a year' : `${years} years`} ago this week. How are you?`,
+      };
     }
   }
   if (codes.includes('long-friendship')) return { code: 'coffee', text: 'It’s been too long. Coffee or a call soon?' };
@@ -71,6 +74,9 @@ export function chooseOpener(input: {
 /** A subject or title as one short phrase: one line, no quote marks of ours inside, cut with an ellipsis. */
 function quote(value: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this removes
-  const flat = value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = value
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > OPENER_QUOTE_MAX ? `${flat.slice(0, OPENER_QUOTE_MAX - 1).trimEnd()}…` : flat;
 }

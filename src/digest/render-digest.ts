@@ -100,7 +100,11 @@ export function entryLines(
     when: `Last in touch ${humanDuration(days)} ago (${formatDate(entry.lastContactAt, timezone)}); ${rhythm}.`,
     why: clean(entry.reason, 300),
     opener: entry.context ? `Try: “${clean(entry.context.opener.text, 120)}”` : null,
-    about: entry.context ? contextLine(entry, entry.context, asOf, timezone) : entry.lastSubject ? `Last subject: “${clean(entry.lastSubject, 140)}”` : null,
+    about: entry.context
+      ? contextLine(entry, entry.context, asOf, timezone)
+      : entry.lastSubject
+        ? `Last subject: “${clean(entry.lastSubject, 140)}”`
+        : null,
   };
 }
 
@@ -121,7 +125,12 @@ function contextLine(entry: DigestEntry, context: EntryContext, asOf: Date, time
   if (mutual) {
     const name = mutual.name ? clean(mutual.name, 40) : mutual.email;
     const first = mutual.name ? clean(mutual.name.split(/\s+/)[0]!, 40) : mutual.email;
-    const where = mutual.kinds.length === 2 ? 'messages and meetings with them' : mutual.kinds[0] === 'meeting' ? 'meetings with them' : 'messages to them';
+    const where =
+      mutual.kinds.length === 2
+        ? 'messages and meetings with them'
+        : mutual.kinds[0] === 'meeting'
+          ? 'meetings with them'
+          : 'messages to them';
     const since = (asOf.getTime() - mutual.lastWroteAt.getTime()) / DAY;
     const when = since < 1 ? 'in the last day' : `${humanDuration(since)} ago`;
     parts.push({ drop: 1, text: `Mutual: ${name} (on ${mutual.shared} of your ${where}; you wrote to ${first} ${when})` });
