@@ -71,12 +71,11 @@ export function chooseOpener(input: {
   };
 }
 
-/** A subject or title as one short phrase: one line, no quote marks of ours inside, cut with an ellipsis. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this removes
+const CONTROLS = /[\u0000-\u001f\u007f\u2028\u2029]+/g;
+
+/** A subject or title as one short phrase: one line, cut with an ellipsis. */
 function quote(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this removes
-  const flat = value
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const flat = value.replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > OPENER_QUOTE_MAX ? `${flat.slice(0, OPENER_QUOTE_MAX - 1).trimEnd()}…` : flat;
 }
