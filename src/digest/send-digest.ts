@@ -133,12 +133,15 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
     fewer as (delete from digest_items where digest_id in (select id from claimed) and position > ${entries.length}),
     items as (
       insert into digest_items (digest_id, position, contact, email, name, reason, last_contact_at, cadence_days, last_subject, context)
-      select c.id, u.* from claimed c cross join unnest(
+      select c.id, u.position, u.contact, u.email, u.name, u.reason, u.last_contact_at, u.cadence_days, u.last_subject, u.context::jsonb
+        from claimed c cross join unnest(
         ${entries.map((e) => e.position)}::smallint[], ${entries.map((e) => e.contact)}::text[],
         ${entries.map((e) => e.email)}::text[], ${entries.map((e) => e.name)}::text[],
         ${entries.map((e) => e.reason)}::text[], ${entries.map((e) => e.lastContactAt.toISOString())}::timestamptz[],
         ${entries.map((e) => e.cadenceDays)}::real[], ${entries.map((e) => e.lastSubject)}::text[],
-        ${entries.map((e) => (e.context ? JSON.stringify(storedContext(e.context)) : null))}::jsonb[]) as u
+        -- As text: postgres.js sends a jsonb[] of strings as JSON strings, not as the objects they spell.
+        ${entries.map((e) => (e.context ? JSON.stringify(storedContext(e.context)) : null))}::text[])
+        as u(position, contact, email, name, reason, last_contact_at, cadence_days, last_subject, context)
       on conflict (digest_id, position) do update
         set contact = excluded.contact, email = excluded.email, name = excluded.name, reason = excluded.reason,
             last_contact_at = excluded.last_contact_at, cadence_days = excluded.cadence_days, last_subject = excluded.last_subject,
