@@ -28,7 +28,7 @@ export async function loadEntryContext(
 ): Promise<EntryContext[]> {
   if (listed.length === 0) return [];
   const addresses = [...new Set(listed.flatMap((c) => [c.contact.key, ...c.contact.addresses]))];
-  const [meetings, coPresence] = await Promise.all([
+  const [meetings, coPresence, [user]] = await Promise.all([
     sql<(MeetingRow & { contact: string })[]>`
       select contact, source_key as "sourceKey", occurred_at as "occurredAt", weight, participants, subject
         from interactions
@@ -42,6 +42,7 @@ export async function loadEntryContext(
            select source_key from interactions
             where user_id = ${userId} and contact = any(${addresses}::text[]) and kind in ('sent', 'meeting')
               and occurred_at <= ${asOf} and participants between 2 and ${MESSAGE_CROWD_KNEE})`,
+    sql<{ timezone: string }[]>`select timezone from users where id = ${userId}`,
   ]);
   const byAddress = new Map<string, ContactSummary>();
   for (const contact of contacts) for (const address of [contact.key, ...contact.addresses]) byAddress.set(address, contact);
@@ -53,7 +54,13 @@ export async function loadEntryContext(
       asOf,
     );
     const mutual = mutualConnection({ person: candidate.contact, rows: coPresence, byAddress, marks, listed: listedKeys, asOf });
-    const opener = chooseOpener({ codes: candidate.reasons.map((r) => r.code), contact: candidate.contact, meeting, asOf });
+    const opener = chooseOpener({
+      codes: candidate.reasons.map((r) => r.code),
+      contact: candidate.contact,
+      meeting,
+      asOf,
+      timezone: user?.timezone ?? 'UTC',
+    });
     return { meeting, mutual, opener };
   });
 }

@@ -18,7 +18,17 @@ export interface Opener {
 /** Subjects and titles inside an opener are cut to this many characters: the opener stays one short line. */
 export const OPENER_QUOTE_MAX = 48;
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const monthFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** `January 2026`, in the user's timezone: the month the digest's own date of the meeting falls in. */
+function monthYear(date: Date, timezone: string): string {
+  let format = monthFormats.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: timezone });
+    monthFormats.set(timezone, format);
+  }
+  return format.format(date);
+}
 
 /**
  * The opener for the main reason, in this order: a new organization (congratulate), they
@@ -30,6 +40,8 @@ export function chooseOpener(input: {
   contact: Pick<ContactSummary, 'lastSubject' | 'lastInboundAt' | 'lastMeetingAt' | 'domainChange' | 'firstContactAt'>;
   meeting: SharedMeeting | null;
   asOf: Date;
+  /** The user's IANA timezone, for the month of a meeting; UTC when left out. */
+  timezone?: string;
 }): Opener {
   const { codes, contact, meeting } = input;
   if (codes.includes('new-domain') && contact.domainChange) {
@@ -57,7 +69,7 @@ export function chooseOpener(input: {
   }
   if (codes.includes('long-friendship')) return { code: 'coffee', text: 'It’s been too long. Coffee or a call soon?' };
   if (meeting) {
-    const when = `${MONTHS[meeting.at.getUTCMonth()]} ${meeting.at.getUTCFullYear()}`;
+    const when = monthYear(meeting.at, input.timezone ?? 'UTC');
     return {
       code: 'meeting',
       text: meeting.title

@@ -86,6 +86,14 @@ describe('chooseOpener: the main reason picks the template', () => {
     expect(got()).toEqual({ code, text });
   });
 
+  it('names the month of a meeting in the user’s timezone, as the digest dates it', () => {
+    const lateJanuary = { ...meeting, at: new Date('2025-01-31T23:30:00Z') };
+    const inBerlin = chooseOpener({ codes: ['overdue'], contact: base, meeting: lateJanuary, asOf, timezone: 'Europe/Berlin' });
+    const inNewYork = chooseOpener({ codes: ['overdue'], contact: base, meeting: lateJanuary, asOf, timezone: 'America/New_York' });
+    expect(inBerlin.text).toBe('How have things been since ‘Design review’ in February 2025?');
+    expect(inNewYork.text).toBe('How have things been since ‘Design review’ in January 2025?');
+  });
+
   it('never claims a new job without the domain change that made the reason', () => {
     expect(open(['new-domain']).code).toBe('catch-up');
   });
