@@ -109,12 +109,14 @@ export function mutualConnection(input: MutualInput): MutualConnection | null {
 
 /**
  * Someone the user is in regular touch with now: mail both ways, the user wrote to them and
- * they wrote back within IN_TOUCH_DAYS, a person (no automated or list address), not set to
+ * they wrote back within IN_TOUCH_DAYS, one of those personal (not a big Cc), a person (no automated or list address), not set to
  * never, not snoozed, not in this week's list.
  */
 export function inTouchNow(contact: ContactSummary, input: Pick<MutualInput, 'marks' | 'listed'>, asOf: number): boolean {
   if (contact.sentCount === 0 || contact.receivedCount === 0) return false;
   if (!recent(contact.lastOutboundAt, asOf) || !recent(contact.lastInboundAt, asOf)) return false;
+  // The last dates count crowd mail too: a conversation of their own must be recent as well.
+  if (!recent(contact.lastContactAt, asOf)) return false;
   if (automatedAddressReason(contact.email) !== null || contact.addresses.some((a) => automatedAddressReason(a) !== null)) return false;
   if (input.listed.has(contact.key)) return false;
   const mark = input.marks.get(contact.key);

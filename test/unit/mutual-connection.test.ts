@@ -160,6 +160,11 @@ describe('mutualConnection: false cases (nothing is said)', () => {
       rows: twoThreads,
       people: [{ ...ana, lastInboundAt: daysAgo(IN_TOUCH_DAYS + 5) }],
     },
+    {
+      name: 'lately only on big mailings, no conversation of their own for months',
+      rows: twoThreads,
+      people: [{ ...ana, lastContactAt: daysAgo(120) }],
+    },
     { name: 'one-way: they never wrote back at all', rows: twoThreads, people: [{ ...ana, receivedCount: 0, lastInboundAt: null }] },
     {
       name: 'marked never',
