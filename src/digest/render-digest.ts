@@ -123,8 +123,9 @@ function contextLine(entry: DigestEntry, context: EntryContext, asOf: Date, time
     parts.push({ drop: 3, text: `Last meeting: ${title}${formatDate(meeting.at, timezone)}, ${people}` });
   }
   if (mutual) {
-    const name = mutual.name ? clean(mutual.name, 40) : mutual.email;
-    const first = mutual.name ? clean(mutual.name.split(/\s+/)[0]!, 40) : mutual.email;
+    const name = mutual.name ? clean(mutual.name, 40) : clean(mutual.email, 80);
+    // "Ana" for "Ana Lima"; a name written "Lima, Ana" is said whole rather than guessed at.
+    const first = mutual.name && !mutual.name.includes(',') ? clean(mutual.name.trim().split(/\s+/)[0]!, 40) : name;
     const where =
       mutual.kinds.length === 2
         ? 'messages and meetings with them'

@@ -144,6 +144,14 @@ describe('the digest stays short', () => {
     );
   });
 
+  it('says a name written surname first whole, not its first word', () => {
+    const context = { ...entry(1).context!, meeting: null, mutual: mutual('Lima, Ana') };
+    const { text } = render([entry(1, { context, lastSubject: null })]);
+    expect(blocks(text)[0]![3]).toBe(
+      '   Mutual: Lima, Ana (on 3 of your messages and meetings with them; you wrote to Lima, Ana 6 days ago)',
+    );
+  });
+
   it('a list recorded before context existed renders as it did', () => {
     const { text } = render([entry(1, { context: undefined })]);
     expect(blocks(text)[0]!.slice(2, 4)).toEqual([
