@@ -310,6 +310,33 @@ export function buildSampleMailbox(options: { now: Date; seed?: number }): Sampl
   // Ahmed: meetings only, quarterly, none since spring.
   const ahmed = { email: 'ahmed.nasser@example.eg', name: 'Ahmed Nasser' };
   for (let t = now - 650 * DAY; t < now - 200 * DAY; t += 91 * DAY) meeting(ahmed, t, 'Advisory board', 'accepted');
+  // Jonas and Leo worked together with the owner last year: two threads with Leo in Cc and a
+  // roadmap meeting of the three. Leo is still written to every week, Jonas is not: Leo is
+  // their mutual connection, the meeting the one the owner last shared with Jonas. (Here, after
+  // every other use of `rand`, so the rest of the mailbox stays as it was.)
+  conversation(jonas, now - 330 * DAY, 'Integration plan', true, [leo]);
+  conversation(jonas, now - 300 * DAY, 'Integration plan: next steps', true, [leo]);
+  groupMeeting([jonas, leo], now - 310 * DAY, 'Roadmap review');
+
+  /** A meeting the owner organized, every guest accepted. */
+  function groupMeeting(guests: { email: string; name: string }[], at: number, summary: string) {
+    const startAt = new Date(at);
+    events.push({
+      summary,
+      start: { dateTime: startAt.toISOString() },
+      end: { dateTime: new Date(at + 3_600_000).toISOString() },
+      organizer: { email: owner.email, displayName: owner.name, self: true },
+      attendees: [
+        { email: owner.email, displayName: owner.name, responseStatus: 'accepted', self: true, organizer: true },
+        ...guests.map((g) => ({ email: g.email, displayName: g.name, responseStatus: 'accepted' as const })),
+      ],
+    });
+    for (const g of guests) {
+      const p = person(g.email, g.name);
+      p.meetings++;
+      p.lastMeetingAt = later(p.lastMeetingAt, startAt);
+    }
+  }
 
   const notContacts: string[] = [];
   const noise = (email: string) => {

@@ -3,7 +3,7 @@ import { findUserByEmail } from '../accounts/connect-account.ts';
 import { getConfig } from '../config/env.ts';
 import { createDatabase, type Database } from '../db/client.ts';
 import { chooseEntries } from '../digest/choose-entries.ts';
-import { entryLines } from '../digest/render-digest.ts';
+import { entryLines, type DigestEntry } from '../digest/render-digest.ts';
 import { parseAsOf, requireOption, UsageError } from './usage-error.ts';
 
 /** `rekindle digest preview`: the list a digest would carry on a date, with its reasons. */
@@ -47,6 +47,7 @@ export async function renderPreview(database: Database, email: string, asOf: Dat
       lastSubject: c.contact.lastSubject,
       strength: Math.round(c.contact.strength * 1000) / 1000,
       score: Math.round(c.score * 1000) / 1000,
+      ...contextJson(entries[i]!.context),
     }));
     return JSON.stringify({ user: user.email, asOf: asOf.toISOString(), budget, items }, null, 2) + '\n';
   }
@@ -55,9 +56,28 @@ export async function renderPreview(database: Database, email: string, asOf: Dat
   const lines = [`The digest for ${user.email} as of ${day} (at most ${budget}):`, ''];
   for (const entry of entries) {
     const e = entryLines(entry, asOf, user.timezone);
-    lines.push(`${entry.position}. ${e.who}`, `   ${e.when}`, `   Why now: ${e.why}`);
+    lines.push(`${entry.position}. ${e.who}`, `   ${e.when}`, `   Why now: ${e.why}${e.opener ? ` ${e.opener}` : ''}`);
     if (e.about) lines.push(`   ${e.about}`);
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** The help to write, as data: the opener, the last meeting shared, the mutual connection (dates as ISO). */
+function contextJson(context: DigestEntry['context']) {
+  if (!context) return {};
+  const { meeting, mutual, opener } = context;
+  return {
+    opener,
+    lastSharedMeeting: meeting ? { title: meeting.title, at: meeting.at.toISOString(), people: meeting.people } : null,
+    mutualConnection: mutual
+      ? {
+          email: mutual.email,
+          name: mutual.name,
+          shared: mutual.shared,
+          kinds: mutual.kinds,
+          lastWroteAt: mutual.lastWroteAt.toISOString(),
+        }
+      : null,
+  };
 }

@@ -21,6 +21,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import type { InteractionKind } from '../contacts/types.ts';
+import type { StoredEntryContext } from '../digest/stored-entry-context.ts';
 import type { ImapServerSettings } from '../providers/imap/imap-server-settings.ts';
 import type { CalendarSourceSettings } from '../providers/caldav/calendar-source-settings.ts';
 
@@ -453,6 +454,11 @@ export const digestItems = pgTable(
     lastContactAt: at('last_contact_at').notNull(),
     cadenceDays: real('cadence_days'),
     lastSubject: text('last_subject'),
+    /**
+     * The help to write as sent (src/digest/load-entry-context.ts; dates as ISO strings), so a
+     * digest sent again says exactly what the first copy said. Null for lists sent before it.
+     */
+    context: jsonb('context').$type<StoredEntryContext>(),
   },
   (t) => [primaryKey({ columns: [t.digestId, t.position] })],
 );

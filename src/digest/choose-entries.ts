@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres';
 import { contactsAsOf } from '../contact-store/contacts-as-of.ts';
 import { selectReconnects, type ReconnectCandidate } from '../contacts/select-reconnects.ts';
+import { loadEntryContext } from './load-entry-context.ts';
 import { loadLastSuggested, loadMarks } from './load-marks.ts';
 import type { DigestEntry } from './render-digest.ts';
 
@@ -13,7 +14,8 @@ export interface ChosenList {
  * The people a digest for this user would list as of `asOf`, numbered from 1: the user's
  * contacts as of that instant (contactsAsOf: the stored ones, with whoever changed since
  * inferred again), the user's marks, who earlier digests suggested (they rest a while), and
- * curation. `rekindle digest preview` and the send job both call this, so a preview is
+ * curation; then, for the people listed, the context to write (load-entry-context.ts).
+ * `rekindle digest preview` and the send job both call this, so a preview is
  * exactly what would be sent.
  */
 export async function chooseEntries(sql: Sql, userId: string, asOf: Date, budget: number): Promise<ChosenList> {
@@ -23,6 +25,7 @@ export async function chooseEntries(sql: Sql, userId: string, asOf: Date, budget
     loadLastSuggested(sql, userId, asOf),
   ]);
   const candidates = selectReconnects(contacts, marks, { asOf, budget, lastSuggested });
+  const context = await loadEntryContext(sql, userId, asOf, candidates, contacts, marks);
   return {
     candidates,
     entries: candidates.map((c, i) => ({
@@ -34,6 +37,7 @@ export async function chooseEntries(sql: Sql, userId: string, asOf: Date, budget
       lastContactAt: c.lastContactAt,
       cadenceDays: c.contact.cadenceDays,
       lastSubject: c.contact.lastSubject,
+      context: context[i]!,
     })),
   };
 }

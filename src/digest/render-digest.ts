@@ -10,6 +10,7 @@
 import { formatCalendarDay, formatDate } from '../dates/format-dates.ts';
 import { humanDuration } from '../contacts/select-reconnects.ts';
 import { withoutBidiControls } from '../mail/bidi-controls.ts';
+import type { EntryContext } from './load-entry-context.ts';
 
 export interface DigestEntry {
   position: number;
@@ -21,6 +22,8 @@ export interface DigestEntry {
   lastContactAt: Date;
   cadenceDays: number | null;
   lastSubject: string | null;
+  /** Help to write: an opener, the last meeting shared, a mutual connection. Absent in lists recorded before it existed. */
+  context?: EntryContext | null;
 }
 
 export interface DigestSchedule {
@@ -79,20 +82,71 @@ export function digestSubject(entries: DigestEntry[]): string {
   return `Reconnect this week: ${names[0]}, ${names[1]} and ${names.length - 2} more`;
 }
 
-/** Everything an entry says, as lines: who, how long and how often, why, what about. */
+/**
+ * Everything an entry says, as at most four lines of text: who; how long and how often; why
+ * now, with the suggested opener; and what you share (the last subject, the last meeting
+ * together, a mutual connection). The last line is kept to CONTEXT_LINE_MAX characters by
+ * leaving out whole parts — the mutual connection first, then the last subject — never by
+ * wrapping onto a fifth line or cutting a sentence. The same lines make the HTML.
+ */
 export function entryLines(
   entry: DigestEntry,
   asOf: Date,
   timezone: string,
-): { who: string; when: string; why: string; about: string | null } {
+): { who: string; when: string; why: string; opener: string | null; about: string | null } {
   const days = Math.max(0, (asOf.getTime() - entry.lastContactAt.getTime()) / DAY);
   const rhythm = entry.cadenceDays === null ? 'no regular rhythm yet' : `you used to talk every ${humanDuration(entry.cadenceDays)}`;
   return {
     who: entry.name ? `${clean(entry.name, 80)} <${entry.email}>` : entry.email,
     when: `Last in touch ${humanDuration(days)} ago (${formatDate(entry.lastContactAt, timezone)}); ${rhythm}.`,
     why: clean(entry.reason, 300),
-    about: entry.lastSubject ? `Last subject: “${clean(entry.lastSubject, 140)}”` : null,
+    opener: entry.context ? `Try: “${clean(entry.context.opener.text, 120)}”` : null,
+    about: entry.context
+      ? contextLine(entry, entry.context, asOf, timezone)
+      : entry.lastSubject
+        ? `Last subject: “${clean(entry.lastSubject, 140)}”`
+        : null,
   };
+}
+
+/** The longest the fourth line of an entry gets (its indent aside). */
+export const CONTEXT_LINE_MAX = 200;
+
+function contextLine(entry: DigestEntry, context: EntryContext, asOf: Date, timezone: string): string | null {
+  const { meeting, mutual } = context;
+  // A meeting's title is often the last subject: said once, with the meeting.
+  const subject = entry.lastSubject && !(meeting?.title && sameText(meeting.title, entry.lastSubject)) ? entry.lastSubject : null;
+  const parts: { drop: number; text: string }[] = [];
+  if (subject) parts.push({ drop: 2, text: `Last subject: “${clean(subject, 80)}”` });
+  if (meeting) {
+    const people = meeting.people <= 2 ? 'just the two of you' : `${meeting.people} people`;
+    const title = meeting.title ? `“${clean(meeting.title, 50)}”, ` : '';
+    parts.push({ drop: 3, text: `Last meeting: ${title}${formatDate(meeting.at, timezone)}, ${people}` });
+  }
+  if (mutual) {
+    const name = mutual.name ? clean(mutual.name, 40) : clean(mutual.email, 80);
+    // "Ana" for "Ana Lima"; a name written "Lima, Ana" is said whole rather than guessed at.
+    const first = mutual.name && !mutual.name.includes(',') ? clean(mutual.name.trim().split(/\s+/)[0]!, 40) : name;
+    const where =
+      mutual.kinds.length === 2
+        ? 'messages and meetings with them'
+        : mutual.kinds[0] === 'meeting'
+          ? 'meetings with them'
+          : 'messages to them';
+    const since = (asOf.getTime() - mutual.lastWroteAt.getTime()) / DAY;
+    const when = since < 1 ? 'in the last day' : `${humanDuration(since)} ago`;
+    parts.push({ drop: 1, text: `Mutual: ${name} (on ${mutual.shared} of your ${where}; you wrote to ${first} ${when})` });
+  }
+  const line = () => parts.map((p) => p.text).join(' · ');
+  while (parts.length > 1 && line().length > CONTEXT_LINE_MAX) {
+    const first = parts.reduce((a, b) => (b.drop < a.drop ? b : a));
+    parts.splice(parts.indexOf(first), 1);
+  }
+  return parts.length > 0 ? line() : null;
+}
+
+function sameText(a: string, b: string): boolean {
+  return a.replace(/\s+/g, ' ').trim().toLowerCase() === b.replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
 function renderText(content: DigestContent): string {
@@ -101,7 +155,7 @@ function renderText(content: DigestContent): string {
   lines.push(greeting(content), '');
   for (const entry of entries) {
     const e = entryLines(entry, asOf, schedule.timezone);
-    lines.push(`${entry.position}. ${e.who}`, `   ${e.when}`, `   Why now: ${e.why}`);
+    lines.push(`${entry.position}. ${e.who}`, `   ${e.when}`, `   Why now: ${e.why}${e.opener ? ` ${e.opener}` : ''}`);
     if (e.about) lines.push(`   ${e.about}`);
     // Starts with no verb, so a reply that keeps this line is never read as a command.
     if (content.actionUrl) lines.push(`   Mark as done, snooze or never: ${content.actionUrl(entry.position)}`);
@@ -129,7 +183,7 @@ function renderHtml(content: DigestContent, subject: string): string {
       return `<tr><td class="entry" id="entry-${entry.position}" data-number="${entry.position}" style="padding:16px 0;border-top:1px solid #e6e2da;">
 <p style="margin:0 0 4px;font-size:18px;line-height:1.35;overflow-wrap:anywhere;word-break:break-word;"><span class="number" style="font-weight:700;color:#b4532a;">${entry.position}.</span> <strong class="name">${esc(name)}</strong>${entry.name ? ` <a href="mailto:${esc(entry.email)}" style="color:#555;font-size:15px;">&lt;${esc(entry.email)}&gt;</a>` : ''}</p>
 <p style="margin:0 0 4px;color:#333;">${esc(e.when)}</p>
-<p style="margin:0 0 4px;color:#333;">Why now: ${esc(e.why)}</p>${e.about ? `\n<p style="margin:0;color:#555;overflow-wrap:anywhere;word-break:break-word;">${esc(e.about)}</p>` : ''}${content.actionUrl ? `\n${actionLinks(content.actionUrl, entry.position)}` : ''}
+<p style="margin:0 0 4px;color:#333;">Why now: ${esc(e.why)}${e.opener ? ` <span class="opener" style="color:#7a3b1d;">${esc(e.opener)}</span>` : ''}</p>${e.about ? `\n<p class="context" style="margin:0;color:#555;overflow-wrap:anywhere;word-break:break-word;">${esc(e.about)}</p>` : ''}${content.actionUrl ? `\n${actionLinks(content.actionUrl, entry.position)}` : ''}
 </td></tr>`;
     })
     .join('\n');

@@ -26,6 +26,7 @@ import { mailFromDomain } from '../mailer/message-id.ts';
 import { actionUrl, type ActionLinkSettings } from './action-links.ts';
 import { chooseEntries } from './choose-entries.ts';
 import { renderDigest, type DigestEntry } from './render-digest.ts';
+import { contextFromStored, storedContext, type StoredEntryContext } from './stored-entry-context.ts';
 import { DIGEST_CLAIM_SECONDS, DIGEST_MAX_ATTEMPTS } from './schedule-digests.ts';
 
 export interface DigestSettings {
@@ -131,15 +132,20 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
       returning id),
     fewer as (delete from digest_items where digest_id in (select id from claimed) and position > ${entries.length}),
     items as (
-      insert into digest_items (digest_id, position, contact, email, name, reason, last_contact_at, cadence_days, last_subject)
-      select c.id, u.* from claimed c cross join unnest(
+      insert into digest_items (digest_id, position, contact, email, name, reason, last_contact_at, cadence_days, last_subject, context)
+      select c.id, u.position, u.contact, u.email, u.name, u.reason, u.last_contact_at, u.cadence_days, u.last_subject, u.context::jsonb
+        from claimed c cross join unnest(
         ${entries.map((e) => e.position)}::smallint[], ${entries.map((e) => e.contact)}::text[],
         ${entries.map((e) => e.email)}::text[], ${entries.map((e) => e.name)}::text[],
         ${entries.map((e) => e.reason)}::text[], ${entries.map((e) => e.lastContactAt.toISOString())}::timestamptz[],
-        ${entries.map((e) => e.cadenceDays)}::real[], ${entries.map((e) => e.lastSubject)}::text[]) as u
+        ${entries.map((e) => e.cadenceDays)}::real[], ${entries.map((e) => e.lastSubject)}::text[],
+        -- As text: postgres.js sends a jsonb[] of strings as JSON strings, not as the objects they spell.
+        ${entries.map((e) => (e.context ? JSON.stringify(storedContext(e.context)) : null))}::text[])
+        as u(position, contact, email, name, reason, last_contact_at, cadence_days, last_subject, context)
       on conflict (digest_id, position) do update
         set contact = excluded.contact, email = excluded.email, name = excluded.name, reason = excluded.reason,
-            last_contact_at = excluded.last_contact_at, cadence_days = excluded.cadence_days, last_subject = excluded.last_subject)
+            last_contact_at = excluded.last_contact_at, cadence_days = excluded.cadence_days, last_subject = excluded.last_subject,
+            context = excluded.context)
     select 1 from claimed`;
   const recorded = resend
     ? // The same message again: its items stay as recorded; only the claim moves on.
@@ -195,7 +201,9 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
 
 /** The list as it was first sent. */
 async function recordedEntries(sql: Sql, digestId: string): Promise<DigestEntry[]> {
-  return sql<DigestEntry[]>`
-    select position, contact, email, name, reason, last_contact_at as "lastContactAt", cadence_days as "cadenceDays", last_subject as "lastSubject"
+  const rows = await sql<(Omit<DigestEntry, 'context'> & { context: StoredEntryContext | null })[]>`
+    select position, contact, email, name, reason, last_contact_at as "lastContactAt", cadence_days as "cadenceDays",
+           last_subject as "lastSubject", context
       from digest_items where digest_id = ${digestId} order by position`;
+  return rows.map((row) => ({ ...row, context: contextFromStored(row.context) }));
 }

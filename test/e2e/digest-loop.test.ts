@@ -107,7 +107,7 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
     ]);
     expect(htmlEntries).toEqual(numbered.map((n) => [n[0], n[1]]));
     expect(text).toMatch(/^ {3}Last in touch \d+ months ago \(\d+ \w+ \d{4}\); you used to talk every \d+ weeks\.$/m);
-    expect(text).toMatch(/^ {3}Why now: .+$/m);
+    expect(text).toMatch(/^ {3}Why now: .+ Try: “.+”$/m);
     expect(text).toMatch(/^ {3}Last subject: “.+”$/m);
     expect(html).toMatch(/Last in touch \d+ months ago/);
     expect(text).toContain('Reply with: done 1 3');
@@ -119,6 +119,25 @@ describe('the weekly loop: sync, digest over SMTP, replies over SMTP', () => {
         .map((m) => m[1]!)
         .every((href) => href.startsWith('mailto:') || href.includes('/digest/unsubscribe/')),
     ).toBe(true);
+  });
+
+  it('helps to write: an opener for everyone, the meeting last shared and a mutual connection where the mailbox has them', () => {
+    const text = digest.mail.text!;
+    const html = digest.mail.html as string;
+    // One opener per person, in both parts.
+    expect([...text.matchAll(/^ {3}Why now: .+ Try: “(.+)”$/gm)]).toHaveLength(5);
+    expect([...html.matchAll(/<span class="opener"[^>]*>Try: “/g)]).toHaveLength(5);
+    // Jonas worked with Leo and the owner (sample-mailbox.ts): two threads with Leo in Cc and a
+    // roadmap meeting of the three; Leo is written to every week. Nobody else shares a meeting
+    // or a connection in touch now, so nobody else gets one.
+    const jonas = [...text.matchAll(/^(\d+)\. Jonas Wéber <jonas\.weber@example\.de>\n(?: {3}.*\n){3}/gm)][0]![0];
+    expect(jonas).toContain('Try: “How have things been since ‘Roadmap review’ in ');
+    expect(jonas).toMatch(
+      /^ {3}Last subject: “Release notes” · Last meeting: “Roadmap review”, \d+ \w+ \d{4}, 3 people · Mutual: Leo Martins \(on 3 of your messages and meetings with them; you wrote to Leo \d+ days? ago\)$/m,
+    );
+    expect(text.match(/Last meeting: /g)).toHaveLength(1);
+    expect(text.match(/Mutual: /g)).toHaveLength(1);
+    expect(html).toContain('Mutual: Leo Martins (on 3 of your messages and meetings with them; you wrote to Leo');
   });
 
   it('next week’s list suggests other people: this week’s rest for a few weeks', async () => {

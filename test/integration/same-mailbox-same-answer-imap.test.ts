@@ -164,6 +164,14 @@ describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP an
   it('previews the same digest (`rekindle digest preview --json`)', async () => {
     const fromGoogle = await renderPreview(google.database, email, asOf, 5, true);
     expect(JSON.parse(fromGoogle).items.length).toBeGreaterThan(0);
+    // Not vacuous: the list carries the context to write (a meeting shared, a mutual connection).
+    expect(withContext(fromGoogle)).toEqual({ meetings: 1, mutuals: 1 });
     expect(await renderPreview(imap.database, email, asOf, 5, true)).toBe(fromGoogle);
   });
 });
+
+/** How many people of a preview (JSON) come with a meeting shared, and with a mutual connection. */
+function withContext(preview: string) {
+  const items = JSON.parse(preview).items as { lastSharedMeeting: unknown; mutualConnection: unknown }[];
+  return { meetings: items.filter((i) => i.lastSharedMeeting).length, mutuals: items.filter((i) => i.mutualConnection).length };
+}

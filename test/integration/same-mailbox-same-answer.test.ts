@@ -137,6 +137,14 @@ describe('same mailbox, same answer (Gmail and Microsoft Graph)', () => {
     const fromGoogle = await renderPreview(google.database, email, asOf, 5, true);
     const fromGraph = await renderPreview(microsoft.database, email, asOf, 5, true);
     expect(JSON.parse(fromGoogle).items.length).toBeGreaterThan(0);
+    // Not vacuous: the list carries the context to write (a meeting shared, a mutual connection).
+    expect(withContext(fromGoogle)).toEqual({ meetings: 1, mutuals: 1 });
     expect(fromGraph).toBe(fromGoogle);
   });
 });
+
+/** How many people of a preview (JSON) come with a meeting shared, and with a mutual connection. */
+function withContext(preview: string) {
+  const items = JSON.parse(preview).items as { lastSharedMeeting: unknown; mutualConnection: unknown }[];
+  return { meetings: items.filter((i) => i.lastSharedMeeting).length, mutuals: items.filter((i) => i.mutualConnection).length };
+}

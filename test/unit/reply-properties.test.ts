@@ -68,10 +68,23 @@ const entry = fc.record({
   subject: fc.option(phrase, { nil: null }),
   reason: phrase,
   days: fc.integer({ min: 22, max: 3000 }),
+  // The help to write: a meeting's title, a mutual connection's name, an opener quoting a subject.
+  meeting: fc.option(phrase, { nil: null }),
+  mutual: fc.option(phrase, { nil: null }),
+  opener: fc.option(phrase, { nil: null }),
 });
 const asOf = new Date('2025-06-02T06:00:00Z');
 
-const digestOf = (raw: { name: string | null; subject: string | null; reason: string; days: number }[], recipient: string | null) => {
+type RawEntry = {
+  name: string | null;
+  subject: string | null;
+  reason: string;
+  days: number;
+  meeting: string | null;
+  mutual: string | null;
+  opener: string | null;
+};
+const digestOf = (raw: RawEntry[], recipient: string | null) => {
   const entries: DigestEntry[] = raw.map((e, i) => ({
     position: i + 1,
     contact: `p${i}@example.com`,
@@ -81,6 +94,24 @@ const digestOf = (raw: { name: string | null; subject: string | null; reason: st
     lastContactAt: new Date(asOf.getTime() - e.days * 86_400_000),
     cadenceDays: 21,
     lastSubject: e.subject,
+    context:
+      e.opener === null
+        ? null
+        : {
+            opener: { code: 'catch-up' as const, text: e.opener },
+            meeting: e.meeting === null ? null : { title: e.meeting, at: new Date('2025-01-14T10:00:00Z'), people: 3 },
+            mutual:
+              e.mutual === null
+                ? null
+                : {
+                    contact: 'c@example.com',
+                    name: e.mutual,
+                    email: 'c@example.com',
+                    shared: 2,
+                    kinds: ['sent' as const],
+                    lastWroteAt: asOf,
+                  },
+          },
   }));
   return renderDigest({
     weekOf: '2025-06-02',
