@@ -96,7 +96,7 @@ describe('the digest stays short', () => {
       expect(lines.length - textLines.length).toBe(1);
       expect(textLines[3]!.length).toBeLessThanOrEqual(3 + CONTEXT_LINE_MAX);
       // What did not fit was left out whole: the mutual connection goes first, no half sentence.
-      expect(textLines[3]).toMatch(/^ {3}Last subject: “[^”]+” · Last meeting: “[^”]+”, 14 Jan 2025, 14 people$/);
+      expect(textLines[3]).toMatch(/^ {3}Last subject: “[^”]+” · Last meeting: “[^”]+”, 14 January 2025, 14 people$/);
       expect(textLines[2]).toMatch(/^ {3}Why now: .+ Try: “Sorry for the slow reply about ‘[^’]+’!”$/);
     }
   });
@@ -106,15 +106,15 @@ describe('the digest stays short', () => {
     const [lines] = blocks(text);
     expect(lines).toEqual([
       '1. Person 1 <p1@example.com>',
-      '   Last in touch 7 months ago (14 Nov 2024); you used to talk every 4 weeks.',
+      '   Last in touch 7 months ago (14 November 2024); you used to talk every 4 weeks.',
       '   Why now: The silence is about three times your usual gap. Try: “It’s been a while since ‘Q3 roadmap’. How are you?”',
-      '   Last subject: “Q3 roadmap” · Last meeting: “Design review”, 14 Jan 2025, 3 people · Mutual: Ana Lima (on 3 of your messages and meetings with them; you wrote to Ana 6 days ago)',
+      '   Last subject: “Q3 roadmap” · Last meeting: “Design review”, 14 January 2025, 3 people · Mutual: Ana Lima (on 3 of your messages and meetings with them; you wrote to Ana 6 days ago)',
       `${LINK}https://rekindle.example/d/${'t'.repeat(40)}/1`,
     ]);
     // The HTML says the same.
     expect(html).toContain('<span class="opener" style="color:#7a3b1d;">Try: “It’s been a while since ‘Q3 roadmap’. How are you?”</span>');
     expect(html).toContain(
-      '>Last subject: “Q3 roadmap” · Last meeting: “Design review”, 14 Jan 2025, 3 people · Mutual: Ana Lima (on 3 of your messages and meetings with them; you wrote to Ana 6 days ago)</p>',
+      '>Last subject: “Q3 roadmap” · Last meeting: “Design review”, 14 January 2025, 3 people · Mutual: Ana Lima (on 3 of your messages and meetings with them; you wrote to Ana 6 days ago)</p>',
     );
   });
 
@@ -129,7 +129,7 @@ describe('the digest stays short', () => {
         },
       }),
     ]);
-    expect(blocks(text)[0]![3]).toBe('   Last meeting: “Design review”, 14 Jan 2025, just the two of you');
+    expect(blocks(text)[0]![3]).toBe('   Last meeting: “Design review”, 14 January 2025, just the two of you');
   });
 
   it('names a connection without a display name by address, and one written to today as "in the last day"', () => {
