@@ -107,6 +107,7 @@ describe('an .ics subscription of an IMAP account, end to end', () => {
       QUEUE_PREFIX: queue.prefix,
       SCHEDULER_TICK_SECONDS: '0.2',
       SYNC_LEASE_SECONDS: '5',
+      ALLOW_PRIVATE_SERVERS: 'true',
     });
     worker = await startWorker({ config, logger: testLogger() });
     ({ accountId } = await connectImapUser(database.sql, mailbox, { ics: { url: feedUrl } }));
