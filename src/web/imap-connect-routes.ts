@@ -199,15 +199,6 @@ ${values.currentIcsHost ? `<label><input type="checkbox" name="keep_ics" value="
     const found = await signedInUser(request);
     if (!found) return notSignedIn(reply, 403);
     const { session } = found;
-    const limited = await perUser.over(request, session.userId);
-    if (limited.over) {
-      deps.logger.warn({ userId: session.userId, route: '/connect/imap' }, 'form refused: checks per user');
-      return reply
-        .code(429)
-        .header('retry-after', String(limited.retryAfterSeconds))
-        .type('text/plain')
-        .send('Too many mailbox checks from your account; try again later.');
-    }
     const form = formOf(request);
     if (!csrfOk(deps.session, session, request, form.csrf)) {
       deps.logger.warn({ userId: session.userId, route: '/connect/imap' }, 'form refused: csrf');
@@ -217,6 +208,16 @@ ${values.currentIcsHost ? `<label><input type="checkbox" name="keep_ics" value="
         'Not accepted',
         'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.',
       );
+    }
+    // Counted once the form is known to be the user's own (a forged one costs them nothing).
+    const limited = await perUser.over(request, session.userId);
+    if (limited.over) {
+      deps.logger.warn({ userId: session.userId, route: '/connect/imap' }, 'form refused: checks per user');
+      return reply
+        .code(429)
+        .header('retry-after', String(limited.retryAfterSeconds))
+        .type('text/plain')
+        .send('Too many mailbox checks from your account; try again later.');
     }
     const text = (name: string) => (typeof form[name] === 'string' ? form[name].trim().slice(0, 2048) : '');
     const security = text('security');
