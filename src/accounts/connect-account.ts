@@ -65,7 +65,9 @@ export async function connectAccount(
     if (account.serverChanged) {
       // Another server (or login) under the same address: its folders and UIDs are not the old
       // one's, so its mail is read from scratch (Message-IDs keep anything from counting twice).
-      await tx`update sync_streams set cursor = null, phase = 'backfill' where account_id = ${account.id} and stream = 'mail'`;
+      await tx`update sync_streams set cursor = null, phase = 'backfill', lease_owner = null, lease_until = null,
+                                       backfill_started_at = null, backfill_completed_at = null
+                where account_id = ${account.id} and stream = 'mail'`;
     }
     if (input.calendarSources) {
       await storeCalendarSources(

@@ -31,8 +31,12 @@ export async function removeCalendarData(tx: TransactionSql, userId: string, acc
   const removed = await tx<{ contact: string }[]>`
     delete from interactions where user_id = ${userId} and kind = 'meeting' and account_id = ${accountId} returning contact`;
   if (removed.count > 0) await markContactsDirty(tx, userId, [...new Set(removed.map((r) => r.contact))]);
-  // The calendar stream starts again from nothing: the remaining sources are read in full.
-  await tx`update sync_streams set cursor = null, phase = 'backfill', next_run_at = now(), consecutive_failures = 0, last_error = null
+  // The calendar stream starts again from nothing: the remaining sources are read in full. A
+  // job running now loses its lease, so it stores no cursor of the old sources; whatever it still
+  // writes is removed when the next full read ends (it lists only what the sources hold).
+  await tx`update sync_streams set cursor = null, phase = 'backfill', lease_owner = null, lease_until = null,
+                                   backfill_started_at = null, backfill_completed_at = null,
+                                   next_run_at = now(), consecutive_failures = 0, last_error = null
             where account_id = ${accountId} and stream = 'calendar'`;
   return removed.count;
 }
