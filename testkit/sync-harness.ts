@@ -25,6 +25,8 @@ export function testConfig(
     GOOGLE_TOKEN_URL: emulator.tokenUrl,
     SCHEDULER_TICK_SECONDS: '0.2',
     SYNC_LEASE_SECONDS: '5',
+    // The tests' Dovecot and Radicale listen on loopback.
+    ALLOW_PRIVATE_SERVERS: 'true',
     ...overrides,
   });
 }

@@ -47,6 +47,8 @@ export function webTestConfig(
         }
       : {}),
     SCHEDULER_TICK_SECONDS: '0.2',
+    // The tests' Dovecot and Radicale listen on loopback (security-web.test.ts turns this off).
+    ALLOW_PRIVATE_SERVERS: 'true',
     ...overrides,
   });
 }

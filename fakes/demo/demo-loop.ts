@@ -109,6 +109,8 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
     QUEUE_PREFIX: options.queuePrefix,
     ...emulator.env,
     SCHEDULER_TICK_SECONDS: '0.5',
+    // The demo's Dovecot and Radicale listen on loopback.
+    ALLOW_PRIVATE_SERVERS: 'true',
     SMTP_URL: smtpUrl,
     ...(webUrl
       ? {

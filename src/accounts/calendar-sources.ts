@@ -1,4 +1,6 @@
+import type { TransactionSql } from 'postgres';
 import type { Sql } from '../db/client.ts';
+import { removeCalendarData } from './remove-calendar-data.ts';
 import type { ResolvedCalendarSources } from '../providers/caldav/account-calendar-source.ts';
 import type { CalendarSecrets, CalendarSourceSettings } from '../providers/caldav/calendar-source-settings.ts';
 import { insecureUrlReason } from '../providers/caldav/dav-fetch.ts';
@@ -56,23 +58,49 @@ export function invalidCalendarSources(input: CalendarSourcesInput): string | nu
 /**
  * Gives an IMAP account its calendar sources (or takes them away, with none): settings in
  * `calendar_sources`, secrets encrypted in `calendar_secret`, bound to the account row as its app
- * password is. The calendar stream is made due at once; a removed source's events go at its next
- * sync. Check the sources first (check-calendar-sources.ts): this only stores them. An account
+ * password is. The calendar stream is made due at once. A source taken away (or replaced by
+ * another server or subscription) takes what it gave with it, at once (remove-calendar-data.ts).
+ * Check the sources first (check-calendar-sources.ts): this only stores them. An account
  * connected with its calendar gives them to connectAccount instead, in the same transaction.
  */
 export async function setCalendarSources(sql: Sql, accountId: string, input: CalendarSourcesInput, cipher: TokenCipher): Promise<void> {
-  const [account] = await sql<{ server: { user: string } | null }[]>`
-    select imap_server as server from accounts where id = ${accountId} and provider = 'imap'`;
+  const [account] = await sql<{ userId: string; server: { user: string } | null }[]>`
+    select user_id as "userId", imap_server as server from accounts where id = ${accountId} and provider = 'imap'`;
   if (!account)
     throw new CalendarSourcesError(`No IMAP account ${accountId}: calendars over CalDAV or .ics are offered for IMAP mailboxes`);
-  const columns = calendarSourceColumns(input, account.server?.user ?? '', accountId, cipher);
   await sql.begin(async (tx) => {
-    await tx`update accounts set calendar_sources = ${columns.settings ? tx.json(columns.settings as never) : null}, calendar_secret = ${columns.secret}
-              where id = ${accountId}`;
+    await storeCalendarSources(tx, { userId: account.userId, accountId }, input, account.server?.user ?? '', cipher);
     await tx`
       insert into sync_streams (account_id, stream) values (${accountId}, 'calendar')
       on conflict (account_id, stream) do update set next_run_at = now(), consecutive_failures = 0, last_error = null`;
   });
+}
+
+/**
+ * Writes an account's calendar sources in a transaction; when a source it had is gone or now
+ * points elsewhere (another CalDAV address or user, another feed), what the old one gave is
+ * removed. A new password for the same source changes nothing else. Returns the meetings removed.
+ */
+export async function storeCalendarSources(
+  tx: TransactionSql,
+  account: { userId: string; accountId: string },
+  input: CalendarSourcesInput,
+  imapUser: string,
+  cipher: TokenCipher,
+): Promise<number> {
+  const { accountId } = account;
+  const columns = calendarSourceColumns(input, imapUser, accountId, cipher);
+  const [before] = await tx<{ settings: CalendarSourceSettings | null; secret: string | null }[]>`
+    select calendar_sources as settings, calendar_secret as secret from accounts where id = ${accountId} for update`;
+  const old = before?.settings ?? null;
+  const oldSecrets: CalendarSecrets =
+    before?.secret && old?.ics ? JSON.parse(cipher.decrypt(before.secret, tokenContext('calendar_secret', accountId))) : {};
+  const next = columns.settings;
+  const caldavGone = old?.caldav != null && (next?.caldav?.url !== old.caldav.url || next.caldav.user !== old.caldav.user);
+  const icsGone = old?.ics != null && (next?.ics == null || input.ics?.url.trim() !== oldSecrets.icsUrl);
+  await tx`update accounts set calendar_sources = ${next ? tx.json(next as never) : null}, calendar_secret = ${columns.secret}
+            where id = ${accountId}`;
+  return caldavGone || icsGone ? removeCalendarData(tx, account.userId, accountId) : 0;
 }
 
 /** The two columns that hold an IMAP account's calendar sources; throws CalendarSourcesError on settings no server could accept. */

@@ -1,6 +1,7 @@
 import { createCaldavClient } from '../providers/caldav/caldav-client.ts';
 import { createIcsFeedSource } from '../providers/caldav/ics-feed-source.ts';
 import { isProviderError } from '../providers/provider-error.ts';
+import type { NetworkPolicy } from '../security/network-guard.ts';
 import { invalidCalendarSources, type CalendarSourcesInput } from './calendar-sources.ts';
 
 export type CalendarSourcesCheck =
@@ -22,7 +23,7 @@ export type CalendarSourcesCheck =
 export async function checkCalendarSources(
   input: CalendarSourcesInput,
   imap: { user: string; password: string; email: string },
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; network?: NetworkPolicy } = {},
 ): Promise<CalendarSourcesCheck> {
   const invalid = invalidCalendarSources(input);
   if (invalid) return { ok: false, source: 'settings', message: invalid };
@@ -40,6 +41,7 @@ export async function checkCalendarSources(
       password: ownPassword ? input.caldav.password! : imap.password,
       passwordIsTheMailbox: !ownPassword,
       timeoutMs,
+      network: options.network,
     });
     try {
       const calendars = await client.calendars();
@@ -64,6 +66,7 @@ export async function checkCalendarSources(
       allowUntrustedCertificate: input.ics.allowUntrustedCertificate ?? false,
       owner: [imap.email],
       timeoutMs,
+      network: options.network,
     });
     try {
       const page = await feed.nextPage(null);

@@ -130,6 +130,13 @@ const schema = z.object({
   WORKER_SHUTDOWN_SECONDS: z.coerce.number().positive().max(3600).default(30),
   /** Keep message subjects for the digest's context line. Switch off to store no subject at all. */
   STORE_SUBJECTS: bool.default(true),
+  /**
+   * Let IMAP, CalDAV and .ics servers that people name (the "Other mailbox" form, and their
+   * syncs) be on private, loopback or link-local addresses (src/security/network-guard.ts).
+   * Off: a visitor could otherwise make rekindle probe the network it runs in. On for a
+   * self-hosted rekindle whose mail server is on the LAN (or Proton Mail Bridge on this machine).
+   */
+  ALLOW_PRIVATE_SERVERS: bool.default(false),
 
   /** Where digests and reply confirmations are sent through (`smtps://user:pass@host:465`, Mailpit's `smtp://host:1025`). */
   SMTP_URL: url(['smtp', 'smtps']).default('smtp://127.0.0.1:1025'),

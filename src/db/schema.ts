@@ -83,6 +83,7 @@ export const accounts = pgTable(
      * The provider's immutable id of the signed-in principal (Microsoft Graph's user `id`): a
      * Microsoft address is whatever a tenant's admin typed, so it alone never proves who this is.
      * Null for Google (Gmail's address is Google's own) and for rows made before it was kept.
+     * For `imap`: `host:port/login`, the login the server accepted the app password for.
      */
     subject: text('subject'),
     /**
@@ -109,7 +110,13 @@ export const accounts = pgTable(
     calendarSecret: text('calendar_secret'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('accounts_provider_email').on(t.provider, t.email), index('accounts_user').on(t.userId)],
+  (t) => [
+    // A Google or Microsoft mailbox is its address; an IMAP one is its server and login (`subject`,
+    // src/providers/imap/imap-server-settings.ts): two people may connect IMAP mailboxes they call by one address.
+    uniqueIndex('accounts_provider_email').on(t.provider, t.email).where(sql`provider <> 'imap'`),
+    uniqueIndex('accounts_imap_subject').on(t.provider, t.subject).where(sql`provider = 'imap'`),
+    index('accounts_user').on(t.userId),
+  ],
 );
 
 /** Every address that is the user: account addresses, provider aliases, configured aliases. */

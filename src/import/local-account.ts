@@ -32,7 +32,7 @@ export async function ensureLocalAccount(sql: Sql, ownerEmail: string, aliases: 
     const userId = user!.id;
     const [account] = await tx<{ id: string }[]>`
       insert into accounts (user_id, provider, email) values (${userId}, 'local', ${email})
-      on conflict (provider, email) do update set email = excluded.email
+      on conflict (provider, email) where provider <> 'imap' do update set email = excluded.email
       where accounts.user_id = ${userId}
       returning id`;
     if (!account) throw new Error(`The local mailbox ${email} belongs to another user`);

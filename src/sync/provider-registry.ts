@@ -103,6 +103,8 @@ export function providerRegistry(deps: { config: Config; sql: Sql; redis: Redis;
           pageSize: config.SYNC_PAGE_SIZE,
           timeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
           logger: log,
+          // The servers were named by a person: checked at every connection, not only when connected.
+          network: { allowPrivate: config.ALLOW_PRIVATE_SERVERS },
         });
         return { ...account, spent: () => 0 };
       }

@@ -10,20 +10,32 @@
  *
  * Anyone can run an IMAP server that accepts any login, so a successful login proves nothing
  * about owning an address: this form only adds a mailbox to a user who is already signed in
- * (with Google or Microsoft), and never signs anyone in or creates a user. Its POST needs the
- * session's CSRF token, and is limited per client address because each one makes rekindle
- * connect to a server the person names.
+ * (with Google or Microsoft), and never signs anyone in or creates a user. The mailbox is known
+ * by its server and login, not by the address typed (connect-account.ts): another user's mailbox
+ * of the same address is neither reached nor in the way.
+ *
+ * Each POST makes rekindle connect to a server the person names, so it needs the session's CSRF
+ * token, is limited per client address and per user (rate-limits.ts), and connects only to
+ * public addresses unless the operator allows private ones (ALLOW_PRIVATE_SERVERS,
+ * src/security/network-guard.ts).
+ *
+ * Reconnecting replaces the calendar sources with what the form names: a calendar left out is
+ * removed with the meetings it gave (calendar-sources.ts). The form is filled with the current
+ * ones, and an `.ics` subscription (a secret address, never shown again) is kept by a tick.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkCalendarSources } from '../accounts/check-calendar-sources.ts';
 import { checkImapMailbox } from '../accounts/check-imap-mailbox.ts';
 import { invalidCalendarSources, type CalendarSourcesInput } from '../accounts/calendar-sources.ts';
+import type { CalendarSecrets, CalendarSourceSettings } from '../providers/caldav/calendar-source-settings.ts';
+import { imapIdentity } from '../providers/imap/imap-server-settings.ts';
+import { tokenContext } from '../security/token-cipher.ts';
 import { AccountOwnedElsewhereError, connectAccount } from '../accounts/connect-account.ts';
 import { normalizeAddress } from '../contacts/normalize-address.ts';
 import type { ImapServerSettings } from '../db/schema.ts';
 import { IMAP_PRESETS, imapPreset } from '../providers/imap/imap-presets.ts';
 import { esc, sendMessage, sendPage } from './html.ts';
-import { RATE_LIMITS } from './rate-limits.ts';
+import { perUserLimit, RATE_LIMITS } from './rate-limits.ts';
 import { csrfOk, csrfToken, readSession, type Session } from './session.ts';
 import { formOf, type WebDeps } from './web-deps.ts';
 
@@ -36,8 +48,14 @@ interface FormValues {
   user: string;
   acceptCertificate: boolean;
   caldavUrl: string;
+  /** Empty: the IMAP user name. */
+  caldavUser: string;
   icsUrl: string;
   acceptCalendarCertificate: boolean;
+  /** The host of the subscription the mailbox has now, when reconnecting; empty when none. */
+  currentIcsHost: string;
+  /** Keep that subscription (its address is a secret, so the form never shows it). */
+  keepIcs: boolean;
   /** The preset whose advice is shown next to the form. */
   preset: string;
 }
@@ -50,8 +68,11 @@ const EMPTY: FormValues = {
   user: '',
   acceptCertificate: false,
   caldavUrl: '',
+  caldavUser: '',
   icsUrl: '',
   acceptCalendarCertificate: false,
+  currentIcsHost: '',
+  keepIcs: false,
   preset: '',
 };
 
@@ -62,6 +83,19 @@ const SECURITY_LABEL: Record<ImapServerSettings['security'], string> = {
 };
 
 export function registerImapConnectRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const network = { allowPrivate: deps.config.ALLOW_PRIVATE_SERVERS };
+  const perUser = perUserLimit(app, 'imap-check', RATE_LIMITS.imapCheckPerUser);
+
+  /** This user's IMAP mailbox that a connection with these settings reconnects: the same server and login, else the same address. */
+  const ownMailbox = async (userId: string, identity: string | null, email: string) => {
+    const [row] = await deps.sql<
+      { id: string; server: ImapServerSettings | null; settings: CalendarSourceSettings | null; secret: string | null }[]
+    >`
+      select id, imap_server as server, calendar_sources as settings, calendar_secret as secret from accounts
+       where user_id = ${userId} and provider = 'imap' and (subject = ${identity ?? ''} or email = ${email})
+       order by (subject = ${identity ?? ''}) desc, created_at limit 1`;
+    return row ?? null;
+  };
   const signedInUser = async (request: FastifyRequest): Promise<{ session: Session; email: string } | null> => {
     const session = readSession(deps.session, request);
     if (!session) return null;
@@ -107,9 +141,12 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
 <label for="password">App password</label><input id="password" name="password" type="password" autocomplete="new-password" required>
 <label><input type="checkbox" name="accept_certificate" value="yes"${checked(values.acceptCertificate)}> This is my own server (or Proton Mail Bridge): accept its certificate without checking it</label>
 <h2>Calendar <span class="muted">(optional)</span></h2>
-<p class="muted">Meetings help rekindle see who is close. The app password above signs in to CalDAV too.</p>
+<p class="muted">Meetings help rekindle see who is close. Leave these empty for mail only; a calendar you leave out when reconnecting is removed, with the meetings it gave.</p>
 <label for="caldav_url">CalDAV address</label><input id="caldav_url" name="caldav_url" value="${esc(values.caldavUrl)}" placeholder="https://caldav.example.com/" autocomplete="off">
+<label for="caldav_user">CalDAV user name <span class="muted">(empty: the IMAP user name)</span></label><input id="caldav_user" name="caldav_user" value="${esc(values.caldavUser)}" autocomplete="off">
+<label for="caldav_password">CalDAV password <span class="muted">(empty: the app password above signs in to CalDAV too, as at Fastmail and iCloud)</span></label><input id="caldav_password" name="caldav_password" type="password" autocomplete="new-password">
 <label for="ics_url">or an .ics subscription address</label><input id="ics_url" name="ics_url" value="${esc(values.icsUrl)}" placeholder="https://calendar.example.com/….ics" autocomplete="off">
+${values.currentIcsHost ? `<label><input type="checkbox" name="keep_ics" value="yes"${checked(values.keepIcs)}> Keep the current subscription (${esc(values.currentIcsHost)}) unless I give another address above</label>` : ''}
 <label><input type="checkbox" name="accept_calendar_certificate" value="yes"${checked(values.acceptCalendarCertificate)}> This calendar is on my own server: accept its certificate without checking it</label>
 <p><button type="submit">Check and add this mailbox</button></p>
 <p class="muted">rekindle signs in once and lists your folders before saving anything. The app password is stored encrypted.</p>
@@ -135,8 +172,7 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
     const hint = typeof request.query.login_hint === 'string' ? normalizeAddress(request.query.login_hint) : null;
     if (hint) {
       // Reconnecting: the server as it was, from this user's own mailbox only.
-      const [own] = await deps.sql<{ server: ImapServerSettings | null }[]>`
-        select imap_server as server from accounts where user_id = ${found.session.userId} and provider = 'imap' and email = ${hint}`;
+      const own = await ownMailbox(found.session.userId, null, hint);
       values.email = hint;
       if (own?.server) {
         Object.assign(values, {
@@ -147,6 +183,14 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
           acceptCertificate: own.server.allowUntrustedCertificate,
         });
       }
+      // Its calendars as they are, so reconnecting keeps them unless the person changes them.
+      const calendars = own?.settings;
+      if (calendars?.caldav) {
+        values.caldavUrl = calendars.caldav.url;
+        values.caldavUser = calendars.caldav.user === own?.server?.user ? '' : calendars.caldav.user;
+      }
+      if (calendars?.ics) Object.assign(values, { currentIcsHost: calendars.ics.host, keepIcs: true });
+      values.acceptCalendarCertificate = Boolean(calendars?.caldav?.allowUntrustedCertificate || calendars?.ics?.allowUntrustedCertificate);
     }
     return page(reply, 200, found.session, values);
   });
@@ -165,6 +209,16 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
         'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.',
       );
     }
+    // Counted once the form is known to be the user's own (a forged one costs them nothing).
+    const limited = await perUser.over(request, session.userId);
+    if (limited.over) {
+      deps.logger.warn({ userId: session.userId, route: '/connect/imap' }, 'form refused: checks per user');
+      return reply
+        .code(429)
+        .header('retry-after', String(limited.retryAfterSeconds))
+        .type('text/plain')
+        .send('Too many mailbox checks from your account; try again later.');
+    }
     const text = (name: string) => (typeof form[name] === 'string' ? form[name].trim().slice(0, 2048) : '');
     const security = text('security');
     const values: FormValues = {
@@ -175,12 +229,16 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
       user: text('user'),
       acceptCertificate: form.accept_certificate === 'yes',
       caldavUrl: text('caldav_url'),
+      caldavUser: text('caldav_user'),
       icsUrl: text('ics_url'),
       acceptCalendarCertificate: form.accept_calendar_certificate === 'yes',
+      currentIcsHost: '',
+      keepIcs: form.keep_ics === 'yes',
       preset: imapPreset(text('preset'))?.id ?? '',
     };
     // The password as typed: spaces can be part of it (Apple and Google show theirs in groups).
     const password = typeof form.password === 'string' ? form.password : '';
+    const caldavPassword = typeof form.caldav_password === 'string' ? form.caldav_password : '';
     const again = (error: string) => page(reply, 400, session, values, error);
 
     const email = normalizeAddress(values.email);
@@ -193,23 +251,36 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
       user: values.user || email,
       allowUntrustedCertificate: values.acceptCertificate,
     };
-    const calendarSources: CalendarSourcesInput | undefined =
-      values.caldavUrl || values.icsUrl
+    // The subscription the mailbox has now, kept when ticked and no other address is given.
+    const own = await ownMailbox(session.userId, imapIdentity(server), email);
+    let icsUrl = values.icsUrl;
+    if (own?.settings?.ics) values.currentIcsHost = own.settings.ics.host;
+    if (!icsUrl && values.keepIcs && own?.settings?.ics && own.secret) {
+      const secrets = JSON.parse(deps.cipher.decrypt(own.secret, tokenContext('calendar_secret', own.id))) as CalendarSecrets;
+      icsUrl = secrets.icsUrl ?? '';
+    }
+    // Always given, so a calendar left out of a reconnection is removed.
+    const calendarSources: CalendarSourcesInput = {
+      caldav: values.caldavUrl
         ? {
-            caldav: values.caldavUrl ? { url: values.caldavUrl, allowUntrustedCertificate: values.acceptCalendarCertificate } : null,
-            ics: values.icsUrl ? { url: values.icsUrl, allowUntrustedCertificate: values.acceptCalendarCertificate } : null,
+            url: values.caldavUrl,
+            ...(values.caldavUser ? { user: values.caldavUser } : {}),
+            password: caldavPassword || null,
+            allowUntrustedCertificate: values.acceptCalendarCertificate,
           }
-        : undefined;
+        : null,
+      ics: icsUrl ? { url: icsUrl, allowUntrustedCertificate: values.acceptCalendarCertificate } : null,
+    };
     // Settings no server could accept are said before any connection is made.
-    const invalidCalendar = calendarSources ? invalidCalendarSources(calendarSources) : null;
+    const invalidCalendar = invalidCalendarSources(calendarSources);
     if (invalidCalendar) return again(invalidCalendar);
-    const imap = await checkImapMailbox(server, password);
+    const imap = await checkImapMailbox(server, password, { network });
     if (!imap.ok) {
       deps.logger.info({ userId: session.userId, host: server.host, port: server.port, reason: imap.reason }, 'imap mailbox check failed');
       return again(imap.message);
     }
-    if (calendarSources) {
-      const calendar = await checkCalendarSources(calendarSources, { user: server.user, password, email });
+    if (calendarSources.caldav || calendarSources.ics) {
+      const calendar = await checkCalendarSources(calendarSources, { user: server.user, password, email }, { network });
       if (!calendar.ok) {
         deps.logger.info({ userId: session.userId, source: calendar.source }, 'calendar sources check failed');
         return again(calendar.message);
@@ -225,7 +296,9 @@ ${preset ? `<p id="preset-advice"><strong>${esc(preset.label)}:</strong> make an
       );
     } catch (error) {
       if (error instanceof AccountOwnedElsewhereError)
-        return again('This mailbox is connected to another rekindle account. Sign in with that account, or disconnect it there first.');
+        return again(
+          'This login on this server is connected to another rekindle account. Sign in with that account, or disconnect it there first.',
+        );
       throw error;
     }
     deps.logger.info(

@@ -7,7 +7,9 @@
  * a whole prefix). Behind a reverse proxy set TRUST_PROXY, or every client is the proxy.
  *
  * One signed-in form is limited too: POST /connect/imap, as each one makes rekindle connect to a
- * server the person names (a signed-in user could otherwise probe hosts and ports at will).
+ * server the person names (a signed-in user could otherwise probe hosts and ports at will). It is
+ * counted twice: per client address, and per signed-in user (perUserLimit), so a user who
+ * hops between addresses gets no more checks than one who stays.
  *
  * Deliberately left out: limits on other signed-in pages and digest links. They need a session or an
  * unguessable token, and a limit there would only let one busy address lock people out.
@@ -31,6 +33,8 @@ export const RATE_LIMITS = {
   callback: { max: 30, timeWindow: MINUTE },
   /** POST /connect/imap — each one makes rekindle connect to a server the person names. */
   imapCheck: { max: 10, timeWindow: MINUTE },
+  /** POST /connect/imap per signed-in user, whatever their address: enough to fix a typo many times over. */
+  imapCheckPerUser: { max: 20, timeWindow: 15 * MINUTE },
   /** POST /inbound/email — a relay posts every reply from one address, so this is generous. */
   webhook: { max: 300, timeWindow: MINUTE },
   /** Wrong passwords (or secrets) at /admin, /metrics and the webhook, before that address is refused outright. */
@@ -96,6 +100,32 @@ export function authFailureGuard(
     },
     failed: async (request) => {
       await limiter()(request);
+    },
+  };
+}
+
+/**
+ * A limit counted per signed-in user rather than per address. `over` counts the request and
+ * says whether the user is past the limit (and for how long); a Redis outage lets it through,
+ * as the plugin's own limits do.
+ */
+export function perUserLimit(
+  app: FastifyInstance,
+  name: string,
+  limit: Limit,
+): { over: (request: FastifyRequest, userId: string) => Promise<{ over: false } | { over: true; retryAfterSeconds: number }> } {
+  type Check = (request: FastifyRequest) => Promise<{ isExceeded?: boolean; ttlInSeconds?: number }>;
+  const users = new WeakMap<FastifyRequest, string>();
+  let check: Check | null = null;
+  return {
+    over: async (request, userId) => {
+      check ??= (app as unknown as { createRateLimit: (o: object) => Check }).createRateLimit({
+        ...limit,
+        keyGenerator: (r: FastifyRequest) => `${name}:user:${users.get(r) ?? 'none'}`,
+      });
+      users.set(request, userId);
+      const state = await check(request);
+      return state.isExceeded ? { over: true, retryAfterSeconds: state.ttlInSeconds ?? 60 } : { over: false };
     },
   };
 }

@@ -86,6 +86,7 @@ describe('CalDAV calendar sync of an IMAP account, end to end', () => {
       QUEUE_PREFIX: queue.prefix,
       SCHEDULER_TICK_SECONDS: '0.2',
       SYNC_LEASE_SECONDS: '5',
+      ALLOW_PRIVATE_SERVERS: 'true',
       SYNC_PAGE_SIZE: '2',
     });
     worker = await startWorker({ config, logger: testLogger() });

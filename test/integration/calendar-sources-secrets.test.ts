@@ -91,7 +91,8 @@ describe('calendar secrets of an IMAP account', () => {
         provider: 'imap',
         accountEmail: 'lee@example.com',
         refreshToken: 'p',
-        imapServer: server,
+        // Lee's own login on the server: the same login would be Sam's mailbox.
+        imapServer: { ...server, user: 'lee@example.com' },
         calendarSources: { ics: { url: FEED } },
       },
       cipher(K2),

@@ -2,13 +2,15 @@
  * An `.ics` subscription of an IMAP account, served by a local HTTP server that answers
  * conditional requests as a calendar host does (ETag, If-None-Match, 304), synced by the real
  * workers: first read, unchanged polls that cost a 304 and nothing else, a changed feed that
- * replaces what the feed gave before, and unsubscribing, which takes the feed's meetings away.
+ * replaces what the feed gave before, and unsubscribing or reconnecting the mailbox without the
+ * feed, which take the feed's meetings away at once.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCalendarSources } from '../../src/accounts/check-calendar-sources.ts';
 import { setCalendarSources } from '../../src/accounts/calendar-sources.ts';
+import { disconnectAccount } from '../../src/accounts/disconnect-account.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { defaultTokenCipher } from '../../src/security/token-cipher.ts';
 import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
@@ -107,6 +109,7 @@ describe('an .ics subscription of an IMAP account, end to end', () => {
       QUEUE_PREFIX: queue.prefix,
       SCHEDULER_TICK_SECONDS: '0.2',
       SYNC_LEASE_SECONDS: '5',
+      ALLOW_PRIVATE_SERVERS: 'true',
     });
     worker = await startWorker({ config, logger: testLogger() });
     ({ accountId } = await connectImapUser(database.sql, mailbox, { ics: { url: feedUrl } }));
@@ -166,10 +169,42 @@ describe('an .ics subscription of an IMAP account, end to end', () => {
     expect(events!.n).toBe(2);
   });
 
+  it('reconnecting with the same feed keeps its meetings; without it, they go at once; with it again, they come back', async () => {
+    const before = await meetings();
+    expect(before).toHaveLength(2);
+    // A new app password, the same subscription: nothing of the calendar changes.
+    await connectImapUser(database.sql, mailbox, { ics: { url: feedUrl } });
+    expect(await meetings()).toEqual(before);
+    // Reconnected as mail only (the form always names the calendars): the feed and its meetings go, before any sync.
+    await connectImapUser(database.sql, mailbox, { caldav: null, ics: null });
+    expect(await meetings()).toEqual([]);
+    const [row] = await database.sql<{ sources: unknown; secret: string | null; cursor: unknown; phase: string }[]>`
+      select a.calendar_sources as sources, a.calendar_secret as secret, s.cursor, s.phase
+        from accounts a join sync_streams s on s.account_id = a.id and s.stream = 'calendar' where a.id = ${accountId}`;
+    expect(row).toEqual({ sources: null, secret: null, cursor: null, phase: 'backfill' });
+    expect(await database.sql`select 1 from calendar_events where account_id = ${accountId}`).toHaveLength(0);
+    // Subscribed again: read from scratch, the same meetings.
+    await connectImapUser(database.sql, mailbox, { ics: { url: feedUrl } });
+    await waitFor('the feed’s meetings to come back', async () => (await meetings()).length === before.length);
+    await waitUntilSynced(database, accountId);
+    expect(await meetings()).toEqual(before);
+  });
+
   it('takes the feed’s meetings away when the person unsubscribes', async () => {
     await setCalendarSources(database.sql, accountId, {}, defaultTokenCipher());
     await waitFor('the feed’s meetings to go', async () => (await meetings()).length === 0);
     const [row] = await database.sql<{ secret: string | null }[]>`select calendar_secret as secret from accounts where id = ${accountId}`;
     expect(row!.secret).toBeNull();
+  });
+
+  it('disconnecting the mailbox takes its calendar sources, their secret and their meetings with it', async () => {
+    await connectImapUser(database.sql, mailbox, { ics: { url: feedUrl } });
+    await waitFor('the feed’s meetings to come back', async () => (await meetings()).length > 0);
+    const [owner] = await database.sql<{ userId: string }[]>`select user_id as "userId" from accounts where id = ${accountId}`;
+    const userId = owner!.userId;
+    expect(await disconnectAccount(database.sql, userId, accountId)).toMatchObject({ deletedInteractions: 2 });
+    expect(await database.sql`select 1 from accounts where id = ${accountId}`).toHaveLength(0);
+    expect(await database.sql`select 1 from calendar_events where account_id = ${accountId}`).toHaveLength(0);
+    expect(await database.sql`select 1 from interactions where kind = 'meeting' and user_id = ${userId}`).toHaveLength(0);
   });
 });

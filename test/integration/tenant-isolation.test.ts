@@ -6,8 +6,8 @@
  * id, a session cookie altered to name Kim, who-is-due's forms naming Kim's people and journal entries), the digest's links (altered, and correctly signed
  * ones naming Kim's digest), held-reply links, replies (Sam's own, DKIM-signed mail to Kim's
  * reply address over SMTP; the same through the webhook with a trusted verdict; Sam's reply
- * quoting Kim's digest), and a Microsoft sign-in by another tenant's user whose `mail` is
- * Sam's address. Kim's rows must come out byte-for-byte as they went in, and nothing of Kim's
+ * quoting Kim's digest), a Microsoft sign-in by another tenant's user whose `mail` is
+ * Sam's address, and IMAP mailboxes Sam connects under Kim's addresses (on a real Dovecot). Kim's rows must come out byte-for-byte as they went in, and nothing of Kim's
  * may appear in anything Sam is shown or sent.
  */
 import { execFile } from 'node:child_process';
@@ -30,6 +30,8 @@ import { buildServer } from '../../src/web/server.ts';
 import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
 import { sendReply, testMailDns, testReplySettings } from '../../testkit/reply-harness.ts';
 import { testLogger } from '../../testkit/sync-harness.ts';
+import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
+import { createImapUser, type ImapTestUser } from '../../testkit/imap-mailbox.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 import { connectThroughConsent, CookieJar, csrfOf, form, LINK_SECRET, webTestConfig } from '../../testkit/web-harness.ts';
@@ -37,6 +39,8 @@ import { connectThroughConsent, CookieJar, csrfOf, form, LINK_SECRET, webTestCon
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts');
 const SAM = 'sam@example.com';
 const KIM = 'kim@example.com';
+/** Kim's other mailbox, over IMAP. */
+const KIM_IMAP = 'kim@fastmail.example';
 const PUBLIC_URL = 'http://rekindle.test';
 const INBOUND = 'in.rekindle.test';
 const WEBHOOK_SECRET = 'tenant-isolation-webhook-secret-0123456789';
@@ -64,6 +68,8 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
   let database: TestDatabase;
   let google: GoogleEmulator;
   let graph: GraphEmulator;
+  let dovecot: Dovecot;
+  let kimImap: ImapTestUser;
   let catcher: MailCatcher;
   let mailer: Mailer;
   let smtp: InboundSmtp;
@@ -81,7 +87,7 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     const a = kim.accountId;
     const tables = await Promise.all([
       database.sql`select id, email, timezone, digest_day, digest_hour, digest_budget, digest_paused_at, digest_paused_reason, digest_stopped_at from users where id = ${u}`,
-      database.sql`select id, email, status, refresh_token from accounts where user_id = ${u} order by id`,
+      database.sql`select id, email, status, subject, refresh_token, imap_server, calendar_sources, calendar_secret from accounts where user_id = ${u} order by id`,
       database.sql`select * from user_addresses where user_id = ${u} order by address`,
       database.sql`select * from interactions where user_id = ${u} order by source_key, contact, kind`,
       database.sql`select * from contacts where user_id = ${u} order by contact`,
@@ -110,11 +116,18 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     });
   const postForm = (urlPath: string, fields: Record<string, string>, jar?: CookieJar) =>
     http(urlPath, { method: 'POST', jar, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
+  /** "Other mailbox", as a browser fills it in: the form's CSRF token, then the POST. */
+  const connectImap = async (jar: CookieJar, fields: { email: string; user: string; password: string }) => {
+    const page = await (await http('/connect/imap', { jar })).text();
+    const fill = { csrf: csrfOf(page), host: '127.0.0.1', port: String(dovecot.port), security: 'none', ...fields };
+    return postForm('/connect/imap', fill, jar);
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase();
     google = await startGoogleEmulator();
     graph = await startGraphEmulator();
+    dovecot = await startDovecot();
     catcher = await startMailCatcher();
     mailer = createMailer(catcher.url);
     redis = createRedis(redisUrl);
@@ -177,6 +190,9 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
       const { response } = await connectThroughConsent(app, who.jar, 'google', `?login_hint=${email}`);
       expect(response.statusCode).toBe(303);
     }
+    // Kim adds her IMAP mailbox too.
+    kimImap = await createImapUser(dovecot, KIM_IMAP);
+    expect((await connectImap(kim.jar, { email: KIM_IMAP, user: kimImap.server.user, password: kimImap.password })).status).toBe(303);
     // Kim has a mark of her own on the person they share, made through her own link.
     const kimLink = actionToken(
       keys,
@@ -194,6 +210,7 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     await catcher?.close();
     await google?.close();
     await graph?.close();
+    await dovecot?.destroy();
     await database?.drop();
     await queue.cleanup();
   });
@@ -390,6 +407,48 @@ describe('tenant isolation: Sam cannot reach Kim', () => {
     expect((await connectThroughConsent(app, fresh, 'microsoft', '?login_hint=sam@outlook.example')).response.statusCode).toBe(303);
     expect(await (await http('/status', { jar: fresh })).text()).toContain('sam@outlook.example');
     await expectKimUntouched('Microsoft sign-ins');
+  });
+
+  it("IMAP mailboxes Sam connects under Kim's addresses are his own: they reach nothing of Kim's, and do not keep her from hers", async () => {
+    const imapRows = () =>
+      database.sql<{ id: string; userId: string; email: string; subject: string }[]>`
+        select id, user_id as "userId", email, subject from accounts where provider = 'imap' order by created_at`;
+    const [kimsBefore] = await imapRows();
+    const samImap = await createImapUser(dovecot, 'sam.imap@test.example');
+    // Kim's IMAP address, then Kim's own address, on a login of Sam's: an IMAP server accepts whatever address one types.
+    for (const email of [KIM_IMAP, KIM]) {
+      const response = await connectImap(sam.jar, { email, user: samImap.server.user, password: samImap.password });
+      expect(response.status, email).toBe(303);
+      expect(response.headers.get('set-cookie'), 'no new session').toBeNull();
+    }
+    // One mailbox of Sam's (its server and login), shown under the address he last typed; Kim's is as it was.
+    expect(await imapRows()).toEqual([
+      kimsBefore,
+      { id: expect.any(String), userId: sam.userId, email: KIM, subject: `127.0.0.1:${dovecot.port}/sam.imap@test.example` },
+    ]);
+    expect(kimsBefore).toMatchObject({ userId: kim.userId, email: KIM_IMAP, subject: `127.0.0.1:${dovecot.port}/${KIM_IMAP}` });
+    // Sam's browser is still Sam's, and shows nothing of Kim's but the label he typed himself.
+    const status = await (await http('/status', { jar: sam.jar })).text();
+    expect(status).toContain(SAM);
+    expect(status).not.toContain('kim-only.example');
+    // Kim's own login: a guessed password gets nothing; even the right one does not move her mailbox to Sam.
+    const guessed = await connectImap(sam.jar, { email: KIM_IMAP, user: KIM_IMAP, password: 'a guess' });
+    expect(guessed.status).toBe(400);
+    expect(await guessed.text()).toContain('did not accept this user name and password');
+    const taken = await connectImap(sam.jar, { email: 'sam@test.example', user: KIM_IMAP, password: kimImap.password });
+    expect(taken.status).toBe(400);
+    expect(await taken.text()).toContain('connected to another rekindle account');
+    await expectKimUntouched('IMAP mailboxes Sam connected under Kim’s addresses');
+
+    // Kim reconnects hers: still hers, same row; Sam's mailbox under her address is no obstacle.
+    expect((await connectImap(kim.jar, { email: KIM_IMAP, user: KIM_IMAP, password: kimImap.password })).status).toBe(303);
+    expect((await imapRows())[0]).toEqual(kimsBefore);
+    // Sam's mailbox came first under KIM; Kim's own mailbox of that address is added all the same.
+    const kimsOwn = await createImapUser(dovecot, KIM);
+    expect((await connectImap(kim.jar, { email: KIM, user: KIM, password: kimsOwn.password })).status).toBe(303);
+    const owners = (await imapRows()).filter((r) => r.email === KIM).map((r) => r.userId);
+    expect(owners.sort()).toEqual([sam.userId, kim.userId].sort());
+    kimBefore = await kimRows();
   });
 
   it("Sam deleting his account removes every row of his, in every table, and nothing of Kim's", async () => {

@@ -2,9 +2,13 @@
  * "Other mailbox" through the real server against a real Dovecot: a signed-in user adds an IMAP
  * mailbox (checked first, stored with its app password encrypted, readable by a sync); a wrong
  * password brings the form back with the server's error and stores nothing; without a session
- * or without the CSRF token nothing happens.
+ * or without the CSRF token nothing happens. Its calendar, on a real Radicale with a user name
+ * and password of its own, and an .ics subscription: reconnecting keeps what the form names
+ * and removes what it leaves out.
  */
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveCalendarSources } from '../../src/accounts/calendar-sources.ts';
 import { imapCredentials } from '../../src/accounts/imap-credentials.ts';
 import { notifyReauth } from '../../src/accounts/notify-reauth.ts';
 import { createMailer } from '../../src/mailer/create-mailer.ts';
@@ -14,7 +18,9 @@ import { createTokenCipher, parseTokenKeys } from '../../src/security/token-ciph
 import { buildServer } from '../../src/web/server.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { startMailCatcher } from '../../fakes/mail-catcher.ts';
+import { createCaldavUser } from '../../testkit/caldav-calendar.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
+import { startRadicale, type Radicale } from '../../testkit/radicale.ts';
 import { createImapUser, type ImapTestUser } from '../../testkit/imap-mailbox.ts';
 import { walkMail } from '../../testkit/provider-contract.ts';
 import { testLogger } from '../../testkit/sync-harness.ts';
@@ -29,6 +35,9 @@ describe('adding an IMAP mailbox through the web app', () => {
   let database: TestDatabase;
   let google: GoogleEmulator;
   let dovecot: Dovecot;
+  let radicale: Radicale;
+  let feed: Server;
+  let feedUrl = '';
   let imapUser: ImapTestUser;
   let redis: ReturnType<typeof createRedis>;
   let app: ReturnType<typeof buildServer>;
@@ -41,6 +50,15 @@ describe('adding an IMAP mailbox through the web app', () => {
     google = await startGoogleEmulator();
     google.addMailbox({ email: SAM, messages: [] });
     dovecot = await startDovecot();
+    radicale = await startRadicale();
+    feed = createServer((request, response) => {
+      if (request.url !== '/secret-91b/cal.ics') return void response.writeHead(404).end();
+      response
+        .writeHead(200, { 'content-type': 'text/calendar' })
+        .end('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nEND:VCALENDAR\r\n');
+    });
+    await new Promise<void>((resolve) => feed.listen(0, '127.0.0.1', resolve));
+    feedUrl = `http://127.0.0.1:${(feed.address() as { port: number }).port}/secret-91b/cal.ics`;
     imapUser = await createImapUser(dovecot, SAM_FASTMAIL);
     await imapUser.append([
       {
@@ -65,6 +83,8 @@ describe('adding an IMAP mailbox through the web app', () => {
     redis?.disconnect();
     await google?.close();
     await dovecot?.destroy();
+    await radicale?.destroy();
+    await new Promise<void>((resolve) => (feed ? feed.close(() => resolve()) : resolve()));
     await database?.drop();
     await queue.cleanup();
   });
@@ -79,10 +99,11 @@ describe('adding an IMAP mailbox through the web app', () => {
     password: imapUser.password,
     ...overrides,
   });
-  const post = (jar: CookieJar | null, body: Record<string, string>) =>
+  const post = (jar: CookieJar | null, body: Record<string, string>, remoteAddress?: string) =>
     app.inject({
       method: 'POST',
       url: '/connect/imap',
+      ...(remoteAddress ? { remoteAddress } : {}),
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(jar ? { cookie: jar.header() } : {}) },
       payload: form(body),
     });
@@ -213,6 +234,90 @@ describe('adding an IMAP mailbox through the web app', () => {
     expect(reconnected.statusCode).toBe(303);
     const [row] = await database.sql<{ status: string }[]>`select status from accounts where provider = 'imap'`;
     expect(row!.status).toBe('active');
+  });
+
+  it('a CalDAV server with a user name and password of its own: checked with them, stored encrypted, never shown again', async () => {
+    const calendar = await createCaldavUser(radicale, 'sam.calendar', 'calendar-own-password');
+    const reconnect = async (overrides: Record<string, string>) => {
+      const page = await app.inject({
+        method: 'GET',
+        url: `/connect/imap?login_hint=${encodeURIComponent(SAM_FASTMAIL)}`,
+        headers: { cookie: sam.header() },
+      });
+      return post(sam, fields(csrfOf(page.body), overrides), '192.0.2.10');
+    };
+    // Without its own password the mailbox's app password is tried, and Radicale refuses it.
+    const refused = await reconnect({ caldav_url: radicale.url, caldav_user: calendar.user });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(/The CalDAV server at [^ ]+ did not accept this user name and password/);
+    expect(refused.body).toContain(`value="${calendar.user}"`);
+    const [untouched] = await database.sql<
+      { sources: unknown }[]
+    >`select calendar_sources as sources from accounts where provider = 'imap'`;
+    expect(untouched!.sources).toBeNull();
+
+    const added = await reconnect({ caldav_url: radicale.url, caldav_user: calendar.user, caldav_password: calendar.password });
+    expect(added.statusCode, added.body).toBe(303);
+    const [row] = await database.sql<{ id: string; sources: unknown; secret: string }[]>`
+      select id, calendar_sources as sources, calendar_secret as secret from accounts where provider = 'imap'`;
+    expect(row!.sources).toEqual({
+      caldav: { url: radicale.url, user: calendar.user, ownPassword: true, allowUntrustedCertificate: false },
+      ics: null,
+    });
+    expect(row!.secret).toMatch(/^rk1\.k1\./);
+    expect(row!.secret).not.toContain(calendar.password);
+    expect(JSON.parse(cipher.decrypt(row!.secret, `accounts.calendar_secret:${row!.id}`))).toEqual({ caldavPassword: calendar.password });
+    // What the calendar sync reads: its own password, not the mailbox's.
+    const resolved = await resolveCalendarSources(database.sql, row!.id, cipher);
+    expect(resolved.caldav).toMatchObject({ password: calendar.password, passwordIsTheMailbox: false });
+
+    // The form to reconnect shows the calendar's address and user name, and no password.
+    const again = await app.inject({
+      method: 'GET',
+      url: `/connect/imap?login_hint=${encodeURIComponent(SAM_FASTMAIL)}`,
+      headers: { cookie: sam.header() },
+    });
+    expect(again.body).toContain(`id="caldav_url" name="caldav_url" value="${radicale.url}"`);
+    expect(again.body).toContain(`id="caldav_user" name="caldav_user" value="${calendar.user}"`);
+    expect(again.body).not.toContain(calendar.password);
+    expect(again.body).not.toContain(imapUser.password);
+  });
+
+  it('reconnecting names the calendars anew: a subscription is kept by its tick, a calendar left out is removed', async () => {
+    const calendar = { user: 'sam.calendar', password: 'calendar-own-password' };
+    const formPage = async () =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/connect/imap?login_hint=${encodeURIComponent(SAM_FASTMAIL)}`,
+          headers: { cookie: sam.header() },
+        })
+      ).body;
+    const caldav = { caldav_url: radicale.url, caldav_user: calendar.user, caldav_password: calendar.password };
+    const stored = async () =>
+      (
+        await database.sql<{ id: string; sources: { caldav: unknown; ics: unknown } | null; secret: string | null }[]>`
+          select id, calendar_sources as sources, calendar_secret as secret from accounts where provider = 'imap'`
+      )[0]!;
+    const secrets = async () => {
+      const row = await stored();
+      return row.secret ? JSON.parse(cipher.decrypt(row.secret, `accounts.calendar_secret:${row.id}`)) : null;
+    };
+
+    expect((await post(sam, fields(csrfOf(await formPage()), { ...caldav, ics_url: feedUrl }), '192.0.2.11')).statusCode).toBe(303);
+    expect(await secrets()).toEqual({ caldavPassword: calendar.password, icsUrl: feedUrl });
+    // The form to reconnect offers to keep the subscription by its host; its secret address is not on the page.
+    const page = await formPage();
+    expect(page).toMatch(new RegExp(`name="keep_ics" value="yes" checked> Keep the current subscription \\(${new URL(feedUrl).host}\\)`));
+    expect(page).not.toContain('secret-91b');
+    expect((await post(sam, fields(csrfOf(page), { ...caldav, keep_ics: 'yes' }), '192.0.2.12')).statusCode).toBe(303);
+    expect(await secrets()).toEqual({ caldavPassword: calendar.password, icsUrl: feedUrl });
+    expect((await stored()).sources).toMatchObject({ caldav: { user: calendar.user }, ics: { host: new URL(feedUrl).host } });
+
+    // Reconnected with neither: both go, settings and secrets.
+    expect((await post(sam, fields(csrfOf(await formPage())), '192.0.2.13')).statusCode).toBe(303);
+    expect(await stored()).toMatchObject({ sources: null, secret: null });
+    expect(await formPage()).not.toContain('keep_ics');
   });
 
   it('each check costs a connection to a server the person names, so an address gets ten a minute', async () => {

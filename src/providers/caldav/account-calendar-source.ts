@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { NetworkPolicy } from '../../security/network-guard.ts';
 import { ProviderError } from '../provider-error.ts';
 import type { CalendarPage, CalendarSource } from '../types.ts';
 import { createCaldavCalendarSource, type CaldavCursor } from './caldav-calendar-source.ts';
@@ -29,6 +30,7 @@ export interface AccountCalendarSourceOptions {
   pageSize?: number;
   timeoutMs?: number;
   logger?: Logger;
+  network?: NetworkPolicy;
 }
 
 /**
@@ -65,7 +67,7 @@ export function createAccountCalendarSource(
 
       if (cursor.turn === 'caldav' && s.caldav) {
         if (!caldav) {
-          client = createCaldavClient({ ...s.caldav, timeoutMs: options.timeoutMs });
+          client = createCaldavClient({ ...s.caldav, timeoutMs: options.timeoutMs, network: options.network });
           caldav = createCaldavCalendarSource({
             client,
             owner: options.owner,
@@ -85,6 +87,7 @@ export function createAccountCalendarSource(
         ...s.ics,
         owner: options.owner,
         timeoutMs: options.timeoutMs,
+        network: options.network,
         logger: options.logger?.child({ source: 'ics' }),
       });
       const page = await feed.nextPage(cursor.ics);

@@ -1,4 +1,5 @@
 import { createAccount, davRequest, fetchCalendars, propfind, syncCollection, type DAVAccount, type DAVResponse } from 'tsdav';
+import type { NetworkPolicy } from '../../security/network-guard.ts';
 import { createDavTransport, type DavTransport } from './dav-fetch.ts';
 import { mapCalendarError, NotCalendarError, SyncTokenExpiredError } from './map-caldav-error.ts';
 import type { CaldavServerSettings } from './calendar-source-settings.ts';
@@ -55,6 +56,7 @@ export interface CaldavClientOptions {
   /** The IMAP app password signs in here too: a refusal is the mailbox's grant gone. */
   passwordIsTheMailbox: boolean;
   timeoutMs?: number;
+  network?: NetworkPolicy;
 }
 
 export function createCaldavClient(options: CaldavClientOptions): CaldavClient {
@@ -64,6 +66,7 @@ export function createCaldavClient(options: CaldavClientOptions): CaldavClient {
     credentials: { user: server.user, password: options.password },
     allowUntrustedCertificate: server.allowUntrustedCertificate,
     timeoutMs: options.timeoutMs ?? 30_000,
+    network: options.network,
   });
   const host = new URL(server.url).host;
   const what = { kind: 'CalDAV server' as const, host, passwordIsTheMailbox: options.passwordIsTheMailbox };

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { BlockedAddressError, guardedLookup, isPublicAddress, type NetworkPolicy } from '../../security/network-guard.ts';
 
 /**
  * The HTTP client of one calendar source (a CalDAV server, an .ics feed): a `fetch` that tsdav
@@ -9,6 +11,8 @@ import { Agent, fetch as undiciFetch } from 'undici';
  *   redirects to (iCloud sends every account to its own `pNN-caldav.icloud.com`), never over
  *   plain HTTP except to this machine;
  * - a time limit on every request;
+ * - with a network policy, connections only to the addresses it allows, checked when each
+ *   connection is made, redirects included (src/security/network-guard.ts);
  * - a note of what went wrong since the operation began (HTTP statuses, network error codes),
  *   so the error the person sees names it (map-caldav-error.ts) rather than tsdav's "cannot
  *   find principalUrl".
@@ -39,6 +43,8 @@ export interface DavTransportOptions {
   credentials?: { user: string; password: string };
   allowUntrustedCertificate: boolean;
   timeoutMs: number;
+  /** Which addresses servers may be on; absent, any (the caller checked, or it is a test's own server). */
+  network?: NetworkPolicy;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
@@ -64,8 +70,14 @@ export class InsecureDavUrlError extends Error {
 }
 
 export function createDavTransport(options: DavTransportOptions): DavTransport {
+  const network = options.network;
   const agent = new Agent({
-    connect: { rejectUnauthorized: !options.allowUntrustedCertificate, timeout: options.timeoutMs },
+    connect: {
+      rejectUnauthorized: !options.allowUntrustedCertificate,
+      timeout: options.timeoutMs,
+      // Names are resolved, checked and connected to by the checked address in one step.
+      ...(network ? { lookup: guardedLookup(network) } : {}),
+    },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
@@ -83,6 +95,13 @@ export function createDavTransport(options: DavTransportOptions): DavTransport {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const insecure = authorization ? insecureUrlReason(url) : null;
     if (insecure) throw new InsecureDavUrlError(insecure);
+    // An address in the URL is never looked up, so the lookup above cannot see it: checked here.
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (network && !network.allowPrivate && isIP(literal) && !isPublicAddress(literal)) {
+      const error = new BlockedAddressError(url.hostname);
+      note({ url: url.href, code: error.code });
+      throw error;
+    }
     const headers = new Headers(init.headers);
     if (authorization && trusted.has(url.host)) headers.set('authorization', authorization);
     headers.set('user-agent', 'rekindle (calendar metadata)');

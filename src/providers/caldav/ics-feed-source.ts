@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { HORIZON_DAYS } from '../../mail/ical-events.ts';
 import { ProviderError } from '../provider-error.ts';
 import type { CalendarSource } from '../types.ts';
+import type { NetworkPolicy } from '../../security/network-guard.ts';
 import { createDavTransport } from './dav-fetch.ts';
 import { mapCalendarError, NotCalendarError } from './map-caldav-error.ts';
 import { eventsOfResource } from './map-icalendar-resource.ts';
@@ -29,6 +30,7 @@ export interface IcsFeedSourceOptions {
   maxBytes?: number;
   now?: () => Date;
   logger?: Logger;
+  network?: NetworkPolicy;
 }
 
 /** The name of the feed's events (CalendarPage.replaced): the feed is one resource, read whole. */
@@ -59,6 +61,7 @@ export function createIcsFeedSource(options: IcsFeedSourceOptions): CalendarSour
         credentials,
         allowUntrustedCertificate: options.allowUntrustedCertificate,
         timeoutMs: options.timeoutMs ?? 30_000,
+        network: options.network,
       });
       transport.beginOperation();
       try {

@@ -13,6 +13,7 @@ export type CalendarFailureReason =
   | 'wrong_password'
   | 'untrusted_certificate'
   | 'insecure'
+  | 'private_address'
   | 'not_found'
   | 'not_calendar'
   | 'unreachable'
@@ -62,6 +63,13 @@ export function describeCalendarFailure(
 ): CalendarFailure {
   const name = `The ${what.kind} at ${what.host}`;
   if (error instanceof InsecureDavUrlError) return { reason: 'insecure', message: error.message };
+  // Refused before connecting (src/security/network-guard.ts): nothing about the port is known.
+  if (problems.some((p) => p.code === 'ERR_PRIVATE_ADDRESS')) {
+    return {
+      reason: 'private_address',
+      message: `${name} is on a private or local network, and this rekindle connects only to servers on the internet (its operator can allow private networks with ALLOW_PRIVATE_SERVERS).`,
+    };
+  }
   const unauthorized = problems.find((p) => p.status === 401);
   if (unauthorized) {
     return {
@@ -131,6 +139,7 @@ export function mapCalendarError(
     case 'throttled':
       return new ProviderError('throttled', failure.message, { ...options, retryAfterMs: failure.retryAfterMs ?? 60_000 });
     case 'insecure':
+    case 'private_address':
     case 'untrusted_certificate':
     case 'not_found':
     case 'not_calendar':

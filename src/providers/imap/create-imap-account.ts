@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { NetworkPolicy } from '../../security/network-guard.ts';
 import { createAccountCalendarSource, type ResolvedCalendarSources } from '../caldav/account-calendar-source.ts';
 import type { ProviderAccount } from '../types.ts';
 import { createImapMailSource } from './imap-mail-source.ts';
@@ -14,6 +15,8 @@ export interface ImapAccountOptions {
   pageSize?: number;
   timeoutMs?: number;
   logger?: Logger;
+  /** Which addresses its servers may be on (the operator's ALLOW_PRIVATE_SERVERS); absent, any. */
+  network?: NetworkPolicy;
 }
 
 /**
@@ -23,12 +26,18 @@ export interface ImapAccountOptions {
  * nothing in it.
  */
 export function createImapAccount(options: ImapAccountOptions): ProviderAccount & { close(): Promise<void> } {
-  const session = createImapSession({ credentials: options.credentials, logger: options.logger, timeoutMs: options.timeoutMs });
+  const session = createImapSession({
+    credentials: options.credentials,
+    logger: options.logger,
+    timeoutMs: options.timeoutMs,
+    network: options.network,
+  });
   const calendar = createAccountCalendarSource({
     sources: options.calendarSources ?? (async () => ({ caldav: null, ics: null })),
     owner: [options.email],
     timeoutMs: options.timeoutMs,
     logger: options.logger,
+    network: options.network,
   });
   return {
     // IMAP says nothing about a mailbox's addresses; the one the person gave is the mailbox's.

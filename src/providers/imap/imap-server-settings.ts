@@ -12,3 +12,14 @@ export interface ImapServerSettings {
   /** The user's explicit opt-in to a certificate no public authority vouches for (their own server). */
   allowUntrustedCertificate: boolean;
 }
+
+/**
+ * Who an IMAP account is: the login a server accepted the app password for, on that server
+ * (`host:port/login`). The address the person typed is only a label: any server accepts any
+ * address one types, so two people may well connect mailboxes they both call alice@example.com,
+ * and neither reaches the other by it. Stored as `accounts.subject`, unique among IMAP accounts.
+ */
+export function imapIdentity(server: Pick<ImapServerSettings, 'host' | 'port' | 'user'>): string {
+  const host = server.host.trim().toLowerCase().replace(/\.$/, '');
+  return `${host}:${server.port}/${server.user.trim()}`;
+}

@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
+import { resolveAllowedAddress, type NetworkPolicy } from '../../security/network-guard.ts';
 import type { ImapServerSettings } from './imap-server-settings.ts';
 import { isConnectionLost, mapImapError } from './map-imap-error.ts';
 
@@ -14,6 +16,12 @@ export interface ImapSessionOptions {
   logger?: Logger;
   /** How long connecting, the greeting and any one answer may take; default 30 s. */
   timeoutMs?: number;
+  /**
+   * Which addresses the server may be on (src/security/network-guard.ts): the name is resolved
+   * and checked before each connection, which then goes to the checked address. The sync and
+   * the web app pass the operator's ALLOW_PRIVATE_SERVERS; absent, the name is connected to as it is.
+   */
+  network?: NetworkPolicy;
 }
 
 /**
@@ -32,16 +40,26 @@ export interface ImapSession {
   close(): Promise<void>;
 }
 
-export function imapClientOptions(credentials: ImapCredentials, timeoutMs = 30_000): ConstructorParameters<typeof ImapFlow>[0] {
+/**
+ * `connectTo`: the address checked for the server's name (resolveAllowedAddress); the name
+ * still names the server to TLS (SNI and the certificate's check).
+ */
+export function imapClientOptions(
+  credentials: ImapCredentials,
+  timeoutMs = 30_000,
+  connectTo?: string,
+): ConstructorParameters<typeof ImapFlow>[0] {
   const { server, password } = credentials;
+  const named = isIP(server.host.replace(/^\[|\]$/g, '')) === 0;
   return {
-    host: server.host,
+    host: connectTo ?? server.host,
+    ...(named ? { servername: server.host } : {}),
     port: server.port,
     secure: server.security === 'tls',
     // STARTTLS is required when chosen (never a silent downgrade to plain text).
     doSTARTTLS: server.security === 'starttls' ? true : server.security === 'none' ? false : undefined,
     auth: { user: server.user, pass: password },
-    tls: { rejectUnauthorized: !server.allowUntrustedCertificate, servername: server.host },
+    tls: { rejectUnauthorized: !server.allowUntrustedCertificate, ...(named ? { servername: server.host } : {}) },
     logger: false,
     disableAutoIdle: true,
     connectionTimeout: timeoutMs,
@@ -68,7 +86,8 @@ export function createImapSession(options: ImapSessionOptions): ImapSession {
     client = null;
     const credentials = await options.credentials();
     where = { host: credentials.server.host, port: credentials.server.port };
-    const fresh = new ImapFlow(imapClientOptions(credentials, options.timeoutMs));
+    const connectTo = options.network ? (await resolveAllowedAddress(credentials.server.host, options.network)).address : undefined;
+    const fresh = new ImapFlow(imapClientOptions(credentials, options.timeoutMs, connectTo));
     // Errors also reach the pending command; this only keeps an unhandled 'error' from crashing.
     fresh.on('error', (err: Error) => options.logger?.debug({ err: err.message }, 'IMAP connection error'));
     try {

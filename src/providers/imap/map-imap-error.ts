@@ -11,6 +11,7 @@ export type ImapFailureReason =
   | 'untrusted_certificate'
   | 'not_imap'
   | 'unreachable'
+  | 'private_address'
   | 'throttled'
   | 'connection_lost'
   | 'server_error';
@@ -55,6 +56,13 @@ export function describeImapFailure(error: unknown, where: { host: string; port:
   const code = e.code ?? '';
   const text = `${e.responseText ?? ''} ${e.message ?? ''} ${typeof e.response === 'string' ? e.response : ''}`;
   const server = `${where.host}:${where.port}`;
+  if (code === 'ERR_PRIVATE_ADDRESS') {
+    // Refused before any connection was made (src/security/network-guard.ts): nothing about the port is known.
+    return {
+      reason: 'private_address',
+      message: `${where.host} is on a private or local network, and this rekindle connects only to servers on the internet (its operator can allow private networks with ALLOW_PRIVATE_SERVERS).`,
+    };
+  }
   if (UNTRUSTED_CERTIFICATE.has(code)) {
     return {
       reason: 'untrusted_certificate',
@@ -111,6 +119,7 @@ export function mapImapError(error: unknown, where: { host: string; port: number
     case 'untrusted_certificate':
     case 'login_refused':
     case 'not_imap':
+    case 'private_address':
       return new ProviderError('permanent', failure.message, options);
     default:
       return new ProviderError('transient', failure.message, options);
