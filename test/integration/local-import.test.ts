@@ -86,6 +86,7 @@ describe('local import', () => {
       skipped: { 'automated-sender:bulk:news': 1, 'automated:auto-reply': 1, draft: 1 },
       interactions: 9,
       learnedAddresses: ['kim.w@home.example'],
+      unresolved: { interactions: 0, mailboxes: 0, messages: 0 },
     });
     expect(await recomputeContacts(database.sql, account.userId, new Date('2001-12-31T00:00:00Z'))).toBe(2);
     const rows = await database.sql`

@@ -1,0 +1,193 @@
+/**
+ * Exchange and Outlook mailboxes name people without SMTP addresses: a sender as a legacy
+ * Exchange DN (`"Bailey, Susan" </O=ENRON/OU=NA/CN=RECIPIENTS/CN=SBAILE2>`, Graph's `EX`
+ * addresses), a recipient as a display name only (`"Watson, Kimberly"`). Dropping them loses
+ * most of a corporate mailbox, so each such mailbox gets a stable placeholder key (an alias:
+ * `ex:<dn>` or `name:<name>`) and is resolved to an SMTP address from what the same mailbox
+ * shows of that person elsewhere:
+ *
+ * - an address written beside its directory entry (an export's `X-From`/`X-To`/`X-cc`
+ *   pairing `jsmith@enron.com` with `Smith, John </O=…/CN=JSMITH>`): DN ↔ SMTP;
+ * - a display name written with an SMTP address, or with a DN: name ↔ SMTP, name ↔ DN;
+ * - the owner's own Sent mail written from a DN or a bare name: that DN and name are the owner.
+ *
+ * A DN is one directory entry, so all SMTP addresses seen with it are one mailbox: the most
+ * seen wins. A name is resolved only when everything it was seen with is one person (one DN,
+ * and no SMTP address that DN was not seen with): `Smith, Mike B` and `Smith, Mike D.` are
+ * different names, and a name seen with two directory entries stays unresolved. What stays
+ * unresolved is kept (as pending interactions, see src/sync/resolve-pending.ts) and counted,
+ * never dropped. Pure.
+ */
+import type { Address, MessageMeta } from '../mail/types.ts';
+import { displayNameOf } from './display-name.ts';
+import { isGarbledAddress, normalizeAddress } from './normalize-address.ts';
+import type { Owner } from './types.ts';
+
+/** One thing the mailbox showed: `alias` (an `ex:` or `name:` key) was written with `target` (an address or an `ex:` key), `seen` times. */
+export interface AddressEvidence {
+  alias: string;
+  target: string;
+  seen: number;
+}
+
+const DN_PREFIX = 'ex:';
+const NAME_PREFIX = 'name:';
+
+/** A key that stands for a mailbox without an SMTP address (not a contact until resolved). */
+export function isAlias(key: string): boolean {
+  return key.startsWith(DN_PREFIX) || key.startsWith(NAME_PREFIX);
+}
+
+/** The alias of a display name: its natural order (`Watson, Kimberly` is `Kimberly Watson`), lower case, initials kept. */
+export function nameAlias(name: string | null | undefined): string | null {
+  const shown = displayNameOf(name);
+  if (!shown || !/\p{L}{2}/u.test(shown)) return null;
+  return NAME_PREFIX + shown.toLowerCase();
+}
+
+/** The placeholder key of a mailbox without a usable SMTP address: its DN, else its name; null when it has neither. */
+export function aliasOf(address: Address): string | null {
+  if (address.dn) return DN_PREFIX + address.dn;
+  return nameAlias(address.name);
+}
+
+/** The identity key of a mailbox as written: its normalized SMTP address, else its alias (resolved when `resolve` knows it). */
+export function keyOfMailbox(address: Address, resolve?: (alias: string) => string | null): string | null {
+  const key = normalizeAddress(address.email);
+  if (key !== null) return key;
+  const alias = aliasOf(address);
+  if (alias === null) return null;
+  return resolve?.(alias) ?? alias;
+}
+
+/** Every alias a message's mailboxes would need resolved. */
+export function aliasesOf(message: MessageMeta): string[] {
+  const result: string[] = [];
+  for (const address of mailboxesOf(message)) {
+    if (normalizeAddress(address.email) !== null) continue;
+    const alias = aliasOf(address);
+    if (alias !== null) result.push(alias);
+  }
+  return result;
+}
+
+/**
+ * What one message shows about who is behind its DNs and names. The owner's Sent mail
+ * written from a DN or a bare name says that DN and name are the owner (`ownerAddress`).
+ */
+export function evidenceOf(message: MessageMeta, ownerAddress: string | null): AddressEvidence[] {
+  const result: AddressEvidence[] = [];
+  const push = (alias: string | null, target: string | null) => {
+    if (alias !== null && target !== null && alias !== target) result.push({ alias, target, seen: 1 });
+  };
+  for (const address of mailboxesOf(message)) {
+    const key = normalizeAddress(address.email);
+    const usable = key !== null && !isGarbledAddress(key) ? key : null;
+    const dn = address.dn ? DN_PREFIX + address.dn : null;
+    const name = nameAlias(address.name);
+    if (usable !== null) {
+      push(dn, usable);
+      push(name, usable);
+    } else if (key === null) {
+      push(name, dn);
+    }
+  }
+  if (message.folder === 'sent' && message.from && ownerAddress !== null && normalizeAddress(message.from.email) === null) {
+    push(message.from.dn ? DN_PREFIX + message.from.dn : null, ownerAddress);
+    push(nameAlias(message.from.name), ownerAddress);
+  }
+  return result;
+}
+
+/** Evidence of many messages, one row per (alias, target) with its count, in a fixed order. */
+export function tallyEvidence(rows: Iterable<AddressEvidence>): AddressEvidence[] {
+  const tally = new Map<string, AddressEvidence>();
+  for (const row of rows) {
+    const id = `${row.alias}\u0000${row.target}`;
+    const seen = tally.get(id);
+    if (seen) seen.seen += row.seen;
+    else tally.set(id, { ...row });
+  }
+  return [...tally.values()].sort((a, b) => compare(a.alias, b.alias) || compare(a.target, b.target));
+}
+
+/**
+ * The SMTP address each alias stands for, where the evidence makes it certain (see the
+ * header); aliases left out stay unresolved. Owner addresses count as one: a DN seen with two
+ * of the owner's aliases is the owner.
+ */
+export function resolveAliases(aliases: Iterable<string>, evidence: readonly AddressEvidence[], owner: Owner): Map<string, string> {
+  const targets = new Map<string, Map<string, number>>();
+  const namesOfDn = new Map<string, Set<string>>();
+  for (const { alias, target, seen } of evidence) {
+    let map = targets.get(alias);
+    if (!map) targets.set(alias, (map = new Map()));
+    map.set(target, (map.get(target) ?? 0) + seen);
+    if (target.startsWith(DN_PREFIX) && alias.startsWith(NAME_PREFIX)) {
+      let names = namesOfDn.get(target);
+      if (!names) namesOfDn.set(target, (names = new Set()));
+      names.add(alias);
+    }
+  }
+  const addressesOf = (alias: string) => [...(targets.get(alias) ?? new Map<string, number>())].filter(([t]) => !isAlias(t));
+  const dnsOf = (alias: string) => [...(targets.get(alias)?.keys() ?? [])].filter((t) => t.startsWith(DN_PREFIX));
+
+  /** One mailbox among addresses: the owner if any is theirs, else the most seen (then the first by spelling). */
+  const oneMailbox = (seen: [string, number][]): string | null => {
+    if (seen.length === 0) return null;
+    const own = seen.map(([a]) => a).filter((a) => owner.addresses.has(a));
+    if (own.length > 0) return own.sort(compare)[0]!;
+    return [...seen].sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))[0]![0];
+  };
+  /** Several addresses are one person only when they are all the owner's, or all one. */
+  const onePerson = (addresses: string[]): string | null => {
+    const distinct = [...new Set(addresses)];
+    if (distinct.length === 1) return distinct[0]!;
+    if (distinct.length > 1 && distinct.every((a) => owner.addresses.has(a))) return distinct.sort(compare)[0]!;
+    return null;
+  };
+
+  const resolveDn = (dn: string): string | null => {
+    const direct = oneMailbox(addressesOf(dn));
+    if (direct !== null) return direct;
+    // No address beside the DN: through names that belong to this entry alone.
+    const viaNames: string[] = [];
+    for (const name of namesOfDn.get(dn) ?? []) {
+      if (dnsOf(name).length !== 1) continue;
+      viaNames.push(...addressesOf(name).map(([a]) => a));
+    }
+    return onePerson(viaNames);
+  };
+
+  const resolveName = (name: string): string | null => {
+    const dns = dnsOf(name);
+    const direct = addressesOf(name).map(([a]) => a);
+    if (dns.length > 1) return null;
+    if (dns.length === 1) {
+      const dn = dns[0]!;
+      const resolved = oneMailbox(addressesOf(dn)) ?? onePerson(direct);
+      if (resolved === null) return null;
+      const ofEntry = new Set([resolved, ...addressesOf(dn).map(([a]) => a)]);
+      const isOwn = owner.addresses.has(resolved);
+      // The name was also written with an address its directory entry never was: a namesake, perhaps.
+      return direct.every((a) => ofEntry.has(a) || (isOwn && owner.addresses.has(a))) ? resolved : null;
+    }
+    return onePerson(direct);
+  };
+
+  const result = new Map<string, string>();
+  for (const alias of aliases) {
+    if (result.has(alias)) continue;
+    const resolved = alias.startsWith(DN_PREFIX) ? resolveDn(alias) : alias.startsWith(NAME_PREFIX) ? resolveName(alias) : null;
+    if (resolved !== null) result.set(alias, resolved);
+  }
+  return result;
+}
+
+function mailboxesOf(message: MessageMeta): Address[] {
+  return [...(message.from ? [message.from] : []), ...message.to, ...message.cc, ...message.bcc];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
