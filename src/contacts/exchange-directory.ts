@@ -20,7 +20,7 @@
  */
 import type { Address, MessageMeta } from '../mail/types.ts';
 import { displayNameOf } from './display-name.ts';
-import { isGarbledAddress, normalizeAddress } from './normalize-address.ts';
+import { normalizeAddress } from './normalize-address.ts';
 import type { Owner } from './types.ts';
 
 /** One thing the mailbox showed: `alias` (an `ex:` or `name:` key) was written with `target` (an address or an `ex:` key), `seen` times. */
@@ -81,14 +81,15 @@ export function evidenceOf(message: MessageMeta, ownerAddress: string | null): A
     if (alias !== null && target !== null && alias !== target) result.push({ alias, target, seen: 1 });
   };
   for (const address of mailboxesOf(message)) {
+    // A garbled address (`.williams@enron.com`) is still what this slot was written with: the
+    // name resolves to it, kept apart as it is (never repaired into someone else).
     const key = normalizeAddress(address.email);
-    const usable = key !== null && !isGarbledAddress(key) ? key : null;
     const dn = address.dn ? DN_PREFIX + address.dn : null;
     const name = nameAlias(address.name);
-    if (usable !== null) {
-      push(dn, usable);
-      push(name, usable);
-    } else if (key === null) {
+    if (key !== null) {
+      push(dn, key);
+      push(name, key);
+    } else {
       push(name, dn);
     }
   }
@@ -162,17 +163,17 @@ export function resolveAliases(aliases: Iterable<string>, evidence: readonly Add
   const resolveName = (name: string): string | null => {
     const dns = dnsOf(name);
     const direct = addressesOf(name).map(([a]) => a);
-    if (dns.length > 1) return null;
-    if (dns.length === 1) {
-      const dn = dns[0]!;
-      const resolved = oneMailbox(addressesOf(dn)) ?? onePerson(direct);
-      if (resolved === null) return null;
-      const ofEntry = new Set([resolved, ...addressesOf(dn).map(([a]) => a)]);
-      const isOwn = owner.addresses.has(resolved);
-      // The name was also written with an address its directory entry never was: a namesake, perhaps.
-      return direct.every((a) => ofEntry.has(a) || (isOwn && owner.addresses.has(a))) ? resolved : null;
-    }
-    return onePerson(direct);
+    if (dns.length === 0) return onePerson(direct);
+    const ofDns = dns.map((dn) => oneMailbox(addressesOf(dn)));
+    // Two directory entries under one name are one person only when both are (the owner's two mailboxes).
+    const resolved = ofDns.every((r) => r !== null) ? onePerson(ofDns as string[]) : dns.length === 1 ? onePerson(direct) : null;
+    if (resolved === null) return null;
+    const ofEntries = new Set([resolved, ...dns.flatMap((dn) => addressesOf(dn).map(([a]) => a))]);
+    // The owner's own directory entry under their own name: the stray forms it was also written
+    // with (`.vince@`, `vince_j_kaminski@`) are theirs, not a namesake's.
+    if (owner.addresses.has(resolved)) return resolved;
+    // The name was also written with an address its directory entries never were: a namesake, perhaps.
+    return direct.every((a) => ofEntries.has(a)) ? resolved : null;
   };
 
   const result = new Map<string, string>();

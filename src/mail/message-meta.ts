@@ -118,7 +118,7 @@ function exportedEntries(value: string | null, expected: number): ExportedEntry[
     entries.push({
       name: exportedName(match[1]!),
       dn: exchangeDn(inside),
-      email: repaired && !repaired.garbled && /\.[^.@]+$/.test(repaired.address) ? repaired.address : null,
+      email: repaired && /\.[^.@]+$/.test(repaired.address) ? repaired.address : null,
     });
   }
   if (entries.length === 0 && expected === 1 && !text.includes('<')) entries.push({ name: exportedName(text), dn: null, email: null });
@@ -143,7 +143,10 @@ function withExported(address: Address | null, entry: ExportedEntry | null | und
   let result = address;
   if (result.name === null && entry.name) result = { ...result, name: entry.name };
   if (entry.dn && !result.dn) result = { ...result, dn: entry.dn };
-  if (entry.email && result.email && repairAddress(result.email)?.garbled) result = { ...result, email: entry.email, name: entry.name };
+  // A recipient written by name only, whose address the export recorded.
+  if (!result.email && entry.email) result = { ...result, email: entry.email };
+  if (entry.email && result.email && repairAddress(result.email)?.garbled && !repairAddress(entry.email)?.garbled)
+    result = { ...result, email: entry.email, name: entry.name };
   return result;
 }
 
