@@ -1,6 +1,7 @@
 import { cadenceDays } from './cadence.ts';
-import { displayNameOf, nameKey, nameQuality } from './display-name.ts';
-import { type AddressProfile, type IdentityDecision, type IdentityLink, resolveIdentities } from './identity.ts';
+import { displayNameOf, middleInitials, nameKey, nameQuality } from './display-name.ts';
+import { type AddressProfile, type IdentityDecision, type IdentityLink, type IdentitySplit, resolveIdentities } from './identity.ts';
+import { isGarbledAddress } from './normalize-address.ts';
 import { ExactSum } from './exact-sum.ts';
 import { organizationOfAddress } from './organization.ts';
 import { agedVolume, decayingWeight, strengthOf } from './strength.ts';
@@ -67,6 +68,8 @@ export interface Inference {
   contacts: InferredContact[];
   /** Every address that has interactions, sorted by address. */
   addresses: AddressState[];
+  /** Addresses written with one name that identity kept as two people, and why. */
+  splits: IdentitySplit[];
 }
 
 /**
@@ -140,7 +143,7 @@ export function inferContacts(interactions: Iterable<InteractionRecord>, options
   };
 
   const { profiles, nextAt } = profilesOf(byAddress, asOf, nameOf);
-  const { personOf, links } = resolveIdentities(profiles.values(), options.identities ?? []);
+  const { personOf, links, splits } = resolveIdentities(profiles.values(), options.identities ?? []);
   const people = new Map<string, string[]>();
   for (const address of byAddress.keys()) {
     const person = personOf.get(address) ?? address;
@@ -194,7 +197,7 @@ export function inferContacts(interactions: Iterable<InteractionRecord>, options
     });
   }
   addresses.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-  return { contacts, addresses };
+  return { contacts, addresses, splits };
 }
 
 /**
@@ -269,7 +272,8 @@ function profilesOf(
     }
     if (Number.isFinite(next)) nextAt.set(key, next);
     if (!Number.isFinite(first)) continue;
-    profiles.set(key, { key, nameKey: nameKey(bestName(names)), first, last, sources: entry.bySource });
+    const initials = new Set([...names.keys()].flatMap(middleInitials));
+    profiles.set(key, { key, nameKey: nameKey(bestName(names)), first, last, sources: entry.bySource, initials });
   }
   return { profiles, nextAt };
 }
@@ -491,8 +495,12 @@ function domainChange(
   keys: [string, { first: number; last: number }][],
   current: [string, { first: number; last: number }],
 ): ContactSummary['domainChange'] {
+  // A garbled address (`.taylor@enron.com`) says nothing about where someone works: never a reason.
+  if (isGarbledAddress(current[0])) return null;
   const now = organizationOfAddress(current[0]);
-  const before = keys.find(([address, t]) => organizationOfAddress(address) !== now && t.first < current[1].first);
+  const before = keys.find(
+    ([address, t]) => !isGarbledAddress(address) && organizationOfAddress(address) !== now && t.first < current[1].first,
+  );
   return before ? { from: organizationOfAddress(before[0]), to: now, since: new Date(current[1].first) } : null;
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeContacts } from '../../src/contacts/compute-contacts.ts';
-import { displayNameOf, nameKey } from '../../src/contacts/display-name.ts';
+import { displayNameOf, middleInitials, nameKey } from '../../src/contacts/display-name.ts';
 import { type AddressProfile, type IdentityDecision, localSpellsName, resolveIdentities } from '../../src/contacts/identity.ts';
 import { organizationOf } from '../../src/contacts/organization.ts';
 import { interaction } from '../../testkit/inference-fixtures.ts';
@@ -10,7 +10,15 @@ const DAY = 86_400_000;
 const T0 = Date.UTC(2001, 0, 1);
 
 function profile(key: string, name: string | null, firstDay: number, lastDay: number, sources: string[] = [`only:${key}`]): AddressProfile {
-  return { key, nameKey: nameKey(displayNameOf(name)), first: T0 + firstDay * DAY, last: T0 + lastDay * DAY, sources: new Set(sources) };
+  const shown = displayNameOf(name);
+  return {
+    key,
+    nameKey: nameKey(shown),
+    first: T0 + firstDay * DAY,
+    last: T0 + lastDay * DAY,
+    sources: new Set(sources),
+    initials: new Set(shown ? middleInitials(shown) : []),
+  };
 }
 
 const personOf = (profiles: AddressProfile[], decisions: IdentityDecision[] = []) => {
@@ -80,6 +88,7 @@ describe('identity: one person under several addresses, on strong evidence only'
         b: 'jonas@newco.io',
         rule: 'same-name-moved',
         evidence: 'both written as "jonas weber"; jonas.weber@oldco.de fell silent as jonas@newco.io began',
+        messages: [1, 1],
       },
     ]);
   });
@@ -151,6 +160,79 @@ describe('identity: one person under several addresses, on strong evidence only'
     ['[10.0.0.1]', '[10.0.0.1]'],
   ])('organization of %s is %s', (domain, organization) => {
     expect(organizationOf(domain)).toBe(organization);
+  });
+});
+
+/**
+ * Issue 15, one person or two. Names and addresses are from the Enron corpus
+ * (../shared/corpora/enron-inbox/maildir), cited per case; the X-To/X-cc directory names are
+ * what tells the people apart.
+ */
+describe('one person or two: merges that must not happen', () => {
+  it.each([
+    [
+      // X-To/X-cc directory names: `Smith, Mike D.` (CN=Msmith1, sager-e/inbox/515) and `Smith, Mike L.` (CN=Msmith14, donoho-l/inbox/112).
+      'one name, different middle initials (two directory entries)',
+      [profile('mike.smith@enron.com', 'Smith, Mike L.', 0, 300), profile('msmith@enron.com', 'Smith, Mike D.', 10, 200)],
+    ],
+    [
+      // …and `Smith, Mike J` (CN=Msmith19, schoolcraft-d/inbox/junk/26): a bare "Mike Smith" could be any of them.
+      'a bare name where the organization has two people of that name',
+      [
+        profile('mike.smith@enron.com', 'Smith, Mike J', 0, 300),
+        profile('michael.smith@enron.com', 'Smith, Mike D.', 0, 300),
+        profile('msmith@enron.com', 'Mike Smith', 10, 200),
+      ],
+    ],
+    [
+      // lay-k/inbox/600: To `legal <.taylor@enron.com>`, its X-To `Taylor, Mark E (Legal)`.
+      'a garbled address written with a real person’s name',
+      [profile('mark.taylor@enron.com', 'Taylor, Mark E (Legal)', 0, 300), profile('.taylor@enron.com', 'Taylor, Mark E (Legal)', 310, 400)],
+    ],
+    [
+      // skilling-j/inbox/1363: `plank'.'mike@enron.com`, an export that lost a name.
+      'a quote-dot garbled address with the same name',
+      [profile('mike.plank@enron.com', 'Mike Plank', 0, 300), profile("plank'.'mike@enron.com", 'Mike Plank', 310, 400)],
+    ],
+  ])('%s', (_, profiles) => {
+    const { personOf: map, splits } = resolveIdentities(profiles);
+    expect(map.size).toBe(0);
+    expect(splits.length).toBeGreaterThan(0);
+  });
+
+  it('reports why each pair stays two people', () => {
+    const { splits } = resolveIdentities([
+      profile('mike.smith@enron.com', 'Smith, Mike B', 0, 300),
+      profile('msmith@enron.com', 'Smith, Mike D.', 10, 200),
+      profile('.smith@enron.com', 'Smith, Mike B', 10, 200),
+    ]);
+    expect(splits.map((s) => [s.a, s.b, s.reason]).sort()).toEqual(
+      [
+        ['mike.smith@enron.com', 'msmith@enron.com', 'different-initials'],
+        ['mike.smith@enron.com', '.smith@enron.com', 'garbled'],
+        ['.smith@enron.com', 'msmith@enron.com', 'garbled'],
+      ].sort(),
+    );
+  });
+});
+
+describe('one person or two: merges that must happen', () => {
+  it.each([
+    [
+      // `Watson, Kimberly` (watson-k/inbox/175) for kimberly.watson@enron.com and kwatson@enron.com, never together.
+      'the same name at one organization, no one else of that name',
+      [profile('kimberly.watson@enron.com', 'Watson, Kimberly', 0, 300), profile('kwatson@enron.com', 'Kimberly Watson', 10, 200)],
+    ],
+    [
+      // `Kaminski, Vince J` (CN=VKAMINS, all over the corpus) and `Vince Kaminski`: an initial on one side only is no conflict.
+      'an initial written on one side only',
+      [profile('vince.kaminski@enron.com', 'Kaminski, Vince J', 0, 300), profile('vkamins@enron.com', 'Vince Kaminski', 10, 200)],
+    ],
+  ])('%s', (_, profiles) => {
+    const { personOf: map, links } = resolveIdentities(profiles);
+    expect(new Set(map.values()).size).toBe(1);
+    expect(links).toHaveLength(1);
+    expect(links[0]!.messages).toEqual([1, 1]);
   });
 });
 
