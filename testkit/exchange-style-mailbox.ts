@@ -18,7 +18,8 @@ function entriesOf(value: string): Entry[] | null {
   const entries: Entry[] = [];
   const entry = /\s*([^<>]*?)\s*<([^<>]*)>\s*(?:,|$)/y;
   let match: RegExpExecArray | null;
-  while (entry.lastIndex < value.length && (match = entry.exec(value)) !== null) entries.push({ name: match[1]!, inside: match[2]!.trim() });
+  while (entry.lastIndex < value.length && (match = entry.exec(value)) !== null)
+    entries.push({ name: match[1]!, inside: match[2]!.trim() });
   return entry.lastIndex === value.length || entries.length > 0 ? entries : null;
 }
 

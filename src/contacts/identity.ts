@@ -62,7 +62,15 @@ export interface IdentityLink {
 }
 
 /** Why two addresses written with one name are two people. */
-export type SplitReason = 'different-initials' | 'ambiguous-name' | 'garbled' | 'on-one-message' | 'free-mail' | 'overlap' | 'local-part' | 'user';
+export type SplitReason =
+  | 'different-initials'
+  | 'ambiguous-name'
+  | 'garbled'
+  | 'on-one-message'
+  | 'free-mail'
+  | 'overlap'
+  | 'local-part'
+  | 'user';
 
 /** Two addresses of one name that stay two people, and why. */
 export interface IdentitySplit {

@@ -83,4 +83,3 @@ export function isGarbledAddress(email: string): boolean {
   const local = email.slice(0, email.lastIndexOf('@'));
   return local.length > 0 && GARBLED_LOCAL.test(local);
 }
-

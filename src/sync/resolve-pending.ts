@@ -39,15 +39,19 @@ export async function loadEvidenceFor(sql: Db, userId: string, aliases: readonly
   add(own);
   const dns = [...new Set([...aliases.filter((a) => a.startsWith('ex:')), ...own.map((r) => r.target).filter((t) => t.startsWith('ex:'))])];
   if (dns.length > 0) {
-    add(await sql<AddressEvidence[]>`
-      select alias, target, seen from address_evidence where user_id = ${userId} and alias = any(${dns}::text[])`);
+    add(
+      await sql<AddressEvidence[]>`
+      select alias, target, seen from address_evidence where user_id = ${userId} and alias = any(${dns}::text[])`,
+    );
     const names = await sql<AddressEvidence[]>`
       select alias, target, seen from address_evidence where user_id = ${userId} and target = any(${dns}::text[])`;
     add(names);
     const nameAliases = [...new Set(names.map((r) => r.alias))];
     if (nameAliases.length > 0)
-      add(await sql<AddressEvidence[]>`
-        select alias, target, seen from address_evidence where user_id = ${userId} and alias = any(${nameAliases}::text[])`);
+      add(
+        await sql<AddressEvidence[]>`
+        select alias, target, seen from address_evidence where user_id = ${userId} and alias = any(${nameAliases}::text[])`,
+      );
   }
   return [...rows.values()];
 }

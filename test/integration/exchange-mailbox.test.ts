@@ -76,7 +76,9 @@ describe('an Exchange-style mailbox gives the contacts of the same mailbox writt
     } else {
       summary = await importMail(database.sql, account, source, { storeSubjects: false });
     }
-    const [row] = await database.sql<{ end: Date }[]>`select max(sent_at) as end from mail_messages where account_id = ${account.accountId}`;
+    const [row] = await database.sql<
+      { end: Date }[]
+    >`select max(sent_at) as end from mail_messages where account_id = ${account.accountId}`;
     const end = row!.end;
     await recomputeContacts(database.sql, account.userId, end);
     const contacts = await database.sql<ContactDays[]>`

@@ -187,7 +187,10 @@ describe('one person or two: merges that must not happen', () => {
     [
       // lay-k/inbox/600: To `legal <.taylor@enron.com>`, its X-To `Taylor, Mark E (Legal)`.
       'a garbled address written with a real person’s name',
-      [profile('mark.taylor@enron.com', 'Taylor, Mark E (Legal)', 0, 300), profile('.taylor@enron.com', 'Taylor, Mark E (Legal)', 310, 400)],
+      [
+        profile('mark.taylor@enron.com', 'Taylor, Mark E (Legal)', 0, 300),
+        profile('.taylor@enron.com', 'Taylor, Mark E (Legal)', 310, 400),
+      ],
     ],
     [
       // skilling-j/inbox/1363: `plank'.'mike@enron.com`, an export that lost a name.

@@ -194,14 +194,20 @@ describe('names from X-From / X-To / X-cc (Exchange and Notes exports)', () => {
       'From: <Bailey>,"Susan" </O=ENRON/OU=NA/CN=RECIPIENTS/CN=SBAILE2>',
       { email: '', name: 'Bailey, Susan', dn: '/o=enron/ou=na/cn=recipients/cn=sbaile2' },
     ],
-    ['an EX: typed sender', 'From: EX:/O=ENRON/OU=NA/CN=RECIPIENTS/CN=SBAILE2', { email: '', name: null, dn: '/o=enron/ou=na/cn=recipients/cn=sbaile2' }],
+    [
+      'an EX: typed sender',
+      'From: EX:/O=ENRON/OU=NA/CN=RECIPIENTS/CN=SBAILE2',
+      { email: '', name: null, dn: '/o=enron/ou=na/cn=recipients/cn=sbaile2' },
+    ],
     ['a sender with a display name only', 'From: "Bailey, Susan"', { email: '', name: 'Bailey, Susan' }],
   ])('keeps %s for the resolver', (_, header, from) => {
     expect(metaOf(`Date: Mon, 12 Nov 2001 12:28:21 -0800\n${header}`).from).toEqual(from);
   });
 
   it('keeps recipients written as display names only, and drops group names', () => {
-    const meta = metaOf('Date: Mon, 12 Nov 2001 12:28:21 -0800\nFrom: a@x.org\nTo: "Harris, Steven", "Watson, Kimberly", undisclosed-recipients:;');
+    const meta = metaOf(
+      'Date: Mon, 12 Nov 2001 12:28:21 -0800\nFrom: a@x.org\nTo: "Harris, Steven", "Watson, Kimberly", undisclosed-recipients:;',
+    );
     expect(meta.to).toEqual([
       { email: '', name: 'Harris, Steven' },
       { email: '', name: 'Watson, Kimberly' },
