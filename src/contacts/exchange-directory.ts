@@ -40,10 +40,21 @@ export function isAlias(key: string): boolean {
 
 /** The alias of a display name: its natural order (`Watson, Kimberly` is `Kimberly Watson`), lower case, initials kept. */
 export function nameAlias(name: string | null | undefined): string | null {
-  const shown = displayNameOf(name);
-  if (!shown || !/\p{L}{2}/u.test(shown)) return null;
-  return NAME_PREFIX + shown.toLowerCase();
+  if (!name) return null;
+  let alias = seenNames.get(name);
+  if (alias === undefined) {
+    const shown = displayNameOf(name);
+    alias = shown && /\p{L}{2}/u.test(shown) ? NAME_PREFIX + shown.toLowerCase() : null;
+    // Names repeat on thousands of messages: a bounded memo of a pure function.
+    if (name.length <= 200) {
+      if (seenNames.size >= 10_000) seenNames.clear();
+      seenNames.set(name, alias);
+    }
+  }
+  return alias;
 }
+
+const seenNames = new Map<string, string | null>();
 
 /** The placeholder key of a mailbox without a usable SMTP address: its DN, else its name; null when it has neither. */
 export function aliasOf(address: Address): string | null {

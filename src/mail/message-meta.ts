@@ -106,8 +106,25 @@ interface ExportedEntry {
  * name. Null unless the header yields exactly `expected` entries, so an entry is never paired
  * with the wrong address.
  */
-function exportedEntries(value: string | null, expected: number): ExportedEntry[] | null {
+function exportedEntries(value: string | null, expected: number): readonly ExportedEntry[] | null {
   if (!value || expected === 0) return null;
+  let entries = seenEntries.get(value);
+  if (entries === undefined) {
+    entries = readExportedEntries(value);
+    // Exports repeat the same X-To on many messages; only short values are kept (bounded memory).
+    if (value.length <= 1_000) {
+      if (seenEntries.size >= 10_000) seenEntries.clear();
+      seenEntries.set(value, entries);
+    }
+  }
+  if (entries.length === 0 && expected === 1 && !value.includes('<'))
+    return [{ name: exportedName(decodeWords(value).trim()), dn: null, email: null }];
+  return entries.length === expected ? entries : null;
+}
+
+const seenEntries = new Map<string, readonly ExportedEntry[]>();
+
+function readExportedEntries(value: string): ExportedEntry[] {
   const text = decodeWords(value).trim();
   const entries: ExportedEntry[] = [];
   const entry = /\s*([^<>]*?)\s*<([^<>]*)>\s*(?:,|$)/y;
@@ -121,8 +138,7 @@ function exportedEntries(value: string | null, expected: number): ExportedEntry[
       email: repaired && /\.[^.@]+$/.test(repaired.address) ? repaired.address : null,
     });
   }
-  if (entries.length === 0 && expected === 1 && !text.includes('<')) entries.push({ name: exportedName(text), dn: null, email: null });
-  return entries.length === expected ? entries : null;
+  return entries;
 }
 
 function exportedName(raw: string): string | null {
@@ -150,7 +166,7 @@ function withExported(address: Address | null, entry: ExportedEntry | null | und
   return result;
 }
 
-function withAllExported(addresses: Address[], entries: ExportedEntry[] | null): Address[] {
+function withAllExported(addresses: Address[], entries: readonly ExportedEntry[] | null): Address[] {
   return entries ? addresses.map((address, i) => withExported(address, entries[i]) as Address) : addresses;
 }
 

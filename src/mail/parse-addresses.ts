@@ -46,10 +46,22 @@ export function parseMailboxList(...values: (string | null | undefined)[]): Addr
   const result: Address[] = [];
   for (const value of values) {
     if (!value) continue;
-    for (const address of parseOne(value, true)) result.push({ ...address });
+    let parsed = seenMailboxes.get(value);
+    if (parsed === undefined) {
+      parsed = parseOne(value, true);
+      if (value.length <= MEMO_MAX_LENGTH) {
+        if (seenMailboxes.size >= SEEN_LIMIT) seenMailboxes.clear();
+        seenMailboxes.set(value, parsed);
+      }
+    }
+    // Copies: callers own what they get.
+    for (const address of parsed) result.push({ ...address });
   }
   return result;
 }
+
+/** Like `seen`, for parseMailboxList (which keeps entries parseAddressList drops). */
+const seenMailboxes = new Map<string, readonly Address[]>();
 
 function parseOne(value: string, keepUnresolved = false): Address[] {
   const result: Address[] = [];
