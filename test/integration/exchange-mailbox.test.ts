@@ -13,7 +13,7 @@ import { recomputeContacts } from '../../src/contact-store/recompute-contacts.ts
 import { importMail, type MailImportSummary } from '../../src/import/import-mail.ts';
 import { ensureLocalAccount } from '../../src/import/local-account.ts';
 import type { RawMessage } from '../../src/import/raw-message.ts';
-import { ENRON_OWNERS, indexSenders, rebuiltMailbox, type CorpusFile } from '../../eval/enron-mailboxes.ts';
+import { ENRON_OWNERS, indexSenders, rebuiltMailbox, type CorpusFile } from '../../testkit/enron-mailboxes.ts';
 import { corpus } from '../../testkit/corpora.ts';
 import { ExchangeStyleExport } from '../../testkit/exchange-style-mailbox.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';

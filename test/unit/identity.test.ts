@@ -219,6 +219,26 @@ describe('one person or two: merges that must not happen', () => {
   });
 });
 
+describe('one person or two: the user can undo either', () => {
+  const d = profile('msmith@enron.com', 'Smith, Mike D.', 10, 200);
+  const l = profile('mike.smith@enron.com', 'Smith, Mike L.', 0, 300);
+  const k1 = profile('kimberly.watson@enron.com', 'Watson, Kimberly', 0, 300);
+  const k2 = profile('kwatson@enron.com', 'Kimberly Watson', 10, 200);
+
+  it('a `merge` joins a pair the rules kept apart, and is no longer reported as a split', () => {
+    const { personOf: map, splits, links } = resolveIdentities([d, l], [{ a: d.key, b: l.key, decision: 'merge' }]);
+    expect(map.get(d.key)).toBe(map.get(l.key));
+    expect(splits).toEqual([]);
+    expect(links.map((x) => x.rule)).toEqual(['user']);
+  });
+
+  it('a `split` undoes an automatic merge, and is reported as the user’s', () => {
+    const { personOf: map, splits } = resolveIdentities([k1, k2], [{ a: k1.key, b: k2.key, decision: 'split' }]);
+    expect(map.size).toBe(0);
+    expect(splits).toEqual([{ a: k1.key, b: k2.key, reason: 'user' }]);
+  });
+});
+
 describe('one person or two: merges that must happen', () => {
   it.each([
     [
