@@ -249,8 +249,9 @@ export const interactions = pgTable(
 /**
  * What a mailbox showed about people it names without an SMTP address (see
  * src/contacts/exchange-directory.ts): `alias` (`ex:<dn>` or `name:<name>`) was written with
- * `target` (an address, or an `ex:` DN) on `seen` messages. Kept per user, because the
- * evidence for a person may come pages or days after their first message.
+ * `target` (an address, or an `ex:` DN) on `seen` messages of one mailbox. Resolution reads
+ * all the user's mailboxes together, because the evidence for a person may come pages or
+ * days after their first message, or from another mailbox; it goes with its mailbox.
  */
 export const addressEvidence = pgTable(
   'address_evidence',
@@ -260,9 +261,12 @@ export const addressEvidence = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     alias: text('alias').notNull(),
     target: text('target').notNull(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     seen: integer('seen').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.alias, t.target] }), index('address_evidence_target').on(t.userId, t.target)],
+  (t) => [primaryKey({ columns: [t.userId, t.alias, t.target, t.accountId] }), index('address_evidence_target').on(t.userId, t.target)],
 );
 
 /**

@@ -79,7 +79,7 @@ export async function ingestMail(
   let extracted = aliases.length === 0 ? extract(() => null) : null;
   if (extracted === null) {
     const evidence = await sql.begin(async (tx) => {
-      await recordEvidence(tx, target.userId, learned);
+      await recordEvidence(tx, target.userId, target.accountId, learned);
       return loadEvidenceFor(tx, target.userId, aliases);
     });
     const resolved = resolveAliases(aliases, evidence, target.owner);
@@ -113,7 +113,7 @@ export async function ingestMail(
     }
     inserted = await insertInteractions(tx, target.userId, target.accountId, interactions);
     if (pending.length > 0) await insertPending(tx, target.userId, target.accountId, pending);
-    if (aliases.length === 0) await recordEvidence(tx, target.userId, learned);
+    if (aliases.length === 0) await recordEvidence(tx, target.userId, target.accountId, learned);
     // What this batch showed may resolve mailboxes earlier batches could not.
     inserted += await resolvePending(tx, target.userId, target.owner, learned);
   });

@@ -14,13 +14,13 @@ import { markContactsDirty } from './insert-interactions.ts';
 type Db = Sql | TransactionSql;
 
 /** Adds what a batch of messages showed (tallied) to the user's evidence. */
-export async function recordEvidence(sql: Db, userId: string, evidence: readonly AddressEvidence[]): Promise<void> {
+export async function recordEvidence(sql: Db, userId: string, accountId: string, evidence: readonly AddressEvidence[]): Promise<void> {
   for (let i = 0; i < evidence.length; i += 5_000) {
     const batch = evidence.slice(i, i + 5_000);
     await sql`
-      insert into address_evidence (user_id, alias, target, seen)
-      select ${userId}, * from unnest(${batch.map((e) => e.alias)}::text[], ${batch.map((e) => e.target)}::text[], ${batch.map((e) => e.seen)}::int[])
-      on conflict (user_id, alias, target) do update set seen = address_evidence.seen + excluded.seen`;
+      insert into address_evidence (user_id, account_id, alias, target, seen)
+      select ${userId}, ${accountId}, * from unnest(${batch.map((e) => e.alias)}::text[], ${batch.map((e) => e.target)}::text[], ${batch.map((e) => e.seen)}::int[])
+      on conflict (user_id, alias, target, account_id) do update set seen = address_evidence.seen + excluded.seen`;
   }
 }
 
@@ -35,7 +35,8 @@ export async function loadEvidenceFor(sql: Db, userId: string, aliases: readonly
     for (const row of list) rows.set(`${row.alias}\u0000${row.target}`, row);
   };
   const own = await sql<AddressEvidence[]>`
-    select alias, target, seen from address_evidence where user_id = ${userId} and alias = any(${aliases as string[]}::text[])`;
+    select alias, target, sum(seen)::int as seen from address_evidence
+     where user_id = ${userId} and alias = any(${aliases as string[]}::text[]) group by alias, target`;
   add(own);
   const dns = [...new Set([...aliases.filter((a) => a.startsWith('ex:')), ...own.map((r) => r.target).filter((t) => t.startsWith('ex:'))])];
   if (dns.length > 0) {
@@ -44,7 +45,8 @@ export async function loadEvidenceFor(sql: Db, userId: string, aliases: readonly
       select alias, target, seen from address_evidence where user_id = ${userId} and alias = any(${dns}::text[])`,
     );
     const names = await sql<AddressEvidence[]>`
-      select alias, target, seen from address_evidence where user_id = ${userId} and target = any(${dns}::text[])`;
+      select alias, target, sum(seen)::int as seen from address_evidence
+       where user_id = ${userId} and target = any(${dns}::text[]) group by alias, target`;
     add(names);
     const nameAliases = [...new Set(names.map((r) => r.alias))];
     if (nameAliases.length > 0)
