@@ -19,7 +19,7 @@
  * never dropped. Pure.
  */
 import type { Address, MessageMeta } from '../mail/types.ts';
-import { displayNameOf } from './display-name.ts';
+import { displayNameOf, nameKey } from './display-name.ts';
 import { normalizeAddress } from './normalize-address.ts';
 import type { Owner } from './types.ts';
 
@@ -38,13 +38,14 @@ export function isAlias(key: string): boolean {
   return key.startsWith(DN_PREFIX) || key.startsWith(NAME_PREFIX);
 }
 
-/** The alias of a display name: its natural order (`Watson, Kimberly` is `Kimberly Watson`), lower case, initials kept. */
+/** The alias of a full display name: its natural order (`Watson, Kimberly` is `Kimberly Watson`), lower case, initials kept; null for a single word. */
 export function nameAlias(name: string | null | undefined): string | null {
   if (!name) return null;
   let alias = seenNames.get(name);
   if (alias === undefined) {
     const shown = displayNameOf(name);
-    alias = shown && /\p{L}{2}/u.test(shown) ? NAME_PREFIX + shown.toLowerCase() : null;
+    // A full name only (two words or more, see nameKey): a first name alone ("Kim") names too many people.
+    alias = shown && nameKey(shown) !== null ? NAME_PREFIX + shown.toLowerCase() : null;
     // Names repeat on thousands of messages: a bounded memo of a pure function.
     if (name.length <= 200) {
       if (seenNames.size >= 10_000) seenNames.clear();

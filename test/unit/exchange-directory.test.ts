@@ -95,6 +95,13 @@ describe('resolving Exchange DNs and display-name-only recipients from the mailb
     expect(interactions.map((i) => i.contact)).toEqual(['name:mike smith']);
   });
 
+  it('a first name alone is no alias: it names too many people to resolve', () => {
+    const shown = meta('inbox', 'From: Kim <kim@x.org>', 'To: susan.bailey@enron.com');
+    const bare = meta('sent', 'From: susan.bailey@enron.com', 'To: "Kim"');
+    expect(aliasesOf(bare)).toEqual([]);
+    expect(evidenceOf(shown, 'susan.bailey@enron.com')).toEqual([]);
+  });
+
   it('a DN never shown with an address stays unresolved', () => {
     const lone = meta('inbox', `From: "Nobody, Known" <${DN('NKNOWN')}>`, 'To: susan.bailey@enron.com');
     expect(resolveAll([lone]).has(`ex:${DN('NKNOWN').toLowerCase()}`)).toBe(false);
