@@ -89,8 +89,32 @@ export function aliasesOf(message: MessageMeta): string[] {
  */
 export function evidenceOf(message: MessageMeta, ownerAddress: string | null): AddressEvidence[] {
   const result: AddressEvidence[] = [];
-  const push = (alias: string | null, target: string | null) => {
-    if (alias !== null && target !== null && alias !== target) result.push({ alias, target, seen: 1 });
+  observe(message, ownerAddress, (alias, target) => result.push({ alias, target, seen: 1 }));
+  return result;
+}
+
+/** The evidence of many messages, one row per (alias, target) with its count, in a fixed order. */
+export function evidenceOfMessages(messages: Iterable<MessageMeta>, ownerAddress: string | null): AddressEvidence[] {
+  // Keyed alias → target → count: a batch repeats the same few pairs on most of its messages.
+  const tally = new Map<string, Map<string, number>>();
+  for (const message of messages) {
+    observe(message, ownerAddress, (alias, target) => {
+      let targets = tally.get(alias);
+      if (!targets) tally.set(alias, (targets = new Map()));
+      targets.set(target, (targets.get(target) ?? 0) + 1);
+    });
+  }
+  const rows: AddressEvidence[] = [];
+  for (const alias of [...tally.keys()].sort(compare)) {
+    const targets = tally.get(alias)!;
+    for (const target of [...targets.keys()].sort(compare)) rows.push({ alias, target, seen: targets.get(target)! });
+  }
+  return rows;
+}
+
+function observe(message: MessageMeta, ownerAddress: string | null, push: (alias: string, target: string) => void): void {
+  const pair = (alias: string | null, target: string | null) => {
+    if (alias !== null && target !== null && alias !== target) push(alias, target);
   };
   for (const address of mailboxesOf(message)) {
     // A garbled address (`.williams@enron.com`) is still what this slot was written with: the
@@ -99,20 +123,19 @@ export function evidenceOf(message: MessageMeta, ownerAddress: string | null): A
     const dn = address.dn ? DN_PREFIX + address.dn : null;
     const name = nameAlias(address.name);
     if (key !== null) {
-      push(dn, key);
-      push(name, key);
+      pair(dn, key);
+      pair(name, key);
     } else {
-      push(name, dn);
+      pair(name, dn);
     }
   }
   if (message.folder === 'sent' && message.from && ownerAddress !== null && normalizeAddress(message.from.email) === null) {
-    push(message.from.dn ? DN_PREFIX + message.from.dn : null, ownerAddress);
-    push(nameAlias(message.from.name), ownerAddress);
+    pair(message.from.dn ? DN_PREFIX + message.from.dn : null, ownerAddress);
+    pair(nameAlias(message.from.name), ownerAddress);
   }
-  return result;
 }
 
-/** Evidence of many messages, one row per (alias, target) with its count, in a fixed order. */
+/** Evidence rows tallied: one row per (alias, target) with its count, in a fixed order. */
 export function tallyEvidence(rows: Iterable<AddressEvidence>): AddressEvidence[] {
   const tally = new Map<string, AddressEvidence>();
   for (const row of rows) {
@@ -197,8 +220,11 @@ export function resolveAliases(aliases: Iterable<string>, evidence: readonly Add
   return result;
 }
 
-function mailboxesOf(message: MessageMeta): Address[] {
-  return [...(message.from ? [message.from] : []), ...message.to, ...message.cc, ...message.bcc];
+function* mailboxesOf(message: MessageMeta): Iterable<Address> {
+  if (message.from) yield message.from;
+  yield* message.to;
+  yield* message.cc;
+  yield* message.bcc;
 }
 
 function compare(a: string, b: string): number {

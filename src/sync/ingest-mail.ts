@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { aliasesOf, evidenceOf, isAlias, resolveAliases, tallyEvidence } from '../contacts/exchange-directory.ts';
+import { aliasesOf, evidenceOfMessages, isAlias, resolveAliases } from '../contacts/exchange-directory.ts';
 import { interactionsFromMessage } from '../contacts/extract-interactions.ts';
 import type { InteractionRecord, Owner } from '../contacts/types.ts';
 import type { MessageRef } from '../providers/types.ts';
@@ -48,7 +48,7 @@ export async function ingestMail(
   skipped: SkippedMessage[],
 ): Promise<{ interactions: number; malformed: SkippedMessage[]; skipReasons: Map<string, number>; pending: number }> {
   const ownerAddress = [...target.owner.addresses].sort()[0] ?? null;
-  const learned = tallyEvidence(messages.flatMap((m) => evidenceOf(m, ownerAddress)));
+  const learned = evidenceOfMessages(messages, ownerAddress);
   const aliases = [...new Set(messages.flatMap(aliasesOf))].sort();
   const extract = (resolve: (alias: string) => string | null) => {
     const rows: MessageRow[] = [];
