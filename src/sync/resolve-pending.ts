@@ -87,6 +87,9 @@ export async function insertPending(sql: Db, userId: string, accountId: string, 
  */
 export async function resolvePending(sql: Db, userId: string, owner: Owner, learned: readonly AddressEvidence[]): Promise<number> {
   if (learned.length === 0) return 0;
+  // Most mailboxes never have anything pending: one probe of the primary key says so.
+  const [any] = await sql<{ found: boolean }[]>`select exists (select 1 from pending_interactions where user_id = ${userId}) as found`;
+  if (!any?.found) return 0;
   const touched = [...new Set(learned.map((e) => e.alias))];
   const dns = touched.filter((a) => a.startsWith('ex:'));
   const namesOfDns =
