@@ -9,6 +9,7 @@
  * not drop them or guess.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mailSummaryLines } from '../../src/cli/import-command.ts';
 import { recomputeContacts } from '../../src/contact-store/recompute-contacts.ts';
 import { importMail, type MailImportSummary } from '../../src/import/import-mail.ts';
 import { ensureLocalAccount } from '../../src/import/local-account.ts';
@@ -111,6 +112,11 @@ describe('an Exchange-style mailbox gives the contacts of the same mailbox writt
       const rewritten = await contactsOf(database, user, bare);
       expect(rewritten.summary.unresolved.mailboxes).toBeGreaterThan(0);
       expect(rewritten.summary.unresolved.messages).toBeGreaterThan(0);
+      // `rekindle import` says so.
+      const { mailboxes, messages } = rewritten.summary.unresolved;
+      expect(mailSummaryLines(rewritten.summary)).toContain(
+        `Unresolved (Exchange or display-name-only addresses the mail never showed an address for): ${mailboxes} people on ${messages} messages, kept aside`,
+      );
       // Fewer people, but each one found is a person of the original mailbox, never seen later than there: nothing guessed.
       expect(rewritten.contacts.length).toBeLessThan(original.contacts.length);
       const byContact = new Map(original.contacts.map((c) => [c.contact, c]));

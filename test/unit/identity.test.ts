@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeContacts } from '../../src/contacts/compute-contacts.ts';
+import { computeContacts, inferContacts } from '../../src/contacts/compute-contacts.ts';
 import { displayNameOf, middleInitials, nameKey } from '../../src/contacts/display-name.ts';
 import { type AddressProfile, type IdentityDecision, localSpellsName, resolveIdentities } from '../../src/contacts/identity.ts';
 import { organizationOf } from '../../src/contacts/organization.ts';
@@ -292,6 +292,26 @@ describe('identity in computeContacts', () => {
       identities: [{ a: 'jonas.weber@oldco.de', b: 'jonas@newco.io', decision: 'split' }],
     });
     expect(contacts.map((c) => [c.key, c.addresses, c.domainChange])).toEqual([['jonas.weber@oldco.de', ['jonas.weber@oldco.de'], null]]);
+  });
+});
+
+describe('one person or two, through computeContacts', () => {
+  const asOf = new Date(T0 + 600 * DAY);
+  const at = (day: number) => new Date(T0 + day * DAY);
+
+  it('the names X-To and X-cc give two Mike Smiths (sager-e/inbox/515, donoho-l/inbox/112) keep two contacts', () => {
+    const records = [
+      interaction('mike.smith@enron.com', 'sent', at(10), { contactName: 'Smith, Mike D.' }),
+      interaction('mike.smith@enron.com', 'received', at(11), { contactName: 'Smith, Mike D.' }),
+      interaction('msmith@enron.com', 'sent', at(100), { contactName: 'Smith, Mike L.' }),
+      interaction('msmith@enron.com', 'received', at(101), { contactName: 'Smith, Mike L.' }),
+    ];
+    const { contacts, splits } = inferContacts(records, { asOf });
+    expect(contacts.map((c) => c.summary.addresses)).toEqual([['msmith@enron.com'], ['mike.smith@enron.com']]);
+    expect(splits).toEqual([{ a: 'mike.smith@enron.com', b: 'msmith@enron.com', reason: 'different-initials' }]);
+    // Without the initials the two addresses are one person: the initials are what keeps them apart.
+    const plain = records.map((r) => ({ ...r, contactName: 'Smith, Mike' }));
+    expect(computeContacts(plain, { asOf }).map((c) => c.addresses)).toEqual([['mike.smith@enron.com', 'msmith@enron.com']]);
   });
 });
 
