@@ -333,7 +333,10 @@ export const contacts = pgTable(
     /** Thread of the last personal interaction with a subject (curation keeps one old thread to one entry). */
     lastThreadKey: text('last_thread_key'),
     /** Why the addresses are one person: `[{a, b, rule, evidence}]`, in inference's order. */
-    identityLinks: jsonb('identity_links').$type<{ a: string; b: string; rule: string; evidence: string }[]>().notNull().default([]),
+    identityLinks: jsonb('identity_links')
+      .$type<{ a: string; b: string; rule: string; evidence: string; messages?: [number, number] }[]>()
+      .notNull()
+      .default([]),
     /** A likely job change: `{from, to, since}` (organizations, ISO date), or null. */
     domainChange: jsonb('domain_change').$type<{ from: string; to: string; since: string }>(),
     /**

@@ -171,7 +171,7 @@ describe('local import', () => {
       name: 'Ann Lee',
       addresses: ['ann.lee@partner.com', 'alee@partner.com'],
       mergedBecause: [
-        'ann.lee@partner.com = alee@partner.com: both written as "ann lee" at partner.com, never on one message together (same-name-same-org)',
+        'ann.lee@partner.com = alee@partner.com: both written as "ann lee" at partner.com, never on one message together (same-name-same-org; on 3 and 1 messages)',
       ],
     });
   });
