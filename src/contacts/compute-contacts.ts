@@ -259,6 +259,8 @@ function profilesOf(
     let first = Infinity;
     let last = -Infinity;
     let next = Infinity;
+    let wroteAlone: Set<string> | undefined;
+    let answeredAlone: Set<string> | undefined;
     for (const record of recordsOf(entry)) {
       const at = record.occurredAt.getTime();
       if (at > asOf) {
@@ -267,13 +269,27 @@ function profilesOf(
       }
       if (at < first) first = at;
       if (at > last) last = at;
+      // 1:1 messages by thread, for the person's own reply from another address (identity.ts).
+      if (record.threadKey && record.participants === 1) {
+        if (record.kind === 'sent') (wroteAlone ??= new Set()).add(record.threadKey);
+        else if (record.kind === 'received') (answeredAlone ??= new Set()).add(record.threadKey);
+      }
       const name = nameOf(record);
       if (name) tally(names, name, at);
     }
     if (Number.isFinite(next)) nextAt.set(key, next);
     if (!Number.isFinite(first)) continue;
     const initials = new Set([...names.keys()].flatMap(middleInitials));
-    profiles.set(key, { key, nameKey: nameKey(bestName(names)), first, last, sources: entry.bySource, initials });
+    profiles.set(key, {
+      key,
+      nameKey: nameKey(bestName(names)),
+      first,
+      last,
+      sources: entry.bySource,
+      initials,
+      ...(wroteAlone ? { wroteAlone } : {}),
+      ...(answeredAlone ? { answeredAlone } : {}),
+    });
   }
   return { profiles, nextAt };
 }

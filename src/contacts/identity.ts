@@ -13,6 +13,9 @@
  * - `same-name-same-org`: both at the same organization (`kwatson@enron.com`,
  *   `kimberly.watson@enron.com`; `ect.enron.com` is enron.com). Not at free-mail providers,
  *   where a name is shared by thousands.
+ * - `same-name-replied`: the person's own reply from the other address — the user wrote to one
+ *   address alone and the other answered, alone, in that thread. Enough at free-mail
+ *   providers and across organizations at the same time (work and personal mail).
  * - `same-name-moved`: at different domains, one address falling silent before the other
  *   starts (MAX_HANDOVER_OVERLAP_DAYS of overlap at most): a person who changed jobs or
  *   left work mail for a personal address.
@@ -27,7 +30,7 @@
 import { FREE_MAIL_DOMAINS, organizationOf } from './organization.ts';
 import { isGarbledAddress } from './normalize-address.ts';
 
-export type IdentityRule = 'same-name-same-org' | 'same-name-moved' | 'user';
+export type IdentityRule = 'same-name-same-org' | 'same-name-replied' | 'same-name-moved' | 'user';
 
 export interface AddressProfile {
   /** Normalized address (the identity key of its interactions). */
@@ -41,6 +44,10 @@ export interface AddressProfile {
   sources: ReadonlySet<string> | ReadonlyMap<string, unknown>;
   /** Middle initials its names are written with (`Mike B Smith` → `b`); empty or absent when none. */
   initials?: ReadonlySet<string>;
+  /** Threads in which the user wrote to this address alone. */
+  wroteAlone?: ReadonlySet<string>;
+  /** Threads in which this address wrote to the user alone. */
+  answeredAlone?: ReadonlySet<string>;
 }
 
 /** The user's own word: these two addresses are one person, or are two people. */
@@ -244,8 +251,7 @@ function ruleLink(older: AddressProfile, newer: AddressProfile): IdentityLink | 
   const orgA = organizationOf(domainOf(older.key));
   const orgB = organizationOf(domainOf(newer.key));
   const quoted = `"${name}"`;
-  if (orgA === orgB) {
-    if (FREE_MAIL_DOMAINS.has(orgA)) return null;
+  if (orgA === orgB && !FREE_MAIL_DOMAINS.has(orgA)) {
     return {
       a: older.key,
       b: newer.key,
@@ -253,6 +259,18 @@ function ruleLink(older: AddressProfile, newer: AddressProfile): IdentityLink | 
       evidence: `both written as ${quoted} at ${orgA}, never on one message together`,
     };
   }
+  // The person's own answer from the other address: at a free-mail provider, or at two
+  // organizations at once (work and personal mail side by side), where a name alone is not enough.
+  const reply = answeredThread(older, newer) ?? answeredThread(newer, older);
+  if (reply !== null) {
+    return {
+      a: older.key,
+      b: newer.key,
+      rule: 'same-name-replied',
+      evidence: `both written as ${quoted}; ${reply.from} answered a message you sent to ${reply.to} alone`,
+    };
+  }
+  if (orgA === orgB) return null;
   if (older.last - newer.first > MAX_HANDOVER_OVERLAP_DAYS * DAY) return null;
   return {
     a: older.key,
@@ -260,6 +278,13 @@ function ruleLink(older: AddressProfile, newer: AddressProfile): IdentityLink | 
     rule: 'same-name-moved',
     evidence: `both written as ${quoted}; ${older.key} fell silent as ${newer.key} began`,
   };
+}
+
+/** `from` wrote alone to the user in a thread where the user had written to `to` alone. */
+function answeredThread(to: AddressProfile, from: AddressProfile): { to: string; from: string } | null {
+  if (!to.wroteAlone || !from.answeredAlone) return null;
+  for (const thread of to.wroteAlone) if (from.answeredAlone.has(thread)) return { to: to.key, from: from.key };
+  return null;
 }
 
 function domainOf(key: string): string {

@@ -295,6 +295,72 @@ describe('identity in computeContacts', () => {
   });
 });
 
+describe('one person or two: the person’s own reply from the other address', () => {
+  const replied = (p: AddressProfile, wrote: string[], answered: string[]): AddressProfile => ({
+    ...p,
+    wroteAlone: new Set(wrote),
+    answeredAlone: new Set(answered),
+  });
+
+  it.each([
+    [
+      'work and personal mail at the same time: the personal address answered what went to work',
+      [
+        replied(profile('jonas.weber@oldco.de', 'Jonas Weber', 0, 300), ['t1'], []),
+        replied(profile('jonasweber@gmail.com', 'Jonas Weber', 100, 500), [], ['t1']),
+      ],
+      true,
+    ],
+    [
+      'two gmail addresses of one name, one answering a message sent to the other',
+      [
+        replied(profile('john.smith@gmail.com', 'John Smith', 0, 300), ['t7'], []),
+        replied(profile('jsmith@gmail.com', 'John Smith', 10, 200), [], ['t7']),
+      ],
+      true,
+    ],
+    [
+      'the same two without a reply: thousands share the name',
+      [
+        replied(profile('john.smith@gmail.com', 'John Smith', 0, 300), ['t7'], []),
+        replied(profile('jsmith@gmail.com', 'John Smith', 10, 200), [], ['t8']),
+      ],
+      false,
+    ],
+    [
+      'a shared mailbox answering in a person’s name is still not that person',
+      [
+        replied(profile('jane.doe@gmail.com', 'Jane Doe', 0, 300), ['t1'], []),
+        replied(profile('support@acme.com', 'Jane Doe', 10, 200), [], ['t1']),
+      ],
+      false,
+    ],
+  ])('%s', (_, profiles, merged) => {
+    const { personOf: map, links } = resolveIdentities(profiles);
+    expect(map.size > 0).toBe(merged);
+    if (merged) expect(links.map((l) => l.rule)).toEqual(['same-name-replied']);
+  });
+
+  it('reads the reply from the interactions: a 1:1 message and a 1:1 answer in one thread', () => {
+    const at = (day: number) => new Date(T0 + day * DAY);
+    const records = [
+      interaction('jonas.weber@oldco.de', 'sent', at(10), { contactName: 'Jonas Weber', threadKey: 't1' }),
+      interaction('jonas.weber@oldco.de', 'received', at(11), { contactName: 'Jonas Weber', threadKey: 't0' }),
+      interaction('jonasweber@gmail.com', 'received', at(12), { contactName: 'Jonas Weber', threadKey: 't1' }),
+      interaction('jonasweber@gmail.com', 'sent', at(13), { contactName: 'Jonas Weber', threadKey: 't2' }),
+      interaction('jonas.weber@oldco.de', 'sent', at(200), { contactName: 'Jonas Weber', threadKey: 't3' }),
+    ];
+    const contacts = computeContacts(records, { asOf: at(300) });
+    expect(contacts.map((c) => c.addresses)).toEqual([['jonas.weber@oldco.de', 'jonasweber@gmail.com']]);
+    expect(contacts[0]!.identityLinks[0]!.evidence).toBe(
+      'both written as "jonas weber"; jonasweber@gmail.com answered a message you sent to jonas.weber@oldco.de alone',
+    );
+    // The answer in another thread is no evidence: two people (the addresses overlap in time).
+    const elsewhere = records.map((r) => (r.contact === 'jonasweber@gmail.com' && r.kind === 'received' ? { ...r, threadKey: 't9' } : r));
+    expect(computeContacts(elsewhere, { asOf: at(300) }).map((c) => c.addresses)).toHaveLength(2);
+  });
+});
+
 describe('one person or two, through computeContacts', () => {
   const asOf = new Date(T0 + 600 * DAY);
   const at = (day: number) => new Date(T0 + day * DAY);
