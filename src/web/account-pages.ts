@@ -23,7 +23,7 @@ import {
 } from './html.ts';
 import { csrfToken, endSession, readSession } from './session.ts';
 import { signedInHelpers } from './signed-in.ts';
-import type { MailboxStatus } from './user-status.ts';
+import type { MailboxStatus, UserStatus } from './user-status.ts';
 import { formOf, isUuid, PROVIDER_LABEL, providerLabel, PROVIDERS, providerConfigured, type WebDeps } from './web-deps.ts';
 
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
@@ -140,6 +140,7 @@ ${notices.join('\n')}
 <div class="card" id="summary"><dl class="facts">
 <dt>Signed in as</dt><dd>${esc(status.email)}</dd>
 <dt>Contacts found</dt><dd id="contacts-found">${status.contacts}</dd>
+${unresolvedLine(status.unresolved)}
 <dt>Next digest</dt><dd id="next-digest">${esc(next)}</dd>
 <dt>List size</dt><dd>${status.digestBudget ?? config.DIGEST_BUDGET} people at most</dd>
 ${status.lastDigest ? `<dt>Last digest</dt><dd>week of ${esc(formatCalendarDay(status.lastDigest.weekOf))} (${esc(status.lastDigest.status)})</dd>` : ''}
@@ -352,4 +353,14 @@ export function syncBar(m: MailboxStatus, tz: string): string {
       ? `<progress aria-label="${esc(text)}"></progress>`
       : `<progress value="${finished}" max="2" aria-label="${esc(text)}"></progress>`;
   return `<p class="sync-progress">${bar} <span>${esc(text)}</span></p>`;
+}
+
+/**
+ * People named without an e-mail address (Exchange directory names, bare display names) that
+ * no message has shown yet: said only when there are some.
+ */
+function unresolvedLine({ people, messages }: UserStatus['unresolved']): string {
+  if (people === 0) return '';
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  return `<dt>Not yet known</dt><dd id="unresolved">${plural(people, 'person', 'people')} on ${plural(messages, 'message', 'messages')} named without an e-mail address (an Exchange directory name, or a name alone) that your mail has not shown yet; counted as soon as it does</dd>`;
 }
