@@ -80,6 +80,8 @@ describe('a garbled address is never the basis of a reason', () => {
       interaction('mark.taylor@enron.com', 'received', day(1), { contactName: 'Mark Taylor' }),
       interaction('.taylor@other.example', 'sent', day(200), { contactName: 'Mark Taylor' }),
       interaction('.taylor@other.example', 'received', day(201), { contactName: 'Mark Taylor' }),
+      // A move is claimed only from their own mail on two days or more (src/contacts/domain-change.ts).
+      interaction('.taylor@other.example', 'received', day(230), { contactName: 'Mark Taylor' }),
     ];
     const contacts = computeContacts(records, {
       asOf: day(300),
