@@ -1,0 +1,105 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ScannedMessage } from './scan-headers.ts';
+import { scanJob, type ScanJob } from './scan-job.ts';
+
+/** Messages per hand-off to a thread: large enough that posting costs little next to the work. */
+const CHUNK = 256;
+/** Chunks in flight per thread: one being scanned, one waiting, so a thread never idles. */
+const IN_FLIGHT_PER_THREAD = 2;
+
+export interface ScanPool {
+  readonly threads: number;
+  /** Reads and scans every job, spread over the threads, and yields the results in job order. */
+  scan(jobs: AsyncIterable<ScanJob> | Iterable<ScanJob>): AsyncGenerator<ScannedMessage>;
+  close(): Promise<void>;
+}
+
+/** One thread per core: the main thread mostly waits on Postgres while they scan. */
+export function defaultScanThreads(): number {
+  return Math.min(8, availableParallelism());
+}
+
+/**
+ * Header scanning spread over worker threads: reading a header block and turning it into
+ * metadata is pure CPU and file reads, the same for every message, so N threads scan N
+ * times as fast while the main thread walks folders and writes to Postgres. Results come
+ * back in the order of the jobs, so an import reads the same on every run (sent folders
+ * first, progress in file order). Memory is bounded by the chunks in flight, whatever the
+ * number of messages. With 0 threads, scans in the calling thread.
+ */
+export function createScanPool(threads = defaultScanThreads()): ScanPool {
+  const workers = Array.from({ length: threads }, () => startThread());
+  let next = 0;
+  return {
+    threads,
+    async *scan(jobs) {
+      if (threads === 0) {
+        for await (const job of jobs) yield scanJob(job);
+        return;
+      }
+      const pending: Promise<ScannedMessage[]>[] = [];
+      let chunk: ScanJob[] = [];
+      const send = () => {
+        pending.push(workers[next++ % threads]!.run(chunk));
+        chunk = [];
+      };
+      try {
+        for await (const job of jobs) {
+          chunk.push(job);
+          if (chunk.length < CHUNK) continue;
+          send();
+          if (pending.length >= threads * IN_FLIGHT_PER_THREAD) yield* await pending.shift()!;
+        }
+        if (chunk.length > 0) send();
+        while (pending.length > 0) yield* await pending.shift()!;
+      } finally {
+        // Stopped early (an error, a limit): the chunks still out are dropped, not left to reject unseen.
+        for (const p of pending) p.catch(() => {});
+      }
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+    },
+  };
+}
+
+function startThread() {
+  const worker = new Worker(new URL('./scan-worker.ts', import.meta.url));
+  const waiting = new Map<number, { resolve: (r: ScannedMessage[]) => void; reject: (e: Error) => void }>();
+  let ids = 0;
+  let failure: Error | null = null;
+  const failAll = (error: Error) => {
+    failure = error;
+    for (const w of waiting.values()) w.reject(error);
+    waiting.clear();
+  };
+  worker.on('message', (reply: { id: number; json?: string; error?: string }) => {
+    const w = waiting.get(reply.id);
+    if (!w) return;
+    waiting.delete(reply.id);
+    if (reply.error !== undefined) w.reject(new Error(reply.error));
+    else w.resolve(revive(JSON.parse(reply.json!) as ScannedMessage[]));
+  });
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new Error(`a scanner thread stopped (exit code ${code})`)));
+  return {
+    run(jobs: ScanJob[]): Promise<ScannedMessage[]> {
+      if (failure) return Promise.reject(failure);
+      const id = ids++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, jobs });
+      });
+    },
+    async stop() {
+      await worker.terminate();
+    },
+  };
+}
+
+/** JSON gave the dates back as text: the only Date of the metadata is the message's own. */
+function revive(results: ScannedMessage[]): ScannedMessage[] {
+  for (const scanned of results) if ('message' in scanned.result) scanned.result.message.date = new Date(scanned.result.message.date);
+  return results;
+}
