@@ -107,8 +107,8 @@ function collectFolders(folder: PSTFolder, path: string[], out: { folder: PSTFol
  * The message's own transport headers when it has them; otherwise a header block written
  * from its properties, carrying the PST's node id so two such messages never share a name.
  */
-export function headerBlockOf(message: PSTMessage): string {
-  const transport = message.transportMessageHeaders.replace(/^[\s]+/, '');
+export function headerBlockOf(message: PSTMessage, useTransport = true): string {
+  const transport = useTransport ? message.transportMessageHeaders.replace(/^[\s]+/, '') : '';
   if (/^[\x21-\x39\x3b-\x7e]+:/m.test(transport) && /^(From|Date):/im.test(transport)) return transport.replace(/\r?\n\r?\n[\s\S]*$/, '');
   const lines: string[] = [];
   const smtp = (tag: number) => (message as unknown as { getStringItem(id: number): string }).getStringItem(tag) || '';
