@@ -40,7 +40,7 @@ export async function* listPst(file: string, leftOut: Record<string, number> = {
     for (const { folder, path } of ordered) {
       if (folder.contentCount === 0) continue;
       const place = folderOf(path);
-      const mailFolder = folder.containerClass === '' || folder.containerClass.startsWith('IPF.Note');
+      const mailFolder = isMailFolder(folder);
       let number = 0;
       for (let item: PSTMessage | null = folder.getNextChild(); item; item = folder.getNextChild()) {
         number++;
@@ -68,10 +68,15 @@ export async function countPst(file: string): Promise<number> {
   try {
     const folders: { folder: PSTFolder; path: string[] }[] = [];
     collectFolders(pst.getRootFolder(), [], folders);
-    return folders.reduce((n, f) => n + f.folder.contentCount, 0);
+    return folders.filter((f) => isMailFolder(f.folder)).reduce((n, f) => n + f.folder.contentCount, 0);
   } finally {
     pst.close();
   }
+}
+
+/** Folders of mail (IPF.Note), and folders that say nothing (Outlook's older files leave the class empty). */
+function isMailFolder(folder: PSTFolder): boolean {
+  return folder.containerClass === '' || folder.containerClass.startsWith('IPF.Note');
 }
 
 function openPst(file: string): PSTFile {
