@@ -182,6 +182,18 @@ describe('rekindle import: the formats people have', () => {
     });
   });
 
+  it('draws a progress bar in place on a terminal', async () => {
+    // `script` gives the command a pseudo-terminal, as a person running it would have.
+    const command = [process.execPath, cli, 'import', 'eml', path.join(root, 'eml'), '--owner', 'tty@work.example']
+      .map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
+    const output = await new Promise<string>((resolve) => {
+      execFile('script', ['-qfec', command, '/dev/null'], { env: envOf(otherDb) }, (_error, stdout) => resolve(stdout));
+    });
+    expect(output).toMatch(/\rImporting: \[#{24}\] 100% 8\/8 messages/);
+    expect(output).toContain('Messages read: 8');
+  });
+
   it.each([
     ['pst', 'not.pst', /not.pst is not an Outlook data file \(\.pst\/\.ost\): it does not begin with the PST signature/],
     ['mbox', 'not.mbox', /not.mbox is not an mbox file: it does not begin with a "From " line/],
