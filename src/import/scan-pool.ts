@@ -17,9 +17,13 @@ export interface ScanPool {
   close(): Promise<void>;
 }
 
-/** One thread per core: the main thread mostly waits on Postgres while they scan. */
+/**
+ * One thread per core but one: the main thread has work of its own (walking folders,
+ * turning metadata into interactions, writing to Postgres), and on two cores a second
+ * scanner thread only competes with it (measured: 19 µs more CPU per message, no faster).
+ */
 export function defaultScanThreads(): number {
-  return Math.min(8, availableParallelism());
+  return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
 /**
