@@ -7,8 +7,12 @@ import { scanJob, type ScanJob } from './scan-job.ts';
 const CHUNK = 256;
 const YOUNG_GENERATION_MB = 16;
 const OLD_GENERATION_MB = 256;
-/** Chunks in flight per thread: one being scanned, one waiting, so a thread never idles. */
-const IN_FLIGHT_PER_THREAD = 2;
+/**
+ * Chunks in flight per thread: about one import batch (2,000 messages) ahead, so the
+ * threads keep scanning while the main thread waits on Postgres for the batch before.
+ * With two, they sat idle through every write (end to end 4,200 → 6,100 messages/s).
+ */
+const IN_FLIGHT_PER_THREAD = 8;
 
 export interface ScanPool {
   readonly threads: number;
