@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Folder } from '../mail/types.ts';
 import { folderOf } from './read-maildir.ts';
 import { countMbox, listMbox } from './read-mbox.ts';
-import type { HeaderBlockSource } from './scan-headers.ts';
+import type { ScanJob } from './scan-job.ts';
 
 /** A folder given as a Thunderbird profile that is not one. */
 export class NotThunderbirdProfileError extends Error {
@@ -22,7 +22,9 @@ export class NotThunderbirdProfileError extends Error {
 const THUNDERBIRD_SKIPPED: Record<string, string> = { junk: 'spam', templates: 'draft', 'unsent messages': 'draft' };
 
 export interface MboxFolder {
+  /** The folder's mbox file, or (a profile that stores mail as maildir) its directory. */
   file: string;
+  store: 'mbox' | 'maildir';
   /** The folder path as Thunderbird shows it: account, then folders (`Inbox.sbd/Work` → `Inbox/Work`). */
   path: string[];
   folder: Folder;
@@ -32,7 +34,7 @@ export interface MboxFolder {
 /**
  * The mail folders of a Thunderbird profile: every mbox file under `Mail/` (local folders,
  * POP accounts) and `ImapMail/` (one folder per IMAP server), subfolders in `*.sbd/`
- * directories. The `.msf` summaries beside them are indexes, not mail, and are never read;
+ * directories, and the folders of a profile set to store mail as maildir (`cur/`, `new/`). The `.msf` summaries beside them are indexes, not mail, and are never read;
  * other files (filter rules, `popstate.dat`) are told apart by their first bytes. Sent
  * folders come first, as in a maildir.
  */
@@ -56,6 +58,10 @@ function collect(dir: string, segments: string[], out: MboxFolder[], ignored?: {
     if (entry.isDirectory()) {
       // `Inbox.sbd/` holds the subfolders of the mbox file `Inbox`.
       if (entry.name.endsWith('.sbd')) collect(full, [...segments, entry.name.slice(0, -4)], out, ignored);
+      // A profile set to store mail as maildir: the folder is a directory with cur/ and new/.
+      else if (existsSync(path.join(full, 'cur')) || existsSync(path.join(full, 'new')))
+        out.push(placed(full, 'maildir', [...segments, entry.name]));
+      else if (ignored) ignored.count++;
       continue;
     }
     if (!entry.isFile() || entry.name.endsWith('.msf')) continue;
@@ -63,11 +69,27 @@ function collect(dir: string, segments: string[], out: MboxFolder[], ignored?: {
       if (statSync(full).size > 0 && ignored) ignored.count++;
       continue;
     }
-    const names = [...segments, entry.name];
-    const place = folderOf(names.slice(1));
-    const skip = place.skip ?? THUNDERBIRD_SKIPPED[entry.name.toLowerCase()] ?? null;
-    out.push({ file: full, path: names, folder: place.folder, skip });
+    out.push(placed(full, 'mbox', [...segments, entry.name]));
   }
+}
+
+/** A folder's place from its names below the account: sent, inbox, skipped or other. */
+function placed(file: string, store: MboxFolder['store'], names: string[]): MboxFolder {
+  const place = folderOf(names.slice(1));
+  const skip = place.skip ?? THUNDERBIRD_SKIPPED[names.at(-1)!.toLowerCase()] ?? null;
+  return { file, store, path: names, folder: place.folder, skip };
+}
+
+/** The message files of a maildir-store folder, in name order. */
+function maildirFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const sub of ['cur', 'new']) {
+    const subdir = path.join(dir, sub);
+    if (!existsSync(subdir)) continue;
+    const names = readdirSync(subdir, { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.'));
+    for (const name of names.map((e) => e.name).sort()) files.push(path.join(subdir, name));
+  }
+  return files;
 }
 
 function startsWithFromLine(file: string): boolean {
@@ -81,11 +103,18 @@ function startsWithFromLine(file: string): boolean {
 }
 
 /** Every message of the profile's mail folders, for the scanner. */
-export async function* listThunderbird(profile: string, ignored?: { count: number }): AsyncGenerator<HeaderBlockSource> {
+export async function* listThunderbird(profile: string, ignored?: { count: number }): AsyncGenerator<ScanJob> {
   const info = await stat(profile);
   if (!info.isDirectory()) throw new Error(`${profile} is not a directory`);
   for (const folder of thunderbirdFolders(profile, ignored)) {
-    yield* listMbox(folder.file, { folder: folder.folder, skip: folder.skip, origin: folder.path.join('/') });
+    const origin = folder.path.join('/');
+    if (folder.store === 'mbox') {
+      yield* listMbox(folder.file, { folder: folder.folder, skip: folder.skip, origin });
+      continue;
+    }
+    for (const file of maildirFiles(folder.file)) {
+      yield { file, folder: folder.folder, ...(folder.skip ? { skip: folder.skip } : {}), origin: `${origin}/${path.basename(file)}` };
+    }
   }
 }
 
@@ -93,6 +122,7 @@ export async function countThunderbird(profile: string): Promise<number> {
   const info = await stat(profile);
   if (!info.isDirectory()) throw new Error(`${profile} is not a directory`);
   let count = 0;
-  for (const folder of thunderbirdFolders(profile)) count += await countMbox(folder.file);
+  for (const folder of thunderbirdFolders(profile))
+    count += folder.store === 'mbox' ? await countMbox(folder.file) : maildirFiles(folder.file).length;
   return count;
 }

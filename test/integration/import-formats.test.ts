@@ -104,6 +104,8 @@ describe('rekindle import: the formats people have', () => {
     for (const folder of ['Inbox', 'Sent', 'Junk', 'Drafts']) write(`thunderbird/Mail/Local Folders/${folder}`, mbox(folder));
     write('thunderbird/Mail/Local Folders/Inbox.msf', '// <!-- <mdb:mork:z v="1.4"/> -->');
     write('thunderbird/Mail/Local Folders/Trash', '');
+    // A folder of a profile that stores mail as maildir: a second copy of a message, found and not counted twice.
+    write('thunderbird/Mail/Local Folders/Archives/cur/1700000000.M1.host:2,S', mailbox[3]!.text);
     write('thunderbird/Mail/Local Folders/msgFilterRules.dat', 'version="9"');
     write('thunderbird/ImapMail/imap.example.com/INBOX', '');
     write('not-a-profile/readme.txt', 'hello');
@@ -171,7 +173,8 @@ describe('rekindle import: the formats people have', () => {
     const tb = await run(['import', 'thunderbird', path.join(root, 'thunderbird'), '--owner', other], otherDb);
     expect(tb.code).toBe(0);
     // Junk is spam in Thunderbird; the .msf index and the filter rules are not read as mail.
-    expect(tb.stdout).toContain('Messages read: 8');
+    expect(tb.stdout).toContain('Messages read: 9');
+    expect(tb.stdout).toContain('already imported: 1');
     expect(tb.stdout).toMatch(/skipped: 3 \(.*spam 1.*\)/);
     expect(tb.stdout).toMatch(/draft 1/);
     expect(tb.stdout).toContain('Files left out (not mail): 1');
