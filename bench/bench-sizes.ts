@@ -3,7 +3,7 @@
  * linearly with a floor that keeps each figure meaningful, so `--scale 0.01` is a quick smoke
  * run through exactly the same code (the floors are the smoke test's sizes).
  */
-export const SCENARIOS = ['quota', 'throughput', 'memory', 'users', 'recompute', 'imap'] as const;
+export const SCENARIOS = ['quota', 'throughput', 'memory', 'users', 'recompute', 'imap', 'import'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 const scaled = (full: number, scale: number, floor: number) => Math.max(floor, Math.round(full * scale));
@@ -37,6 +37,11 @@ export function benchSizes(scale: number) {
     imap: {
       messages: scaled(20_000, scale, 200),
       naiveSeconds: scaled(10, scale, 1),
+    },
+    import: {
+      /** Local mailboxes for the peak-RSS runs: 10,000 to 500,000 messages (issue 15). */
+      sizes: [10_000, 100_000, 500_000].map((n) => scaled(n, scale, n / 500)),
+      rounds: scale >= 0.01 ? 3 : 1,
     },
     recompute: {
       // About 0.97 interactions per synthetic message (lists and crowd mail make none):

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--json] [--only quota,throughput,memory,users,recompute,imap] [--scale 0.1]
+ * `npm run bench -- [--json] [--only quota,throughput,memory,users,recompute,imap,import] [--scale 0.1]
  * [--corpora <dir>]`: the scenarios of the performance issue against the local emulators and
  * the real Postgres and Redis, each beside its naive baseline run in the same process and
  * minute (ratios hold on a busy machine; absolute figures do not). Progress goes to stderr;
@@ -17,6 +17,7 @@ import { workerMemory } from './scenarios/memory.ts';
 import { manyUsers } from './scenarios/many-users.ts';
 import { contactRecompute } from './scenarios/recompute.ts';
 import { imapHeaderSync } from './scenarios/imap.ts';
+import { localImport } from './scenarios/local-import.ts';
 
 function usage(message: string): never {
   process.stderr.write(
@@ -92,5 +93,7 @@ function run(name: ScenarioName): Promise<object> {
       return contactRecompute(sizes.recompute);
     case 'imap':
       return imapHeaderSync({ ...sizes.imap, progress });
+    case 'import':
+      return localImport({ ...sizes.import, enron: enronRoot(values.corpora), progress });
   }
 }

@@ -37,8 +37,8 @@ const commands: Record<string, { usage: string; summary: string; run: (argv: str
     run: async (argv) => (await import('./cli/contacts-command.ts')).contactsCommand(argv),
   },
   import: {
-    usage: 'rekindle import maildir|mbox|ics <path> --owner <email> [--aliases a,b] [--json]',
-    summary: 'import local mail (CMU maildir, Takeout mbox) or a calendar (.ics) for a user',
+    usage: 'rekindle import maildir|eml|mbox|thunderbird|pst|ics <path> --owner <email> [--aliases a,b] [--json]',
+    summary: 'import local mail (maildir, .eml folder, Takeout mbox, Thunderbird profile, Outlook .pst) or a calendar (.ics)',
     run: async (argv) => (await import('./cli/import-command.ts')).importCommand(argv),
   },
   identity: {

@@ -9,16 +9,27 @@ import { importMail, type MailImportSummary } from '../import/import-mail.ts';
 import { ensureLocalAccount } from '../import/local-account.ts';
 import { createProgress } from '../import/progress.ts';
 import { readIcs } from '../import/read-ics.ts';
-import { countMaildir, readMaildir } from '../import/read-maildir.ts';
-import { countMbox, readMbox } from '../import/read-mbox.ts';
+import { countMaildir, listMaildir } from '../import/read-maildir.ts';
+import { countMbox, listMbox, NotMboxError } from '../import/read-mbox.ts';
+import { countPst, listPst, NotPstError } from '../import/read-pst.ts';
+import { countThunderbird, listThunderbird, NotThunderbirdProfileError } from '../import/read-thunderbird.ts';
+import { createScanPool } from '../import/scan-pool.ts';
+import type { ScanJob } from '../import/scan-job.ts';
 import { UsageError } from './usage-error.ts';
 
-const KINDS = ['maildir', 'mbox', 'ics'] as const;
+const KINDS = ['maildir', 'eml', 'mbox', 'thunderbird', 'pst', 'ics'] as const;
+type Kind = (typeof KINDS)[number];
+const DIRECTORY_KINDS: readonly Kind[] = ['maildir', 'eml', 'thunderbird'];
+
+/** Exit status of an import stopped by Ctrl-C: the shell's own for SIGINT. */
+const INTERRUPTED = 130;
 
 /**
- * `rekindle import maildir|mbox|ics <path> --owner <email> [--aliases a,b]`: local mail and
- * calendars through the same ingestion as a live mailbox, into the owner's `local` account,
- * then the owner's contacts recomputed. Safe to run again on the same files.
+ * `rekindle import maildir|eml|mbox|thunderbird|pst|ics <path> --owner <email> [--aliases a,b]`:
+ * local mail and calendars through the same ingestion as a live mailbox, into the owner's
+ * `local` account, then the owner's contacts recomputed. Safe to run again on the same
+ * files, and to stop at any moment (Ctrl-C, a kill, a crash): the next run carries on and
+ * counts nothing twice.
  */
 export async function importCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -30,7 +41,8 @@ export async function importCommand(argv: string[]): Promise<void> {
   const [kind, source, ...extra] = positionals;
   if (!kind || !(KINDS as readonly string[]).includes(kind))
     throw new UsageError(`expected one of ${KINDS.join(', ')}, got ${kind ? `"${kind}"` : 'nothing'}`);
-  if (!source) throw new UsageError(`the ${kind === 'maildir' ? 'directory' : 'file'} to import is missing`);
+  const what = (DIRECTORY_KINDS as readonly string[]).includes(kind) ? 'directory' : 'file';
+  if (!source) throw new UsageError(`the ${what} to import is missing`);
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   if (!values.owner) throw new UsageError('--owner is required');
   if (normalizeAddress(values.owner) === null) throw new UsageError(`--owner expects an e-mail address, got "${values.owner}"`);
@@ -64,16 +76,52 @@ export async function importCommand(argv: string[]): Promise<void> {
       report = { events: result.events, skipped: read.skipped, interactions: result.interactions };
     } else {
       say(`Counting messages in ${source} …`);
-      const total = kind === 'maildir' ? await countMaildir(source) : await countMbox(source);
+      const mailKind = kind as Exclude<Kind, 'ics'>;
+      const total = await countMessages(mailKind, source);
       const progress = createProgress({ label: 'Importing', total });
-      const messages = kind === 'maildir' ? readMaildir(source) : readMbox(source);
-      const summary = await importMail(database.sql, account, messages, {
-        storeSubjects: config.STORE_SUBJECTS,
-        onProgress: (n) => progress.update(n),
-      });
+      const ignored = { count: 0 };
+      const leftOut: Record<string, number> = {};
+      const pool = createScanPool();
+      // Ctrl-C: the batch being written commits, then the import stops and says how to go
+      // on. A second Ctrl-C exits at once; the database is consistent either way.
+      let stop = false;
+      const onSignal = () => {
+        if (stop) process.exit(INTERRUPTED);
+        stop = true;
+        say('\nStopping after the batch being written (Ctrl-C again to quit now) …');
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let summary: MailImportSummary;
+      try {
+        summary = await importMail(database.sql, account, pool.scan(jobsOf(mailKind, source, ignored, leftOut)), {
+          storeSubjects: config.STORE_SUBJECTS,
+          onProgress: (n) => progress.update(n),
+          stopRequested: () => stop,
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await pool.close();
+      }
       progress.finish();
       lines.push(...mailSummaryLines(summary));
-      report = { ...summary };
+      if (ignored.count > 0) lines.push(`Files left out (not ${kind === 'eml' ? '.eml files' : 'mail'}): ${fmt(ignored.count)}`);
+      if (Object.keys(leftOut).length > 0) lines.push(`Items left out (not mail): ${tallyText(leftOut)}`);
+      report = {
+        ...summary,
+        ...(ignored.count > 0 ? { filesLeftOut: ignored.count } : {}),
+        ...(Object.keys(leftOut).length ? { itemsLeftOut: leftOut } : {}),
+      };
+      if (summary.interrupted) {
+        process.stdout.write(
+          values.json
+            ? JSON.stringify(report, null, 2) + '\n'
+            : [...lines, `Interrupted: everything read up to here is saved. Run the same command again to carry on.`].join('\n') + '\n',
+        );
+        process.exitCode = INTERRUPTED;
+        return;
+      }
     }
     const contacts = await recomputeContacts(database.sql, account.userId);
     const seconds = (performance.now() - started) / 1000;
@@ -88,7 +136,9 @@ export async function importCommand(argv: string[]): Promise<void> {
     );
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ENOENT') throw new UsageError(`no such ${kind === 'maildir' ? 'directory' : 'file'}: ${source}`);
+    if (code === 'ENOENT') throw new UsageError(`no such ${what}: ${source}`);
+    if (error instanceof NotMboxError || error instanceof NotPstError || error instanceof NotThunderbirdProfileError)
+      throw new UsageError(error.message);
     if (code === 'ENOTDIR' || code === 'EISDIR' || /is not a (directory|file)/.test((error as Error).message))
       throw new UsageError((error as Error).message);
     if (kind === 'ics' && error instanceof Error && error.name === 'ParserError')
@@ -96,6 +146,39 @@ export async function importCommand(argv: string[]): Promise<void> {
     throw error;
   } finally {
     await database.close();
+  }
+}
+
+function countMessages(kind: Exclude<Kind, 'ics'>, source: string): Promise<number> {
+  switch (kind) {
+    case 'maildir':
+    case 'eml':
+      return countMaildir(source, kind);
+    case 'mbox':
+      return countMbox(source);
+    case 'thunderbird':
+      return countThunderbird(source);
+    case 'pst':
+      return countPst(source);
+  }
+}
+
+function jobsOf(
+  kind: Exclude<Kind, 'ics'>,
+  source: string,
+  ignored: { count: number },
+  leftOut: Record<string, number>,
+): AsyncIterable<ScanJob> {
+  switch (kind) {
+    case 'maildir':
+    case 'eml':
+      return listMaildir(source, kind, ignored);
+    case 'mbox':
+      return listMbox(source);
+    case 'thunderbird':
+      return listThunderbird(source, ignored);
+    case 'pst':
+      return listPst(source, leftOut);
   }
 }
 

@@ -9,6 +9,7 @@ import { countUnresolved, type UnresolvedCount } from '../sync/resolve-pending.t
 import { OwnerAddressLearner } from './learn-owner-addresses.ts';
 import type { LocalAccount } from './local-account.ts';
 import type { RawMessage } from './raw-message.ts';
+import { scanMessage, type ScannedMessage } from './scan-headers.ts';
 
 /** Messages per transaction: big enough to amortize round trips, small enough to stay light. */
 export const IMPORT_BATCH = 2_000;
@@ -32,25 +33,31 @@ export interface MailImportSummary {
    * For the user as a whole after this import (earlier imports and syncs included).
    */
   unresolved: UnresolvedCount;
+  /** True when stopRequested ended the import early: a second run carries on. */
+  interrupted?: boolean;
 }
 
 export interface MailImportOptions {
   storeSubjects: boolean;
   /** Called after every batch with the number of messages read so far. */
   onProgress?: (read: number) => void;
+  /** Checked before each batch: true stops the import after the batches already written. */
+  stopRequested?: () => boolean;
 }
 
 /**
  * Feeds local mail through the same ingestion as a live mailbox: header block → the
- * provider-neutral MessageMeta → `ingestMail` (interactions, `mail_messages`), in batches.
- * Idempotent: messages are named by their header block, so a second run of the same files
- * finds every one already imported and changes nothing. Holds two batches in memory: one
- * being written while the next is read.
+ * provider-neutral MessageMeta → `ingestMail` (interactions, `mail_messages`), in batches,
+ * each one transaction. Idempotent: messages are named by their header block, so a second
+ * run of the same files finds every one already imported and changes nothing, and a run
+ * that was killed half-way (SIGKILL included) carries on where its last committed batch
+ * ended. Takes messages already scanned (scan-pool.ts, worker threads) or raw header blocks
+ * (scanned here). Holds two batches in memory: one being written while the next is read.
  */
 export async function importMail(
   sql: Sql,
   account: LocalAccount,
-  messages: AsyncIterable<RawMessage>,
+  messages: AsyncIterable<RawMessage | ScannedMessage>,
   options: MailImportOptions,
 ): Promise<MailImportSummary> {
   const summary: MailImportSummary = {
@@ -63,7 +70,8 @@ export async function importMail(
     unresolved: { interactions: 0, mailboxes: 0, messages: 0 },
   };
   const learner = new OwnerAddressLearner(account.addresses);
-  let batch: RawMessage[] = [];
+  let batch: ScannedMessage[] = [];
+  let learned: string[] = [];
   // The batch being written while the next one is read and parsed, and its ids: Postgres
   // does not know them until it commits. One write at a time, in order.
   let writing: Promise<void> = Promise.resolve();
@@ -72,28 +80,21 @@ export async function importMail(
   const flush = async () => {
     if (batch.length === 0) return;
     const current = batch;
+    const learnedNow = learned;
     batch = [];
+    learned = [];
     const fresh = (await unseenRefs(sql, account.accountId, current)).filter((r) => !writingIds.has(r.providerId));
-    const byId = new Map(current.map((raw) => [raw.providerId, raw]));
+    const byId = new Map(current.map((scanned) => [scanned.providerId, scanned]));
     const metas: MessageMeta[] = [];
     const skipped: SkippedMessage[] = [];
-    const learned: string[] = [];
     for (const { providerId } of fresh) {
-      const raw = byId.get(providerId)!;
-      if (raw.skip) {
-        skipped.push({ providerId, reason: raw.skip });
-        continue;
-      }
-      const result = metaOf(raw);
+      const result = byId.get(providerId)!.result;
       if ('skipped' in result) skipped.push(result.skipped);
-      else {
-        metas.push(result.message);
-        learned.push(...learner.observe(result.message));
-      }
+      else metas.push(result.message);
     }
     await writing;
     summary.alreadyImported += current.length - fresh.length;
-    for (const address of learned) account.addresses.add(address);
+    for (const address of learnedNow) account.addresses.add(address);
     // The owner as of this batch: the next one may learn more while this one is written.
     const target = {
       userId: account.userId,
@@ -103,9 +104,9 @@ export async function importMail(
     };
     writingIds = new Set(fresh.map((r) => r.providerId));
     writing = (async () => {
-      if (learned.length > 0) {
-        await addUserAliases(sql, account.userId, learned, 'learned');
-        summary.learnedAddresses.push(...learned);
+      if (learnedNow.length > 0) {
+        await addUserAliases(sql, account.userId, learnedNow, 'learned');
+        summary.learnedAddresses.push(...learnedNow);
       }
       const result = await ingestMail(sql, target, metas, skipped);
       summary.interactions += result.interactions;
@@ -120,18 +121,33 @@ export async function importMail(
     writing.catch(() => {}); // awaited by the next flush or at the end
   };
 
-  for await (const raw of messages) {
+  for await (const item of messages) {
     summary.read++;
-    batch.push(raw);
-    if (batch.length >= IMPORT_BATCH) await flush();
+    const scanned = 'result' in item ? item : scanRaw(item);
+    // Every sent message teaches, imported before or not: a re-run after an interruption
+    // learns exactly what one clean run would have.
+    if ('message' in scanned.result) learned.push(...learner.observe(scanned.result.message));
+    batch.push(scanned);
+    if (batch.length >= IMPORT_BATCH) {
+      await flush();
+      if (options.stopRequested?.()) {
+        summary.interrupted = true;
+        break;
+      }
+    }
   }
-  await flush();
+  if (!summary.interrupted) await flush();
   await writing;
   summary.unresolved = await countUnresolved(sql, account.userId);
   return summary;
 }
 
-/** Header block → MessageMeta, with Takeout's thread id when there is one. */
+/** A raw header block, scanned in this thread. */
+export function scanRaw(raw: RawMessage): ScannedMessage {
+  return scanMessage(raw, raw.providerId);
+}
+
+/** Header block → MessageMeta through the full parse (every header split out): the import's baseline and its reference. */
 export function metaOf(raw: RawMessage): { message: MessageMeta } | { skipped: SkippedMessage } {
   const headers = parseHeaderBlock(raw.headers);
   const thread = new HeaderMap(headers).get('X-GM-THRID')?.trim() || null;

@@ -42,7 +42,7 @@ describe('npm run bench, smallest sizes', () => {
   it('prints one JSON object on stdout, progress on stderr, and exits 0', () => {
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/quota: starting/);
-    expect(Object.keys(result.scenarios)).toEqual(['quota', 'throughput', 'memory', 'users', 'recompute', 'imap']);
+    expect(Object.keys(result.scenarios)).toEqual(['quota', 'throughput', 'memory', 'users', 'recompute', 'imap', 'import']);
     for (const figures of Object.values(result.scenarios) as Json[]) expect(figures.error).toBeUndefined();
     expect(run.code).toBe(0);
   });
@@ -119,5 +119,24 @@ describe('npm run bench, smallest sizes', () => {
     expect(recompute.incrementalEqualsFull).toBe(true);
     expect(recompute.incrementalInteractionsRead).toBeLessThan(recompute.interactions);
     expect(recompute.incrementalAddresses).toBeGreaterThan(0);
+  });
+
+  it('import: the baseline and the scanner read the whole corpus, and every synthetic mailbox is read and imported whole', () => {
+    const local = result.scenarios.import;
+    const { baseline, scannerOneThread, scannerThreads } = local.scan;
+    expect(baseline.messages).toBe(26_059);
+    expect(scannerOneThread.messages).toBe(baseline.messages);
+    expect(scannerThreads.messages).toBe(baseline.messages);
+    expect(scannerThreads.threads).toBe(local.threads);
+    expect(local.scan.speedupVsBaseline).toBeGreaterThan(0);
+    expect(local.endToEnd.messages).toBe(baseline.messages);
+    expect(local.endToEnd.interactions).toBeGreaterThan(0);
+    expect(local.memory.map((m: Json) => m.messages)).toEqual(result.sizes.import.sizes);
+    for (const m of local.memory) {
+      for (const run of [m.scanMaildir, m.scanMbox, m.importMaildir]) {
+        expect(run.messages).toBe(m.messages);
+        expect(run.peakRssMb).toBeGreaterThan(20);
+      }
+    }
   });
 });

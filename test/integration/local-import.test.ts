@@ -177,7 +177,7 @@ describe('local import', () => {
   });
 
   it.each([
-    [['import'], /expected one of maildir, mbox, ics/],
+    [['import'], /expected one of maildir, eml, mbox, thunderbird, pst, ics/],
     [['import', 'maildir'], /the directory to import is missing/],
     [['import', 'maildir', '/nonexistent/mail', '--owner', 'kim@acme.com'], /no such directory/],
     [['import', 'mbox', '/nonexistent.mbox', '--owner', 'kim@acme.com'], /no such file/],
