@@ -111,7 +111,8 @@ async function runDemoOn(
       `Outgoing mail: ${loop.catcher ? `a local SMTP catcher at ${config.SMTP_URL}` : config.SMTP_URL}; replies: SMTP listener on 127.0.0.1:${loop.inboundPort}`,
     );
     const tty = process.stderr.isTTY;
-    await loop.waitUntilSynced((line) => (tty ? process.stderr.write(`\r${line}`) : say(line)));
+    // On a terminal, one line redrawn in place with a bar; plain lines in a log or a pipe.
+    await loop.waitUntilSynced((line, share) => (tty ? process.stderr.write(`\r${progressBar(share)} ${line}\u001b[K`) : say(line)));
     if (tty) process.stderr.write('\n');
     say('Synced. Contacts inferred from metadata only:\n');
     out(await renderContacts(loop.database, sample.owner.email, new Date(), false));
@@ -242,4 +243,10 @@ function redact(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = '***';
   return u.toString();
+}
+
+/** `[########----------------]`: a first sync's share of the mail read, 24 characters wide. */
+function progressBar(share: number): string {
+  const filled = Math.round(Math.min(1, Math.max(0, share)) * 24);
+  return `[${'#'.repeat(filled)}${'-'.repeat(24 - filled)}]`;
 }

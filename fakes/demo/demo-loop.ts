@@ -86,7 +86,7 @@ export interface DemoLoop {
   /** The web app's address, when `webPort` was given. */
   webUrl: string | null;
   /** Resolves when both streams finished their first sync and contacts are computed. */
-  waitUntilSynced(onProgress?: (line: string) => void): Promise<void>;
+  waitUntilSynced(onProgress?: (line: string, mailShare: number) => void): Promise<void>;
   /** The digest the scheduler sent once the first sync finished. */
   waitForDigest(timeoutMs?: number): Promise<DemoDigest>;
   /** Sends `text` as the owner's reply to the digest, over SMTP, quoting it as Gmail does. */
@@ -211,7 +211,7 @@ export async function startDemoLoop(options: DemoLoopOptions): Promise<DemoLoop>
           const mail = streams.find((s) => s.stream === 'mail');
           const calendar = streams.find((s) => s.stream === 'calendar');
           const line = `Syncing: mail ${mail?.items ?? 0}/${sample.seed.messages.length} messages, calendar ${calendar?.items ?? 0} events`;
-          if (line !== last) onProgress?.(line);
+          if (line !== last) onProgress?.(line, Math.min(1, (mail?.items ?? 0) / Math.max(1, sample.seed.messages.length)));
           last = line;
           if (streams.length === 2 && streams.every((s) => s.done) && user?.fresh) return;
           await new Promise((resolve) => setTimeout(resolve, 200));

@@ -3,12 +3,13 @@
  * installed is running): it starts a private PostgreSQL and Redis from the installed binaries,
  * says so in one line, runs the whole demo on them, and removes them when it ends.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../testkit/chaos/private-servers.ts';
+import { adminConnection, TEST_DATABASE_PREFIX } from '../../testkit/test-database.ts';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -53,6 +54,9 @@ describe('rekindle demo with no PostgreSQL or Redis answering', () => {
     expect(stdout).toMatch(/=== The weekly digest, as sent over SMTP/);
     expect(stdout).toMatch(/=== The confirmation/);
     expect(stderr).toMatch(/The demo data went with the private PostgreSQL/);
+    // Not a terminal: the first sync's progress as plain lines, the last one complete; no bar redrawn in place.
+    expect(stderr).toMatch(/^Syncing: mail (\d+)\/\1 messages, calendar \d+ events$/m);
+    expect(stderr).not.toMatch(/\r|\[#*-*\]/);
 
     const [, privatePg, folder, privateRedis] = /PostgreSQL on 127\.0\.0\.1:(\d+) \(in (\S+)\) and Redis on 127\.0\.0\.1:(\d+)/.exec(
       stderr,
@@ -60,5 +64,27 @@ describe('rekindle demo with no PostgreSQL or Redis answering', () => {
     expect(existsSync(folder!)).toBe(false);
     expect(await listening(Number(privatePg))).toBe(false);
     expect(await listening(Number(privateRedis))).toBe(false);
+  });
+
+  it('on a terminal, draws the first sync as a bar redrawn in place', { timeout: 300_000 }, async () => {
+    // `script` gives the demo a pseudo-terminal, as a person running it would have. The demo's own
+    // database (`<name>_demo`) and queues keep it apart from anything else on these servers.
+    const name = `${TEST_DATABASE_PREFIX}${Math.floor(Date.now() / 1000)}_tty`;
+    const env = { ...process.env, LOG_LEVEL: 'error', DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${name}` };
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} demo`;
+    const admin = adminConnection();
+    let output: string;
+    try {
+      output = await new Promise<string>((resolve) =>
+        execFile('script', ['-qfec', command, '/dev/null'], { env, maxBuffer: 16 * 1024 * 1024 }, (_error, stdout) => resolve(stdout)),
+      );
+    } finally {
+      await admin.unsafe(`drop database if exists ${name}_demo with (force)`);
+      await admin.end();
+    }
+    expect(output).toMatch(/=== The weekly digest, as sent over SMTP/);
+    // The bar ends full, on the line that says every message was read.
+    expect(output).toMatch(/\r\[#{24}\] Syncing: mail (\d+)\/\1 messages/);
+    expect(output).toMatch(/\r\[#{0,23}-+\] Syncing: mail \d+\/\d+ messages/);
   });
 });
