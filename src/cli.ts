@@ -10,6 +10,9 @@ import { explainError } from './cli/explain-error.ts';
 import { UsageError } from './cli/usage-error.ts';
 
 // Each command loads its own code: `rekindle contacts` need not load the Google client.
+/** The long-running commands: each returns once a signal stopped it and it closed what it owns. */
+const SERVICES = new Set(['serve', 'work', 'inbound', 'demo']);
+
 const commands: Record<string, { usage: string; summary: string; run: (argv: string[]) => Promise<void> }> = {
   migrate: {
     usage: 'rekindle migrate',
@@ -119,9 +122,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+const code = await main(args);
 // A command that failed may have failed midway through start-up, with a Postgres pool, a Redis
 // connection, a listening socket or an emulator still open behind the error: none of them may
-// keep the process alive (it would hang after printing the error). Output to pipes and files
-// is written synchronously, so nothing printed is lost.
-if (code !== 0) process.exit(code);
+// keep the process alive (it would hang after printing the error). Nor may anything keep a
+// service alive once it stopped gracefully: postgres.js does not cancel a reconnect under way
+// when its pool ends, so a `serve` told to stop just after a Postgres outage kept a fresh
+// connection and never exited (npm run chaos found it). Output to pipes and files is written
+// synchronously, so nothing printed is lost.
+if (code !== 0 || SERVICES.has(args[0] ?? '')) process.exit(code);
