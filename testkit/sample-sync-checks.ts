@@ -1,0 +1,53 @@
+/**
+ * What every provider's end-to-end sync test checks of the sample mailbox the same way: the
+ * contacts are exactly the true ones, every message has its one row, new mail arrives as the
+ * emulators take it, and a revoked grant ends in `needs_reauth`.
+ */
+import { expect } from 'vitest';
+import type { SampleMailbox } from '../fakes/demo/sample-mailbox.ts';
+import type { SeedMessage } from '../fakes/google/seed-types.ts';
+import { contactsOf, expectMatchesTruth } from './contact-truth.ts';
+import { waitFor } from './sync-harness.ts';
+import type { TestDatabase } from './test-database.ts';
+
+/** The owner's stored contacts are exactly the sample's people, each as the truth says, and none of its noise. */
+export async function expectTheSampleContacts(database: TestDatabase, sample: SampleMailbox): Promise<void> {
+  const contacts = await contactsOf(database, sample.owner.email);
+  expect([...contacts.keys()].sort()).toEqual([...sample.contacts.keys()].sort());
+  for (const truth of sample.contacts.values()) expectMatchesTruth(contacts.get(truth.email), truth);
+  for (const noise of sample.notContacts) expect(contacts.has(noise), noise).toBe(false);
+}
+
+/** The account's stored messages, and how many of them were skipped for having no sender. */
+export async function mailRowCounts(database: TestDatabase, accountId: string): Promise<{ total: number; noSender: number }> {
+  const [row] = await database.sql<{ total: number; noSender: number }[]>`
+    select count(*)::int as total, count(*) filter (where skip_reason = 'no-sender')::int as "noSender"
+      from mail_messages where account_id = ${accountId}`;
+  return row!;
+}
+
+/** A new message in the owner's inbox; `at` sets its internal date, and its Date header too when `dated`. */
+export function inboxMessage(
+  to: string,
+  message: { messageId: string; from: string; subject: string; at?: Date; dated?: boolean },
+): SeedMessage {
+  const { messageId, from, subject, at, dated } = message;
+  return {
+    labelIds: ['INBOX'],
+    ...(at ? { internalDate: at.toISOString() } : {}),
+    headers: [
+      { name: 'Message-ID', value: messageId },
+      { name: 'From', value: from },
+      { name: 'To', value: to },
+      { name: 'Subject', value: subject },
+      ...(at && dated ? [{ name: 'Date', value: at.toUTCString() }] : []),
+    ],
+  };
+}
+
+export async function waitUntilNeedsReauth(database: TestDatabase, accountId: string): Promise<void> {
+  await waitFor('the account to need re-authorisation', async () => {
+    const [row] = await database.sql`select status from accounts where id = ${accountId}`;
+    return row?.status === 'needs_reauth';
+  });
+}
