@@ -33,6 +33,7 @@ import { sendMessage, sendPage } from './html.ts';
 import { calendarSourcesOf, type FormValues, prefilledValues, readImapForm, serverSettings } from './imap-connect-form.ts';
 import { type PerUserLimit, perUserLimit, RATE_LIMITS } from './rate-limits.ts';
 import { csrfOk, csrfToken, readSession, type Session } from './session.ts';
+import { refuseForeignForm } from './signed-in.ts';
 import { loadUserEmail } from './user-status.ts';
 import { imapConnectPage } from './views/imap-connect-page.ts';
 import { formOf, type WebDeps } from './web-deps.ts';
@@ -123,12 +124,7 @@ async function checkedPost(
   const { session } = found;
   if (!csrfOk(deps.session, session, request, formOf(request).csrf)) {
     deps.logger.warn({ userId: session.userId, route: '/connect/imap' }, 'form refused: csrf');
-    void sendMessage(
-      reply,
-      403,
-      'Not accepted',
-      'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.',
-    );
+    void refuseForeignForm(reply);
     return null;
   }
   // Counted once the form is known to be the user's own (a forged one costs them nothing).
