@@ -26,7 +26,8 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { loadIdentityDecisions } from '../src/contact-store/identity-decisions.ts';
 import { loadInteractions } from '../src/contact-store/load-interactions.ts';
-import { computeContacts } from '../src/contacts/compute-contacts.ts';
+import { computeContacts, inferContacts } from '../src/contacts/compute-contacts.ts';
+import type { IdentityLink, IdentitySplit } from '../src/contacts/identity.ts';
 import { normalizeAddress } from '../src/contacts/normalize-address.ts';
 import { type ReconnectCandidate, selectReconnects } from '../src/contacts/select-reconnects.ts';
 import type { ContactSummary } from '../src/contacts/types.ts';
@@ -149,6 +150,15 @@ async function contactsOf(account: LocalAccount, asOf: Date): Promise<ContactSum
   });
 }
 
+/** Identity as inferred for the mailbox: every merge with its evidence, every pair of one name kept as two people. */
+async function identityOf(account: LocalAccount, asOf: Date): Promise<{ links: IdentityLink[]; splits: IdentitySplit[] }> {
+  const inference = inferContacts(await loadInteractions(sql, account.userId), {
+    asOf,
+    identities: await loadIdentityDecisions(sql, account.userId),
+  });
+  return { links: inference.contacts.flatMap((c) => c.summary.identityLinks), splits: inference.splits };
+}
+
 /** Weekly previews after `end`, each remembering who the earlier ones suggested (as sent digests do). */
 async function previews(account: LocalAccount, end: number): Promise<{ asOf: Date; list: ReconnectCandidate[] }[]> {
   const interactions = await loadInteractions(sql, account.userId);
@@ -201,6 +211,7 @@ async function evalEnron(corpora: string) {
   const listed: Listed[] = [];
   const mailboxes = new Map<string, RawMailbox>();
   const moves: { owner: string; contact: ContactSummary }[] = [];
+  const identity = { merges: [] as (IdentityLink & { user: string })[], splits: {} as Record<string, number>, unresolved: 0 };
   const misses: string[] = [];
   const samples: string[] = [];
   for (const user of owners) {
@@ -271,6 +282,11 @@ async function evalEnron(corpora: string) {
     }
     const merges = contacts.reduce((n, c) => n + c.identityLinks.length, 0);
     if (values.verbose) for (const c of contacts) for (const l of c.identityLinks) out(`   merge ${l.a} = ${l.b}: ${l.evidence}`);
+    const inferred = await identityOf(account, asOf);
+    for (const link of inferred.links) identity.merges.push({ user, ...link });
+    for (const split of inferred.splits) identity.splits[split.reason] = (identity.splits[split.reason] ?? 0) + 1;
+    if (values.verbose) for (const s of inferred.splits) out(`   kept apart ${s.a} / ${s.b}: ${s.reason}`);
+    identity.unresolved += imported.result.unresolved.mailboxes;
 
     totals.twoWay += twoWay.length;
     totals.exact += exact;
@@ -316,6 +332,21 @@ async function evalEnron(corpora: string) {
     `one-way or automated senders in ${PREVIEW_WEEKS} weekly digest previews per mailbox: ${totals.inDigests} of ${totals.digestEntries} entries (target 0)`,
   );
   out(`identity merges: ${totals.merges} (--verbose lists them with their evidence)`);
+  const byRule = new Map<string, { count: number; messages: number[] }>();
+  for (const m of identity.merges) {
+    const entry = byRule.get(m.rule) ?? { count: 0, messages: [] };
+    entry.count++;
+    entry.messages.push(Math.min(...(m.messages ?? [0, 0])));
+    byRule.set(m.rule, entry);
+  }
+  out(
+    `identity: merges by rule ${[...byRule].map(([rule, e]) => `${rule} ${e.count} (evidence: the lesser address on ${median(e.messages)} messages, median)`).join(', ') || 'none'}; ` +
+      `pairs of one name kept as two people ${Object.values(identity.splits).reduce((a, b) => a + b, 0)} ` +
+      `(${Object.entries(identity.splits)
+        .sort((a, b) => b[1] - a[1])
+        .map(([reason, n]) => `${reason} ${n}`)
+        .join(', ')}); mailboxes left unresolved (Exchange DNs, names only): ${identity.unresolved}`,
+  );
   out(`import: ${totals.messages} messages in ${totals.seconds.toFixed(1)} s (${Math.round(totals.messages / totals.seconds)} messages/s)`);
   if (misses.length > 0) {
     out(`misses (${misses.length}):`);
@@ -350,7 +381,7 @@ async function evalEnron(corpora: string) {
   );
   for (const example of senders.naive.falseExamples) out(`   false: ${example}`);
   return {
-    figures: { totals, perOwner, misses, samples },
+    figures: { totals, perOwner, misses, samples, identity },
     relevance,
     reasons: { entries: listed.length, ...reasons, domainClaims: claimed, moveRuleOnSenders: senders },
   };
@@ -475,6 +506,12 @@ async function evalCalendar(corpora: string) {
     seconds: round(imported.seconds),
     peakRssMb: Math.round(imported.peakRssMb),
   };
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function round(value: number): number {

@@ -144,13 +144,21 @@ export async function createImapUser(
     for (const folder of options.folders ?? STANDARD_FOLDERS) await c.mailboxCreate(folder);
   });
   /** Ends the user's sessions; doveadm exits non-zero when there were none, which is fine. */
-  const kick = () => {
+  /** Ends the user's sessions, and waits until their processes are gone: `doveadm kick` only signals them. */
+  const kick = async () => {
+    const pids = dovecot
+      .doveadm(['who', '-1', user])
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.trim().split(/\s+/)[2]))
+      .filter((pid) => Number.isInteger(pid) && pid > 0);
     try {
       dovecot.doveadm(['kick', user]);
     } catch (error) {
       if (!/no users|not found|exit code 68|status 68/i.test(String((error as { stdout?: string }).stdout ?? '') + String(error)))
         throw error;
     }
+    await waitFor(() => pids.every((pid) => !processAlive(pid)), `dovecot to end the sessions of ${user}`);
   };
   const testUser: ImapTestUser = {
     user,
@@ -191,7 +199,7 @@ export async function createImapUser(
       });
     },
     async renewUidValidity(folders) {
-      kick();
+      await kick();
       for (const folder of folders) {
         const status = () => dovecot.doveadm(['-f', 'flow', 'mailbox', 'status', '-u', user, 'uidvalidity', folder]).trim();
         const before = Number(/uidvalidity=(\d+)/.exec(status())?.[1]);
@@ -205,7 +213,7 @@ export async function createImapUser(
       password = next;
       dovecot.setPassword(user, next);
       await waitFor(async () => !(await canLogIn(dovecot.port, user, old)), `dovecot to refuse the old password of ${user}`);
-      kick();
+      await kick();
     },
   };
   return testUser;
@@ -221,4 +229,14 @@ export function connectImapUser(sql: Sql, mailbox: ImapTestUser, calendarSources
     imapServer: mailbox.server,
     ...(calendarSources ? { calendarSources } : {}),
   });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else (still alive); ESRCH: gone.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -143,7 +143,9 @@ function readMailbox(item: string): Mailbox | null {
     email = (commented?.[1] ?? item).trim();
     name = commented?.[2]?.trim() ?? '';
   }
-  if (!/^[^\s@]+@[^\s@]+$/.test(email)) return null;
+  // Exchange stores internal senders as their legacy DN (`"Dana" </O=EXCHANGELABS/…/CN=DANA>`), and Graph serves it as the address.
+  const dn = angled !== null && /^\/o=[^/]+\//i.test(email);
+  if (!dn && !/^[^\s@]+@[^\s@]+$/.test(email)) return null;
   name = name.replace(/^"(.*)"$/s, '$1').trim();
   return { email, name: name ? decodeEncodedWords(name) : null };
 }

@@ -43,6 +43,17 @@ export async function disconnectAccount(sql: Sql, userId: string, accountId: str
       update interactions i set account_id = o.account_id
         from others o
        where i.user_id = ${userId} and i.account_id = ${accountId} and i.source_key = o.key`;
+    // Interactions still waiting for their mailbox to be resolved (Exchange DNs, bare names) move the same way.
+    await tx`
+      with others as (
+        select distinct on (key) key, account_id from (
+          select 'mid:' || btrim(m.internet_message_id) as key, m.account_id
+            from mail_messages m join accounts a on a.id = m.account_id
+           where a.user_id = ${userId} and m.account_id <> ${accountId} and m.internet_message_id is not null) x
+        order by key, account_id)
+      update pending_interactions p set account_id = o.account_id
+        from others o
+       where p.user_id = ${userId} and p.account_id = ${accountId} and p.source_key = o.key`;
     const deleted = await tx<{ contact: string }[]>`
       delete from interactions where user_id = ${userId} and account_id = ${accountId} returning contact`;
     await tx`delete from mail_messages where account_id = ${accountId}`;

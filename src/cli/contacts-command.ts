@@ -63,7 +63,9 @@ function toJson(c: ContactSummary, status: string) {
     lastSubject: c.lastSubject,
     // One entry per person: every address of theirs, and why they are one person.
     addresses: c.addresses,
-    mergedBecause: c.identityLinks.map((l) => `${l.a} = ${l.b}: ${l.evidence} (${l.rule})`),
+    mergedBecause: c.identityLinks.map(
+      (l) => `${l.a} = ${l.b}: ${l.evidence} (${l.rule}${l.messages ? `; on ${l.messages[0]} and ${l.messages[1]} messages` : ''})`,
+    ),
     domainChange: c.domainChange && { ...c.domainChange, since: c.domainChange.since.toISOString() },
   };
 }

@@ -108,6 +108,11 @@ export function mailSummaryLines(summary: MailImportSummary): string[] {
     `  skipped: ${fmt(skippedTotal)}${skippedTotal > 0 ? ` (${tallyText(groupReasons(summary.skipped))})` : ''}`,
     `Interactions added: ${fmt(summary.interactions)}`,
   ];
+  if (summary.unresolved.interactions > 0)
+    lines.push(
+      `Unresolved (Exchange or display-name-only addresses the mail never showed an address for): ` +
+        `${fmt(summary.unresolved.mailboxes)} people on ${fmt(summary.unresolved.messages)} messages, kept aside`,
+    );
   if (summary.learnedAddresses.length > 0)
     lines.push(`Learned as your own addresses (From of your sent mail): ${summary.learnedAddresses.join(', ')}`);
   return lines;

@@ -1,7 +1,7 @@
 import { cadenceDays } from './cadence.ts';
-import { displayNameOf, nameKey, nameQuality } from './display-name.ts';
-import { type AddressProfile, type IdentityDecision, type IdentityLink, resolveIdentities } from './identity.ts';
+import { displayNameOf, middleInitials, nameKey, nameQuality } from './display-name.ts';
 import { domainChangeOf } from './domain-change.ts';
+import { type AddressProfile, type IdentityDecision, type IdentityLink, type IdentitySplit, resolveIdentities } from './identity.ts';
 import { ExactSum } from './exact-sum.ts';
 import { agedVolume, decayingWeight, strengthOf } from './strength.ts';
 import type { ContactSummary, InteractionRecord } from './types.ts';
@@ -73,6 +73,8 @@ export interface Inference {
   contacts: InferredContact[];
   /** Every address that has interactions, sorted by address. */
   addresses: AddressState[];
+  /** Addresses written with one name that identity kept as two people, and why. */
+  splits: IdentitySplit[];
 }
 
 /**
@@ -146,7 +148,7 @@ export function inferContacts(interactions: Iterable<InteractionRecord>, options
   };
 
   const { profiles, nextAt } = profilesOf(byAddress, asOf, nameOf);
-  const { personOf, links } = resolveIdentities(profiles.values(), options.identities ?? []);
+  const { personOf, links, splits } = resolveIdentities(profiles.values(), options.identities ?? []);
   const people = new Map<string, string[]>();
   for (const address of byAddress.keys()) {
     const person = personOf.get(address) ?? address;
@@ -200,7 +202,7 @@ export function inferContacts(interactions: Iterable<InteractionRecord>, options
     });
   }
   addresses.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-  return { contacts, addresses };
+  return { contacts, addresses, splits };
 }
 
 /**
@@ -262,6 +264,8 @@ function profilesOf(
     let first = Infinity;
     let last = -Infinity;
     let next = Infinity;
+    let wroteAlone: Set<string> | undefined;
+    let answeredAlone: Set<string> | undefined;
     for (const record of recordsOf(entry)) {
       const at = record.occurredAt.getTime();
       if (at > asOf) {
@@ -270,12 +274,27 @@ function profilesOf(
       }
       if (at < first) first = at;
       if (at > last) last = at;
+      // 1:1 messages by thread, for the person's own reply from another address (identity.ts).
+      if (record.threadKey && record.participants === 1) {
+        if (record.kind === 'sent') (wroteAlone ??= new Set()).add(record.threadKey);
+        else if (record.kind === 'received') (answeredAlone ??= new Set()).add(record.threadKey);
+      }
       const name = nameOf(record);
       if (name) tally(names, name, at);
     }
     if (Number.isFinite(next)) nextAt.set(key, next);
     if (!Number.isFinite(first)) continue;
-    profiles.set(key, { key, nameKey: nameKey(bestName(names)), first, last, sources: entry.bySource });
+    const initials = new Set([...names.keys()].flatMap(middleInitials));
+    profiles.set(key, {
+      key,
+      nameKey: nameKey(bestName(names)),
+      first,
+      last,
+      sources: entry.bySource,
+      initials,
+      ...(wroteAlone ? { wroteAlone } : {}),
+      ...(answeredAlone ? { answeredAlone } : {}),
+    });
   }
   return { profiles, nextAt };
 }

@@ -59,3 +59,21 @@ export function nameKey(name: string | null | undefined): string | null {
   // In sorted order: exports write "Watson Kimberly" as often as "Kimberly Watson".
   return words.length >= 2 ? words.sort().join(' ') : null;
 }
+
+/**
+ * The middle initials of a name as displayNameOf gives it (`Mike B Smith` → `['b']`,
+ * `Jason R (Credit) Williams` → `['r']`): single letters between the first and the last word.
+ * Two people of one directory often differ only there (`Smith, Mike B`, `Smith, Mike D.`).
+ */
+export function middleInitials(name: string): string[] {
+  const words = name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/\([^()]*\)/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
+  return words
+    .slice(1, -1)
+    .map((w) => w.replace(/\.$/, '').toLowerCase())
+    .filter((w) => /^\p{L}$/u.test(w));
+}

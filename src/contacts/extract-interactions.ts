@@ -12,13 +12,20 @@ import {
   RECEIVED_POSITION_FACTOR,
   SENT_POSITION_FACTOR,
 } from './interaction-weights.ts';
-import { normalizeAddress } from './normalize-address.ts';
+import { keyOfMailbox } from './exchange-directory.ts';
+import { normalizeAddress, repairAddress } from './normalize-address.ts';
 import type { InteractionRecord, Owner } from './types.ts';
 
 export interface ExtractOptions {
   accountId: string;
   /** False when the user switched subjects off: no subject leaves this function. */
   storeSubjects: boolean;
+  /**
+   * The SMTP address behind an alias (`ex:<dn>`, `name:<name>`: a mailbox written without
+   * one, see exchange-directory.ts), where the mailbox has shown it. Interactions with an
+   * alias it does not know are returned with the alias as their contact: pending, not lost.
+   */
+  resolve?: (alias: string) => string | null;
 }
 
 export interface MessageInteractions {
@@ -35,7 +42,7 @@ export interface MessageInteractions {
  * address repeats across To, Cc and Bcc.
  */
 export function interactionsFromMessage(message: MessageMeta, owner: Owner, options: ExtractOptions): MessageInteractions {
-  const fromKey = message.from ? normalizeAddress(message.from.email) : null;
+  const fromKey = message.from ? keyOfMailbox(message.from, options.resolve) : null;
   const outbound = message.folder === 'sent' || (fromKey !== null && owner.addresses.has(fromKey));
 
   const reason = automatedMessageReason(message);
@@ -48,7 +55,7 @@ function fromOutbound(message: MessageMeta, owner: Owner, options: ExtractOption
   let sawOwner = false;
   const add = (list: Address[], position: keyof typeof SENT_POSITION_FACTOR) => {
     for (const address of list) {
-      const key = normalizeAddress(address.email);
+      const key = keyOfMailbox(address, options.resolve);
       if (key === null) continue;
       if (owner.addresses.has(key)) {
         sawOwner = true;
@@ -57,7 +64,7 @@ function fromOutbound(message: MessageMeta, owner: Owner, options: ExtractOption
       const seen = recipients.get(key);
       // To, then Cc, then Bcc: the first (strongest) position wins, the first name is kept.
       if (seen) seen.name ??= displayName(address);
-      else recipients.set(key, { position, name: displayName(address), address: writtenForm(address.email) });
+      else recipients.set(key, { position, name: displayName(address), address: writtenForm(address.email, key) });
     }
   };
   add(message.to, 'to');
@@ -99,7 +106,7 @@ function fromInbound(message: MessageMeta, fromKey: string | null, owner: Owner,
     [message.cc, 'cc'],
   ] as const) {
     for (const address of list) {
-      const key = normalizeAddress(address.email);
+      const key = keyOfMailbox(address, options.resolve);
       if (key === null) continue;
       audience.add(key);
       if (owner.addresses.has(key)) {
@@ -120,7 +127,7 @@ function fromInbound(message: MessageMeta, fromKey: string | null, owner: Owner,
       {
         ...messageBase(message, options),
         contact: fromKey,
-        address: writtenForm(message.from.email),
+        address: writtenForm(message.from.email, fromKey),
         kind: 'received',
         weight,
         contactName: displayName(message.from),
@@ -160,7 +167,7 @@ export function interactionsFromEvent(event: CalendarEvent, owner: Owner, option
   const people = new Map<string, { response: ResponseStatus; name: string | null; address: string }>();
   const consider = (key: string, response: ResponseStatus, name: string | null, address: string) => {
     const seen = people.get(key);
-    if (!seen) people.set(key, { response, name, address: writtenForm(address) });
+    if (!seen) people.set(key, { response, name, address: writtenForm(address, key) });
     else {
       if (RESPONSE_RANK[response] > RESPONSE_RANK[seen.response]) seen.response = response;
       seen.name ??= name;
@@ -253,7 +260,12 @@ function skip(reason: string): MessageInteractions {
   return { interactions: [], skipReason: reason };
 }
 
-/** How the address was written, minus case (which mail ignores) and stray spaces. */
-function writtenForm(email: string): string {
-  return email.trim().toLowerCase();
+/**
+ * How the address was written, minus case (which mail ignores), stray spaces and wrapping
+ * that is certainly no part of it (`'lorchard@commrisk.bm'`); for a mailbox written without
+ * an address, the key it was resolved to (or its alias).
+ */
+function writtenForm(email: string, key: string): string {
+  if (normalizeAddress(email) === null) return key;
+  return (repairAddress(email)?.address ?? email).trim().toLowerCase();
 }

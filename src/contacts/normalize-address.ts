@@ -1,4 +1,7 @@
 import { domainToUnicode } from 'node:url';
+import { repairAddress } from '../mail/repair-address.ts';
+
+export { isGarbledAddress, repairAddress } from '../mail/repair-address.ts';
 
 /**
  * Domains known to ignore dots and `+tag`s in the local part. Folding anywhere else would
@@ -7,11 +10,6 @@ import { domainToUnicode } from 'node:url';
  */
 const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
 
-/** RFC 5321 allows 254 characters in a path; real VERP addresses go a little beyond. */
-const MAX_LENGTH = 320;
-
-/** Characters that cannot appear unquoted in a local part; quoted local parts are not supported. */
-const LOCAL_FORBIDDEN = /[\s\p{Cc}<>()[\]\\,;:"@]/u;
 /** One domain label after IDNA mapping: letters of any script, digits, marks, `-`, and `_` (seen in real hostnames). */
 const LABEL = /^[\p{L}\p{N}\p{M}_-]{1,63}$/u;
 const IP_LITERAL = /^\[(?:ipv6:)?[0-9a-f.:]+\]$/;
@@ -42,18 +40,11 @@ const seen = new Map<string, string | null>();
 const SEEN_LIMIT = 20_000;
 
 function normalize(email: string): string | null {
-  let value = email.trim();
-  if (/^mailto:/i.test(value)) value = value.slice(7);
-  if (value.startsWith('<') && value.endsWith('>')) value = value.slice(1, -1).trim();
-  // Outlook and Notes export addresses in single quotes (`'kim.watson@enron.com'`).
-  if (value.length > 2 && value.startsWith("'") && value.endsWith("'")) value = value.slice(1, -1).trim();
-  if (value.length === 0 || value.length > MAX_LENGTH) return null;
-
+  const repaired = repairAddress(email);
+  if (repaired === null) return null;
+  const value = repaired.address;
   const at = value.lastIndexOf('@');
-  if (at <= 0 || at === value.length - 1) return null;
   let local = value.slice(0, at).normalize('NFC').toLowerCase();
-  if (LOCAL_FORBIDDEN.test(local)) return null;
-
   const domain = normalizeDomain(value.slice(at + 1));
   if (domain === null) return null;
 

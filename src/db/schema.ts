@@ -254,6 +254,56 @@ export const interactions = pgTable(
   ],
 );
 
+/**
+ * What a mailbox showed about people it names without an SMTP address (see
+ * src/contacts/exchange-directory.ts): `alias` (`ex:<dn>` or `name:<name>`) was written with
+ * `target` (an address, or an `ex:` DN) on `seen` messages of one mailbox. Resolution reads
+ * all the user's mailboxes together, because the evidence for a person may come pages or
+ * days after their first message, or from another mailbox; it goes with its mailbox.
+ */
+export const addressEvidence = pgTable(
+  'address_evidence',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+    target: text('target').notNull(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    seen: integer('seen').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.alias, t.target, t.accountId] }), index('address_evidence_target').on(t.userId, t.target)],
+);
+
+/**
+ * Interactions with a mailbox not yet resolved to an address (`alias` as in address_evidence):
+ * the rest of an `interactions` row, waiting. They move to `interactions` once the mailbox
+ * shows who the alias is; until then they are counted as unresolved, never dropped.
+ */
+export const pendingInteractions = pgTable(
+  'pending_interactions',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    sourceKey: text('source_key').notNull(),
+    alias: text('alias').notNull(),
+    kind: text('kind').$type<InteractionKind>().notNull(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    occurredAt: at('occurred_at').notNull(),
+    weight: real('weight').notNull(),
+    contactName: text('contact_name'),
+    participants: integer('participants').notNull(),
+    threadKey: text('thread_key'),
+    subject: text('subject'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.alias, t.sourceKey, t.kind] })],
+);
+
 export type ContactStatus = 'active' | 'done' | 'snoozed' | 'never';
 
 /**
@@ -291,7 +341,10 @@ export const contacts = pgTable(
     /** Thread of the last personal interaction with a subject (curation keeps one old thread to one entry). */
     lastThreadKey: text('last_thread_key'),
     /** Why the addresses are one person: `[{a, b, rule, evidence}]`, in inference's order. */
-    identityLinks: jsonb('identity_links').$type<{ a: string; b: string; rule: string; evidence: string }[]>().notNull().default([]),
+    identityLinks: jsonb('identity_links')
+      .$type<{ a: string; b: string; rule: string; evidence: string; messages?: [number, number] }[]>()
+      .notNull()
+      .default([]),
     /** A likely job change: `{from, to, since}` (organizations, ISO date), or null. */
     domainChange: jsonb('domain_change').$type<{ from: string; to: string; since: string }>(),
     /**

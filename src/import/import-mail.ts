@@ -5,6 +5,7 @@ import { HeaderMap, parseHeaderBlock } from '../mail/header-block.ts';
 import { messageMetaFromHeaders } from '../mail/message-meta.ts';
 import type { MessageMeta, SkippedMessage } from '../mail/types.ts';
 import { ingestMail, unseenRefs } from '../sync/ingest-mail.ts';
+import { countUnresolved, type UnresolvedCount } from '../sync/resolve-pending.ts';
 import { OwnerAddressLearner } from './learn-owner-addresses.ts';
 import type { LocalAccount } from './local-account.ts';
 import type { RawMessage } from './raw-message.ts';
@@ -25,6 +26,12 @@ export interface MailImportSummary {
   interactions: number;
   /** Addresses learned to be the owner's from their sent mail. */
   learnedAddresses: string[];
+  /**
+   * Interactions with mailboxes written without an SMTP address (Exchange DNs, bare display
+   * names) that the mail never showed an address for: kept aside, not contacts, counted here.
+   * For the user as a whole after this import (earlier imports and syncs included).
+   */
+  unresolved: UnresolvedCount;
 }
 
 export interface MailImportOptions {
@@ -46,7 +53,15 @@ export async function importMail(
   messages: AsyncIterable<RawMessage>,
   options: MailImportOptions,
 ): Promise<MailImportSummary> {
-  const summary: MailImportSummary = { read: 0, alreadyImported: 0, counted: 0, skipped: {}, interactions: 0, learnedAddresses: [] };
+  const summary: MailImportSummary = {
+    read: 0,
+    alreadyImported: 0,
+    counted: 0,
+    skipped: {},
+    interactions: 0,
+    learnedAddresses: [],
+    unresolved: { interactions: 0, mailboxes: 0, messages: 0 },
+  };
   const learner = new OwnerAddressLearner(account.addresses);
   let batch: RawMessage[] = [];
   // The batch being written while the next one is read and parsed, and its ids: Postgres
@@ -112,6 +127,7 @@ export async function importMail(
   }
   await flush();
   await writing;
+  summary.unresolved = await countUnresolved(sql, account.userId);
   return summary;
 }
 

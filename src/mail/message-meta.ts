@@ -1,7 +1,8 @@
 import type { Address, Folder, MessageFlags, MessageMeta, SkippedMessage } from './types.ts';
 import { decodeWords } from './decode-words.ts';
 import { HeaderMap, type RawHeader } from './header-block.ts';
-import { parseAddress, parseAddressList } from './parse-addresses.ts';
+import { exchangeDn, parseAddress, parseAddressList, parseMailboxList } from './parse-addresses.ts';
+import { repairAddress } from './repair-address.ts';
 import { parseMailDate } from './parse-date.ts';
 
 /** The headers rekindle reads; providers request exactly these and nothing else. */
@@ -48,11 +49,11 @@ export function messageMetaFromHeaders(
   const date = validDate(context.receivedAt) ?? parseMailDate(h.get('Date'));
   if (!date) return { skipped: { providerId: context.providerId, reason: 'malformed:date' } };
 
-  const from = withName(parseAddress(h.get('From')), exportedNames(h.get('X-From'), 1)?.[0]);
+  const from = withExported(parseMailboxList(h.get('From'))[0] ?? null, exportedEntries(h.get('X-From'), 1)?.[0]);
   const sender = parseAddress(h.get('Sender'));
   const subject = h.get('Subject');
-  const to = h.all('To').flatMap((value) => parseAddressList(value));
-  const cc = h.all('Cc').flatMap((value) => parseAddressList(value));
+  const to = h.all('To').flatMap((value) => parseMailboxList(value));
+  const cc = h.all('Cc').flatMap((value) => parseMailboxList(value));
 
   return {
     message: {
@@ -64,8 +65,8 @@ export function messageMetaFromHeaders(
       from,
       sender: sender && from && sender.email.toLowerCase() !== from.email.toLowerCase() ? sender : null,
       replyTo: h.all('Reply-To').flatMap((value) => parseAddressList(value)),
-      to: withNames(to, exportedNames(h.get('X-To'), to.length)),
-      cc: withNames(cc, exportedNames(h.get('X-cc'), cc.length)),
+      to: withAllExported(to, exportedEntries(h.get('X-To'), to.length)),
+      cc: withAllExported(cc, exportedEntries(h.get('X-cc'), cc.length)),
       bcc: context.folder === 'sent' ? h.all('Bcc').flatMap((value) => parseAddressList(value)) : [],
       subject: subject === null ? null : decodeWords(subject).replace(/\s+/g, ' ').trim(),
       folder: context.folder,
@@ -88,24 +89,56 @@ function flagsOf(h: HeaderMap, category: MessageFlags['category']): MessageFlags
   };
 }
 
+/** One entry of an export's `X-From`/`X-To`/`X-cc`: the directory name, and the DN or SMTP address in its brackets. */
+interface ExportedEntry {
+  name: string | null;
+  dn: string | null;
+  email: string | null;
+}
+
 /**
- * Display names from the `X-From` / `X-To` / `X-cc` headers that Exchange and Notes exports
- * add (the Enron corpus carries them): `Watson, Kimberly </O=ENRON/OU=NA/CN=RECIPIENTS/CN=KWATSON>`.
- * Their `From`/`To` often hold the bare SMTP address, so these are the only names there are.
- * Entries are `name <anything>` separated by commas (names contain commas themselves, so the
- * closing `>` is what ends an entry); a single `From` may also be a bare name. Null unless
- * the header yields exactly `expected` entries, so names are never paired with the wrong
- * address.
+ * The entries of the `X-From` / `X-To` / `X-cc` headers that Exchange and Notes exports add
+ * (the Enron corpus carries them): `Watson, Kimberly </O=ENRON/OU=NA/CN=RECIPIENTS/CN=KWATSON>`,
+ * `'Mike Day (E-mail)' <mday@gmssr.com>`. Their `From`/`To` often hold the bare SMTP address,
+ * so these are the only names there are, and the only link between an address and its
+ * directory entry. Entries are `name <anything>` separated by commas (names contain commas
+ * themselves, so the closing `>` is what ends an entry); a single `From` may also be a bare
+ * name. Null unless the header yields exactly `expected` entries, so an entry is never paired
+ * with the wrong address.
  */
-function exportedNames(value: string | null, expected: number): (string | null)[] | null {
+function exportedEntries(value: string | null, expected: number): readonly ExportedEntry[] | null {
   if (!value || expected === 0) return null;
+  let entries = seenEntries.get(value);
+  if (entries === undefined) {
+    entries = readExportedEntries(value);
+    // Exports repeat the same X-To on many messages; only short values are kept (bounded memory).
+    if (value.length <= 1_000) {
+      if (seenEntries.size >= 10_000) seenEntries.clear();
+      seenEntries.set(value, entries);
+    }
+  }
+  if (entries.length === 0 && expected === 1 && !value.includes('<'))
+    return [{ name: exportedName(decodeWords(value).trim()), dn: null, email: null }];
+  return entries.length === expected ? entries : null;
+}
+
+const seenEntries = new Map<string, readonly ExportedEntry[]>();
+
+function readExportedEntries(value: string): ExportedEntry[] {
   const text = decodeWords(value).trim();
-  const names: (string | null)[] = [];
-  const entry = /\s*([^<>]*?)\s*<[^<>]*>\s*(?:,|$)/y;
+  const entries: ExportedEntry[] = [];
+  const entry = /\s*([^<>]*?)\s*<([^<>]*)>\s*(?:,|$)/y;
   let match: RegExpExecArray | null;
-  while (entry.lastIndex < text.length && (match = entry.exec(text)) !== null) names.push(exportedName(match[1]!));
-  if (names.length === 0 && expected === 1 && !text.includes('<')) names.push(exportedName(text));
-  return names.length === expected ? names : null;
+  while (entry.lastIndex < text.length && (match = entry.exec(text)) !== null) {
+    const inside = match[2]!.trim();
+    const repaired = repairAddress(inside);
+    entries.push({
+      name: exportedName(match[1]!),
+      dn: exchangeDn(inside),
+      email: repaired && /\.[^.@]+$/.test(repaired.address) ? repaired.address : null,
+    });
+  }
+  return entries;
 }
 
 function exportedName(raw: string): string | null {
@@ -115,12 +148,26 @@ function exportedName(raw: string): string | null {
   return name;
 }
 
-function withName(address: Address | null, name: string | null | undefined): Address | null {
-  return address && address.name === null && name ? { ...address, name } : address;
+/**
+ * An address with what the export says of the same slot: its name when it has none, its
+ * directory entry, and — for a garbled address (`'.'mike@enron.com`, an Exchange export that
+ * lost the name) — the SMTP address the export recorded for that very recipient, the one
+ * repair of it that is certain.
+ */
+function withExported(address: Address | null, entry: ExportedEntry | null | undefined): Address | null {
+  if (!address || !entry) return address;
+  let result = address;
+  if (result.name === null && entry.name) result = { ...result, name: entry.name };
+  if (entry.dn && !result.dn) result = { ...result, dn: entry.dn };
+  // A recipient written by name only, whose address the export recorded.
+  if (!result.email && entry.email) result = { ...result, email: entry.email };
+  if (entry.email && result.email && repairAddress(result.email)?.garbled && !repairAddress(entry.email)?.garbled)
+    result = { ...result, email: entry.email, name: entry.name };
+  return result;
 }
 
-function withNames(addresses: Address[], names: (string | null)[] | null): Address[] {
-  return names ? addresses.map((address, i) => withName(address, names[i]) as Address) : addresses;
+function withAllExported(addresses: Address[], entries: readonly ExportedEntry[] | null): Address[] {
+  return entries ? addresses.map((address, i) => withExported(address, entries[i]) as Address) : addresses;
 }
 
 /** `<abc@host>` → `abc@host`; the first id when several are given; null when empty. */

@@ -12,6 +12,12 @@ export interface Address {
   email: string;
   /** Display name, RFC 2047 decoded; null when absent. */
   name: string | null;
+  /**
+   * The Exchange directory entry (legacy DN, `/o=enron/ou=na/cn=recipients/cn=sbaile2`,
+   * lower-cased) when the source gave one: in place of an address (`email` is then empty), or
+   * beside it in an export's `X-From`/`X-To`/`X-cc`. Absent elsewhere.
+   */
+  dn?: string;
 }
 
 export type Folder = 'sent' | 'inbox' | 'other';

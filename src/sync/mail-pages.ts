@@ -104,8 +104,11 @@ async function fetchAndCommit(refs: MessageRef[], options: MailPagesOptions): Pr
     items += batch.length;
     for (const m of batch) if (!oldest || m.date < oldest) oldest = m.date;
     writes = writes.then(async () => {
-      const { malformed } = await ingestMail(sql, target, batch, skips);
+      const { malformed, pending } = await ingestMail(sql, target, batch, skips);
       for (const m of malformed) logger.warn({ providerId: m.providerId, reason: m.reason }, 'skipped a malformed message');
+      // Mailboxes written without an address (Exchange DNs, bare names) that this mailbox has not yet shown: kept, counted.
+      if (pending > 0)
+        logger.info({ pending }, 'interactions wait until the mailbox shows who their Exchange or display-name-only address is');
     });
   };
   const take = (result: { messages: MessageMeta[]; skipped: SkippedMessage[] }) => {

@@ -38,6 +38,11 @@ export interface UserStatus {
   digestPausedReason: string | null;
   digestStoppedAt: Date | null;
   contacts: number;
+  /**
+   * People written without an address the mail has shown so far (Exchange DNs, bare names),
+   * and the messages they are on: kept aside, counted as soon as a message shows who they are.
+   */
+  unresolved: { people: number; messages: number };
   mailboxes: MailboxStatus[];
   /** `attempts`: SMTP hand-offs tried; a `failed` one is retried up to DIGEST_MAX_ATTEMPTS. */
   lastDigest: { weekOf: string; status: string; sentAt: Date | null; attempts: number } | null;
@@ -54,13 +59,17 @@ export async function loadUserEmail(sql: Sql, userId: string): Promise<string | 
 }
 
 export async function loadUserStatus(sql: Sql, userId: string, now: Date = new Date()): Promise<UserStatus | null> {
-  const [user] = await sql<Omit<UserStatus, 'contacts' | 'mailboxes' | 'lastDigest' | 'nextDigest' | 'synced'>[]>`
+  const [user] = await sql<Omit<UserStatus, 'contacts' | 'unresolved' | 'mailboxes' | 'lastDigest' | 'nextDigest' | 'synced'>[]>`
     select id, email, timezone, digest_day as "digestDay", digest_hour as "digestHour", digest_budget as "digestBudget",
            digest_paused_at as "digestPausedAt", digest_paused_reason as "digestPausedReason", digest_stopped_at as "digestStoppedAt"
       from users where id = ${userId}`;
   if (!user) return null;
   const [counted] = await sql<{ contacts: number }[]>`select count(*)::int as contacts from contacts where user_id = ${userId}`;
   const contacts = counted?.contacts ?? 0;
+  const [pending] = await sql<{ people: number; messages: number }[]>`
+    select count(distinct alias)::int as people, count(distinct source_key)::int as messages
+      from pending_interactions where user_id = ${userId}`;
+  const unresolved = { people: pending?.people ?? 0, messages: pending?.messages ?? 0 };
   const rows = await sql<
     (Omit<MailboxStatus, 'mail' | 'calendar' | 'state'> & { streams: (StreamProgress & { stream: string })[] | null })[]
   >`
@@ -107,7 +116,7 @@ export async function loadUserStatus(sql: Sql, userId: string, now: Date = new D
     const made = lastDigest !== undefined && thisWeek !== null && lastDigest.weekOf >= thisWeek;
     nextDigest = made ? { at: nextSlotAfter(now, schedule), soon: false } : { at: now, soon: true };
   }
-  return { ...user, contacts, mailboxes, lastDigest: lastDigest ?? null, nextDigest, synced };
+  return { ...user, contacts, unresolved, mailboxes, lastDigest: lastDigest ?? null, nextDigest, synced };
 }
 
 /** The first digest slot (day and hour in the user's timezone) strictly after `now`. */

@@ -263,11 +263,23 @@ describe('account lifecycle', () => {
         organizer: addr(me),
         attendees: [attendee(me, { self: true }), attendee(work, {}), attendee('ann@example.org', { name: 'Ann Lee' })],
       });
+      // From an Exchange DN no message has shown an address for: its interaction waits (pending).
+      const fromDn = message({
+        internetMessageId: 'dn@corp.example',
+        from: { email: '', name: 'Reyes, Dana', dn: '/o=corp/ou=na/cn=recipients/cn=dreyes' },
+        to: [addr(me)],
+        date: at(8),
+      });
       // The home mailbox syncs the shared message first, and the meeting last: it owns both rows.
       await ingestCalendar(database.sql, target(office), [{ ...meeting, providerId: 'office-evt' }]);
-      await ingestMail(database.sql, target(home), [shared, replyHome, boIn, boOut], []);
+      await ingestMail(database.sql, target(home), [shared, replyHome, boIn, boOut, fromDn], []);
       await ingestCalendar(database.sql, target(home), [meeting]);
-      await ingestMail(database.sql, target(office), [{ ...shared, providerId: 'office-1' }, officeReply], []);
+      await ingestMail(
+        database.sql,
+        target(office),
+        [{ ...shared, providerId: 'office-1' }, officeReply, { ...fromDn, providerId: 'office-dn' }],
+        [],
+      );
       await recomputeContacts(database.sql, userId);
 
       const sharedRows = async () =>
@@ -284,7 +296,18 @@ describe('account lifecycle', () => {
       const result = await disconnectAccount(database.sql, userId, home);
       expect(result).toMatchObject({ movedInteractions: 2 });
 
-      for (const table of ['mail_messages', 'calendar_events', 'interactions', 'sync_streams']) {
+      // The waiting interaction of a message the office mailbox also holds: still there, once, now the office's.
+      expect(await database.sql`select account_id as "accountId" from pending_interactions where user_id = ${userId}`).toEqual([
+        { accountId: office },
+      ]);
+      for (const table of [
+        'mail_messages',
+        'calendar_events',
+        'interactions',
+        'sync_streams',
+        'pending_interactions',
+        'address_evidence',
+      ]) {
         expect(await database.sql`select 1 from ${database.sql(table)} where account_id = ${home}`, table).toHaveLength(0);
       }
       expect(await database.sql`select 1 from accounts where id = ${home}`).toHaveLength(0);

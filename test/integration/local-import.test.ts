@@ -86,6 +86,7 @@ describe('local import', () => {
       skipped: { 'automated-sender:bulk:news': 1, 'automated:auto-reply': 1, draft: 1 },
       interactions: 9,
       learnedAddresses: ['kim.w@home.example'],
+      unresolved: { interactions: 0, mailboxes: 0, messages: 0 },
     });
     expect(await recomputeContacts(database.sql, account.userId, new Date('2001-12-31T00:00:00Z'))).toBe(2);
     const rows = await database.sql`
@@ -170,7 +171,7 @@ describe('local import', () => {
       name: 'Ann Lee',
       addresses: ['ann.lee@partner.com', 'alee@partner.com'],
       mergedBecause: [
-        'ann.lee@partner.com = alee@partner.com: both written as "ann lee" at partner.com, never on one message together (same-name-same-org)',
+        'ann.lee@partner.com = alee@partner.com: both written as "ann lee" at partner.com, never on one message together (same-name-same-org; on 3 and 1 messages)',
       ],
     });
   });

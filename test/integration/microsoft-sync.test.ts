@@ -104,6 +104,30 @@ describe('microsoft sync, end to end', () => {
     expect(round.filter((r) => r.method === 'graph.messages.delta').flatMap((r) => r.served)).toHaveLength(1);
   });
 
+  it('resolves an internal sender Graph gives as an Exchange DN to the person the mailbox shows by that name', async () => {
+    const before = (await contactsOf(database, userEmail)).get('maya@chenlabs.io')!;
+    const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 30_000);
+    emulator.addMessage(userEmail, {
+      labelIds: ['INBOX'],
+      internalDate: at.toISOString(),
+      headers: [
+        { name: 'Message-ID', value: '<fresh-dn-1@mail.example.com>' },
+        // Exchange keeps an internal sender as its legacy DN; Graph serves it as the address.
+        { name: 'From', value: 'Maya Chen </O=EXCHANGELABS/OU=EXCHANGE ADMINISTRATIVE GROUP (FYDIBOHF23SPDLT)/CN=RECIPIENTS/CN=MAYA>' },
+        { name: 'To', value: userEmail },
+        { name: 'Subject', value: 'From inside the tenant' },
+        { name: 'Date', value: at.toUTCString() },
+      ],
+    });
+    await makeDue(database, accountId);
+    await waitUntilSynced(database, accountId);
+    const after = (await contactsOf(database, userEmail)).get('maya@chenlabs.io')!;
+    expect(after.receivedCount).toBe(before.receivedCount + 1);
+    expect(after.lastInboundAt).toEqual(at);
+    const [pending] = await database.sql<{ n: number }[]>`select count(*)::int as n from pending_interactions`;
+    expect(pending!.n).toBe(0);
+  });
+
   it('keeps one row for a message the user moves to Archive (its id does not change)', async () => {
     const [row] = await database.sql<{ id: string }[]>`
       select provider_id as id from mail_messages where account_id = ${accountId} and folder = 'inbox' and skip_reason is null limit 1`;

@@ -17,6 +17,7 @@ describe('migrations', () => {
       select tablename from pg_tables where schemaname = 'public' order by tablename`;
     expect(tables.map((t) => t.tablename)).toEqual([
       'accounts',
+      'address_evidence',
       'calendar_events',
       'contact_addresses',
       'contact_marks',
@@ -29,6 +30,7 @@ describe('migrations', () => {
       'inbound_replies',
       'interactions',
       'mail_messages',
+      'pending_interactions',
       'sync_streams',
       'user_addresses',
       'users',

@@ -15,6 +15,11 @@ import { MICROSOFT_SCOPES } from '../../src/providers/microsoft/microsoft-auth.t
 import { createRedis } from '../../src/queue/connection.ts';
 import { buildServer } from '../../src/web/server.ts';
 import type { Config } from '../../src/config/env.ts';
+import { createOwner } from '../../src/contacts/owner.ts';
+import { parseHeaderBlock } from '../../src/mail/header-block.ts';
+import { messageMetaFromHeaders } from '../../src/mail/message-meta.ts';
+import type { MessageMeta } from '../../src/mail/types.ts';
+import { ingestMail } from '../../src/sync/ingest-mail.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
 import {
@@ -140,6 +145,39 @@ describe('connecting mailboxes through the web app', () => {
     const status = await app.inject({ method: 'GET', url: '/status', headers: { cookie: fresh.header() } });
     expect(status.body).toContain(SAM_OUTLOOK);
     expect(await accounts()).toBe(2);
+  });
+
+  it('the status page says how many people are named without an address the mail has not shown, until it does', async () => {
+    const [account] = await database.sql<{ id: string }[]>`select id from accounts where email = ${SAM}`;
+    const target = { userId: samId, accountId: account!.id, owner: createOwner([SAM]), storeSubjects: false };
+    const meta = (id: string, ...lines: string[]): MessageMeta => {
+      const result = messageMetaFromHeaders(
+        parseHeaderBlock([`Message-ID: <${id}@x>`, 'Date: Mon, 12 Nov 2001 12:28:21 -0800', ...lines].join('\n')),
+        {
+          providerId: id,
+          threadId: null,
+          folder: 'inbox',
+        },
+      );
+      if (!('message' in result)) throw new Error('no message');
+      return result.message;
+    };
+    const dn = '/O=ACME/OU=NA/CN=RECIPIENTS/CN=DREYES';
+    await ingestMail(database.sql, target, [meta('dn-1', `From: "Reyes, Dana" <${dn}>`, `To: ${SAM}`)], []);
+    const before = await app.inject({ method: 'GET', url: '/status', headers: { cookie: sam.header() } });
+    expect(before.body).toContain('<dd id="unresolved">1 person on 1 message named without an e-mail address');
+    // A message that shows Dana's address beside her directory entry resolves her.
+    await ingestMail(
+      database.sql,
+      target,
+      [meta('dn-2', 'From: dana.reyes@acme.example', `To: ${SAM}`, `X-From: Reyes, Dana <${dn}>`)],
+      [],
+    );
+    const after = await app.inject({ method: 'GET', url: '/status', headers: { cookie: sam.header() } });
+    expect(after.body).not.toContain('id="unresolved"');
+    const received =
+      await database.sql`select source_key from interactions where user_id = ${samId} and contact = 'dana.reyes@acme.example' order by source_key`;
+    expect(received.map((r) => r.source_key)).toEqual(['mid:dn-1@x', 'mid:dn-2@x']);
   });
 
   describe('refuses a state that is', () => {

@@ -9,6 +9,31 @@ const owner = createOwner(['me@example.com', 'Me.Too@gmail.com']);
 const options = { accountId: 'acct-1', storeSubjects: true };
 const extract = (overrides: Parameters<typeof message>[0], opts = options) => interactionsFromMessage(message(overrides), owner, opts);
 
+describe('interactionsFromMessage: addresses as exports write them (issue 15)', () => {
+  it('keeps the repaired form, not the quotes, as the address to show', () => {
+    const { interactions } = extract({
+      folder: 'sent',
+      from: addr('me@example.com'),
+      to: [{ email: "'lorchard@commrisk.bm'", name: 'Laurie Orchard' }],
+    });
+    expect(interactions.map((i) => [i.contact, i.address, i.contactName])).toEqual([
+      ['lorchard@commrisk.bm', 'lorchard@commrisk.bm', 'Laurie Orchard'],
+    ]);
+  });
+
+  it('a recipient without any address is kept under its alias, for the resolver, not dropped', () => {
+    const { interactions } = extract({
+      folder: 'sent',
+      from: addr('me@example.com'),
+      to: [{ email: '', name: 'Watson, Kimberly' }, addr('bob@example.org')],
+    });
+    expect(interactions.map((i) => [i.contact, i.participants])).toEqual([
+      ['name:kimberly watson', 2],
+      ['bob@example.org', 2],
+    ]);
+  });
+});
+
 describe('interactionsFromMessage: outbound', () => {
   it('a direct 1:1 message weighs 1', () => {
     const { interactions, skipReason } = extract({

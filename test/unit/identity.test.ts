@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeContacts } from '../../src/contacts/compute-contacts.ts';
-import { displayNameOf, nameKey } from '../../src/contacts/display-name.ts';
+import { computeContacts, inferContacts } from '../../src/contacts/compute-contacts.ts';
+import { displayNameOf, middleInitials, nameKey } from '../../src/contacts/display-name.ts';
 import { type AddressProfile, type IdentityDecision, localSpellsName, resolveIdentities } from '../../src/contacts/identity.ts';
 import { organizationOf } from '../../src/contacts/organization.ts';
 import { interaction } from '../../testkit/inference-fixtures.ts';
@@ -10,7 +10,15 @@ const DAY = 86_400_000;
 const T0 = Date.UTC(2001, 0, 1);
 
 function profile(key: string, name: string | null, firstDay: number, lastDay: number, sources: string[] = [`only:${key}`]): AddressProfile {
-  return { key, nameKey: nameKey(displayNameOf(name)), first: T0 + firstDay * DAY, last: T0 + lastDay * DAY, sources: new Set(sources) };
+  const shown = displayNameOf(name);
+  return {
+    key,
+    nameKey: nameKey(shown),
+    first: T0 + firstDay * DAY,
+    last: T0 + lastDay * DAY,
+    sources: new Set(sources),
+    initials: new Set(shown ? middleInitials(shown) : []),
+  };
 }
 
 const personOf = (profiles: AddressProfile[], decisions: IdentityDecision[] = []) => {
@@ -91,6 +99,7 @@ describe('identity: one person under several addresses, on strong evidence only'
         b: 'jonas@newco.io',
         rule: 'same-name-moved',
         evidence: 'both written as "jonas weber"; jonas.weber@oldco.de fell silent as jonas@newco.io began',
+        messages: [1, 1],
       },
     ]);
   });
@@ -165,6 +174,102 @@ describe('identity: one person under several addresses, on strong evidence only'
   });
 });
 
+/**
+ * Issue 15, one person or two. Names and addresses are from the Enron corpus
+ * (../shared/corpora/enron-inbox/maildir), cited per case; the X-To/X-cc directory names are
+ * what tells the people apart.
+ */
+describe('one person or two: merges that must not happen', () => {
+  it.each([
+    [
+      // X-To/X-cc directory names: `Smith, Mike D.` (CN=Msmith1, sager-e/inbox/515) and `Smith, Mike L.` (CN=Msmith14, donoho-l/inbox/112).
+      'one name, different middle initials (two directory entries)',
+      [profile('mike.smith@enron.com', 'Smith, Mike L.', 0, 300), profile('msmith@enron.com', 'Smith, Mike D.', 10, 200)],
+    ],
+    [
+      // …and `Smith, Mike J` (CN=Msmith19, schoolcraft-d/inbox/junk/26): a bare "Mike Smith" could be any of them.
+      'a bare name where the organization has two people of that name',
+      [
+        profile('mike.smith@enron.com', 'Smith, Mike J', 0, 300),
+        profile('michael.smith@enron.com', 'Smith, Mike D.', 0, 300),
+        profile('msmith@enron.com', 'Mike Smith', 10, 200),
+      ],
+    ],
+    [
+      // lay-k/inbox/600: To `legal <.taylor@enron.com>`, its X-To `Taylor, Mark E (Legal)`.
+      'a garbled address written with a real person’s name',
+      [
+        profile('mark.taylor@enron.com', 'Taylor, Mark E (Legal)', 0, 300),
+        profile('.taylor@enron.com', 'Taylor, Mark E (Legal)', 310, 400),
+      ],
+    ],
+    [
+      // skilling-j/inbox/1363: `plank'.'mike@enron.com`, an export that lost a name.
+      'a quote-dot garbled address with the same name',
+      [profile('mike.plank@enron.com', 'Mike Plank', 0, 300), profile("plank'.'mike@enron.com", 'Mike Plank', 310, 400)],
+    ],
+  ])('%s', (_, profiles) => {
+    const { personOf: map, splits } = resolveIdentities(profiles);
+    expect(map.size).toBe(0);
+    expect(splits.length).toBeGreaterThan(0);
+  });
+
+  it('reports why each pair stays two people', () => {
+    const { splits } = resolveIdentities([
+      profile('mike.smith@enron.com', 'Smith, Mike B', 0, 300),
+      profile('msmith@enron.com', 'Smith, Mike D.', 10, 200),
+      profile('.smith@enron.com', 'Smith, Mike B', 10, 200),
+    ]);
+    expect(splits.map((s) => [s.a, s.b, s.reason]).sort()).toEqual(
+      [
+        ['mike.smith@enron.com', 'msmith@enron.com', 'different-initials'],
+        ['mike.smith@enron.com', '.smith@enron.com', 'garbled'],
+        ['.smith@enron.com', 'msmith@enron.com', 'garbled'],
+      ].sort(),
+    );
+  });
+});
+
+describe('one person or two: the user can undo either', () => {
+  const d = profile('msmith@enron.com', 'Smith, Mike D.', 10, 200);
+  const l = profile('mike.smith@enron.com', 'Smith, Mike L.', 0, 300);
+  const k1 = profile('kimberly.watson@enron.com', 'Watson, Kimberly', 0, 300);
+  const k2 = profile('kwatson@enron.com', 'Kimberly Watson', 10, 200);
+
+  it('a `merge` joins a pair the rules kept apart, and is no longer reported as a split', () => {
+    const { personOf: map, splits, links } = resolveIdentities([d, l], [{ a: d.key, b: l.key, decision: 'merge' }]);
+    expect(map.get(d.key)).toBe(map.get(l.key));
+    expect(splits).toEqual([]);
+    expect(links.map((x) => x.rule)).toEqual(['user']);
+  });
+
+  it('a `split` undoes an automatic merge, and is reported as the user’s', () => {
+    const { personOf: map, splits } = resolveIdentities([k1, k2], [{ a: k1.key, b: k2.key, decision: 'split' }]);
+    expect(map.size).toBe(0);
+    expect(splits).toEqual([{ a: k1.key, b: k2.key, reason: 'user' }]);
+  });
+});
+
+describe('one person or two: merges that must happen', () => {
+  it.each([
+    [
+      // `Watson, Kimberly` (watson-k/inbox/175) for kimberly.watson@enron.com and kwatson@enron.com, never together.
+      'the same name at one organization, no one else of that name',
+      [profile('kimberly.watson@enron.com', 'Watson, Kimberly', 0, 300), profile('kwatson@enron.com', 'Kimberly Watson', 10, 200)],
+    ],
+    [
+      // `Kaminski, Vince J` (CN=VKAMINS, all over the corpus) and `Vince Kaminski`: an initial on one side only is no conflict.
+      'an initial written on one side only',
+      [profile('vince.kaminski@enron.com', 'Kaminski, Vince J', 0, 300), profile('vkamins@enron.com', 'Vince Kaminski', 10, 200)],
+    ],
+  ])('%s', (_, profiles) => {
+    const { personOf: map, links } = resolveIdentities(profiles);
+    expect(new Set(map.values()).size).toBe(1);
+    expect(links).toHaveLength(1);
+    expect(links[0]!.messages).toEqual([1, 1]);
+  });
+});
+
 describe('identity in computeContacts', () => {
   const asOf = new Date(T0 + 600 * DAY);
   const at = (day: number) => new Date(T0 + day * DAY);
@@ -199,6 +304,92 @@ describe('identity in computeContacts', () => {
       identities: [{ a: 'jonas.weber@oldco.de', b: 'jonas@newco.io', decision: 'split' }],
     });
     expect(contacts.map((c) => [c.key, c.addresses, c.domainChange])).toEqual([['jonas.weber@oldco.de', ['jonas.weber@oldco.de'], null]]);
+  });
+});
+
+describe('one person or two: the person’s own reply from the other address', () => {
+  const replied = (p: AddressProfile, wrote: string[], answered: string[]): AddressProfile => ({
+    ...p,
+    wroteAlone: new Set(wrote),
+    answeredAlone: new Set(answered),
+  });
+
+  it.each([
+    [
+      'work and personal mail at the same time: the personal address answered what went to work',
+      [
+        replied(profile('jonas.weber@oldco.de', 'Jonas Weber', 0, 300), ['t1'], []),
+        replied(profile('jonasweber@gmail.com', 'Jonas Weber', 100, 500), [], ['t1']),
+      ],
+      true,
+    ],
+    [
+      'two gmail addresses of one name, one answering a message sent to the other',
+      [
+        replied(profile('john.smith@gmail.com', 'John Smith', 0, 300), ['t7'], []),
+        replied(profile('jsmith@gmail.com', 'John Smith', 10, 200), [], ['t7']),
+      ],
+      true,
+    ],
+    [
+      'the same two without a reply: thousands share the name',
+      [
+        replied(profile('john.smith@gmail.com', 'John Smith', 0, 300), ['t7'], []),
+        replied(profile('jsmith@gmail.com', 'John Smith', 10, 200), [], ['t8']),
+      ],
+      false,
+    ],
+    [
+      'a shared mailbox answering in a person’s name is still not that person',
+      [
+        replied(profile('jane.doe@gmail.com', 'Jane Doe', 0, 300), ['t1'], []),
+        replied(profile('support@acme.com', 'Jane Doe', 10, 200), [], ['t1']),
+      ],
+      false,
+    ],
+  ])('%s', (_, profiles, merged) => {
+    const { personOf: map, links } = resolveIdentities(profiles);
+    expect(map.size > 0).toBe(merged);
+    if (merged) expect(links.map((l) => l.rule)).toEqual(['same-name-replied']);
+  });
+
+  it('reads the reply from the interactions: a 1:1 message and a 1:1 answer in one thread', () => {
+    const at = (day: number) => new Date(T0 + day * DAY);
+    const records = [
+      interaction('jonas.weber@oldco.de', 'sent', at(10), { contactName: 'Jonas Weber', threadKey: 't1' }),
+      interaction('jonas.weber@oldco.de', 'received', at(11), { contactName: 'Jonas Weber', threadKey: 't0' }),
+      interaction('jonasweber@gmail.com', 'received', at(12), { contactName: 'Jonas Weber', threadKey: 't1' }),
+      interaction('jonasweber@gmail.com', 'sent', at(13), { contactName: 'Jonas Weber', threadKey: 't2' }),
+      interaction('jonas.weber@oldco.de', 'sent', at(200), { contactName: 'Jonas Weber', threadKey: 't3' }),
+    ];
+    const contacts = computeContacts(records, { asOf: at(300) });
+    expect(contacts.map((c) => c.addresses)).toEqual([['jonas.weber@oldco.de', 'jonasweber@gmail.com']]);
+    expect(contacts[0]!.identityLinks[0]!.evidence).toBe(
+      'both written as "jonas weber"; jonasweber@gmail.com answered a message you sent to jonas.weber@oldco.de alone',
+    );
+    // The answer in another thread is no evidence: two people (the addresses overlap in time).
+    const elsewhere = records.map((r) => (r.contact === 'jonasweber@gmail.com' && r.kind === 'received' ? { ...r, threadKey: 't9' } : r));
+    expect(computeContacts(elsewhere, { asOf: at(300) }).map((c) => c.addresses)).toHaveLength(2);
+  });
+});
+
+describe('one person or two, through computeContacts', () => {
+  const asOf = new Date(T0 + 600 * DAY);
+  const at = (day: number) => new Date(T0 + day * DAY);
+
+  it('the names X-To and X-cc give two Mike Smiths (sager-e/inbox/515, donoho-l/inbox/112) keep two contacts', () => {
+    const records = [
+      interaction('mike.smith@enron.com', 'sent', at(10), { contactName: 'Smith, Mike D.' }),
+      interaction('mike.smith@enron.com', 'received', at(11), { contactName: 'Smith, Mike D.' }),
+      interaction('msmith@enron.com', 'sent', at(100), { contactName: 'Smith, Mike L.' }),
+      interaction('msmith@enron.com', 'received', at(101), { contactName: 'Smith, Mike L.' }),
+    ];
+    const { contacts, splits } = inferContacts(records, { asOf });
+    expect(contacts.map((c) => c.summary.addresses)).toEqual([['msmith@enron.com'], ['mike.smith@enron.com']]);
+    expect(splits).toEqual([{ a: 'mike.smith@enron.com', b: 'msmith@enron.com', reason: 'different-initials' }]);
+    // Without the initials the two addresses are one person: the initials are what keeps them apart.
+    const plain = records.map((r) => ({ ...r, contactName: 'Smith, Mike' }));
+    expect(computeContacts(plain, { asOf }).map((c) => c.addresses)).toEqual([['mike.smith@enron.com', 'msmith@enron.com']]);
   });
 });
 

@@ -79,7 +79,7 @@ describe('mapGraphMessage', () => {
     expect(mapGraphMessage({ ...base, isDraft: true }, 'other')).toEqual({ skipped: { providerId: base.id, reason: 'draft' } });
   });
 
-  it('drops recipients without an SMTP address (unresolved Exchange DNs) and tolerates nulls', () => {
+  it('keeps recipients without an SMTP address (Exchange DNs) for the resolver, and tolerates nulls', () => {
     const message = meta({
       ...base,
       from: null,
@@ -95,7 +95,10 @@ describe('mapGraphMessage', () => {
       internetMessageId: null,
     });
     expect(message.from).toBeNull();
-    expect(message.to).toEqual([{ email: 'ada@example.com', name: 'Ada' }]);
+    expect(message.to).toEqual([
+      { email: '', name: 'Legacy', dn: '/o=exchangelabs/ou=exchange administrative group/cn=recipients/cn=jdoe' },
+      { email: 'ada@example.com', name: 'Ada' },
+    ]);
     expect(message.cc).toEqual([]);
     expect(message.subject).toBeNull();
     expect(message.threadId).toBeNull();

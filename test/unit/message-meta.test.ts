@@ -155,7 +155,7 @@ describe('message metadata from headers', () => {
 });
 
 describe('names from X-From / X-To / X-cc (Exchange and Notes exports)', () => {
-  it('names a bare From, To and Cc from the exported headers, in order', () => {
+  it('names a bare From, To and Cc from the exported headers, in order, with their directory entries', () => {
     const meta = metaOf(
       [
         'Date: Mon, 12 Nov 2001 12:28:21 -0800',
@@ -167,12 +167,16 @@ describe('names from X-From / X-To / X-cc (Exchange and Notes exports)', () => {
         'X-cc: Blair, Lynn </O=ENRON/OU=NA/CN=RECIPIENTS/CN=LBLAIR>',
       ].join('\n'),
     );
-    expect(meta.from).toEqual({ email: 'darrell.schoolcraft@enron.com', name: 'Schoolcraft, Darrell' });
+    expect(meta.from).toEqual({
+      email: 'darrell.schoolcraft@enron.com',
+      name: 'Schoolcraft, Darrell',
+      dn: '/o=enron/ou=na/cn=recipients/cn=dschool',
+    });
     expect(meta.to).toEqual([
-      { email: 'bert.hernandez@enron.com', name: 'Hernandez, Bert' },
+      { email: 'bert.hernandez@enron.com', name: 'Hernandez, Bert', dn: '/o=enron/ou=na/cn=recipients/cn=ahernan' },
       { email: 'kim@x.org', name: 'Kim Watson' },
     ]);
-    expect(meta.cc).toEqual([{ email: 'lynn.blair@enron.com', name: 'Blair, Lynn' }]);
+    expect(meta.cc).toEqual([{ email: 'lynn.blair@enron.com', name: 'Blair, Lynn', dn: '/o=enron/ou=na/cn=recipients/cn=lblair' }]);
   });
 
   it.each([
@@ -182,6 +186,45 @@ describe('names from X-From / X-To / X-cc (Exchange and Notes exports)', () => {
     ['an Exchange path is no name', 'From: jwatson@nw.example\nX-From: </O=ENRON/OU=NA/CN=RECIPIENTS/CN=JWATSON>', null],
   ])('%s', (_, headers, name) => {
     expect(metaOf(`Date: Mon, 12 Nov 2001 12:28:21 -0800\n${headers}`).from!.name).toBe(name);
+  });
+
+  it.each([
+    [
+      'a sender written as its directory entry (an Outlook export)',
+      'From: <Bailey>,"Susan" </O=ENRON/OU=NA/CN=RECIPIENTS/CN=SBAILE2>',
+      { email: '', name: 'Bailey, Susan', dn: '/o=enron/ou=na/cn=recipients/cn=sbaile2' },
+    ],
+    [
+      'an EX: typed sender',
+      'From: EX:/O=ENRON/OU=NA/CN=RECIPIENTS/CN=SBAILE2',
+      { email: '', name: null, dn: '/o=enron/ou=na/cn=recipients/cn=sbaile2' },
+    ],
+    ['a sender with a display name only', 'From: "Bailey, Susan"', { email: '', name: 'Bailey, Susan' }],
+  ])('keeps %s for the resolver', (_, header, from) => {
+    expect(metaOf(`Date: Mon, 12 Nov 2001 12:28:21 -0800\n${header}`).from).toEqual(from);
+  });
+
+  it('keeps recipients written as display names only, and drops group names', () => {
+    const meta = metaOf(
+      'Date: Mon, 12 Nov 2001 12:28:21 -0800\nFrom: a@x.org\nTo: "Harris, Steven", "Watson, Kimberly", undisclosed-recipients:;',
+    );
+    expect(meta.to).toEqual([
+      { email: '', name: 'Harris, Steven' },
+      { email: '', name: 'Watson, Kimberly' },
+    ]);
+  });
+
+  // shapiro-r/inbox/14 of the Enron corpus: To holds `e-mail <'.'mike@enron.com>` where X-To has `'Mike Day (E-mail)' <mday@gmssr.com>`.
+  it('repairs a garbled recipient from the address the export recorded for the same slot', () => {
+    const meta = metaOf(
+      [
+        'Date: Mon, 29 Oct 2001 15:26:42 -0800',
+        'From: jeff.dasovich@enron.com',
+        "To: susan.mara@enron.com, e-mail <'.'mike@enron.com>",
+        "X-To: Mara, Susan </O=ENRON/OU=NA/CN=RECIPIENTS/CN=Smara>, 'Mike Day (E-mail)' <mday@gmssr.com>",
+      ].join('\n'),
+    );
+    expect(meta.to.map((a) => a.email)).toEqual(['susan.mara@enron.com', 'mday@gmssr.com']);
   });
 
   it('leaves recipients unnamed when the exported list does not line up with To', () => {

@@ -1,3 +1,4 @@
+import { exchangeDn } from '../../mail/parse-addresses.ts';
 import type { Address, Folder, MessageFlags, MessageMeta, SkippedMessage } from '../../mail/types.ts';
 
 /**
@@ -67,7 +68,7 @@ export function mapGraphMessage(message: GraphMessage, folder: Folder): { messag
   if (message.isDraft) return { skipped: { providerId, reason: 'draft' } };
   const date = dateOf(message.receivedDateTime) ?? dateOf(message.sentDateTime);
   if (!date) return { skipped: { providerId, reason: 'malformed:date' } };
-  const from = addressOf(message.from);
+  const from = mailboxOf(message.from);
   const sender = addressOf(message.sender);
   return {
     message: {
@@ -80,9 +81,9 @@ export function mapGraphMessage(message: GraphMessage, folder: Folder): { messag
       from,
       sender: sender && from && sender.email.toLowerCase() !== from.email.toLowerCase() ? sender : null,
       replyTo: addresses(message.replyTo),
-      to: addresses(message.toRecipients),
-      cc: addresses(message.ccRecipients),
-      bcc: folder === 'sent' ? addresses(message.bccRecipients) : [],
+      to: mailboxes(message.toRecipients),
+      cc: mailboxes(message.ccRecipients),
+      bcc: folder === 'sent' ? mailboxes(message.bccRecipients) : [],
       subject: message.subject?.replace(/\s+/g, ' ').trim() || null,
       folder,
       flags: {
@@ -98,10 +99,32 @@ export function mapGraphMessage(message: GraphMessage, folder: Folder): { messag
 /** `{emailAddress: {name, address}}` → Address. Graph repeats the address as the name when there is none. */
 export function addressOf(recipient: GraphRecipient | null | undefined): Address | null {
   const email = recipient?.emailAddress?.address?.trim();
-  // Unresolved Exchange recipients come as X.500 DNs (`/O=EXCHANGELABS/…`): no address to keep.
+  // Unresolved Exchange recipients come as X.500 DNs (`/O=EXCHANGELABS/…`): no SMTP address (see mailboxOf).
   if (!email || !email.includes('@')) return null;
   const name = recipient?.emailAddress?.name?.replace(/\s+/g, ' ').trim();
   return { email, name: name && name.toLowerCase() !== email.toLowerCase() ? name : null };
+}
+
+/**
+ * Like addressOf, but keeps a mailbox Graph gives without an SMTP address — an internal
+ * sender or recipient as its Exchange DN (`EX` type, `/O=EXCHANGELABS/…`), or a name alone —
+ * for the same resolver every other source goes through (src/contacts/exchange-directory.ts).
+ */
+function mailboxOf(recipient: GraphRecipient | null | undefined): Address | null {
+  const smtp = addressOf(recipient);
+  if (smtp) return smtp;
+  const raw = recipient?.emailAddress?.address?.trim() ?? '';
+  const name = recipient?.emailAddress?.name?.replace(/\s+/g, ' ').trim() || null;
+  const dn = exchangeDn(raw) ?? exchangeDn(name);
+  if (dn) return { email: '', name: name && !exchangeDn(name) ? name : null, dn };
+  return name && !raw && /\p{L}/u.test(name) ? { email: '', name } : null;
+}
+
+function mailboxes(list: GraphRecipient[] | null | undefined): Address[] {
+  return (list ?? []).flatMap((r) => {
+    const address = mailboxOf(r);
+    return address ? [address] : [];
+  });
 }
 
 function addresses(list: GraphRecipient[] | null | undefined): Address[] {

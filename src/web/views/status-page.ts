@@ -27,6 +27,7 @@ ${statusNotices(status, connected).join('\n')}
 <div class="card" id="summary"><dl class="facts">
 <dt>Signed in as</dt><dd>${esc(status.email)}</dd>
 <dt>Contacts found</dt><dd id="contacts-found">${status.contacts}</dd>
+${unresolvedLine(status.unresolved)}
 <dt>Next digest</dt><dd id="next-digest">${esc(nextDigestText(status))}</dd>
 <dt>List size</dt><dd>${status.digestBudget ?? defaultBudget} people at most</dd>
 ${status.lastDigest ? `<dt>Last digest</dt><dd>week of ${esc(formatCalendarDay(status.lastDigest.weekOf))} (${esc(status.lastDigest.status)})</dd>` : ''}
@@ -101,4 +102,14 @@ ${syncBar(m, tz)}
 <dt>History back to</dt><dd>${esc(reach)}${m.mail?.backfillCompletedAt ? ' (all of it)' : m.state === 'syncing' ? ' (so far)' : ''}</dd>
 <dt>Last synced</dt><dd>${m.mail?.lastSyncedAt ? esc(formatInstant(m.mail.lastSyncedAt, tz)) : '—'}</dd>
 </dl></div>`;
+}
+
+/**
+ * People named without an e-mail address (Exchange directory names, bare display names) that
+ * no message has shown yet: said only when there are some.
+ */
+function unresolvedLine({ people, messages }: UserStatus['unresolved']): string {
+  if (people === 0) return '';
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  return `<dt>Not yet known</dt><dd id="unresolved">${plural(people, 'person', 'people')} on ${plural(messages, 'message', 'messages')} named without an e-mail address (an Exchange directory name, or a name alone) that your mail has not shown yet; counted as soon as it does</dd>`;
 }
