@@ -45,6 +45,30 @@ export function inboxMessage(
   };
 }
 
+/** The new mail each provider's sync test adds to the sample mailbox, addressed to its owner. */
+export const FOLLOW_UPS = {
+  /** Maya writes again (with a Date header): a contact's counts and dates move on. */
+  mayaWritesAgain: (to: string, at: Date) =>
+    inboxMessage(to, {
+      messageId: '<fresh-1@mail.example.com>',
+      from: 'Maya Chen <maya@chenlabs.io>',
+      subject: 'Long time!',
+      at,
+      dated: true,
+    }),
+  /** Leo writes while a resync is due (no Date header: the internal date counts). */
+  leoWhileAway: (to: string, at: Date) =>
+    inboxMessage(to, {
+      messageId: '<fresh-2@mail.example.com>',
+      from: 'Leo Martins <leo@startup.example>',
+      subject: 'While you were away',
+      at,
+    }),
+  /** Grace asks something (no date at all: the emulator's own). */
+  graceAsks: (to: string) =>
+    inboxMessage(to, { messageId: '<fresh-3@mail.example.com>', from: 'Grace Okafor <grace.okafor@gmail.com>', subject: 'Quick question' }),
+};
+
 export async function waitUntilNeedsReauth(database: TestDatabase, accountId: string): Promise<void> {
   await waitFor('the account to need re-authorisation', async () => {
     const [row] = await database.sql`select status from accounts where id = ${accountId}`;

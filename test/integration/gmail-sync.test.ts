@@ -17,7 +17,7 @@ import {
   waitUntilSynced,
 } from '../../testkit/sync-harness.ts';
 import { contactsOf } from '../../testkit/contact-truth.ts';
-import { expectTheSampleContacts, inboxMessage, mailRowCounts, waitUntilNeedsReauth } from '../../testkit/sample-sync-checks.ts';
+import { expectTheSampleContacts, FOLLOW_UPS, mailRowCounts, waitUntilNeedsReauth } from '../../testkit/sample-sync-checks.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix } from '../../testkit/test-redis.ts';
 
@@ -88,16 +88,7 @@ describe('gmail sync, end to end', () => {
   it('picks up new mail incrementally through history', async () => {
     const maya = sample.contacts.get('maya@chenlabs.io')!;
     const at = new Date(Date.now() - 60_000);
-    emulator.addMessage(
-      userEmail,
-      inboxMessage(userEmail, {
-        messageId: '<fresh-1@mail.example.com>',
-        from: 'Maya Chen <maya@chenlabs.io>',
-        subject: 'Long time!',
-        at,
-        dated: true,
-      }),
-    );
+    emulator.addMessage(userEmail, FOLLOW_UPS.mayaWritesAgain(userEmail, at));
     await makeDue(database, accountId);
     await waitUntilSynced(database, accountId);
     const contact = (await contactsOf(database, userEmail)).get('maya@chenlabs.io')!;
@@ -109,15 +100,7 @@ describe('gmail sync, end to end', () => {
 
   it('survives an expired history id with a full resync that loses nothing and refetches nothing', async () => {
     const at = new Date(Date.now() - 30_000);
-    const id = emulator.addMessage(
-      userEmail,
-      inboxMessage(userEmail, {
-        messageId: '<fresh-2@mail.example.com>',
-        from: 'Leo Martins <leo@startup.example>',
-        subject: 'While you were away',
-        at,
-      }),
-    );
+    const id = emulator.addMessage(userEmail, FOLLOW_UPS.leoWhileAway(userEmail, at));
     emulator.expireHistory(userEmail);
     const resyncsBefore = (await streamsOf(database, accountId)).find((s) => s.stream === 'mail')!.fullResyncs;
     await makeDue(database, accountId);
@@ -156,14 +139,7 @@ describe('gmail sync, end to end', () => {
 
   it('honours Retry-After: no request of the account reaches Google before it has passed', async () => {
     emulator.injectFault({ match: { method: 'gmail.users.history.list', user: userEmail }, status: 429, retryAfterSeconds: 2 });
-    emulator.addMessage(
-      userEmail,
-      inboxMessage(userEmail, {
-        messageId: '<fresh-3@mail.example.com>',
-        from: 'Grace Okafor <grace.okafor@gmail.com>',
-        subject: 'Quick question',
-      }),
-    );
+    emulator.addMessage(userEmail, FOLLOW_UPS.graceAsks(userEmail));
     await makeDue(database, accountId);
     const throttled = await waitFor('the 429 to be served', async () => emulator.requests(userEmail).find((r) => r.status === 429));
     await waitUntilSynced(database, accountId);

@@ -10,7 +10,7 @@ import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.t
 import { contactsOf } from '../../testkit/contact-truth.ts';
 import { connectEmulatedMicrosoft, microsoftTestConfig, servesPerMessage, storedRefreshToken } from '../../testkit/microsoft-harness.ts';
 import { makeDue, streamsOf, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
-import { expectTheSampleContacts, inboxMessage, mailRowCounts, waitUntilNeedsReauth } from '../../testkit/sample-sync-checks.ts';
+import { expectTheSampleContacts, FOLLOW_UPS, mailRowCounts, waitUntilNeedsReauth } from '../../testkit/sample-sync-checks.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix } from '../../testkit/test-redis.ts';
 
@@ -82,16 +82,7 @@ describe('microsoft sync, end to end', () => {
   it('picks up new mail incrementally through the folder deltaLinks', async () => {
     const maya = sample.contacts.get('maya@chenlabs.io')!;
     const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
-    emulator.addMessage(
-      userEmail,
-      inboxMessage(userEmail, {
-        messageId: '<fresh-1@mail.example.com>',
-        from: 'Maya Chen <maya@chenlabs.io>',
-        subject: 'Long time!',
-        at,
-        dated: true,
-      }),
-    );
+    emulator.addMessage(userEmail, FOLLOW_UPS.mayaWritesAgain(userEmail, at));
     const before = graphRequests().length;
     await makeDue(database, accountId);
     await waitUntilSynced(database, accountId);
@@ -146,15 +137,7 @@ describe('microsoft sync, end to end', () => {
 
   it('survives expired delta tokens with a full resync that loses nothing and stores nothing twice', async () => {
     const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 30_000);
-    const id = emulator.addMessage(
-      userEmail,
-      inboxMessage(userEmail, {
-        messageId: '<fresh-2@mail.example.com>',
-        from: 'Leo Martins <leo@startup.example>',
-        subject: 'While you were away',
-        at,
-      }),
-    );
+    const id = emulator.addMessage(userEmail, FOLLOW_UPS.leoWhileAway(userEmail, at));
     emulator.expireDeltaTokens(userEmail, 'mail');
     const before = await mailStream();
     const [rowsBefore] = await database.sql<{ n: number }[]>`select count(*)::int as n from mail_messages where account_id = ${accountId}`;
@@ -204,14 +187,7 @@ describe('microsoft sync, end to end', () => {
 
   it('honours Retry-After: no request of the mailbox reaches Graph before it has passed', async () => {
     emulator.injectFault({ match: { method: 'graph.messages.delta', user: userEmail }, status: 429, retryAfterSeconds: 2 });
-    emulator.addMessage(
-      userEmail,
-      inboxMessage(userEmail, {
-        messageId: '<fresh-3@mail.example.com>',
-        from: 'Grace Okafor <grace.okafor@gmail.com>',
-        subject: 'Quick question',
-      }),
-    );
+    emulator.addMessage(userEmail, FOLLOW_UPS.graceAsks(userEmail));
     await mailOnlyDue();
     const throttled = await waitFor('the 429 to be served', async () => graphRequests().find((r) => r.status === 429));
     await waitFor('the new message to be stored', async () => {
