@@ -5,9 +5,8 @@
  * and answers 503 when it could not process a message, so the sender retries. Both feed the
  * same idempotent pipeline.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeMail } from '../../src/mailer/create-mailer.ts';
 import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
 import { sendReply, testMailDns } from '../../testkit/reply-harness.ts';
+import { selfSignedCertificate } from '../../testkit/self-signed-certificate.ts';
 import { startReplyWorld, WORLD, type ReplyWorld, type WorldUser } from '../../testkit/reply-world.ts';
 import { testLogger } from '../../testkit/sync-harness.ts';
 import { startWebhookApp, WEBHOOK_SECRET as SECRET, type WebhookApp } from '../../testkit/webhook-app.ts';
@@ -155,25 +155,7 @@ describe('inbound channels', () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'rekindle-tls-'));
       let tls: InboundSmtp | null = null;
       try {
-        execFileSync(
-          'openssl',
-          [
-            'req',
-            '-x509',
-            '-newkey',
-            'rsa:2048',
-            '-nodes',
-            '-days',
-            '1',
-            '-subj',
-            `/CN=${WORLD.inboundDomain}`,
-            '-keyout',
-            path.join(dir, 'key.pem'),
-            '-out',
-            path.join(dir, 'cert.pem'),
-          ],
-          { stdio: 'ignore' },
-        );
+        const certificate = selfSignedCertificate(dir, { commonName: WORLD.inboundDomain, days: 1 });
         tls = await startInboundSmtp({
           host: '127.0.0.1',
           port: 0,
@@ -181,7 +163,7 @@ describe('inbound channels', () => {
           logger: testLogger(),
           handle: world.handle,
           knownToken: digestTokenExists(world.database.sql),
-          tls: { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) },
+          tls: { key: certificate.key, cert: Buffer.from(certificate.cert) },
         });
         const transport = nodemailer.createTransport({
           host: '127.0.0.1',
