@@ -7,7 +7,8 @@ import { expect } from 'vitest';
 import type { SampleMailbox } from '../fakes/demo/sample-mailbox.ts';
 import type { SeedMessage } from '../fakes/google/seed-types.ts';
 import { contactsOf, expectMatchesTruth } from './contact-truth.ts';
-import { waitFor } from './sync-harness.ts';
+import type { WorkerHandle } from '../src/workers/start-worker.ts';
+import { streamsOf, waitFor } from './sync-harness.ts';
 import type { TestDatabase } from './test-database.ts';
 
 /** The owner's stored contacts are exactly the sample's people, each as the truth says, and none of its noise. */
@@ -74,4 +75,20 @@ export async function waitUntilNeedsReauth(database: TestDatabase, accountId: st
     const [row] = await database.sql`select status from accounts where id = ${accountId}`;
     return row?.status === 'needs_reauth';
   });
+}
+
+/**
+ * Several scheduler passes of `worker`, then half a second for anything they started to reach
+ * the emulator: what a stopped account must show nothing of.
+ */
+export async function schedulerPassesLater(worker: WorkerHandle): Promise<void> {
+  for (let i = 0; i < 5; i++) await worker.tick();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+/** A stopped account holds no lease on any stream, and the contacts learned so far stay. */
+export async function expectStoppedWithContactsKept(database: TestDatabase, accountId: string, sample: SampleMailbox): Promise<void> {
+  const streams = await streamsOf(database, accountId);
+  expect(streams.every((s) => s.leaseOwner === null)).toBe(true);
+  expect((await contactsOf(database, sample.owner.email)).size).toBe(sample.contacts.size);
 }

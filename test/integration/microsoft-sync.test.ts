@@ -10,7 +10,14 @@ import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.t
 import { contactsOf } from '../../testkit/contact-truth.ts';
 import { connectEmulatedMicrosoft, microsoftTestConfig, servesPerMessage, storedRefreshToken } from '../../testkit/microsoft-harness.ts';
 import { makeDue, streamsOf, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
-import { expectTheSampleContacts, FOLLOW_UPS, mailRowCounts, waitUntilNeedsReauth } from '../../testkit/sample-sync-checks.ts';
+import {
+  expectStoppedWithContactsKept,
+  expectTheSampleContacts,
+  FOLLOW_UPS,
+  mailRowCounts,
+  schedulerPassesLater,
+  waitUntilNeedsReauth,
+} from '../../testkit/sample-sync-checks.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix } from '../../testkit/test-redis.ts';
 
@@ -220,13 +227,9 @@ describe('microsoft sync, end to end', () => {
     const tokenCalls = emulator.requests(userEmail).filter((r) => r.method === 'identity.token').length;
     const graphCalls = graphRequests().length;
     // Several scheduler passes later nothing has been tried again.
-    for (let i = 0; i < 5; i++) await worker.tick();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await schedulerPassesLater(worker);
     expect(emulator.requests(userEmail).filter((r) => r.method === 'identity.token').length).toBe(tokenCalls);
     expect(graphRequests().length).toBe(graphCalls);
-    const streams = await streamsOf(database, accountId);
-    expect(streams.every((s) => s.leaseOwner === null)).toBe(true);
-    // The contacts learned so far stay.
-    expect((await contactsOf(database, userEmail)).size).toBe(sample.contacts.size);
+    await expectStoppedWithContactsKept(database, accountId, sample);
   });
 });
