@@ -20,6 +20,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { selfSignedCertificate } from './self-signed-certificate.ts';
 
 export const DOVECOT = '/usr/sbin/dovecot';
 
@@ -87,28 +88,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   }
   let certificate: string | null = null;
   if (options.tls) {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    certificate = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    certificate = selfSignedCertificate(dir, { commonName: 'localhost', days: 2, subjectAltName: 'DNS:localhost,IP:127.0.0.1' }).cert;
   }
   // One passwd file per user: Dovecot notices a changed passwd file only seconds later, but reads
   // a file it has never opened at once, so a user added mid-test can log in immediately.

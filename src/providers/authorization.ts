@@ -4,7 +4,7 @@
  */
 
 export interface AuthorizationRequest {
-  /** Signed, expiring state (src/web/oauth-routes.ts). */
+  /** Signed, expiring state (src/web/oauth-flow.ts). */
   state: string;
   /** PKCE S256 challenge: base64url(sha256(verifier)). */
   codeChallenge: string;

@@ -144,3 +144,5 @@ export function addressKey(ip: string): string {
     .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
     .join(':')}::/64`;
 }
+
+export type PerUserLimit = ReturnType<typeof perUserLimit>;

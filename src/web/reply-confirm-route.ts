@@ -6,16 +6,14 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
-import { formatDate } from '../digest/render-digest.ts';
 import type { DigestSettings } from '../digest/send-digest.ts';
 import type { Mailer } from '../mailer/create-mailer.ts';
 import { confirmHeldReply, loadHeldReply } from '../replies/held-replies.ts';
-import { describeCommand } from '../replies/parse-commands.ts';
-import { renderConfirmation } from '../replies/render-confirmation.ts';
-import { resolveEntries } from '../replies/resolve-entries.ts';
 import type { SignedTokenKeys } from '../security/signed-token.ts';
 import { undoUrl } from '../verdicts/undo-links.ts';
-import { esc, sendMessage, sendPage } from './html.ts';
+import { digestEntryNames } from './digest-entry-names.ts';
+import { sendMessage, sendPage } from './html.ts';
+import { heldReplyAppliedPage, heldReplyPage } from './views/held-reply-pages.ts';
 
 export interface ReplyConfirmDeps {
   sql: Sql;
@@ -56,27 +54,8 @@ export function registerReplyConfirmRoutes(app: FastifyInstance, deps: ReplyConf
       if (!lookup.ok) return refuse(reply, lookup.reason);
       const { held } = lookup;
       if (held.confirmedAt) return refuse(reply, 'already');
-      const items = await deps.sql<{ position: number; name: string | null; email: string }[]>`
-        select position, name, email from digest_items where digest_id = ${held.digest.id} order by position`;
-      const asked = held.commands.map((command) => {
-        const resolution = resolveEntries(command, items);
-        const people = resolution.ok
-          ? resolution.positions.map((p) => items.find((i) => i.position === p)!).map((i) => `${i.position}. ${i.name ?? i.email}`)
-          : [];
-        return `<li><code>${esc(describeCommand(command))}</code>${people.length ? ` — ${esc(people.join(', '))}` : ''}</li>`;
-      });
-      const sentAt = held.digest.sentAt ?? new Date();
-      return sendPage(
-        reply,
-        200,
-        { title: 'Apply this reply?' },
-        `<h1>Apply this reply?</h1>
-<p>A reply to your list of ${esc(formatDate(sentAt, held.digest.timezone))} came from <strong>${esc(held.sender ?? 'an unknown sender')}</strong>, and rekindle could not tell it was you, so it has not been applied.</p>
-<p>It asks for:</p>
-<ul>${asked.join('')}</ul>
-<form method="post" action="/replies/confirm/${esc(request.params.token)}"><button type="submit">Apply it</button></form>
-<p>If it was not you, close this page: nothing changes.</p>`,
-      );
+      const items = await digestEntryNames(deps.sql, held.digest.id);
+      return sendPage(reply, 200, { title: 'Apply this reply?' }, heldReplyPage(request.params.token, held, items));
     });
 
     scope.post<{ Params: { token: string } }>('/replies/confirm/:token', async (request, reply) => {
@@ -92,21 +71,9 @@ export function registerReplyConfirmRoutes(app: FastifyInstance, deps: ReplyConf
       );
       if (!result.ok) return refuse(reply, result.reason);
       const { applied } = result;
-      const text = renderConfirmation(applied.content)
-        .split('\n')
-        .slice(2)
-        .join('\n')
-        .replace(
-          /Changed your mind\? Reply with: undo/,
-          applied.entryId
-            ? 'Changed your mind? Reply “undo” to your list, or take it back here.'
-            : 'Changed your mind? Reply “undo” to your list.',
-        );
       // The same undo as the link in a confirmation email: this reply's journal entry, signed.
-      const undo = applied.entryId
-        ? `<form method="post" action="${esc(undoUrl(deps.keys, '', { entryId: applied.entryId }, new Date()))}"><button type="submit" class="secondary">Take it back</button></form>`
-        : '';
-      return sendPage(reply, 200, { title: 'Reply applied' }, `<h1>Done</h1><pre class="confirmation">${esc(text.trim())}</pre>${undo}`);
+      const undoAction = applied.entryId ? undoUrl(deps.keys, '', { entryId: applied.entryId }, new Date()) : null;
+      return sendPage(reply, 200, { title: 'Reply applied' }, heldReplyAppliedPage(applied.content, undoAction));
     });
   });
 }

@@ -51,15 +51,20 @@ export function signedInHelpers(deps: WebDeps): SignedInHelpers {
       }
       if (!csrfOk(deps.session, session, request, formOf(request).csrf)) {
         deps.logger.warn({ userId: session.userId, route: request.routeOptions.url }, 'form refused: csrf');
-        void sendMessage(
-          reply,
-          403,
-          'Not accepted',
-          'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.',
-        );
+        void refuseForeignForm(reply);
         return null;
       }
       return session;
     },
   };
+}
+
+/** The answer to a POST whose CSRF token or origin is not the session's page's: nothing changes. */
+export function refuseForeignForm(reply: FastifyReply): FastifyReply {
+  return sendMessage(
+    reply,
+    403,
+    'Not accepted',
+    'This form did not come from your rekindle page, so nothing was changed. Reload the page and try again.',
+  );
 }

@@ -52,6 +52,12 @@ export interface UserStatus {
   synced: boolean;
 }
 
+/** The user's own address (their sign-in), or null when the user is gone. */
+export async function loadUserEmail(sql: Sql, userId: string): Promise<string | null> {
+  const [user] = await sql<{ email: string }[]>`select email from users where id = ${userId}`;
+  return user?.email ?? null;
+}
+
 export async function loadUserStatus(sql: Sql, userId: string, now: Date = new Date()): Promise<UserStatus | null> {
   const [user] = await sql<Omit<UserStatus, 'contacts' | 'unresolved' | 'mailboxes' | 'lastDigest' | 'nextDigest' | 'synced'>[]>`
     select id, email, timezone, digest_day as "digestDay", digest_hour as "digestHour", digest_budget as "digestBudget",

@@ -12,13 +12,16 @@ import { requireLinkSecrets, type Config } from '../config/env.ts';
 import type { Sql } from '../db/client.ts';
 import { CONTACTS_QUEUE, DIGEST_QUEUE, SYNC_QUEUE } from '../queue/queues.ts';
 import { tokenCipherFor } from '../security/token-cipher.ts';
-import { registerAccountPages } from './account-pages.ts';
+import { registerAccountRemovalRoutes } from './account-removal-routes.ts';
 import { registerActionRoutes } from './action-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerDueRoutes } from './due-routes.ts';
+import { registerHomeRoutes } from './home-routes.ts';
 import { createMetrics } from './metrics.ts';
 import { registerImapConnectRoutes } from './imap-connect-routes.ts';
 import { registerOAuthRoutes } from './oauth-routes.ts';
+import { registerSettingsRoutes } from './settings-routes.ts';
+import { registerStatusRoute } from './status-route.ts';
 import { registerUndoRoute } from './undo-route.ts';
 import { PROVIDER_LABEL, PROVIDERS, providerConfigured, type WebDeps } from './web-deps.ts';
 
@@ -72,7 +75,10 @@ export function registerWebApp(app: FastifyInstance, options: { sql: Sql; redis:
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     });
-    registerAccountPages(scope, deps);
+    registerHomeRoutes(scope, deps);
+    registerStatusRoute(scope, deps);
+    registerSettingsRoutes(scope, deps);
+    registerAccountRemovalRoutes(scope, deps);
     registerDueRoutes(scope, deps);
     registerOAuthRoutes(scope, deps);
     registerImapConnectRoutes(scope, deps);

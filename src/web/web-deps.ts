@@ -44,6 +44,11 @@ export function providerConfigured(config: Config, provider: WebProvider): boole
     : Boolean(config.MICROSOFT_CLIENT_ID && config.MICROSOFT_CLIENT_SECRET);
 }
 
+/** The providers this server is set up for (both client id and secret given). */
+export function offeredProviders(config: Config): WebProvider[] {
+  return PROVIDERS.filter((p) => providerConfigured(config, p));
+}
+
 export function callbackUrl(config: Config, provider: WebProvider): string {
   return `${config.PUBLIC_URL.replace(/\/+$/, '')}/oauth/${provider}/callback`;
 }

@@ -5,13 +5,11 @@
  * and names are the ones the plain-text part gives, each with its done / snooze / never links.
  * Screenshots go to test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDigest, type DigestEntry } from '../../src/digest/render-digest.ts';
+import { ARTIFACTS as artifacts, launchChromium } from '../../testkit/browser.ts';
 
-const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const asOf = new Date('2025-06-02T06:00:00Z');
 const daysAgo = (n: number) => new Date(asOf.getTime() - n * 86_400_000);
 
@@ -84,20 +82,7 @@ describe('the digest in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

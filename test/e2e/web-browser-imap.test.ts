@@ -6,22 +6,16 @@
  * server's error on the form, enter the right one, and watch the status page count the IMAP
  * mailbox's messages as the workers sync it. Screenshots go to test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
-import { createRedis } from '../../src/queue/connection.ts';
-import { buildServer } from '../../src/web/server.ts';
-import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
-import { freePort, startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
+import { ARTIFACTS as artifacts, launchChromium, pageErrors } from '../../testkit/browser.ts';
+import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
 import { createImapUser, type ImapTestMessage, type ImapTestUser } from '../../testkit/imap-mailbox.ts';
-import { testLogger } from '../../testkit/sync-harness.ts';
+import { startLiveWebApp, type LiveWebApp } from '../../testkit/live-web-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
-import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
-import { webTestConfig } from '../../testkit/web-harness.ts';
+import { createTestPrefix } from '../../testkit/test-redis.ts';
 
-const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const OWNER = 'sam@example.com';
 const MAILBOX = 'sam@fastmail.example';
 
@@ -45,50 +39,28 @@ describe('adding an IMAP mailbox, in a browser', () => {
   let google: GoogleEmulator;
   let dovecot: Dovecot;
   let imapUser: ImapTestUser;
-  let redis: ReturnType<typeof createRedis>;
-  let app: ReturnType<typeof buildServer>;
-  let worker: WorkerHandle;
+  let web: LiveWebApp;
   let browser: Browser;
   let context: BrowserContext;
   let base = '';
   const queue = createTestPrefix('web-browser-imap');
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
     database = await createTestDatabase();
     google = await startGoogleEmulator();
     google.addMailbox({ email: OWNER, messages: [] });
     dovecot = await startDovecot();
     imapUser = await createImapUser(dovecot, MAILBOX);
     await imapUser.append(Array.from({ length: 6 }, (_, n) => sent(n)));
-    redis = createRedis(redisUrl);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const config = webTestConfig(database, queue.prefix, { google }, { PUBLIC_URL: base, SCHEDULER_TICK_SECONDS: '0.5' });
-    app = buildServer({ sql: database.sql, redis, config });
-    await app.listen({ host: '127.0.0.1', port });
-    worker = await startWorker({ config, logger: testLogger() });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    web = await startLiveWebApp(database, queue.prefix, { google }, { SCHEDULER_TICK_SECONDS: '0.5' });
+    base = web.base;
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1024, height: 900 }, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
   });
   afterAll(async () => {
     await context?.close();
     await browser?.close();
-    await worker?.close();
-    await app?.close();
-    redis?.disconnect();
+    await web?.close();
     await dovecot?.destroy();
     await google?.close();
     await database?.drop();
@@ -97,11 +69,7 @@ describe('adding an IMAP mailbox, in a browser', () => {
 
   it('signs in with Google, adds the IMAP mailbox (a wrong password first), and the status page shows it syncing to the end', async () => {
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
+    const errors = pageErrors(page);
     await page.goto(base);
     await page.getByRole('link', { name: 'Connect Google' }).click();
     await page.waitForURL(`${base}/status?connected=google`);

@@ -7,40 +7,22 @@
  * signed link, unsubscribe, and act on "who is due" (done, then undo) with each person's
  * rhythm. Screenshots go to test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
-import { createRedis } from '../../src/queue/connection.ts';
-import { buildServer } from '../../src/web/server.ts';
-import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
-import { testLogger } from '../../testkit/sync-harness.ts';
+import { ARTIFACTS as artifacts, launchChromium, pageErrors } from '../../testkit/browser.ts';
+import { startLiveWebApp, type LiveWebApp } from '../../testkit/live-web-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
-import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
-import { webTestConfig } from '../../testkit/web-harness.ts';
-
-const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { createTestPrefix } from '../../testkit/test-redis.ts';
 
 describe('connect once, in a browser', () => {
   let database: TestDatabase;
   let google: GoogleEmulator;
   let catcher: MailCatcher;
-  let redis: ReturnType<typeof createRedis>;
-  let app: ReturnType<typeof buildServer>;
-  let worker: WorkerHandle;
+  let web: LiveWebApp;
   let browser: Browser;
   let context: BrowserContext;
   let base = '';
@@ -49,49 +31,24 @@ describe('connect once, in a browser', () => {
   const owner = sample.owner.email;
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
     database = await createTestDatabase();
     google = await startGoogleEmulator({ quotaUnitsPerMinute: 60_000 });
     google.addMailbox(sample.seed);
     catcher = await startMailCatcher();
-    redis = createRedis(redisUrl);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const config = webTestConfig(
+    web = await startLiveWebApp(
       database,
       queue.prefix,
       { google },
-      {
-        PUBLIC_URL: base,
-        SMTP_URL: catcher.url,
-        GMAIL_QUOTA_UNITS_PER_MINUTE: '60000',
-        SCHEDULER_TICK_SECONDS: '0.5',
-      },
+      { SMTP_URL: catcher.url, GMAIL_QUOTA_UNITS_PER_MINUTE: '60000', SCHEDULER_TICK_SECONDS: '0.5' },
     );
-    app = buildServer({ sql: database.sql, redis, config });
-    await app.listen({ host: '127.0.0.1', port });
-    worker = await startWorker({ config, logger: testLogger() });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    base = web.base;
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1024, height: 800 }, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
   });
   afterAll(async () => {
     await context?.close();
     await browser?.close();
-    await worker?.close();
-    await app?.close();
-    redis?.disconnect();
+    await web?.close();
     await catcher?.close();
     await google?.close();
     await database?.drop();
@@ -115,11 +72,7 @@ describe('connect once, in a browser', () => {
 
   it('lands, connects Google through the consent screen, and the status page reaches "synced" while real workers sync', async () => {
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
+    const errors = pageErrors(page);
     await page.goto(base);
     await page.screenshot({ path: `${artifacts}web-landing.png`, fullPage: true });
     const connect = page.getByRole('link', { name: 'Connect Google' });
@@ -209,11 +162,7 @@ describe('connect once, in a browser', () => {
 
   it('who is due: a due person with their rhythm; "done" moves them to what you told rekindle, "undo" brings them back', async () => {
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
+    const errors = pageErrors(page);
     await page.goto(`${base}/status`);
     await page.getByRole('link', { name: 'Who is due' }).first().click();
     await page.waitForURL(`${base}/due`);

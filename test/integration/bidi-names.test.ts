@@ -6,18 +6,9 @@
  */
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
-import { sendDigest } from '../../src/digest/send-digest.ts';
-import { createMailer } from '../../src/mailer/create-mailer.ts';
-import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
-import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
-import { createRedis } from '../../src/queue/connection.ts';
-import { buildServer } from '../../src/web/server.ts';
-import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
-import { testLogger } from '../../testkit/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
-import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
-import { LINK_SECRET, webTestConfig } from '../../testkit/web-harness.ts';
+import { type DigestWebWorld, sendSeededDigest, startDigestWebWorld } from '../../testkit/digest-web-world.ts';
+import type { TestDatabase } from '../../testkit/test-database.ts';
+import { LINK_SECRET } from '../../testkit/web-harness.ts';
 
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const PEOPLE = [
@@ -26,50 +17,27 @@ const PEOPLE = [
 ];
 
 describe('bidi controls in display names', () => {
+  let world: DigestWebWorld;
   let database: TestDatabase;
-  let google: GoogleEmulator;
-  let catcher: MailCatcher;
-  let redis: ReturnType<typeof createRedis>;
-  let app: ReturnType<typeof buildServer>;
-  const queue = createTestPrefix('bidi');
+  let app: DigestWebWorld['app'];
   let mail: { subject: string; text: string; html: string; links: string[]; digestId: string };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    google = await startGoogleEmulator();
-    catcher = await startMailCatcher();
-    redis = createRedis(redisUrl);
-    app = buildServer({ sql: database.sql, redis, config: webTestConfig(database, queue.prefix, { google }) });
-    const { userId } = await seedDigestUser(database, { email: 'sam@example.com', people: PEOPLE });
-    await queueDueDigests(database.sql, { messageIdDomain: 'rekindle.test' });
-    const [digest] = await database.sql<{ id: string }[]>`select id from digests where user_id = ${userId}`;
-    const mailer = createMailer(catcher.url);
-    const settings = {
-      mailFrom: 'rekindle <r@rekindle.test>',
-      inboundDomain: 'rekindle.test',
-      publicUrl: 'http://rekindle.test',
-      budget: 5,
-      actionLinks: { keys: { secrets: [LINK_SECRET] }, publicUrl: 'http://rekindle.test', days: 30 },
-    };
-    expect(await sendDigest({ sql: database.sql, mailer, logger: testLogger(), settings }, digest!.id)).toBe('sent');
-    mailer.close();
-    const parsed = await simpleParser(catcher.accepted.at(-1)!.raw);
+    world = await startDigestWebWorld('bidi');
+    ({ database, app } = world);
+    const digest = await sendSeededDigest(world, { email: 'sam@example.com', people: PEOPLE }, { secrets: [LINK_SECRET] });
+    const parsed = await simpleParser(world.catcher.accepted.at(-1)!.raw);
     const text = parsed.text ?? '';
     mail = {
       subject: parsed.subject ?? '',
       text,
       html: typeof parsed.html === 'string' ? parsed.html : '',
       links: [...text.matchAll(/never: http:\/\/rekindle\.test(\/d\/\S+)$/gm)].map((m) => m[1]!),
-      digestId: digest!.id,
+      digestId: digest.digestId,
     };
   });
   afterAll(async () => {
-    await app?.close();
-    redis?.disconnect();
-    await catcher?.close();
-    await google?.close();
-    await database?.drop();
-    await queue.cleanup();
+    await world?.close();
   });
 
   it('the digest shows the names without them, in the subject, the text and the HTML', () => {

@@ -7,20 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionToken, readActionToken } from '../../src/digest/action-links.ts';
-import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
-import { sendDigest } from '../../src/digest/send-digest.ts';
-import { createMailer } from '../../src/mailer/create-mailer.ts';
-import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
-import { createRedis } from '../../src/queue/connection.ts';
 import { parseCommandLine } from '../../src/replies/parse-commands.ts';
 import { signToken } from '../../src/security/signed-token.ts';
-import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
-import { buildServer } from '../../src/web/server.ts';
-import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
-import { testLogger } from '../../testkit/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
-import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
-import { form, LINK_SECRET, webTestConfig } from '../../testkit/web-harness.ts';
+import { type DigestWebWorld, sendSeededDigest, startDigestWebWorld } from '../../testkit/digest-web-world.ts';
+import type { TestDatabase } from '../../testkit/test-database.ts';
+import { form, LINK_SECRET } from '../../testkit/web-harness.ts';
 
 const keys = { secrets: [LINK_SECRET] };
 const PEOPLE = [
@@ -29,59 +20,25 @@ const PEOPLE = [
 ];
 
 describe('signed links in the digest', () => {
+  let world: DigestWebWorld;
   let database: TestDatabase;
-  let google: GoogleEmulator;
-  let catcher: MailCatcher;
-  let redis: ReturnType<typeof createRedis>;
-  let app: ReturnType<typeof buildServer>;
-  const queue = createTestPrefix('links');
+  let app: DigestWebWorld['app'];
   let sam: { userId: string; digestId: string; text: string; html: string };
   let kim: { userId: string; digestId: string };
 
-  const send = async (email: string) => {
-    const { userId } = await seedDigestUser(database, { email, people: PEOPLE });
-    await queueDueDigests(database.sql, { messageIdDomain: 'rekindle.test' });
-    const [digest] = await database.sql<{ id: string }[]>`select id from digests where user_id = ${userId}`;
-    const mailer = createMailer(catcher.url);
-    const outcome = await sendDigest(
-      {
-        sql: database.sql,
-        mailer,
-        logger: testLogger(),
-        settings: {
-          mailFrom: 'rekindle <r@rekindle.test>',
-          inboundDomain: 'rekindle.test',
-          publicUrl: 'http://rekindle.test',
-          budget: 5,
-          actionLinks: { keys, publicUrl: 'http://rekindle.test', days: 30 },
-        },
-      },
-      digest!.id,
-    );
-    mailer.close();
-    expect(outcome).toBe('sent');
-    return { userId, digestId: digest!.id };
-  };
+  const send = (email: string) => sendSeededDigest(world, { email, people: PEOPLE }, keys);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    google = await startGoogleEmulator();
-    catcher = await startMailCatcher();
-    redis = createRedis(redisUrl);
-    app = buildServer({ sql: database.sql, redis, config: webTestConfig(database, queue.prefix, { google }) });
+    world = await startDigestWebWorld('links');
+    ({ database, app } = world);
     const ids = await send('sam@example.com');
     const { simpleParser } = await import('mailparser');
-    const mail = await simpleParser(catcher.accepted.at(-1)!.raw);
+    const mail = await simpleParser(world.catcher.accepted.at(-1)!.raw);
     sam = { ...ids, text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '' };
     kim = await send('kim@example.com');
   });
   afterAll(async () => {
-    await app?.close();
-    redis?.disconnect();
-    await catcher?.close();
-    await google?.close();
-    await database?.drop();
-    await queue.cleanup();
+    await world?.close();
   });
 
   const pathOf = (url: string) => new URL(url).pathname;

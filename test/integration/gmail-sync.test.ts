@@ -16,7 +16,15 @@ import {
   waitFor,
   waitUntilSynced,
 } from '../../testkit/sync-harness.ts';
-import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
+import { contactsOf } from '../../testkit/contact-truth.ts';
+import {
+  expectStoppedWithContactsKept,
+  expectTheSampleContacts,
+  FOLLOW_UPS,
+  mailRowCounts,
+  schedulerPassesLater,
+  waitUntilNeedsReauth,
+} from '../../testkit/sample-sync-checks.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix } from '../../testkit/test-redis.ts';
 
@@ -53,10 +61,7 @@ describe('gmail sync, end to end', () => {
   });
 
   it('finds exactly the people the owner really exchanged mail and meetings with', async () => {
-    const contacts = await contactsOf(database, userEmail);
-    expect([...contacts.keys()].sort()).toEqual([...sample.contacts.keys()].sort());
-    for (const truth of sample.contacts.values()) expectMatchesTruth(contacts.get(truth.email), truth);
-    for (const noise of sample.notContacts) expect(contacts.has(noise), noise).toBe(false);
+    await expectTheSampleContacts(database, sample);
   });
 
   it('fetches every message exactly once, without a single quota error', async () => {
@@ -72,10 +77,7 @@ describe('gmail sync, end to end', () => {
   });
 
   it('stores one row per message and skips malformed mail with a reason', async () => {
-    const rows = await database.sql<{ total: number; noSender: number }[]>`
-      select count(*)::int as total, count(*) filter (where skip_reason = 'no-sender')::int as "noSender"
-        from mail_messages where account_id = ${accountId}`;
-    expect(rows[0]).toEqual({ total: sample.seed.messages.length, noSender: 1 });
+    expect(await mailRowCounts(database, accountId)).toEqual({ total: sample.seed.messages.length, noSender: 1 });
   });
 
   it('changes nothing when the same mail is synced again', async () => {
@@ -93,17 +95,7 @@ describe('gmail sync, end to end', () => {
   it('picks up new mail incrementally through history', async () => {
     const maya = sample.contacts.get('maya@chenlabs.io')!;
     const at = new Date(Date.now() - 60_000);
-    emulator.addMessage(userEmail, {
-      labelIds: ['INBOX'],
-      internalDate: at.toISOString(),
-      headers: [
-        { name: 'Message-ID', value: '<fresh-1@mail.example.com>' },
-        { name: 'From', value: 'Maya Chen <maya@chenlabs.io>' },
-        { name: 'To', value: userEmail },
-        { name: 'Subject', value: 'Long time!' },
-        { name: 'Date', value: at.toUTCString() },
-      ],
-    });
+    emulator.addMessage(userEmail, FOLLOW_UPS.mayaWritesAgain(userEmail, at));
     await makeDue(database, accountId);
     await waitUntilSynced(database, accountId);
     const contact = (await contactsOf(database, userEmail)).get('maya@chenlabs.io')!;
@@ -115,16 +107,7 @@ describe('gmail sync, end to end', () => {
 
   it('survives an expired history id with a full resync that loses nothing and refetches nothing', async () => {
     const at = new Date(Date.now() - 30_000);
-    const id = emulator.addMessage(userEmail, {
-      labelIds: ['INBOX'],
-      internalDate: at.toISOString(),
-      headers: [
-        { name: 'Message-ID', value: '<fresh-2@mail.example.com>' },
-        { name: 'From', value: 'Leo Martins <leo@startup.example>' },
-        { name: 'To', value: userEmail },
-        { name: 'Subject', value: 'While you were away' },
-      ],
-    });
+    const id = emulator.addMessage(userEmail, FOLLOW_UPS.leoWhileAway(userEmail, at));
     emulator.expireHistory(userEmail);
     const resyncsBefore = (await streamsOf(database, accountId)).find((s) => s.stream === 'mail')!.fullResyncs;
     await makeDue(database, accountId);
@@ -163,15 +146,7 @@ describe('gmail sync, end to end', () => {
 
   it('honours Retry-After: no request of the account reaches Google before it has passed', async () => {
     emulator.injectFault({ match: { method: 'gmail.users.history.list', user: userEmail }, status: 429, retryAfterSeconds: 2 });
-    emulator.addMessage(userEmail, {
-      labelIds: ['INBOX'],
-      headers: [
-        { name: 'Message-ID', value: '<fresh-3@mail.example.com>' },
-        { name: 'From', value: 'Grace Okafor <grace.okafor@gmail.com>' },
-        { name: 'To', value: userEmail },
-        { name: 'Subject', value: 'Quick question' },
-      ],
-    });
+    emulator.addMessage(userEmail, FOLLOW_UPS.graceAsks(userEmail));
     await makeDue(database, accountId);
     const throttled = await waitFor('the 429 to be served', async () => emulator.requests(userEmail).find((r) => r.status === 429));
     await waitUntilSynced(database, accountId);
@@ -186,18 +161,11 @@ describe('gmail sync, end to end', () => {
   it('stops syncing a revoked account without a crash loop', async () => {
     emulator.revokeGrants(userEmail);
     await makeDue(database, accountId);
-    await waitFor('the account to need re-authorisation', async () => {
-      const [row] = await database.sql`select status from accounts where id = ${accountId}`;
-      return row?.status === 'needs_reauth';
-    });
+    await waitUntilNeedsReauth(database, accountId);
     const tokenCalls = emulator.requests(userEmail).filter((r) => r.method === 'oauth.token').length;
     // Several scheduler passes later nothing has been tried again.
-    for (let i = 0; i < 5; i++) await worker.tick();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await schedulerPassesLater(worker);
     expect(emulator.requests(userEmail).filter((r) => r.method === 'oauth.token').length).toBe(tokenCalls);
-    const streams = await streamsOf(database, accountId);
-    expect(streams.every((s) => s.leaseOwner === null)).toBe(true);
-    // The contacts learned so far stay.
-    expect((await contactsOf(database, userEmail)).size).toBe(sample.contacts.size);
+    await expectStoppedWithContactsKept(database, accountId, sample);
   });
 });

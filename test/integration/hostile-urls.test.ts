@@ -5,31 +5,19 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
-import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { actionToken } from '../../src/digest/action-links.ts';
-import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
-import { sendDigest } from '../../src/digest/send-digest.ts';
-import { createMailer } from '../../src/mailer/create-mailer.ts';
-import { createRedis } from '../../src/queue/connection.ts';
-import { buildServer } from '../../src/web/server.ts';
-import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
-import { testLogger } from '../../testkit/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
-import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
-import { connectThroughConsent, CookieJar, csrfOf, form, LINK_SECRET, webTestConfig } from '../../testkit/web-harness.ts';
+import { type DigestWebWorld, sendSeededDigest, startDigestWebWorld } from '../../testkit/digest-web-world.ts';
+import type { TestDatabase } from '../../testkit/test-database.ts';
+import { connectThroughConsent, CookieJar, csrfOf, form, LINK_SECRET } from '../../testkit/web-harness.ts';
 
 const SAM = 'sam@example.com';
 const OBJECT_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
 
 describe('hostile ids and names in URLs', () => {
+  let world: DigestWebWorld;
   let database: TestDatabase;
-  let google: GoogleEmulator;
-  let catcher: MailCatcher;
-  let redis: ReturnType<typeof createRedis>;
-  let app: ReturnType<typeof buildServer>;
+  let app: DigestWebWorld['app'];
   let base = '';
-  const queue = createTestPrefix('hostile-urls');
   const jar = new CookieJar();
   const logged: { level: number; msg: string; err?: unknown }[] = [];
   let sam = { userId: '', digestId: '' };
@@ -44,30 +32,15 @@ describe('hostile ids and names in URLs', () => {
     http(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(fields) });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    google = await startGoogleEmulator();
-    catcher = await startMailCatcher();
-    redis = createRedis(redisUrl);
-    const { userId } = await seedDigestUser(database, {
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    world = await startDigestWebWorld('hostile-urls', { logger });
+    ({ database, app } = world);
+    world.google.addMailbox({ email: SAM, messages: [] });
+    sam = await sendSeededDigest(world, {
       email: SAM,
       people: [{ email: 'ada@example.org', name: 'Ada Lovelace', everyDays: 14, lastDaysAgo: 150, conversations: 12 }],
     });
-    google.addMailbox({ email: SAM, messages: [] });
-    await queueDueDigests(database.sql, { messageIdDomain: 'rekindle.test' });
-    const [digest] = await database.sql<{ id: string }[]>`select id from digests where user_id = ${userId}`;
-    const mailer = createMailer(catcher.url);
-    const settings = {
-      mailFrom: 'rekindle <r@rekindle.test>',
-      inboundDomain: 'rekindle.test',
-      publicUrl: 'http://rekindle.test',
-      budget: 5,
-    };
-    expect(await sendDigest({ sql: database.sql, mailer, logger: testLogger(), settings }, digest!.id)).toBe('sent');
-    mailer.close();
-    sam = { userId, digestId: digest!.id };
 
-    const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
-    app = buildServer({ sql: database.sql, redis, logger, config: webTestConfig(database, queue.prefix, { google }) });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -75,12 +48,7 @@ describe('hostile ids and names in URLs', () => {
     expect(response.statusCode).toBe(303);
   });
   afterAll(async () => {
-    await app?.close();
-    redis?.disconnect();
-    await catcher?.close();
-    await google?.close();
-    await database?.drop();
-    await queue.cleanup();
+    await world?.close();
   });
 
   it('a mailbox id that is not a UUID is "not found", and Postgres never sees it', async () => {

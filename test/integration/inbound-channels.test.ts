@@ -5,48 +5,34 @@
  * and answers 503 when it could not process a message, so the sender retries. Both feed the
  * same idempotent pipeline.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeMail } from '../../src/mailer/create-mailer.ts';
-import { createRedis } from '../../src/queue/connection.ts';
 import { digestTokenExists, startInboundSmtp, type InboundSmtp } from '../../src/replies/inbound-smtp-server.ts';
-import { buildServer } from '../../src/web/server.ts';
 import { sendReply, testMailDns } from '../../testkit/reply-harness.ts';
+import { selfSignedCertificate } from '../../testkit/self-signed-certificate.ts';
 import { startReplyWorld, WORLD, type ReplyWorld, type WorldUser } from '../../testkit/reply-world.ts';
 import { testLogger } from '../../testkit/sync-harness.ts';
-import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
-
-const SECRET = 'webhook-secret-0123456789abcdef0123456789abcdef';
+import { startWebhookApp, WEBHOOK_SECRET as SECRET, type WebhookApp } from '../../testkit/webhook-app.ts';
 
 describe('inbound channels', () => {
   let world: ReplyWorld;
   let sam: WorldUser;
-  let redis: ReturnType<typeof createRedis>;
-  let app: ReturnType<typeof buildServer>;
   // The webhook's rate limits count in Redis: this file's own keys.
-  const keys = createTestPrefix('inbound');
+  let webhook: WebhookApp;
 
   beforeAll(async () => {
     world = await startReplyWorld();
     sam = await world.addUser('sam@example.com', 'Sam Rivera');
-    redis = createRedis(redisUrl);
-    app = buildServer({
-      sql: world.database.sql,
-      redis,
-      keyPrefix: keys.prefix,
-      replies: { webhook: { secret: SECRET, maxBytes: 100_000, logger: testLogger(), handle: world.handle } },
-    });
+    webhook = startWebhookApp(world, 'inbound');
   });
   afterAll(async () => {
-    await app?.close();
-    redis?.disconnect();
+    await webhook?.close();
     await world?.close();
-    await keys.cleanup();
   });
 
   const message = (text: string, options: { authenticationResults?: string; messageId?: string; size?: number } = {}) =>
@@ -60,8 +46,7 @@ describe('inbound channels', () => {
       headers: options.authenticationResults ? { 'Authentication-Results': options.authenticationResults } : {},
     });
   const TRUSTED_PASS = 'mx.rekindle.test; dkim=pass (good signature) header.d=example.com; dmarc=pass (p=reject) header.from=example.com';
-  const post = (body: Buffer, headers: Record<string, string> = { authorization: `Bearer ${SECRET}` }) =>
-    app.inject({ method: 'POST', url: '/inbound/email', headers: { 'content-type': 'message/rfc822', ...headers }, payload: body });
+  const post = (body: Buffer, headers?: Record<string, string>) => webhook.post(body, headers);
 
   describe('the webhook', () => {
     it('applies a reply the trusted server vouched for, once', async () => {
@@ -170,25 +155,7 @@ describe('inbound channels', () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'rekindle-tls-'));
       let tls: InboundSmtp | null = null;
       try {
-        execFileSync(
-          'openssl',
-          [
-            'req',
-            '-x509',
-            '-newkey',
-            'rsa:2048',
-            '-nodes',
-            '-days',
-            '1',
-            '-subj',
-            `/CN=${WORLD.inboundDomain}`,
-            '-keyout',
-            path.join(dir, 'key.pem'),
-            '-out',
-            path.join(dir, 'cert.pem'),
-          ],
-          { stdio: 'ignore' },
-        );
+        const certificate = selfSignedCertificate(dir, { commonName: WORLD.inboundDomain, days: 1 });
         tls = await startInboundSmtp({
           host: '127.0.0.1',
           port: 0,
@@ -196,7 +163,7 @@ describe('inbound channels', () => {
           logger: testLogger(),
           handle: world.handle,
           knownToken: digestTokenExists(world.database.sql),
-          tls: { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) },
+          tls: { key: certificate.key, cert: Buffer.from(certificate.cert) },
         });
         const transport = nodemailer.createTransport({
           host: '127.0.0.1',

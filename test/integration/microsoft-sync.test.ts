@@ -7,9 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
 import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
-import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
+import { contactsOf } from '../../testkit/contact-truth.ts';
 import { connectEmulatedMicrosoft, microsoftTestConfig, servesPerMessage, storedRefreshToken } from '../../testkit/microsoft-harness.ts';
 import { makeDue, streamsOf, testLogger, waitFor, waitUntilSynced } from '../../testkit/sync-harness.ts';
+import {
+  expectStoppedWithContactsKept,
+  expectTheSampleContacts,
+  FOLLOW_UPS,
+  mailRowCounts,
+  schedulerPassesLater,
+  waitUntilNeedsReauth,
+} from '../../testkit/sample-sync-checks.ts';
 import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix } from '../../testkit/test-redis.ts';
 
@@ -51,10 +59,7 @@ describe('microsoft sync, end to end', () => {
   });
 
   it('finds exactly the people the owner really exchanged mail and meetings with', async () => {
-    const contacts = await contactsOf(database, userEmail);
-    expect([...contacts.keys()].sort()).toEqual([...sample.contacts.keys()].sort());
-    for (const truth of sample.contacts.values()) expectMatchesTruth(contacts.get(truth.email), truth);
-    for (const noise of sample.notContacts) expect(contacts.has(noise), noise).toBe(false);
+    await expectTheSampleContacts(database, sample);
   });
 
   it('lists every message exactly once, fetches none on its own, and stays within Outlook’s limits', async () => {
@@ -78,26 +83,13 @@ describe('microsoft sync, end to end', () => {
   });
 
   it('stores one row per message and skips malformed mail with a reason', async () => {
-    const rows = await database.sql<{ total: number; noSender: number }[]>`
-      select count(*)::int as total, count(*) filter (where skip_reason = 'no-sender')::int as "noSender"
-        from mail_messages where account_id = ${accountId}`;
-    expect(rows[0]).toEqual({ total: sample.seed.messages.length, noSender: 1 });
+    expect(await mailRowCounts(database, accountId)).toEqual({ total: sample.seed.messages.length, noSender: 1 });
   });
 
   it('picks up new mail incrementally through the folder deltaLinks', async () => {
     const maya = sample.contacts.get('maya@chenlabs.io')!;
     const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
-    emulator.addMessage(userEmail, {
-      labelIds: ['INBOX'],
-      internalDate: at.toISOString(),
-      headers: [
-        { name: 'Message-ID', value: '<fresh-1@mail.example.com>' },
-        { name: 'From', value: 'Maya Chen <maya@chenlabs.io>' },
-        { name: 'To', value: userEmail },
-        { name: 'Subject', value: 'Long time!' },
-        { name: 'Date', value: at.toUTCString() },
-      ],
-    });
+    emulator.addMessage(userEmail, FOLLOW_UPS.mayaWritesAgain(userEmail, at));
     const before = graphRequests().length;
     await makeDue(database, accountId);
     await waitUntilSynced(database, accountId);
@@ -152,16 +144,7 @@ describe('microsoft sync, end to end', () => {
 
   it('survives expired delta tokens with a full resync that loses nothing and stores nothing twice', async () => {
     const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 30_000);
-    const id = emulator.addMessage(userEmail, {
-      labelIds: ['INBOX'],
-      internalDate: at.toISOString(),
-      headers: [
-        { name: 'Message-ID', value: '<fresh-2@mail.example.com>' },
-        { name: 'From', value: 'Leo Martins <leo@startup.example>' },
-        { name: 'To', value: userEmail },
-        { name: 'Subject', value: 'While you were away' },
-      ],
-    });
+    const id = emulator.addMessage(userEmail, FOLLOW_UPS.leoWhileAway(userEmail, at));
     emulator.expireDeltaTokens(userEmail, 'mail');
     const before = await mailStream();
     const [rowsBefore] = await database.sql<{ n: number }[]>`select count(*)::int as n from mail_messages where account_id = ${accountId}`;
@@ -211,15 +194,7 @@ describe('microsoft sync, end to end', () => {
 
   it('honours Retry-After: no request of the mailbox reaches Graph before it has passed', async () => {
     emulator.injectFault({ match: { method: 'graph.messages.delta', user: userEmail }, status: 429, retryAfterSeconds: 2 });
-    emulator.addMessage(userEmail, {
-      labelIds: ['INBOX'],
-      headers: [
-        { name: 'Message-ID', value: '<fresh-3@mail.example.com>' },
-        { name: 'From', value: 'Grace Okafor <grace.okafor@gmail.com>' },
-        { name: 'To', value: userEmail },
-        { name: 'Subject', value: 'Quick question' },
-      ],
-    });
+    emulator.addMessage(userEmail, FOLLOW_UPS.graceAsks(userEmail));
     await mailOnlyDue();
     const throttled = await waitFor('the 429 to be served', async () => graphRequests().find((r) => r.status === 429));
     await waitFor('the new message to be stored', async () => {
@@ -246,22 +221,15 @@ describe('microsoft sync, end to end', () => {
   it('stops syncing a revoked account without a crash loop', async () => {
     emulator.revokeGrants(userEmail);
     await makeDue(database, accountId);
-    await waitFor('the account to need re-authorisation', async () => {
-      const [row] = await database.sql`select status from accounts where id = ${accountId}`;
-      return row?.status === 'needs_reauth';
-    });
+    await waitUntilNeedsReauth(database, accountId);
     const refused = emulator.requests(userEmail).filter((r) => r.method === 'identity.token' && r.status === 400);
     expect(refused.map((r) => r.errorCode)).toContain('invalid_grant');
     const tokenCalls = emulator.requests(userEmail).filter((r) => r.method === 'identity.token').length;
     const graphCalls = graphRequests().length;
     // Several scheduler passes later nothing has been tried again.
-    for (let i = 0; i < 5; i++) await worker.tick();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await schedulerPassesLater(worker);
     expect(emulator.requests(userEmail).filter((r) => r.method === 'identity.token').length).toBe(tokenCalls);
     expect(graphRequests().length).toBe(graphCalls);
-    const streams = await streamsOf(database, accountId);
-    expect(streams.every((s) => s.leaseOwner === null)).toBe(true);
-    // The contacts learned so far stay.
-    expect((await contactsOf(database, userEmail)).size).toBe(sample.contacts.size);
+    await expectStoppedWithContactsKept(database, accountId, sample);
   });
 });

@@ -9,38 +9,23 @@ import { randomUUID } from 'node:crypto';
 import DKIM from 'nodemailer/lib/dkim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeMail } from '../../src/mailer/create-mailer.ts';
-import { createRedis } from '../../src/queue/connection.ts';
-import { buildServer } from '../../src/web/server.ts';
 import { sendReply, testMailDns } from '../../testkit/reply-harness.ts';
 import { startReplyWorld, type ReplyWorld, type WorldUser } from '../../testkit/reply-world.ts';
-import { testLogger } from '../../testkit/sync-harness.ts';
-import { createTestPrefix, redisUrl } from '../../testkit/test-redis.ts';
-
-const SECRET = 'webhook-secret-0123456789abcdef0123456789abcdef';
+import { startWebhookApp, type WebhookApp } from '../../testkit/webhook-app.ts';
 
 describe('a copy of a genuine reply applies nothing', () => {
   let world: ReplyWorld;
   let sam: WorldUser;
-  let redis: ReturnType<typeof createRedis>;
-  let app: ReturnType<typeof buildServer>;
-  const keys = createTestPrefix('replay');
+  let webhook: WebhookApp;
 
   beforeAll(async () => {
     world = await startReplyWorld();
     sam = await world.addUser('sam@example.com', 'Sam Rivera');
-    redis = createRedis(redisUrl);
-    app = buildServer({
-      sql: world.database.sql,
-      redis,
-      keyPrefix: keys.prefix,
-      replies: { webhook: { secret: SECRET, maxBytes: 100_000, logger: testLogger(), handle: world.handle } },
-    });
+    webhook = startWebhookApp(world, 'replay');
   });
   afterAll(async () => {
-    await app?.close();
-    redis?.disconnect();
+    await webhook?.close();
     await world?.close();
-    await keys.cleanup();
   });
 
   /** The owner's reply as their provider signs it; `signed` lists the header fields the signature covers. */
@@ -137,15 +122,7 @@ describe('a copy of a genuine reply applies nothing', () => {
 
   it('over the webhook, judged by a trusted Authentication-Results: a copy with another Message-ID is known by its signature', async () => {
     const trusted = { 'Authentication-Results': 'mx.rekindle.test; dkim=pass header.d=example.com; dmarc=pass header.from=example.com' };
-    const post = async (raw: Buffer) =>
-      (
-        await app.inject({
-          method: 'POST',
-          url: '/inbound/email',
-          headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${SECRET}` },
-          payload: raw,
-        })
-      ).json();
+    const post = async (raw: Buffer) => (await webhook.post(raw)).json();
     const genuine = await signedReply('never 1\n', 'From:To:Subject:Date:In-Reply-To:References', trusted);
     expect(await post(genuine)).toEqual({ outcome: 'applied' });
     expect(await post(await signedReply('undo\n', undefined, trusted))).toEqual({ outcome: 'applied' });

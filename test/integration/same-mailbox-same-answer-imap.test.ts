@@ -10,43 +10,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { renderContacts } from '../../src/cli/contacts-command.ts';
 import { renderPreview } from '../../src/cli/digest-command.ts';
-import { loadIdentityDecisions } from '../../src/contact-store/identity-decisions.ts';
-import { loadInteractions } from '../../src/contact-store/load-interactions.ts';
-import { computeContacts } from '../../src/contacts/compute-contacts.ts';
-import { selectReconnects } from '../../src/contacts/select-reconnects.ts';
-import type { ContactSummary } from '../../src/contacts/types.ts';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
+import { startWorker } from '../../src/workers/start-worker.ts';
 import { createCaldavUser } from '../../testkit/caldav-calendar.ts';
 import { contactsOf } from '../../testkit/contact-truth.ts';
 import { startDovecot, type Dovecot } from '../../testkit/dovecot.ts';
 import { createImapUser, imapMessageOfSeed } from '../../testkit/imap-mailbox.ts';
 import { startRadicale, type Radicale } from '../../testkit/radicale.ts';
 import { connectEmulatedGoogle, testConfig, testLogger, waitUntilSynced } from '../../testkit/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { comparable, computedContacts, createPausedUser, previewContext, reconnectList, type Side } from '../../testkit/same-answer.ts';
+import { createTestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix } from '../../testkit/test-redis.ts';
 
 const now = new Date(Math.floor(Date.now() / 1000) * 1000);
 const asOf = new Date(now.getTime() + 60_000);
-
-interface Side {
-  database: TestDatabase;
-  worker: WorkerHandle;
-  userId: string;
-}
-
-function comparable(contact: ContactSummary) {
-  const { lastThreadKey: _threadKey, ...rest } = contact;
-  return rest;
-}
-
-async function computed(side: Side) {
-  return computeContacts(await loadInteractions(side.database.sql, side.userId), {
-    asOf,
-    identities: await loadIdentityDecisions(side.database.sql, side.userId),
-  });
-}
 
 describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP and CalDAV servers)', () => {
   const sample = buildSampleMailbox({ now });
@@ -78,11 +56,7 @@ describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP an
       }),
       startWorker({ config: testConfig(imapDatabase, imapQueue.prefix, gmail), logger: testLogger() }),
     ]);
-    // The comparison is of inference, so no digest may go out meanwhile: a weekly digest sent
-    // mid-sync on one side only would rest its people there and change that side's preview.
-    for (const database of [googleDatabase, imapDatabase]) {
-      await database.sql`insert into users (email, digest_paused_at, digest_paused_reason) values (${email}, now(), 'user')`;
-    }
+    for (const database of [googleDatabase, imapDatabase]) await createPausedUser(database, email);
     const googleAccount = await connectEmulatedGoogle(googleDatabase, gmail, email);
     const imapAccount = await connectAccount(imapDatabase.sql, {
       userEmail: email,
@@ -144,18 +118,11 @@ describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP an
   });
 
   it('computes the same contact summaries: cadence, strength, last subject, who wrote last', async () => {
-    expect((await computed(imap)).map(comparable)).toEqual((await computed(google)).map(comparable));
+    expect((await computedContacts(imap, asOf)).map(comparable)).toEqual((await computedContacts(google, asOf)).map(comparable));
   });
 
   it('selects the same people to reconnect with, for the same reasons', async () => {
-    const list = async (side: Side) =>
-      selectReconnects(await computed(side), new Map(), { asOf, budget: 5 }).map((c) => ({
-        contact: c.contact.key,
-        score: c.score,
-        reason: c.reason,
-        daysSinceLastContact: c.daysSinceLastContact,
-        expectedGapDays: c.expectedGapDays,
-      }));
+    const list = (side: Side) => reconnectList(side, asOf);
     const fromGoogle = await list(google);
     expect(fromGoogle.length).toBeGreaterThan(0);
     expect(await list(imap)).toEqual(fromGoogle);
@@ -165,13 +132,7 @@ describe('same mailbox, same answer (Gmail and Google Calendar, and real IMAP an
     const fromGoogle = await renderPreview(google.database, email, asOf, 5, true);
     expect(JSON.parse(fromGoogle).items.length).toBeGreaterThan(0);
     // Not vacuous: the list carries the context to write (a meeting shared, a mutual connection).
-    expect(withContext(fromGoogle)).toEqual({ meetings: 1, mutuals: 1 });
+    expect(previewContext(fromGoogle)).toEqual({ meetings: 1, mutuals: 1 });
     expect(await renderPreview(imap.database, email, asOf, 5, true)).toBe(fromGoogle);
   });
 });
-
-/** How many people of a preview (JSON) come with a meeting shared, and with a mutual connection. */
-function withContext(preview: string) {
-  const items = JSON.parse(preview).items as { lastSharedMeeting: unknown; mutualConnection: unknown }[];
-  return { meetings: items.filter((i) => i.lastSharedMeeting).length, mutuals: items.filter((i) => i.mutualConnection).length };
-}

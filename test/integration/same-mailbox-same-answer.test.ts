@@ -8,43 +8,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPreview } from '../../src/cli/digest-command.ts';
 import { renderContacts } from '../../src/cli/contacts-command.ts';
-import { loadIdentityDecisions } from '../../src/contact-store/identity-decisions.ts';
-import { loadInteractions } from '../../src/contact-store/load-interactions.ts';
-import { computeContacts } from '../../src/contacts/compute-contacts.ts';
-import { selectReconnects } from '../../src/contacts/select-reconnects.ts';
-import type { ContactSummary } from '../../src/contacts/types.ts';
 import { buildSampleMailbox } from '../../fakes/demo/sample-mailbox.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { startGraphEmulator, type GraphEmulator } from '../../fakes/microsoft/index.ts';
-import { startWorker, type WorkerHandle } from '../../src/workers/start-worker.ts';
+import { startWorker } from '../../src/workers/start-worker.ts';
 import { contactsOf, expectMatchesTruth } from '../../testkit/contact-truth.ts';
 import { connectEmulatedMicrosoft, microsoftTestConfig } from '../../testkit/microsoft-harness.ts';
 import { connectEmulatedGoogle, testConfig, testLogger, waitUntilSynced } from '../../testkit/sync-harness.ts';
-import { createTestDatabase, type TestDatabase } from '../../testkit/test-database.ts';
+import { comparable, computedContacts, createPausedUser, previewContext, reconnectList, type Side } from '../../testkit/same-answer.ts';
+import { createTestDatabase } from '../../testkit/test-database.ts';
 import { createTestPrefix } from '../../testkit/test-redis.ts';
 
 /** On a whole second: Graph's DateTimeOffsets have no milliseconds (Gmail's internalDate has). */
 const now = new Date(Math.floor(Date.now() / 1000) * 1000);
 const asOf = new Date(now.getTime() + 60_000);
-
-interface Side {
-  database: TestDatabase;
-  worker: WorkerHandle;
-  userId: string;
-}
-
-/** A contact without what is only a provider's name for things (thread and conversation ids). */
-function comparable(contact: ContactSummary) {
-  const { lastThreadKey: _threadKey, ...rest } = contact;
-  return rest;
-}
-
-async function computed(side: Side) {
-  return computeContacts(await loadInteractions(side.database.sql, side.userId), {
-    asOf,
-    identities: await loadIdentityDecisions(side.database.sql, side.userId),
-  });
-}
 
 describe('same mailbox, same answer (Gmail and Microsoft Graph)', () => {
   const sample = buildSampleMailbox({ now });
@@ -71,12 +48,7 @@ describe('same mailbox, same answer (Gmail and Microsoft Graph)', () => {
       }),
       startWorker({ config: microsoftTestConfig(graphDatabase, graphQueue.prefix, graph), logger: testLogger() }),
     ]);
-    // The comparison is of inference, so no digest may go out meanwhile: a weekly digest sent
-    // mid-sync on one side only (its timing follows the machine's load) would rest its people
-    // there and change that side's preview. The user exists, paused, before the mailbox connects.
-    for (const database of [googleDatabase, graphDatabase]) {
-      await database.sql`insert into users (email, digest_paused_at, digest_paused_reason) values (${email}, now(), 'user')`;
-    }
+    for (const database of [googleDatabase, graphDatabase]) await createPausedUser(database, email);
     const googleAccount = await connectEmulatedGoogle(googleDatabase, gmail, email);
     const graphAccount = await connectEmulatedMicrosoft(graphDatabase, graph, email);
     await Promise.all([
@@ -114,20 +86,13 @@ describe('same mailbox, same answer (Gmail and Microsoft Graph)', () => {
   });
 
   it('computes the same contact summaries: cadence, strength, last subject, who wrote last', async () => {
-    const fromGoogle = (await computed(google)).map(comparable);
-    const fromGraph = (await computed(microsoft)).map(comparable);
+    const fromGoogle = (await computedContacts(google, asOf)).map(comparable);
+    const fromGraph = (await computedContacts(microsoft, asOf)).map(comparable);
     expect(fromGraph).toEqual(fromGoogle);
   });
 
   it('selects the same people to reconnect with, for the same reasons', async () => {
-    const list = async (side: Side) =>
-      selectReconnects(await computed(side), new Map(), { asOf, budget: 5 }).map((c) => ({
-        contact: c.contact.key,
-        score: c.score,
-        reason: c.reason,
-        daysSinceLastContact: c.daysSinceLastContact,
-        expectedGapDays: c.expectedGapDays,
-      }));
+    const list = (side: Side) => reconnectList(side, asOf);
     const fromGoogle = await list(google);
     expect(fromGoogle.length).toBeGreaterThan(0);
     expect(await list(microsoft)).toEqual(fromGoogle);
@@ -138,13 +103,7 @@ describe('same mailbox, same answer (Gmail and Microsoft Graph)', () => {
     const fromGraph = await renderPreview(microsoft.database, email, asOf, 5, true);
     expect(JSON.parse(fromGoogle).items.length).toBeGreaterThan(0);
     // Not vacuous: the list carries the context to write (a meeting shared, a mutual connection).
-    expect(withContext(fromGoogle)).toEqual({ meetings: 1, mutuals: 1 });
+    expect(previewContext(fromGoogle)).toEqual({ meetings: 1, mutuals: 1 });
     expect(fromGraph).toBe(fromGoogle);
   });
 });
-
-/** How many people of a preview (JSON) come with a meeting shared, and with a mutual connection. */
-function withContext(preview: string) {
-  const items = JSON.parse(preview).items as { lastSharedMeeting: unknown; mutualConnection: unknown }[];
-  return { meetings: items.filter((i) => i.lastSharedMeeting).length, mutuals: items.filter((i) => i.mutualConnection).length };
-}

@@ -4,7 +4,7 @@
  * far each part got, in the app's date style.
  */
 import { describe, expect, it } from 'vitest';
-import { syncBar } from '../../src/web/account-pages.ts';
+import { syncBar } from '../../src/web/views/sync-bar.ts';
 import type { MailboxStatus, StreamProgress } from '../../src/web/user-status.ts';
 
 const stream = (over: Partial<StreamProgress> = {}): StreamProgress => ({
