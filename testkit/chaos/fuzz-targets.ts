@@ -133,7 +133,10 @@ const headerNormalizer: FuzzTarget = {
       if ('message' in result) {
         const { from, to, cc } = result.message;
         for (const address of [...(from ? [from] : []), ...to, ...cc]) {
-          check(typeof address.email === 'string' && address.email.includes('@'), `not an address: ${JSON.stringify(address)}`);
+          // An address, or (Exchange exports, issue 15) a mailbox named without one — a directory
+          // entry or a display name alone, resolved later from the mailbox's own evidence — never nothing.
+          const named = address.email === '' && Boolean(address.dn || address.name?.trim());
+          check(typeof address.email === 'string' && (address.email.includes('@') || named), `not an address: ${JSON.stringify(address)}`);
         }
         check(!Number.isNaN(result.message.date.getTime()), 'invalid date');
       }
