@@ -159,7 +159,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
   try {
     const sent = await deps.mailer.send({
       from: settings.mailFrom,
-      to: claim.name ? `${JSON.stringify(claim.name)} <${claim.email}>` : claim.email,
+      to: { name: claim.name, address: claim.email },
       replyTo: replyAddress,
       subject: claim.kind === 'more' ? `More: ${rendered.subject}` : rendered.subject,
       text: rendered.text,
