@@ -25,6 +25,7 @@ import { wasNotSent, type Mailer } from '../mailer/create-mailer.ts';
 import { mailFromDomain } from '../mailer/message-id.ts';
 import { actionUrl, type ActionLinkSettings } from './action-links.ts';
 import { chooseEntries } from './choose-entries.ts';
+import { lastSuggestedFromJson, lastSuggestedJson, marksFromJson, marksJson, type MarkJson } from './load-marks.ts';
 import { renderDigest, type DigestEntry } from './render-digest.ts';
 import { contextFromStored, storedContext, type StoredEntryContext } from './stored-entry-context.ts';
 import { DIGEST_CLAIM_SECONDS, DIGEST_MAX_ATTEMPTS } from './schedule-digests.ts';
@@ -73,6 +74,9 @@ interface Claimed {
   /** Set when this digest was handed to SMTP before and is being sent again: its list is fixed. */
   handedToSmtpAt: Date | null;
   asOf: Date | null;
+  /** Read along with the claim (a round trip fewer each), for choosing a new list. */
+  marks: MarkJson[];
+  suggested: { contact: string; at: string }[];
 }
 
 export async function sendDigest(deps: SendDigestDeps, digestId: string): Promise<SendOutcome> {
@@ -88,7 +92,8 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
      where d.id = ${digestId} and d.status = 'queued' and u.id = d.user_id
     returning d.id, d.user_id as "userId", d.week_of::text as "weekOf", d.kind, d.token, d.message_id as "messageId",
               d.attempts, u.email, u.name, u.timezone, u.digest_day as day, u.digest_hour as hour, u.digest_budget as budget,
-              d.handed_to_smtp_at as "handedToSmtpAt", d.as_of as "asOf"`;
+              d.handed_to_smtp_at as "handedToSmtpAt", d.as_of as "asOf",
+              (${marksJson(sql, sql`u.id`)}) as marks, (${lastSuggestedJson(sql, sql`u.id`, now)}) as suggested`;
   if (!claim) return 'not_claimed';
 
   // Sent again (its first copy was never found in the recipient's mailbox): the very same
@@ -97,7 +102,12 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
   const madeAt = resend ? claim.asOf! : now;
   const entries = resend
     ? await recordedEntries(sql, claim.id)
-    : (await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget)).entries;
+    : (
+        await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget, {
+          marks: marksFromJson(claim.marks),
+          lastSuggested: lastSuggestedFromJson(claim.suggested),
+        })
+      ).entries;
   if (entries.length === 0 && !resend) {
     await sql`update digests set status = 'empty', as_of = ${now}, lease_until = null where id = ${claim.id} and attempts = ${claim.attempts}`;
     logger.info('nobody to suggest this week; no digest sent');
