@@ -3,6 +3,9 @@
  *
  * 1. Claim the queued row (`preparing`, with a lease). A second job for the same digest —
  *    a duplicate, a retry, a stalled job run again — finds it claimed and does nothing.
+ *    The same statement reads what choosing the list needs (the stored contacts, the marks,
+ *    who earlier digests suggested): a digest is four statements in all, each a round trip
+ *    that costs the worker more CPU than rendering the digest does (docs/scaling.md).
  * 2. Choose the list and render it.
  * 3. In one statement: store the numbered items and set `sending`. This is the record of
  *    the send, committed *before* the message is handed to SMTP.
@@ -21,9 +24,10 @@
  */
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
+import { storeJson, type StoreJson } from '../contact-store/contacts-as-of.ts';
 import { wasNotSent, type Mailer } from '../mailer/create-mailer.ts';
 import { mailFromDomain } from '../mailer/message-id.ts';
-import { actionUrl, type ActionLinkSettings } from './action-links.ts';
+import { digestActionUrls, type ActionLinkSettings } from './action-links.ts';
 import { chooseEntries } from './choose-entries.ts';
 import { lastSuggestedFromJson, lastSuggestedJson, marksFromJson, marksJson, type MarkJson } from './load-marks.ts';
 import { renderDigest, type DigestEntry } from './render-digest.ts';
@@ -75,6 +79,7 @@ interface Claimed {
   handedToSmtpAt: Date | null;
   asOf: Date | null;
   /** Read along with the claim (a round trip fewer each), for choosing a new list. */
+  store: StoreJson;
   marks: MarkJson[];
   suggested: { contact: string; at: string }[];
 }
@@ -93,7 +98,8 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
     returning d.id, d.user_id as "userId", d.week_of::text as "weekOf", d.kind, d.token, d.message_id as "messageId",
               d.attempts, u.email, u.name, u.timezone, u.digest_day as day, u.digest_hour as hour, u.digest_budget as budget,
               d.handed_to_smtp_at as "handedToSmtpAt", d.as_of as "asOf",
-              (${marksJson(sql, sql`u.id`)}) as marks, (${lastSuggestedJson(sql, sql`u.id`, now)}) as suggested`;
+              (${storeJson(sql, sql`u.id`, now)}) as store, (${marksJson(sql, sql`u.id`)}) as marks,
+              (${lastSuggestedJson(sql, sql`u.id`, now)}) as suggested`;
   if (!claim) return 'not_claimed';
 
   // Sent again (its first copy was never found in the recipient's mailbox): the very same
@@ -104,6 +110,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
     ? await recordedEntries(sql, claim.id)
     : (
         await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget, {
+          store: claim.store,
           marks: marksFromJson(claim.marks),
           lastSuggested: lastSuggestedFromJson(claim.suggested),
         })
@@ -123,12 +130,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
     recipientName: claim.name,
     schedule: { day: claim.day, hour: claim.hour, timezone: claim.timezone },
     unsubscribeUrl,
-    ...(settings.actionLinks
-      ? {
-          actionUrl: (position: number, verb?: 'done' | 'snooze' | 'never') =>
-            actionUrl(settings.actionLinks!, { digestId: claim.id, position }, madeAt, verb),
-        }
-      : {}),
+    ...(settings.actionLinks ? { actionUrl: digestActionUrls(settings.actionLinks, claim.id, madeAt) } : {}),
   });
 
   // One statement, so one round trip and atomic: the numbered items (replacing those of an
