@@ -4,8 +4,9 @@
  * 1. Claim the queued row (`preparing`, with a lease). A second job for the same digest —
  *    a duplicate, a retry, a stalled job run again — finds it claimed and does nothing.
  *    The same statement reads what choosing the list needs (the stored contacts, the marks,
- *    who earlier digests suggested): a digest is four statements in all, each a round trip
- *    that costs the worker more CPU than rendering the digest does (docs/scaling.md).
+ *    who earlier digests suggested), and a job's digests are claimed together (sendDigests):
+ *    a digest is three statements of its own and a share of one, each a round trip that
+ *    costs the worker about as much CPU as rendering the digest does (docs/scaling.md).
  * 2. Choose the list and render it.
  * 3. In one statement: store the numbered items and set `sending`. This is the record of
  *    the send, committed *before* the message is handed to SMTP.
@@ -85,22 +86,43 @@ interface Claimed {
 }
 
 export async function sendDigest(deps: SendDigestDeps, digestId: string): Promise<SendOutcome> {
-  const { sql, settings } = deps;
-  const now = deps.now?.() ?? new Date();
-  const logger = deps.logger.child({ digestId });
+  const [outcome] = await sendDigests(deps, [digestId]);
+  if (outcome!.status === 'rejected') throw outcome!.reason;
+  return outcome!.value;
+}
 
-  const [claim] = await sql<Claimed[]>`
+/**
+ * Several digests (a digest job's): claimed in one statement — one round trip for all of
+ * them — then each chosen, recorded and handed to SMTP on its own, side by side, whatever
+ * becomes of the others. In the order of `digestIds`.
+ */
+export async function sendDigests(deps: SendDigestDeps, digestIds: readonly string[]): Promise<PromiseSettledResult<SendOutcome>[]> {
+  const { sql } = deps;
+  const now = deps.now?.() ?? new Date();
+  const claims = await sql<Claimed[]>`
     update digests d
        set status = 'preparing', attempts = d.attempts + 1,
            lease_until = now() + make_interval(secs => ${DIGEST_CLAIM_SECONDS})
       from users u
-     where d.id = ${digestId} and d.status = 'queued' and u.id = d.user_id
+     where d.id = any(${digestIds as string[]}::uuid[]) and d.status = 'queued' and u.id = d.user_id
     returning d.id, d.user_id as "userId", d.week_of::text as "weekOf", d.kind, d.token, d.message_id as "messageId",
               d.attempts, u.email, u.name, u.timezone, u.digest_day as day, u.digest_hour as hour, u.digest_budget as budget,
               d.handed_to_smtp_at as "handedToSmtpAt", d.as_of as "asOf",
               (${storeJson(sql, sql`u.id`, now)}) as store, (${marksJson(sql, sql`u.id`)}) as marks,
               (${lastSuggestedJson(sql, sql`u.id`, now)}) as suggested`;
-  if (!claim) return 'not_claimed';
+  const claimed = new Map(claims.map((claim) => [claim.id, claim]));
+  return Promise.allSettled(
+    digestIds.map(async (digestId): Promise<SendOutcome> => {
+      const claim = claimed.get(digestId);
+      return claim ? sendClaimed(deps, claim, now) : 'not_claimed';
+    }),
+  );
+}
+
+/** One claimed digest: its list chosen (or the recorded one), recorded, handed to SMTP. */
+async function sendClaimed(deps: SendDigestDeps, claim: Claimed, now: Date): Promise<SendOutcome> {
+  const { sql, settings } = deps;
+  const logger = deps.logger.child({ digestId: claim.id });
 
   // Sent again (its first copy was never found in the recipient's mailbox): the very same
   // message, so the list, the links and the Date are those of the first send.

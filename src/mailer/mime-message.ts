@@ -73,32 +73,43 @@ export function buildMessage(parts: MessageParts, boundary = `--_rk-${randomByte
 /** Quoted-printable (RFC 2045 6.7) of the text's UTF-8: lines of at most 76 characters, CRLF line ends. */
 export function quotedPrintable(text: string): Buffer {
   const input = Buffer.from(text, 'utf8');
+  const n = input.length;
   // Worst case: every byte escaped (3×) plus a soft break (3 bytes) every 25 escapes.
-  const out = Buffer.allocUnsafe(input.length * 3 + Math.ceil(input.length / 24) * 3 + 2);
+  const out = Buffer.allocUnsafe(n * 3 + Math.ceil(n / 24) * 3 + 2);
   let o = 0;
   let column = 0;
-  for (let i = 0; i < input.length; i++) {
+  for (let i = 0; i < n; i++) {
     const byte = input[i]!;
-    if (byte === 0x0a || (byte === 0x0d && input[i + 1] === 0x0a)) {
+    // Most bytes: printable ASCII, written as themselves (the common path, kept short).
+    if (LITERAL[byte] === 1) {
+      if (column === 75) {
+        out[o++] = 61;
+        out[o++] = 0x0d;
+        out[o++] = 0x0a;
+        column = 0;
+      }
+      out[o++] = byte;
+      column++;
+      continue;
+    }
+    if (byte === 0x0a || (byte === 0x0d && i + 1 < n && input[i + 1] === 0x0a)) {
       if (byte === 0x0d) i++;
       out[o++] = 0x0d;
       out[o++] = 0x0a;
       column = 0;
       continue;
     }
-    const next = input[i + 1];
     // A space or tab is written as itself except at a line's end, where transports may strip it.
-    const literal =
-      (byte >= 33 && byte <= 126 && byte !== 61) ||
-      ((byte === 32 || byte === 9) && next !== undefined && next !== 0x0a && !(next === 0x0d && input[i + 2] === 0x0a));
-    const width = literal ? 1 : 3;
+    const next = i + 1 < n ? input[i + 1]! : 0x0a;
+    const blank = (byte === 32 || byte === 9) && next !== 0x0a && !(next === 0x0d && i + 2 < n && input[i + 2] === 0x0a);
+    const width = blank ? 1 : 3;
     if (column + width > 75) {
       out[o++] = 61;
       out[o++] = 0x0d;
       out[o++] = 0x0a;
       column = 0;
     }
-    if (literal) out[o++] = byte;
+    if (blank) out[o++] = byte;
     else {
       out[o++] = 61;
       out[o++] = HEX[byte >> 4]!;
@@ -109,6 +120,8 @@ export function quotedPrintable(text: string): Buffer {
   return out.subarray(0, o);
 }
 
+/** Bytes quoted-printable writes as themselves anywhere: printable ASCII but `=`. */
+const LITERAL = new Uint8Array(256).map((_, byte) => (byte >= 33 && byte <= 126 && byte !== 61 ? 1 : 0));
 const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
 /** Characters a header cannot carry as they are (tab, CR and LF aside: folding and line ends). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this finds

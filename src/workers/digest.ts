@@ -9,7 +9,7 @@ import type { Job, JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
 import { z } from 'zod';
-import { sendDigest, type DigestSettings, type SendOutcome } from '../digest/send-digest.ts';
+import { sendDigests, type DigestSettings, type SendOutcome } from '../digest/send-digest.ts';
 import type { Mailer } from '../mailer/create-mailer.ts';
 import { DIGEST_QUEUE } from '../queue/queues.ts';
 import type { Queues } from './queues.ts';
@@ -57,14 +57,13 @@ export async function enqueueDigests(queues: Pick<Queues, 'digest'>, digestIds: 
 }
 
 /**
- * Sends the job's digests side by side, each whatever becomes of the others; the job fails
+ * Sends the job's digests (claimed in one statement, then each on its own); the job fails
  * (and says why) if any of them threw, after all of them ended — a digest that threw stays
  * claimed until its lease lapses and the scheduler queues it again, as before.
  */
 export function digestProcessor(deps: { sql: Sql; mailer: Mailer; logger: Logger; settings: DigestSettings }) {
   return async (job: Job<SendDigestJob>): Promise<SendOutcome[]> => {
-    const logger = deps.logger.child({ jobId: job.id });
-    const settled = await Promise.allSettled(sendDigestJob.parse(job.data).digestIds.map((id) => sendDigest({ ...deps, logger }, id)));
+    const settled = await sendDigests({ ...deps, logger: deps.logger.child({ jobId: job.id }) }, sendDigestJob.parse(job.data).digestIds);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<SendOutcome>).value);
