@@ -210,7 +210,7 @@ async function sendClaimed(deps: SendDigestDeps, claim: Claimed, now: Date): Pro
         'X-Auto-Response-Suppress': 'OOF, AutoReply',
       },
     });
-    await sql`update digests set status = 'sent', sent_at = now(), smtp_response = ${sent.response.slice(0, 500)} where id = ${claim.id}`;
+    await recordSent(sql, claim.id, sent.response.slice(0, 500));
     logger.info(
       { entries: entries.length, attempt: claim.attempts, resend },
       resend ? 'digest sent again (its first copy was not found in the mailbox)' : 'digest sent',
@@ -231,6 +231,53 @@ async function sendClaimed(deps: SendDigestDeps, claim: Claimed, now: Date): Pro
     logger.warn({ err: message }, 'digest may or may not have been delivered; it will be looked for in the recipient’s mailbox');
     return 'unknown';
   }
+}
+
+interface SentMark {
+  id: string;
+  response: string;
+  done: () => void;
+  failed: (error: unknown) => void;
+}
+
+const sentWriters = new WeakMap<Sql, (id: string, response: string) => Promise<void>>();
+
+/**
+ * Marks a digest `sent`. The digests SMTP accepts while such an update is being written are
+ * marked together in the next one, so at a Monday's pace several share a statement (a round
+ * trip costs the worker as much CPU as composing a digest) and alone a digest waits for none.
+ * Each caller resolves once its own row is written, or rejects with the statement's error.
+ */
+function recordSent(sql: Sql, id: string, response: string): Promise<void> {
+  let write = sentWriters.get(sql);
+  if (!write) {
+    let waiting: SentMark[] = [];
+    let writing = false;
+    const drain = async () => {
+      writing = true;
+      while (waiting.length > 0) {
+        const batch = waiting;
+        waiting = [];
+        try {
+          await sql`
+            update digests d set status = 'sent', sent_at = now(), smtp_response = s.response
+              from unnest(${batch.map((m) => m.id)}::uuid[], ${batch.map((m) => m.response)}::text[]) as s(id, response)
+             where d.id = s.id`;
+          for (const mark of batch) mark.done();
+        } catch (error) {
+          for (const mark of batch) mark.failed(error);
+        }
+      }
+      writing = false;
+    };
+    write = (digestId, smtpResponse) =>
+      new Promise<void>((done, failed) => {
+        waiting.push({ id: digestId, response: smtpResponse, done, failed });
+        if (!writing) void drain();
+      });
+    sentWriters.set(sql, write);
+  }
+  return write(id, response);
 }
 
 /** The list as it was first sent. */
