@@ -116,16 +116,17 @@ interface Envelope {
   to: string[];
 }
 
+/** nodemailer's transport interface (the pool, or a connection per message). */
+interface TransportSend {
+  send(mail: unknown, callback: (err: Error | null, info?: { response?: string }) => void): void;
+}
+
 /**
  * The composed bytes straight to the transport's own `send` (nodemailer's transport
  * interface: the pool, or a connection per message), past `sendMail`, which would parse the
  * finished message again into a tree of MIME nodes and run its plugins over it — as much CPU
  * as composing it. The message object is the part of nodemailer's that its transports read.
  */
-interface TransportSend {
-  send(mail: unknown, callback: (err: Error | null, info?: { response?: string }) => void): void;
-}
-
 function handOver(
   transporter: TransportSend,
   message: { envelope: Envelope; messageId: string; raw: Buffer },
