@@ -5,8 +5,9 @@
  *    a duplicate, a retry, a stalled job run again — finds it claimed and does nothing.
  *    The same statement reads what choosing the list needs (the stored contacts, the marks,
  *    who earlier digests suggested), and a job's digests are claimed together (sendDigests):
- *    a digest is three statements of its own and a share of one, each a round trip that
- *    costs the worker about as much CPU as rendering the digest does (docs/scaling.md).
+ *    a digest is at most three statements of its own (its `sent` mark often shared, see
+ *    recordSent) and a share of one, each a round trip that costs the worker about as much
+ *    CPU as rendering the digest does (docs/scaling.md).
  * 2. Choose the list and render it.
  * 3. In one statement: store the numbered items and set `sending`. This is the record of
  *    the send, committed *before* the message is handed to SMTP.
