@@ -73,8 +73,8 @@ export async function manyDigests(options: ManyDigestsOptions) {
       oneWorker: { ...one, smtpAccepted: acceptedByOne },
       twoWorkers: { ...two, smtpAccepted: acceptedByTwo },
       digestsPerSecond: Math.max(one.digestsPerSecond, two.digestsPerSecond),
-      /** Worker CPU per digest job, one process (its own measure, module loading aside). */
-      cpuMsPerDigest: one.cpu.kinds.digest?.cpuMsPerJob ?? null,
+      /** Worker CPU per digest sent, one process (its own measure, module loading aside; a job sends several). */
+      cpuMsPerDigest: one.cpu.kinds.digest?.cpuMsPerUnit ?? null,
       /** All CPU of the two processes over that of the one, for the same digests. */
       cpuTwoOverOne: round(two.cpu.totalCpuSeconds / one.cpu.totalCpuSeconds, 2),
       naive,

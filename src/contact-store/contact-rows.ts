@@ -3,7 +3,7 @@
  * stored contacts read back as the very ContactSummary inference gave, with the strength moved
  * to the instant asked for (from the stored volumes, never from the single-precision column).
  */
-import type { Sql, TransactionSql } from 'postgres';
+import type { Fragment, Sql, TransactionSql } from 'postgres';
 import { contactStrength, type AddressState, type ContactVolumes, type InferredContact } from '../contacts/compute-contacts.ts';
 import type { IdentityLink } from '../contacts/identity.ts';
 import type { ContactSummary } from '../contacts/types.ts';
@@ -71,7 +71,7 @@ export async function insertAddresses(tx: TransactionSql, userId: string, addres
  * the single statement that reads the store (contacts-as-of.ts), so a reader needs one round
  * trip, in one snapshot. Dates come as ISO strings, numbers as JSON numbers (exact doubles).
  */
-export function storedContactsJson(sql: Sql | TransactionSql, userId: string) {
+export function storedContactsJson(sql: Sql | TransactionSql, userId: string | Fragment) {
   return sql`
     select coalesce(json_agg(json_build_object(
              'key', contact, 'email', email, 'name', name, 'addresses', addresses, 'identityLinks', identity_links,

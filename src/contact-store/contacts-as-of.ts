@@ -20,7 +20,7 @@
  * changed and before the recompute that follows — every interaction is read and inferred,
  * as before the store existed.
  */
-import type { Sql, TransactionSql } from 'postgres';
+import type { Fragment, Sql, TransactionSql } from 'postgres';
 import { computeContacts } from '../contacts/compute-contacts.ts';
 import type { IdentityDecision } from '../contacts/identity.ts';
 import type { ContactSummary } from '../contacts/types.ts';
@@ -36,11 +36,15 @@ export interface ContactsAsOf {
   inferredAgain: number;
 }
 
-/** The user's contacts as of `asOf`, strongest first (as computeContacts orders them). */
-export async function contactsAsOf(sql: Sql, userId: string, asOf: Date): Promise<ContactsAsOf> {
+/**
+ * The user's contacts as of `asOf`, strongest first (as computeContacts orders them).
+ * `read`: the store as storeJson read it, in the statement that claimed a digest (one round
+ * trip fewer); taken as the first read here.
+ */
+export async function contactsAsOf(sql: Sql, userId: string, asOf: Date, read?: StoreJson): Promise<ContactsAsOf> {
   // The common case, nobody changed since the last recompute, is one statement: one round
   // trip, one snapshot.
-  const store = await readStore(sql, userId, asOf);
+  const store = read ? storeFromJson(read) : await readStore(sql, userId, asOf);
   if (canCarryForward(store.state, store.inputs, asOf) && !store.dirty && !store.due) {
     return { contacts: store.contacts.map((c) => storedSummary(c, asOf)).sort(strongestFirst), source: 'stored', inferredAgain: 0 };
   }
@@ -73,34 +77,47 @@ interface StoreRead {
   contacts: StoredContactJson[];
 }
 
-/** Everything the store says of a user, in one statement. */
-async function readStore(sql: Sql | TransactionSql, userId: string, asOf: Date): Promise<StoreRead> {
-  const [row] = await sql<
-    {
-      asOf: Date | null;
-      ownerDigest: string | null;
-      decisionsDigest: string | null;
-      owners: string[];
-      decisions: IdentityDecision[];
-      dirty: boolean;
-      due: boolean;
-      contacts: StoredContactJson[];
-    }[]
-  >`
-    select s.as_of as "asOf", s.owner_digest as "ownerDigest", s.decisions_digest as "decisionsDigest",
-           array(select address from user_addresses where user_id = ${userId} order by address collate "C") as owners,
-           (select coalesce(json_agg(json_build_object('a', address_a, 'b', address_b, 'decision', decision)
-                                     order by address_a collate "C", address_b collate "C"), '[]')
-              from identity_decisions where user_id = ${userId}) as decisions,
-           exists (select 1 from dirty_contacts where user_id = ${userId}) as dirty,
-           exists (select 1 from contact_addresses where user_id = ${userId} and next_at <= ${asOf}) as due,
-           (${storedContactsJson(sql, userId)}) as contacts
+/** Everything the store says of a user, as storeJson gives it: dates as strings. */
+export interface StoreJson {
+  asOf: string | null;
+  ownerDigest: string | null;
+  decisionsDigest: string | null;
+  owners: string[];
+  decisions: IdentityDecision[];
+  dirty: boolean;
+  due: boolean;
+  contacts: StoredContactJson[];
+}
+
+/**
+ * Everything the store says of a user as one JSON object: a subquery, so that one statement
+ * reads it all in one snapshot — this module's own, or the one that claims a digest
+ * (`userId` then an SQL expression such as `u.id`).
+ */
+export function storeJson(sql: Sql | TransactionSql, userId: string | Fragment, asOf: Date): Fragment {
+  return sql`
+    select json_build_object(
+             'asOf', s.as_of, 'ownerDigest', s.owner_digest, 'decisionsDigest', s.decisions_digest,
+             'owners', array(select address from user_addresses where user_id = ${userId} order by address collate "C"),
+             'decisions', (select coalesce(json_agg(json_build_object('a', address_a, 'b', address_b, 'decision', decision)
+                                                    order by address_a collate "C", address_b collate "C"), '[]')
+                             from identity_decisions where user_id = ${userId}),
+             'dirty', exists (select 1 from dirty_contacts where user_id = ${userId}),
+             'due', exists (select 1 from contact_addresses where user_id = ${userId} and next_at <= ${asOf}),
+             'contacts', (${storedContactsJson(sql, userId)}))
       from (select 1) as one left join contact_state s on s.user_id = ${userId}`;
-  const r = row!;
+}
+
+async function readStore(sql: Sql | TransactionSql, userId: string, asOf: Date): Promise<StoreRead> {
+  const [row] = await sql<{ store: StoreJson }[]>`select (${storeJson(sql, userId, asOf)}) as store`;
+  return storeFromJson(row!.store);
+}
+
+function storeFromJson(r: StoreJson): StoreRead {
   return {
     state:
       r.asOf && r.ownerDigest && r.decisionsDigest
-        ? { asOf: r.asOf, ownerDigest: r.ownerDigest, decisionsDigest: r.decisionsDigest }
+        ? { asOf: new Date(r.asOf), ownerDigest: r.ownerDigest, decisionsDigest: r.decisionsDigest }
         : undefined,
     inputs: { decisions: r.decisions, ...fingerprintsOf(r.owners, r.decisions) },
     dirty: r.dirty,

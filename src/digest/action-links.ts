@@ -50,6 +50,26 @@ export function actionUrl(settings: ActionLinkSettings, link: ActionLink, madeAt
   return `${settings.publicUrl.replace(/\/+$/, '')}/d/${token}${verb ? `?do=${verb}` : ''}`;
 }
 
+/**
+ * Every link of one digest (made at `madeAt`): an entry's token is signed once, however many
+ * links carry it (the entry's page and its three verbs differ only in `?do=`).
+ */
+export function digestActionUrls(
+  settings: ActionLinkSettings,
+  digestId: string,
+  madeAt: Date,
+): (position: number, verb?: 'done' | 'snooze' | 'never') => string {
+  const pages = new Map<number, string>();
+  return (position, verb) => {
+    let page = pages.get(position);
+    if (page === undefined) {
+      page = actionUrl(settings, { digestId, position }, madeAt);
+      pages.set(position, page);
+    }
+    return verb ? `${page}?do=${verb}` : page;
+  };
+}
+
 export function readActionToken(
   keys: SignedTokenKeys,
   token: string,

@@ -1,7 +1,8 @@
 import type { Sql } from 'postgres';
-import { contactsAsOf } from '../contact-store/contacts-as-of.ts';
+import { contactsAsOf, type StoreJson } from '../contact-store/contacts-as-of.ts';
 import { selectReconnects, type ReconnectCandidate } from '../contacts/select-reconnects.ts';
 import { loadEntryContext } from './load-entry-context.ts';
+import type { ContactMark } from '../contacts/select-reconnects.ts';
 import { loadLastSuggested, loadMarks } from './load-marks.ts';
 import type { DigestEntry } from './render-digest.ts';
 
@@ -16,13 +17,20 @@ export interface ChosenList {
  * inferred again), the user's marks, who earlier digests suggested (they rest a while), and
  * curation; then, for the people listed, the context to write (load-entry-context.ts).
  * `rekindle digest preview` and the send job both call this, so a preview is
- * exactly what would be sent.
+ * exactly what would be sent. The send job reads the store, the marks and the earlier
+ * suggestions in the statement that claims its digest (`read`): three round trips fewer.
  */
-export async function chooseEntries(sql: Sql, userId: string, asOf: Date, budget: number): Promise<ChosenList> {
+export async function chooseEntries(
+  sql: Sql,
+  userId: string,
+  asOf: Date,
+  budget: number,
+  read?: { store: StoreJson; marks: Map<string, ContactMark>; lastSuggested: Map<string, Date> },
+): Promise<ChosenList> {
   const [{ contacts }, marks, lastSuggested] = await Promise.all([
-    contactsAsOf(sql, userId, asOf),
-    loadMarks(sql, userId),
-    loadLastSuggested(sql, userId, asOf),
+    contactsAsOf(sql, userId, asOf, read?.store),
+    read?.marks ?? loadMarks(sql, userId),
+    read?.lastSuggested ?? loadLastSuggested(sql, userId, asOf),
   ]);
   const candidates = selectReconnects(contacts, marks, { asOf, budget, lastSuggested });
   const context = await loadEntryContext(sql, userId, asOf, candidates, contacts, marks);

@@ -3,6 +3,11 @@
  *
  * 1. Claim the queued row (`preparing`, with a lease). A second job for the same digest —
  *    a duplicate, a retry, a stalled job run again — finds it claimed and does nothing.
+ *    The same statement reads what choosing the list needs (the stored contacts, the marks,
+ *    who earlier digests suggested), and a job's digests are claimed together (sendDigests):
+ *    a digest is at most three statements of its own (its `sent` mark often shared, see
+ *    recordSent) and a share of one, each a round trip that costs the worker about as much
+ *    CPU as rendering the digest does (docs/scaling.md).
  * 2. Choose the list and render it.
  * 3. In one statement: store the numbered items and set `sending`. This is the record of
  *    the send, committed *before* the message is handed to SMTP.
@@ -21,10 +26,12 @@
  */
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
+import { storeJson, type StoreJson } from '../contact-store/contacts-as-of.ts';
 import { wasNotSent, type Mailer } from '../mailer/create-mailer.ts';
 import { mailFromDomain } from '../mailer/message-id.ts';
-import { actionUrl, type ActionLinkSettings } from './action-links.ts';
+import { digestActionUrls, type ActionLinkSettings } from './action-links.ts';
 import { chooseEntries } from './choose-entries.ts';
+import { lastSuggestedFromJson, lastSuggestedJson, marksFromJson, marksJson, type MarkJson } from './load-marks.ts';
 import { renderDigest, type DigestEntry } from './render-digest.ts';
 import { contextFromStored, storedContext, type StoredEntryContext } from './stored-entry-context.ts';
 import { DIGEST_CLAIM_SECONDS, DIGEST_MAX_ATTEMPTS } from './schedule-digests.ts';
@@ -73,23 +80,50 @@ interface Claimed {
   /** Set when this digest was handed to SMTP before and is being sent again: its list is fixed. */
   handedToSmtpAt: Date | null;
   asOf: Date | null;
+  /** Read along with the claim (a round trip fewer each), for choosing a new list. */
+  store: StoreJson;
+  marks: MarkJson[];
+  suggested: { contact: string; at: string }[];
 }
 
 export async function sendDigest(deps: SendDigestDeps, digestId: string): Promise<SendOutcome> {
-  const { sql, settings } = deps;
-  const now = deps.now?.() ?? new Date();
-  const logger = deps.logger.child({ digestId });
+  const [outcome] = await sendDigests(deps, [digestId]);
+  if (outcome!.status === 'rejected') throw outcome!.reason;
+  return outcome!.value;
+}
 
-  const [claim] = await sql<Claimed[]>`
+/**
+ * Several digests (a digest job's): claimed in one statement — one round trip for all of
+ * them — then each chosen, recorded and handed to SMTP on its own, side by side, whatever
+ * becomes of the others. In the order of `digestIds`.
+ */
+export async function sendDigests(deps: SendDigestDeps, digestIds: readonly string[]): Promise<PromiseSettledResult<SendOutcome>[]> {
+  const { sql } = deps;
+  const now = deps.now?.() ?? new Date();
+  const claims = await sql<Claimed[]>`
     update digests d
        set status = 'preparing', attempts = d.attempts + 1,
            lease_until = now() + make_interval(secs => ${DIGEST_CLAIM_SECONDS})
       from users u
-     where d.id = ${digestId} and d.status = 'queued' and u.id = d.user_id
+     where d.id = any(${digestIds as string[]}::uuid[]) and d.status = 'queued' and u.id = d.user_id
     returning d.id, d.user_id as "userId", d.week_of::text as "weekOf", d.kind, d.token, d.message_id as "messageId",
               d.attempts, u.email, u.name, u.timezone, u.digest_day as day, u.digest_hour as hour, u.digest_budget as budget,
-              d.handed_to_smtp_at as "handedToSmtpAt", d.as_of as "asOf"`;
-  if (!claim) return 'not_claimed';
+              d.handed_to_smtp_at as "handedToSmtpAt", d.as_of as "asOf",
+              (${storeJson(sql, sql`u.id`, now)}) as store, (${marksJson(sql, sql`u.id`)}) as marks,
+              (${lastSuggestedJson(sql, sql`u.id`, now)}) as suggested`;
+  const claimed = new Map(claims.map((claim) => [claim.id, claim]));
+  return Promise.allSettled(
+    digestIds.map(async (digestId): Promise<SendOutcome> => {
+      const claim = claimed.get(digestId);
+      return claim ? sendClaimed(deps, claim, now) : 'not_claimed';
+    }),
+  );
+}
+
+/** One claimed digest: its list chosen (or the recorded one), recorded, handed to SMTP. */
+async function sendClaimed(deps: SendDigestDeps, claim: Claimed, now: Date): Promise<SendOutcome> {
+  const { sql, settings } = deps;
+  const logger = deps.logger.child({ digestId: claim.id });
 
   // Sent again (its first copy was never found in the recipient's mailbox): the very same
   // message, so the list, the links and the Date are those of the first send.
@@ -97,7 +131,13 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
   const madeAt = resend ? claim.asOf! : now;
   const entries = resend
     ? await recordedEntries(sql, claim.id)
-    : (await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget)).entries;
+    : (
+        await chooseEntries(sql, claim.userId, now, claim.budget ?? settings.budget, {
+          store: claim.store,
+          marks: marksFromJson(claim.marks),
+          lastSuggested: lastSuggestedFromJson(claim.suggested),
+        })
+      ).entries;
   if (entries.length === 0 && !resend) {
     await sql`update digests set status = 'empty', as_of = ${now}, lease_until = null where id = ${claim.id} and attempts = ${claim.attempts}`;
     logger.info('nobody to suggest this week; no digest sent');
@@ -113,12 +153,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
     recipientName: claim.name,
     schedule: { day: claim.day, hour: claim.hour, timezone: claim.timezone },
     unsubscribeUrl,
-    ...(settings.actionLinks
-      ? {
-          actionUrl: (position: number, verb?: 'done' | 'snooze' | 'never') =>
-            actionUrl(settings.actionLinks!, { digestId: claim.id, position }, madeAt, verb),
-        }
-      : {}),
+    ...(settings.actionLinks ? { actionUrl: digestActionUrls(settings.actionLinks, claim.id, madeAt) } : {}),
   });
 
   // One statement, so one round trip and atomic: the numbered items (replacing those of an
@@ -159,7 +194,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
   try {
     const sent = await deps.mailer.send({
       from: settings.mailFrom,
-      to: claim.name ? `${JSON.stringify(claim.name)} <${claim.email}>` : claim.email,
+      to: { name: claim.name, address: claim.email },
       replyTo: replyAddress,
       subject: claim.kind === 'more' ? `More: ${rendered.subject}` : rendered.subject,
       text: rendered.text,
@@ -176,7 +211,7 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
         'X-Auto-Response-Suppress': 'OOF, AutoReply',
       },
     });
-    await sql`update digests set status = 'sent', sent_at = now(), smtp_response = ${sent.response.slice(0, 500)} where id = ${claim.id}`;
+    await recordSent(sql, claim.id, sent.response.slice(0, 500));
     logger.info(
       { entries: entries.length, attempt: claim.attempts, resend },
       resend ? 'digest sent again (its first copy was not found in the mailbox)' : 'digest sent',
@@ -197,6 +232,53 @@ export async function sendDigest(deps: SendDigestDeps, digestId: string): Promis
     logger.warn({ err: message }, 'digest may or may not have been delivered; it will be looked for in the recipient’s mailbox');
     return 'unknown';
   }
+}
+
+interface SentMark {
+  id: string;
+  response: string;
+  done: () => void;
+  failed: (error: unknown) => void;
+}
+
+const sentWriters = new WeakMap<Sql, (id: string, response: string) => Promise<void>>();
+
+/**
+ * Marks a digest `sent`. The digests SMTP accepts while such an update is being written are
+ * marked together in the next one, so at a Monday's pace several share a statement (a round
+ * trip costs the worker as much CPU as composing a digest) and alone a digest waits for none.
+ * Each caller resolves once its own row is written, or rejects with the statement's error.
+ */
+function recordSent(sql: Sql, id: string, response: string): Promise<void> {
+  let write = sentWriters.get(sql);
+  if (!write) {
+    let waiting: SentMark[] = [];
+    let writing = false;
+    const drain = async () => {
+      writing = true;
+      while (waiting.length > 0) {
+        const batch = waiting;
+        waiting = [];
+        try {
+          await sql`
+            update digests d set status = 'sent', sent_at = now(), smtp_response = s.response
+              from unnest(${batch.map((m) => m.id)}::uuid[], ${batch.map((m) => m.response)}::text[]) as s(id, response)
+             where d.id = s.id`;
+          for (const mark of batch) mark.done();
+        } catch (error) {
+          for (const mark of batch) mark.failed(error);
+        }
+      }
+      writing = false;
+    };
+    write = (digestId, smtpResponse) =>
+      new Promise<void>((done, failed) => {
+        waiting.push({ id: digestId, response: smtpResponse, done, failed });
+        if (!writing) void drain();
+      });
+    sentWriters.set(sql, write);
+  }
+  return write(id, response);
 }
 
 /** The list as it was first sent. */

@@ -5,13 +5,15 @@
  * message (250 after DATA) and rejects otherwise; `wasNotSent` tells a failure that left
  * nothing at the server from one where the message may have gone anyway.
  */
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import DKIM from 'nodemailer/lib/dkim';
-import MailComposer from 'nodemailer/lib/mail-composer';
+import { buildMessage, type Mailbox } from './mime-message.ts';
 
 export interface OutgoingMail {
   from: string;
-  to: string;
+  /** `Name <a@b>`, or the name and address apart (no quoting to get right). */
+  to: string | Mailbox;
   subject: string;
   text: string;
   html?: string;
@@ -82,8 +84,9 @@ export function createMailer(smtpUrl: string, options: { dkim?: DkimOptions | nu
   return {
     async send(mail) {
       const raw = await composeMail(mail, options.dkim ?? null);
-      const info = await transport.sendMail({
+      const info = await handOver(transport.transporter as unknown as TransportSend, {
         envelope: { from: mail.envelopeFrom ?? addressOf(mail.from), to: [addressOf(mail.to)] },
+        messageId: mail.messageId,
         raw,
       });
       return { messageId: mail.messageId, response: String(info.response ?? ''), raw };
@@ -105,25 +108,44 @@ export async function composeMail(mail: OutgoingMail, dkim: DkimOptions | null =
 }
 
 function buildMail(mail: OutgoingMail): Promise<Buffer> {
-  const composer = new MailComposer({
-    from: mail.from,
-    to: mail.to,
-    replyTo: mail.replyTo,
-    subject: mail.subject,
-    text: mail.text,
-    html: mail.html,
-    messageId: mail.messageId,
-    inReplyTo: mail.inReplyTo,
-    references: mail.references,
-    date: mail.date ?? new Date(),
-    headers: mail.headers,
-    textEncoding: 'quoted-printable',
-  });
-  return new Promise((resolve, reject) => composer.compile().build((err, message) => (err ? reject(err) : resolve(message))));
+  return Promise.resolve(buildMessage({ ...mail, date: mail.date ?? new Date() }));
+}
+
+interface Envelope {
+  from: string;
+  to: string[];
+}
+
+/** nodemailer's transport interface (the pool, or a connection per message). */
+interface TransportSend {
+  send(mail: unknown, callback: (err: Error | null, info?: { response?: string }) => void): void;
+}
+
+/**
+ * The composed bytes straight to the transport's own `send` (nodemailer's transport
+ * interface: the pool, or a connection per message), past `sendMail`, which would parse the
+ * finished message again into a tree of MIME nodes and run its plugins over it — as much CPU
+ * as composing it. The message object is the part of nodemailer's that its transports read.
+ */
+function handOver(
+  transporter: TransportSend,
+  message: { envelope: Envelope; messageId: string; raw: Buffer },
+): Promise<{ response?: string }> {
+  const mail = {
+    data: {},
+    message: {
+      getEnvelope: () => ({ from: message.envelope.from, to: [...message.envelope.to] }),
+      messageId: () => message.messageId,
+      getHeader: (key: string) => (key.toLowerCase() === 'message-id' ? message.messageId : undefined),
+      createReadStream: () => Readable.from([message.raw], { objectMode: false }),
+    },
+  };
+  return new Promise((resolve, reject) => transporter.send(mail, (err, info) => (err ? reject(err) : resolve(info ?? {}))));
 }
 
 /** `Name <a@b>` → `a@b`. */
-export function addressOf(value: string): string {
+export function addressOf(value: string | Mailbox): string {
+  if (typeof value !== 'string') return value.address.trim();
   const match = /<([^<>]+)>\s*$/.exec(value);
   return (match ? match[1]! : value).trim();
 }

@@ -115,7 +115,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       meter.metered(
         digest,
         () => 'digest',
-        (outcome) => (outcome === 'sent' ? 1 : 0),
+        (outcomes) => outcomes.filter((o) => o === 'sent').length,
       ),
       { connection, prefix, concurrency: config.WORKER_CONCURRENCY * DIGESTS_PER_SYNC_SLOT },
     ),
