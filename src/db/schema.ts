@@ -477,8 +477,13 @@ export const digests = pgTable(
     subject: text('subject'),
     /** The instant the list was chosen for. */
     asOf: at('as_of'),
-    /** How many times a worker took it up. */
+    /** How many times a worker took it up (crashes and resends included). */
     attempts: integer('attempts').notNull().default(0),
+    /**
+     * How many times SMTP refused it: what a `failed` digest is retried up to (DIGEST_MAX_ATTEMPTS).
+     * Apart from `attempts`, so a worker killed while holding it does not use up its tries.
+     */
+    smtpRefusals: integer('smtp_refusals').notNull().default(0),
     /**
      * Queued or preparing: when the claim lapses (the job was lost, or its worker died) and
      * the scheduler may queue it again. Failed: when to try again.

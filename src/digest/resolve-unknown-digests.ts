@@ -19,7 +19,7 @@
  */
 import type { Logger } from 'pino';
 import type { Sql } from 'postgres';
-import { DIGEST_CLAIM_SECONDS, DIGEST_MAX_ATTEMPTS } from './schedule-digests.ts';
+import { DIGEST_CLAIM_SECONDS, DIGEST_MAX_CLAIMS } from './schedule-digests.ts';
 
 /**
  * A digest still `sending` this long after its hand-off has no worker waiting on SMTP any more:
@@ -81,7 +81,7 @@ export async function resolveUnknownDigests(
            last_error = 'not found in the recipient''s mailbox in time; sent again with the same Message-ID'
       from unresolved u, users usr
      where d.id = u.id and usr.id = u.user_id and d.status in ('sending', 'unknown')
-       and u.deadline <= ${now} and u.attempts < ${DIGEST_MAX_ATTEMPTS}
+       and u.deadline <= ${now} and u.attempts < ${DIGEST_MAX_CLAIMS}
        and usr.digest_stopped_at is null and usr.digest_paused_at is null
        and not exists (
          select 1 from accounts a join mail_messages m on m.account_id = a.id

@@ -13,6 +13,11 @@ import { currentDigestWeek } from './digest-week.ts';
 export const DIGEST_CLAIM_SECONDS = 300;
 /** A digest SMTP refused is tried this many times, then that week is given up. */
 export const DIGEST_MAX_ATTEMPTS = 5;
+/**
+ * Claims of one digest at the most before a lost outcome is no longer sent again: a bound on a
+ * digest whose sending keeps killing its worker. SMTP's own refusals have DIGEST_MAX_ATTEMPTS.
+ */
+export const DIGEST_MAX_CLAIMS = 12;
 
 interface Candidate {
   id: string;
@@ -72,7 +77,7 @@ export async function queueDueDigests(sql: Sql, options: { now?: Date; messageId
 
 /** A digest row (alias `d`) whose claim lapsed, or that failed and may be tried again now. */
 function requeueable(sql: Sql, now: Date) {
-  return sql`d.lease_until < ${now} and (d.status in ('queued', 'preparing') or (d.status = 'failed' and d.attempts < ${DIGEST_MAX_ATTEMPTS}))`;
+  return sql`d.lease_until < ${now} and (d.status in ('queued', 'preparing') or (d.status = 'failed' and d.smtp_refusals < ${DIGEST_MAX_ATTEMPTS} and d.attempts < ${DIGEST_MAX_CLAIMS}))`;
 }
 
 /**

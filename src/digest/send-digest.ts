@@ -34,7 +34,7 @@ import { chooseEntries } from './choose-entries.ts';
 import { lastSuggestedFromJson, lastSuggestedJson, marksFromJson, marksJson, type MarkJson } from './load-marks.ts';
 import { renderDigest, type DigestEntry } from './render-digest.ts';
 import { contextFromStored, storedContext, type StoredEntryContext } from './stored-entry-context.ts';
-import { DIGEST_CLAIM_SECONDS, DIGEST_MAX_ATTEMPTS } from './schedule-digests.ts';
+import { DIGEST_CLAIM_SECONDS, DIGEST_MAX_ATTEMPTS, DIGEST_MAX_CLAIMS } from './schedule-digests.ts';
 
 export interface DigestSettings {
   mailFrom: string;
@@ -220,12 +220,22 @@ async function sendClaimed(deps: SendDigestDeps, claim: Claimed, now: Date): Pro
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (wasNotSent(error)) {
-      const retryMinutes = Math.min(60, 2 ** claim.attempts);
-      await sql`
-        update digests set status = 'failed', last_error = ${message.slice(0, 500)},
-                           lease_until = now() + make_interval(mins => ${retryMinutes})
-         where id = ${claim.id}`;
-      logger.warn({ err: message, attempt: claim.attempts, givingUp: claim.attempts >= DIGEST_MAX_ATTEMPTS }, 'SMTP refused the digest');
+      // Backed off by SMTP's refusals so far, not by claims: a crash is no reason to wait longer.
+      const [row] = await sql<{ refusals: number }[]>`
+        update digests set status = 'failed', last_error = ${message.slice(0, 500)}, smtp_refusals = smtp_refusals + 1,
+                           lease_until = now() + make_interval(mins => least(60, power(2, smtp_refusals + 1)::int))
+         where id = ${claim.id}
+        returning smtp_refusals as refusals`;
+      const refusals = row?.refusals ?? DIGEST_MAX_ATTEMPTS;
+      logger.warn(
+        {
+          err: message,
+          attempt: claim.attempts,
+          refusals,
+          givingUp: refusals >= DIGEST_MAX_ATTEMPTS || claim.attempts >= DIGEST_MAX_CLAIMS,
+        },
+        'SMTP refused the digest',
+      );
       return 'failed';
     }
     await sql`update digests set status = 'unknown', last_error = ${message.slice(0, 500)} where id = ${claim.id}`;

@@ -44,7 +44,7 @@ export interface UserStatus {
    */
   unresolved: { people: number; messages: number };
   mailboxes: MailboxStatus[];
-  /** `attempts`: SMTP hand-offs tried; a `failed` one is retried up to DIGEST_MAX_ATTEMPTS. */
+  /** `attempts`: the times SMTP refused it; a `failed` one is retried up to DIGEST_MAX_ATTEMPTS. */
   lastDigest: { weekOf: string; status: string; sentAt: Date | null; attempts: number } | null;
   /** When the next digest is due; null while paused or unsubscribed. `soon`: due now, waiting on the first sync or the scheduler. */
   nextDigest: { at: Date; soon: boolean } | null;
@@ -105,7 +105,7 @@ export async function loadUserStatus(sql: Sql, userId: string, now: Date = new D
     return { ...account, mail, calendar, state };
   });
   const [lastDigest] = await sql<{ weekOf: string; status: string; sentAt: Date | null; attempts: number }[]>`
-    select week_of::text as "weekOf", status, sent_at as "sentAt", attempts from digests
+    select week_of::text as "weekOf", status, sent_at as "sentAt", smtp_refusals as attempts from digests
      where user_id = ${userId} and kind = 'weekly' order by week_of desc, created_at desc limit 1`;
   const schedule = { day: user.digestDay, hour: user.digestHour, timezone: user.timezone };
   const paused = user.digestPausedAt !== null || user.digestStoppedAt !== null;

@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HeaderMap, headerBlockOf, parseHeaderBlock } from '../../src/mail/header-block.ts';
-import { queueDueDigests } from '../../src/digest/schedule-digests.ts';
+import { DIGEST_MAX_ATTEMPTS, queueDueDigests } from '../../src/digest/schedule-digests.ts';
 import { sendDigest, type SendDigestDeps } from '../../src/digest/send-digest.ts';
 import { createMailer, type Mailer } from '../../src/mailer/create-mailer.ts';
+import { loadUserStatus } from '../../src/web/user-status.ts';
 import { startMailCatcher, type MailCatcher } from '../../fakes/mail-catcher.ts';
 import { seedDigestUser } from '../../testkit/digest-fixtures.ts';
 import { testLogger, waitFor } from '../../testkit/sync-harness.ts';
@@ -121,6 +122,28 @@ describe('sending the weekly digest', () => {
     expect(await sendDigest(deps, digest.id)).toBe('sent');
     expect(mailsTo(user.email).length).toBe(2);
     expect(catcher.accepted.filter((m) => m.envelope.to.includes(user.email))).toHaveLength(1);
+  });
+
+  it('counts SMTP refusals, not claims lost to crashes: five refusals give up, four crashes before them do not', async () => {
+    catcher.behave = () => ({ reject: 451, message: 'Try again later' });
+    const digest = (await mine())!;
+    // Four claims lost to workers killed while preparing (each lease ran out): no refusal among them.
+    await database.sql`update digests set status = 'preparing', attempts = 4, lease_until = now() - interval '1 second' where id = ${digest.id}`;
+    const retryNow = () => database.sql`update digests set lease_until = now() - interval '1 second' where id = ${digest.id}`;
+    for (let refusal = 1; refusal <= DIGEST_MAX_ATTEMPTS; refusal++) {
+      expect(await queueDueDigests(database.sql, { messageIdDomain: 'rekindle.test' }), `try ${refusal}`).toContain(digest.id);
+      expect(await sendDigest(deps, digest.id)).toBe('failed');
+      const [row] = await database.sql<{ refusals: number; attempts: number }[]>`
+        select smtp_refusals as refusals, attempts from digests where id = ${digest.id}`;
+      expect(row).toEqual({ refusals: refusal, attempts: 4 + refusal });
+      await retryNow();
+    }
+    // SMTP refused it five times: given up, and the status page says so.
+    expect(await queueDueDigests(database.sql, { messageIdDomain: 'rekindle.test' })).not.toContain(digest.id);
+    expect((await loadUserStatus(database.sql, user.userId))!.lastDigest).toMatchObject({
+      status: 'failed',
+      attempts: DIGEST_MAX_ATTEMPTS,
+    });
   });
 
   it('counts an unreachable SMTP server as not sent, to be tried again', async () => {

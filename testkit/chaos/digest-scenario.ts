@@ -30,7 +30,7 @@ import { connectAccount } from '../../src/accounts/connect-account.ts';
 import { recomputeContacts } from '../../src/contact-store/recompute-contacts.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { SENDING_ABANDONED_MINUTES } from '../../src/digest/resolve-unknown-digests.ts';
-import { DIGEST_MAX_ATTEMPTS } from '../../src/digest/schedule-digests.ts';
+import { DIGEST_MAX_ATTEMPTS, DIGEST_MAX_CLAIMS } from '../../src/digest/schedule-digests.ts';
 import { startGoogleEmulator, type GoogleEmulator } from '../../fakes/google/index.ts';
 import { startMailCatcher, type CatcherBehaviour, type CaughtMail } from '../../fakes/mail-catcher.ts';
 import type { PrivateServers } from './private-servers.ts';
@@ -253,9 +253,9 @@ export async function runDigestChaos(options: {
   const accepted = new Map<string, number>();
   for (const mail of catcher.accepted) accepted.set(mail.envelope.to[0] ?? '?', (accepted.get(mail.envelope.to[0] ?? '?') ?? 0) + 1);
   const rows = await sql<
-    { id: string; recipient: string; messageId: string; status: string; attempts: number; smtpResponse: string | null }[]
+    { id: string; recipient: string; messageId: string; status: string; attempts: number; refusals: number; smtpResponse: string | null }[]
   >`
-    select d.id, u.email as recipient, d.message_id as "messageId", d.status, d.attempts, d.smtp_response as "smtpResponse"
+    select d.id, u.email as recipient, d.message_id as "messageId", d.status, d.attempts, d.smtp_refusals as refusals, d.smtp_response as "smtpResponse"
       from digests d join users u on u.id = d.user_id where d.kind = 'weekly'`;
   const mailbox = {
     window: 0,
@@ -291,13 +291,13 @@ export async function runDigestChaos(options: {
     }
     if ((copies !== 1 || extra > 0 || (accepted.get(row.recipient) ?? 0) > 1) && examples.length < 8) {
       examples.push(
-        `${row.recipient}: ${row.status} after ${row.attempts} attempts (${row.smtpResponse ?? 'no answer'}), ${copies} in the mailbox${abandoned.has(row.id) ? `, dated back as abandoned at ${abandoned.get(row.id)}ms` : ''}; sink: ${(story.get(row.recipient) ?? []).join(', ')}`,
+        `${row.recipient}: ${row.status} after ${row.attempts} attempts, ${row.refusals} refused (${row.smtpResponse ?? 'no answer'}), ${copies} in the mailbox${abandoned.has(row.id) ? `, dated back as abandoned at ${abandoned.get(row.id)}ms` : ''}; sink: ${(story.get(row.recipient) ?? []).join(', ')}`,
       );
     }
     if (copies === 0) {
       missed++;
       if (row.status === 'sending' || row.status === 'unknown') missedInSending++;
-      if (row.status === 'failed' && row.attempts >= DIGEST_MAX_ATTEMPTS) missedGivenUp++;
+      if (row.status === 'failed' && (row.refusals >= DIGEST_MAX_ATTEMPTS || row.attempts >= DIGEST_MAX_CLAIMS)) missedGivenUp++;
     }
     if ((accepted.get(row.recipient) ?? 0) > 0 && row.status !== 'sent') deliveredNotRecorded++;
   }
@@ -330,7 +330,7 @@ export async function runDigestChaos(options: {
 /** Digest rows by status; `failed` ones that will still be retried count as `retrying`. */
 async function statusCounts(sql: Sql): Promise<Record<string, number>> {
   const rows = await sql<{ status: string; n: number }[]>`
-    select case when status = 'failed' and attempts < ${DIGEST_MAX_ATTEMPTS} then 'retrying' else status end as status, count(*)::int as n
+    select case when status = 'failed' and smtp_refusals < ${DIGEST_MAX_ATTEMPTS} and attempts < ${DIGEST_MAX_CLAIMS} then 'retrying' else status end as status, count(*)::int as n
       from digests where kind = 'weekly' group by 1 order by 1`;
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
