@@ -1,5 +1,6 @@
 import { ProviderError } from '../provider-error.ts';
 import { InsecureDavUrlError, type DavProblem } from './dav-fetch.ts';
+import { UNTRUSTED_CERTIFICATE } from '../../security/untrusted-certificate.ts';
 
 /**
  * Why reading a calendar (a CalDAV server, an .ics feed) failed, in words a person can act on.
@@ -42,19 +43,6 @@ export class NotCalendarError extends Error {
     this.name = 'NotCalendarError';
   }
 }
-
-/** Node's TLS verdicts on a certificate no trusted authority vouches for (or not for this host). */
-const UNTRUSTED_CERTIFICATE = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 export function describeCalendarFailure(
   error: unknown,

@@ -1,4 +1,5 @@
 import { ProviderError } from '../provider-error.ts';
+import { UNTRUSTED_CERTIFICATE } from '../../security/untrusted-certificate.ts';
 
 /**
  * Why talking to an IMAP server failed, in words a person can act on. The connect check
@@ -20,19 +21,6 @@ export interface ImapFailure {
   reason: ImapFailureReason;
   message: string;
 }
-
-/** Node's TLS verdicts on a certificate no trusted authority vouches for (or not for this host). */
-const UNTRUSTED_CERTIFICATE = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** The connection is gone or never came up; trying again later may work. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CONNECT_TIMEOUT']);
