@@ -85,7 +85,7 @@ rekindle_setup() {
 
   echo "setup: ready. npm test runs the tests; npm run demo shows rekindle working."
   if [ -n "${REKINDLE_NODE_PATH_HINT:-}" ] && [ "${BASH_SOURCE[0]}" = "$0" ]; then
-    echo "setup: this shell's node is older than 22; first run: $REKINDLE_NODE_PATH_HINT"
+    echo "setup: this shell's node is older than 22: the npm scripts use the Node 24 in ~/.cache/node24 by themselves; for rekindle commands of your own, first run: $REKINDLE_NODE_PATH_HINT"
   fi
 }
 
