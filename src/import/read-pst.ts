@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { PSTFile, type PSTFolder, type PSTMessage } from 'pst-extractor';
 import { folderOf } from './read-maildir.ts';
 import type { HeaderBlockSource } from './scan-headers.ts';
+import { parseMailDate } from '../mail/parse-date.ts';
 
 /** A file given as a .pst that is not one (or one the reader cannot open). */
 export class NotPstError extends Error {
@@ -114,7 +115,9 @@ function collectFolders(folder: PSTFolder, path: string[], out: { folder: PSTFol
  */
 export function headerBlockOf(message: PSTMessage, useTransport = true): string {
   const transport = useTransport ? message.transportMessageHeaders.replace(/^[\s]+/, '') : '';
-  if (/^[\x21-\x39\x3b-\x7e]+:/m.test(transport) && /^(From|Date):/im.test(transport)) return transport.replace(/\r?\n\r?\n[\s\S]*$/, '');
+  const date = message.clientSubmitTime ?? message.messageDeliveryTime;
+  if (/^[\x21-\x39\x3b-\x7e]+:/m.test(transport) && /^(From|Date):/im.test(transport))
+    return withReadableDate(transport.replace(/\r?\n\r?\n[\s\S]*$/, ''), date);
   const lines: string[] = [];
   const smtp = (tag: number) => (message as unknown as { getStringItem(id: number): string }).getStringItem(tag) || '';
   const representing = smtp(PR_SENT_REPRESENTING_SMTP_ADDRESS) || message.sentRepresentingEmailAddress;
@@ -133,13 +136,26 @@ export function headerBlockOf(message: PSTMessage, useTransport = true): string 
     byType.set(header, [...(byType.get(header) ?? []), mailbox(recipient.displayName, address)]);
   }
   for (const [header, list] of byType) lines.push(`${header}: ${list.join(', ')}`);
-  const date = message.clientSubmitTime ?? message.messageDeliveryTime;
   if (date) lines.push(`Date: ${date.toUTCString()}`);
   if (message.subject) lines.push(`Subject: ${oneLine(message.subject)}`);
   if (message.internetMessageId) lines.push(`Message-ID: ${oneLine(message.internetMessageId)}`);
   if (message.inReplyToId) lines.push(`In-Reply-To: ${oneLine(message.inReplyToId)}`);
   lines.push(`X-PST-Node: ${message.descriptorNodeId.toString()}`);
   return lines.join('\n');
+}
+
+/**
+ * Transport headers whose Date cannot be read keep the message's own submit (or delivery) time,
+ * which Outlook stores beside them: exports of Exchange mail carry dates such as
+ * `Fri, 6 Oct 2000 08:03:06 -0700 (PDT) Fri, 6 Oct 2000 08:03:06 -0600` (pst-extractor's
+ * example enron.pst has 71 of them), two instants in one header, so the header alone says nothing
+ * certain while the store's own time does.
+ */
+function withReadableDate(block: string, stored: Date | null | undefined): string {
+  const header = /^Date:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/im.exec(block);
+  if (!stored || (header && parseMailDate(header[1]!.replace(/\r?\n[ \t]/g, ' ')) !== null)) return block;
+  const line = `Date: ${stored.toUTCString()}`;
+  return header ? block.replace(header[0], line) : `${block}\n${line}`;
 }
 
 function mailbox(name: string, address: string): string {

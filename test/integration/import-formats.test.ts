@@ -141,6 +141,28 @@ describe('rekindle import: the formats people have', () => {
     expect(fromPst).toEqual(await outcome(maildirDb, owner));
   });
 
+  // A real mailbox's .pst, written by Outlook from Enron mail: pst-extractor ships it with its
+  // package (example/testdata/enron.pst, Michelle Lokay's folders, 71 messages, 2 of them sent).
+  it('a real Outlook .pst (Enron, from the reader package itself) gives the same contacts as its mail in a maildir', async () => {
+    const owner = 'michelle.lokay@enron.com';
+    const file = fileURLToPath(new URL('../../node_modules/pst-extractor/example/testdata/enron.pst', import.meta.url));
+    const { code, stdout } = await run(['import', 'pst', file, '--owner', owner, '--json'], pstDb);
+    expect(code).toBe(0);
+    // Every message read and either counted or reported with its reason: the 71 Date headers
+    // that hold two instants take Outlook's stored submit time (src/import/read-pst.ts); the
+    // senders written as Exchange names without an address are counted as skipped, not lost.
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ read: 71, counted: 58 });
+    expect(summary.counted + Object.values(summary.skipped as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(71);
+    expect(summary.skipped['malformed:date']).toBeUndefined();
+    for (const { folder, message } of pstMessages(file))
+      write(`enron-pst/${folder}/${message.descriptorNodeId}`, `${headerBlockOf(message)}\n\n`);
+    expect((await run(['import', 'maildir', path.join(root, 'enron-pst'), '--owner', owner], maildirDb)).code).toBe(0);
+    const fromPst = await outcome(pstDb, owner);
+    expect(fromPst.interactions.length).toBeGreaterThan(40);
+    expect(fromPst).toEqual(await outcome(maildirDb, owner));
+  });
+
   it('a .pst message without transport headers (sent items) is read from its properties to the same metadata', () => {
     for (const file of ['sample1.pst', 'submessage.pst']) {
       for (const { message } of pstMessages(path.join(fixtures, file))) {
